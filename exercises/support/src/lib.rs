@@ -1,0 +1,202 @@
+//! Support code shared by every labgrade exercise and by the harness itself.
+//!
+//! Exercises read their input through this crate so that the harness can choose it: the array
+//! to sum is generated from a seed and a length that the harness puts in the environment
+//! ([`SEED_VAR`], [`LEN_VAR`]), and the harness calls the same [`generate_array`] to know the true
+//! answer. When nothing is set, a program behaves as the lab's original does: it sums a fresh
+//! random array of [`DEFAULT_LEN`] elements.
+//!
+//! The generator is a hand-written SplitMix64 rather than the `rand` crate on purpose: its output
+//! must never change between versions, because a grade computed today must be replayable from the
+//! seed in its report.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Environment variable holding the seed of the array, a decimal `u64`.
+pub const SEED_VAR: &str = "LABGRADE_SEED";
+/// Environment variable holding the number of elements of the array.
+pub const LEN_VAR: &str = "LABGRADE_ARRAY_LEN";
+/// Length of the array when [`LEN_VAR`] is not set, as in the lab.
+pub const DEFAULT_LEN: usize = 10_000_000;
+/// Largest value of an element; every element lies in `1..=MAX_ELEMENT`.
+///
+/// Elements are never zero, so a program that skips an element always gets a different sum.
+pub const MAX_ELEMENT: i64 = 1000;
+
+/// Where the input of a program comes from: a seed and a length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArraySpec {
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Number of elements.
+    pub len: usize,
+}
+
+impl ArraySpec {
+    /// Reads the spec from [`SEED_VAR`] and [`LEN_VAR`].
+    ///
+    /// A variable that is not set takes the lab's behaviour (a time-based seed, [`DEFAULT_LEN`]).
+    /// A variable that is set but is not a number is an error naming the variable.
+    pub fn from_env() -> Result<Self, String> {
+        let seed = match std::env::var(SEED_VAR) {
+            Ok(text) => parse_var(SEED_VAR, &text)?,
+            Err(_) => time_seed(),
+        };
+        let len = match std::env::var(LEN_VAR) {
+            Ok(text) => parse_var(LEN_VAR, &text)?,
+            Err(_) => DEFAULT_LEN,
+        };
+        Ok(Self { seed, len })
+    }
+
+    /// Generates the array this spec describes.
+    #[must_use]
+    pub fn generate(self) -> Vec<i64> {
+        generate_array(self.seed, self.len)
+    }
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{name}` must be a non-negative integer, got `{text}`"))
+}
+
+fn time_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() as u64)
+}
+
+/// One step of SplitMix64: a fast, well-distributed generator whose output is fixed forever.
+#[must_use]
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Generates `len` elements in `1..=MAX_ELEMENT`, the same for the same seed on every machine.
+#[must_use]
+pub fn generate_array(seed: u64, len: usize) -> Vec<i64> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| (splitmix64(&mut state) % MAX_ELEMENT as u64) as i64 + 1)
+        .collect()
+}
+
+/// The true sum of the array generated from `seed` and `len`: the harness's oracle.
+#[must_use]
+pub fn array_sum(seed: u64, len: usize) -> i64 {
+    let mut state = seed;
+    (0..len)
+        .map(|_| (splitmix64(&mut state) % MAX_ELEMENT as u64) as i64 + 1)
+        .sum()
+}
+
+/// Reads the worker count from the first command-line argument.
+///
+/// Returns an error message, ready for stderr, when the argument is missing, not a number, or 0.
+pub fn workers_from_args() -> Result<usize, String> {
+    let mut args = std::env::args();
+    let program = args.next().unwrap_or_else(|| "program".to_owned());
+    let usage = format!("usage: {program} <number of workers>");
+    let Some(text) = args.next() else {
+        return Err(usage);
+    };
+    match text.parse::<usize>() {
+        Ok(workers) if workers > 0 => Ok(workers),
+        _ => Err(format!(
+            "{usage}\nthe number of workers must be a positive integer, got `{text}`"
+        )),
+    }
+}
+
+/// Measures the time a program spends on its work, as the lab's programs do.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch {
+    started: Instant,
+}
+
+impl Stopwatch {
+    /// Starts measuring.
+    #[must_use]
+    pub fn start() -> Self {
+        Self {
+            started: Instant::now(),
+        }
+    }
+
+    /// Time since [`Stopwatch::start`].
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The timing line every exercise prints: `Time spent: <ms> ms`.
+    #[must_use]
+    pub fn time_spent_line(&self) -> String {
+        format!("Time spent: {} ms", self.elapsed().as_millis())
+    }
+}
+
+/// Splits `len` elements into `workers` contiguous parts that cover every element exactly once.
+///
+/// The first `len % workers` parts get one element more, so no part is more than one element
+/// longer than another.
+#[must_use]
+pub fn split_ranges(len: usize, workers: usize) -> Vec<std::ops::Range<usize>> {
+    let workers = workers.max(1);
+    let base = len / workers;
+    let extra = len % workers;
+    let mut start = 0;
+    (0..workers)
+        .map(|index| {
+            let size = base + usize::from(index < extra);
+            let range = start..start + size;
+            start += size;
+            range
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generator_is_deterministic_and_in_range() {
+        let first = generate_array(42, 1000);
+        assert_eq!(first, generate_array(42, 1000));
+        assert_ne!(first, generate_array(43, 1000));
+        assert!(first.iter().all(|&x| (1..=MAX_ELEMENT).contains(&x)));
+    }
+
+    #[test]
+    fn generator_output_is_pinned() {
+        // Changing the generator would make every recorded seed replay a different array.
+        assert_eq!(generate_array(7, 5), vec![448, 690, 887, 31, 996]);
+    }
+
+    #[test]
+    fn oracle_matches_generated_array() {
+        for seed in [0, 1, 99, u64::MAX] {
+            assert_eq!(array_sum(seed, 12_345), generate_array(seed, 12_345).iter().sum());
+        }
+    }
+
+    #[test]
+    fn split_ranges_cover_everything_once() {
+        for len in [0, 1, 7, 10, 1001] {
+            for workers in 1..=9 {
+                let ranges = split_ranges(len, workers);
+                assert_eq!(ranges.len(), workers);
+                assert_eq!(ranges.first().unwrap().start, 0);
+                assert_eq!(ranges.last().unwrap().end, len);
+                assert!(ranges.windows(2).all(|pair| pair[0].end == pair[1].start));
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! What the front end asks a supervisor to run, and what the supervisor saw: the wire types of
+//! the `__supervise` protocol (JSON on the supervisor's stdin and stdout).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// One program to run under a supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Program to execute: an absolute path, or a name looked up in `PATH`.
+    pub program: PathBuf,
+    /// Arguments after the program name.
+    pub args: Vec<String>,
+    /// Variables set on top of the base environment.
+    pub env: BTreeMap<String, String>,
+    /// Which environment the program starts from.
+    pub base_env: BaseEnv,
+    /// Working directory of the program.
+    pub cwd: PathBuf,
+    /// Wall-clock limit; when it passes, the whole process group is killed.
+    pub timeout_ms: u64,
+    /// Bytes of stdout and of stderr kept; the rest is read and discarded.
+    pub output_limit: u64,
+}
+
+/// The environment a job starts from, before [`Job::env`] is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaseEnv {
+    /// Only a fixed `PATH`, so that a student program sees the same environment on every machine
+    /// and a replay from the report reproduces it.
+    Clean,
+    /// The harness's own environment, for trusted tools such as `cargo` that need `HOME`,
+    /// `CARGO_HOME` and `RUSTUP_HOME`.
+    Inherit,
+}
+
+/// What the supervisor observed of one job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// How the program's main process ended.
+    pub termination: Termination,
+    /// Wall-clock time from spawn to the end of the main process, in milliseconds.
+    pub wall_ms: u64,
+    /// What the program wrote to stdout.
+    pub stdout: CapturedOutput,
+    /// What the program wrote to stderr.
+    pub stderr: CapturedOutput,
+    /// Processes of the program still alive when its main process ended (or when it was killed);
+    /// the supervisor killed and reaped them.
+    pub leftover_processes: u32,
+}
+
+/// Output of one stream, capped in size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CapturedOutput {
+    /// The kept bytes, decoded as UTF-8 with invalid sequences replaced.
+    pub text: String,
+    /// Every byte the program wrote to the stream, kept or not.
+    pub total_bytes: u64,
+    /// Whether bytes beyond the limit were discarded.
+    pub truncated: bool,
+}
+
+/// How the main process of a job ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Termination {
+    /// The process exited by itself with this code.
+    Exited {
+        /// Exit code, 0 to 255.
+        code: i32,
+    },
+    /// A signal that labgrade did not send killed the process.
+    Signaled {
+        /// Signal number.
+        signal: i32,
+        /// Signal name, such as `SIGSEGV`.
+        name: String,
+        /// Whether the kernel reported a core dump.
+        core_dumped: bool,
+    },
+    /// The process was still running at its time limit, so labgrade killed its process group.
+    TimedOut {
+        /// The limit that passed, in milliseconds.
+        limit_ms: u64,
+    },
+}
+
+impl Termination {
+    /// The termination in plain words, for reports.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Exited { code } => format!("exited with code {code}"),
+            Self::Signaled {
+                signal,
+                name,
+                core_dumped,
+            } => {
+                let core = if *core_dumped { " (core dumped)" } else { "" };
+                format!("killed by signal {name} ({signal}){core}")
+            }
+            Self::TimedOut { limit_ms } => format!(
+                "still running after the time limit of {}, so labgrade killed it",
+                humantime::format_duration(std::time::Duration::from_millis(*limit_ms))
+            ),
+        }
+    }
+}
+
+/// The supervisor's answer on its stdout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Reply {
+    /// The program ran; this is what happened.
+    Observed(Observation),
+    /// The program could not be started at all (not found, not executable).
+    SpawnFailed {
+        /// The operating system's reason.
+        message: String,
+    },
+}
