@@ -3,4 +3,15 @@
 //! scores the result against a TOML rubric.
 #![warn(missing_docs)]
 
+pub mod compile;
+pub mod course;
+mod error;
+pub mod grade;
+pub mod grader;
+pub mod report;
+pub mod rubric;
 pub mod run;
+pub mod selfcheck;
+pub mod submission;
+
+pub use error::Error;

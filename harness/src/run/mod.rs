@@ -1,6 +1,6 @@
 //! Runs programs: every process labgrade starts is started by this module.
 //!
-//! The front end never runs a program itself. For each [`Job`] it starts a supervisor, a
+//! The front end never runs a program itself. For each [`Job`] a [`Runner`] starts a supervisor, a
 //! single-threaded copy of the `labgrade` binary (`labgrade __supervise`), writes the job to its
 //! stdin as JSON and reads back a [`Reply`]. The supervisor owns everything that must happen in
 //! one thread of one process: it is the subreaper of the program's descendants, puts the program
@@ -9,7 +9,9 @@
 //! Containment (an unprivileged uid, namespaces, cgroups) and tracing (ptrace) belong here too.
 
 mod job;
+mod runner;
 mod supervisor;
 
 pub use job::{BaseEnv, CapturedOutput, Job, Observation, Reply, Termination};
+pub use runner::{RunError, Runner};
 pub use supervisor::supervise;

@@ -1,0 +1,200 @@
+//! The grading pipeline: assemble, build, run every case, grade.
+//!
+//! This module decides what to run and in which order; [`crate::run`] runs it and
+//! [`crate::grade`] turns what was observed into points.
+
+use std::path::{Path, PathBuf};
+
+use labgrade_support::SEED_VAR;
+
+use crate::compile::{BuildOutcome, Toolchain, profile_dir};
+use crate::error::{Error, io};
+use crate::grade::{
+    BuildGrade, BuildStatus, CheckGrade, CheckStatus, Grade, GradeHeader, Replay, blocked_by, case_seed,
+    evaluate_case, score_check, total, unscored_check,
+};
+use crate::rubric::{Check, Rubric};
+use crate::run::{BaseEnv, Job, Runner};
+use crate::submission::{Assembly, assemble};
+
+/// Settings of a grading run.
+#[derive(Debug, Clone)]
+pub struct GradeOptions {
+    /// Seed of the run; a fresh random one when `None`.
+    pub seed: Option<u64>,
+    /// Cargo and the build cache.
+    pub toolchain: Toolchain,
+}
+
+/// Grades submissions with one runner and one set of options.
+#[derive(Debug)]
+pub struct Grader {
+    runner: Runner,
+    options: GradeOptions,
+}
+
+impl Grader {
+    /// A grader that starts supervisors from `runner`.
+    #[must_use]
+    pub fn new(runner: Runner, options: GradeOptions) -> Self {
+        Self { runner, options }
+    }
+
+    /// Grades the submission in folder `submission` against `rubric`.
+    ///
+    /// Everything the submission does wrong is part of the returned [`Grade`]; an [`Error`]
+    /// means no grade could be computed.
+    pub fn grade(&self, rubric: &Rubric, submission: &Path) -> Result<Grade, Error> {
+        match std::fs::metadata(submission) {
+            Err(_) => return Err(Error::SubmissionNotFound { path: submission.to_owned() }),
+            Ok(meta) if !meta.is_dir() => {
+                return Err(Error::SubmissionNotDirectory { path: submission.to_owned() });
+            }
+            Ok(_) => {}
+        }
+        let seed = self.options.seed.unwrap_or_else(fresh_seed);
+        let header = GradeHeader {
+            exercise: rubric.exercise.name.clone(),
+            rubric: rubric.path.display().to_string(),
+            submission: submission.display().to_string(),
+            seed,
+        };
+        let assembly = assemble(rubric, submission)?;
+        let (build, bin_dir) = self.build(rubric, &assembly)?;
+        let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
+        for check in &rubric.checks {
+            let graded = match blocked_by(check, &build, &checks) {
+                Some(reason) => unscored_check(check, CheckStatus::Skipped, reason, Vec::new()),
+                None => {
+                    let bin_dir = bin_dir.as_deref().unwrap_or(Path::new(""));
+                    self.run_check(rubric, check, bin_dir, &assembly, seed)?
+                }
+            };
+            checks.push(graded);
+        }
+        Ok(total(header, build, checks))
+    }
+
+    fn build(&self, rubric: &Rubric, assembly: &Assembly) -> Result<(BuildGrade, Option<PathBuf>), Error> {
+        let max_score = f64::from(rubric.build.points);
+        let mut grade = BuildGrade {
+            status: BuildStatus::MissingFiles,
+            score: 0.0,
+            max_score,
+            duration_ms: 0,
+            missing_files: assembly.missing.clone(),
+            diagnostics: String::new(),
+        };
+        if !assembly.missing.is_empty() {
+            grade.diagnostics = format!(
+                "the submission lacks {}; put {} at the same relative path{} as in the exercise package",
+                assembly.missing.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                if assembly.missing.len() == 1 { "it" } else { "them" },
+                if assembly.missing.len() == 1 { "" } else { "s" },
+            );
+            return Ok((grade, None));
+        }
+        let toolchain = &self.options.toolchain;
+        toolchain.fetch(&self.runner, assembly, &rubric.exercise.package)?;
+        let outcome = toolchain.build(&self.runner, rubric, assembly)?;
+        Ok(match outcome {
+            BuildOutcome::Built { bin_dir, wall_ms } => {
+                grade.status = BuildStatus::Built;
+                grade.score = max_score;
+                grade.duration_ms = wall_ms;
+                (grade, Some(bin_dir))
+            }
+            BuildOutcome::CompileError { diagnostics, wall_ms } => {
+                grade.status = BuildStatus::CompileError;
+                grade.duration_ms = wall_ms;
+                grade.diagnostics = diagnostics;
+                (grade, None)
+            }
+            BuildOutcome::TimedOut { diagnostics, wall_ms } => {
+                grade.status = BuildStatus::TimedOut;
+                grade.duration_ms = wall_ms;
+                grade.diagnostics = diagnostics;
+                (grade, None)
+            }
+        })
+    }
+
+    fn run_check(
+        &self,
+        rubric: &Rubric,
+        check: &Check,
+        bin_dir: &Path,
+        assembly: &Assembly,
+        run_seed: u64,
+    ) -> Result<CheckGrade, Error> {
+        let program = bin_dir.join(&check.program);
+        if !program.is_file() {
+            return Err(Error::UnknownProgram {
+                check: check.id.clone(),
+                program: check.program.clone(),
+                package: rubric.exercise.package.clone(),
+            });
+        }
+        let mut cases = Vec::with_capacity(check.cases.len());
+        for (index, case) in check.cases.iter().enumerate() {
+            let seed = case_seed(run_seed, &check.id, &case.name);
+            let mut env = rubric.env.clone();
+            env.extend(check.env.iter().map(|(key, value)| (key.clone(), value.render(&case.vars))));
+            env.insert(SEED_VAR.to_owned(), seed.to_string());
+            let args: Vec<String> = check.args.iter().map(|arg| arg.render(&case.vars)).collect();
+            let scratch = assembly.root().join("runs").join(&check.id).join(index.to_string());
+            std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
+            let job = Job {
+                program: program.clone(),
+                args: args.clone(),
+                env: env.clone(),
+                base_env: BaseEnv::Clean,
+                cwd: scratch,
+                timeout_ms: check.timeout.as_millis() as u64,
+                output_limit: check.output_bytes,
+            };
+            let replay = Replay {
+                seed,
+                vars: case.vars.clone(),
+                command: std::iter::once(format!("target/{}/{}", profile_dir(rubric.build.profile), check.program))
+                    .chain(args)
+                    .collect(),
+                env,
+            };
+            match self.runner.run(&job) {
+                Ok(observation) => cases.push(evaluate_case(check, &case.name, replay, observation)),
+                Err(error) => {
+                    let reason = format!("labgrade could not run case `{}`: {error}", case.name);
+                    return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
+                }
+            }
+        }
+        Ok(score_check(check, cases))
+    }
+}
+
+fn fresh_seed() -> u64 {
+    // A seed only has to differ between runs; the OS's randomness gives that without state.
+    getrandom::u64().unwrap_or_else(|_| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos() as u64)
+    })
+}
+
+/// Default cache folder: `$LABGRADE_CACHE_DIR`, else `$XDG_CACHE_HOME/labgrade`, else
+/// `~/.cache/labgrade`, else a folder in the temporary directory.
+#[must_use]
+pub fn default_cache_dir() -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+    var("LABGRADE_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|dir| dir.join("labgrade")))
+        .or_else(|| var("HOME").map(|dir| dir.join(".cache").join("labgrade")))
+        .unwrap_or_else(|| std::env::temp_dir().join("labgrade-cache"))
+}
+
+/// Cargo to build with: `$CARGO` when labgrade runs under cargo, else `cargo` from `PATH`.
+#[must_use]
+pub fn default_cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+}

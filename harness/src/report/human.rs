@@ -1,0 +1,152 @@
+//! The human report: what a student or TA reads in a terminal.
+//!
+//! It is always written with ANSI styles; the CLI wraps its stdout in `anstream`, which strips
+//! them when the output is not a terminal or `NO_COLOR` is set.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Reporter, points};
+use crate::grade::{BuildStatus, CaseGrade, CheckGrade, CheckStatus, Grade, GradeStatus};
+
+/// Lines of compiler output shown before the report says where the rest is.
+const DIAGNOSTIC_LINES: usize = 40;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const BLUE: Style = AnsiColor::Blue.on_default().bold();
+
+/// Writes the grade as coloured text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Human;
+
+impl Reporter for Human {
+    fn report(&self, grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{BOLD}{}{BOLD:#} · submission `{}` · seed {} {DIM}(replay: --seed {}){DIM:#}",
+            grade.exercise, grade.submission, grade.seed, grade.seed
+        )?;
+        writeln!(out)?;
+        write_build(grade, out)?;
+        for check in &grade.checks {
+            write_check(check, out)?;
+        }
+        writeln!(out)?;
+        let style = if grade.is_full_marks() {
+            GREEN
+        } else if grade.score > 0.0 {
+            YELLOW
+        } else {
+            RED
+        };
+        writeln!(
+            out,
+            "{BOLD}score{BOLD:#} {style}{} / {}{style:#}",
+            points(grade.score),
+            points(grade.max_score)
+        )?;
+        if grade.status == GradeStatus::Incomplete {
+            writeln!(
+                out,
+                "{RED}incomplete:{RED:#} labgrade could not grade every check (see `error` above); this is not the submission's fault"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn write_build(grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
+    let build = &grade.build;
+    let (label, style, text) = match build.status {
+        BuildStatus::Built => ("ok", GREEN, format!("built in {}", seconds(build.duration_ms))),
+        BuildStatus::MissingFiles => ("missing", RED, "nothing to build".to_owned()),
+        BuildStatus::CompileError => ("error", RED, "does not compile".to_owned()),
+        BuildStatus::TimedOut => ("timeout", RED, format!("build stopped after {}", seconds(build.duration_ms))),
+    };
+    let score = if build.max_score > 0.0 {
+        format!(" {}/{}", points(build.score), points(build.max_score))
+    } else {
+        String::new()
+    };
+    writeln!(out, "{style}{label:>7}{style:#} {BOLD}build{BOLD:#}: {text}{score}")?;
+    if build.status != BuildStatus::Built {
+        let lines: Vec<&str> = build.diagnostics.lines().collect();
+        for line in lines.iter().take(DIAGNOSTIC_LINES) {
+            writeln!(out, "        {line}")?;
+        }
+        if lines.len() > DIAGNOSTIC_LINES {
+            writeln!(
+                out,
+                "        {DIM}… {} more lines (all of them are in `--format json`){DIM:#}",
+                lines.len() - DIAGNOSTIC_LINES
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
+    let (label, style) = match check.status {
+        CheckStatus::Passed => ("pass", GREEN),
+        CheckStatus::Partial => ("partial", YELLOW),
+        CheckStatus::Failed => ("fail", RED),
+        CheckStatus::Skipped => ("skip", DIM),
+        CheckStatus::Error => ("error", BLUE),
+    };
+    let passed = check.cases.iter().filter(|case| case.passed).count();
+    let cases = if check.cases.is_empty() {
+        String::new()
+    } else {
+        format!(" {DIM}({passed} of {} cases){DIM:#}", check.cases.len())
+    };
+    writeln!(
+        out,
+        "{style}{label:>7}{style:#} {BOLD}{}{BOLD:#}: {} {}/{}{cases}",
+        check.id,
+        check.title,
+        points(check.score),
+        points(check.max_score)
+    )?;
+    if let Some(reason) = &check.reason {
+        writeln!(out, "        {reason}")?;
+    }
+    for case in check.cases.iter().filter(|case| !case.passed) {
+        write_failed_case(case, out)?;
+    }
+    Ok(())
+}
+
+fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}", case.name)?;
+    for failure in &case.failures {
+        writeln!(out, "            expected {}", failure.expected)?;
+        writeln!(out, "            but      {}", failure.actual)?;
+    }
+    if case.observed.leftover_processes > 0 {
+        writeln!(
+            out,
+            "            note: {} process(es) were still running after the program ended; labgrade killed them",
+            case.observed.leftover_processes
+        )?;
+    }
+    let stderr = case.observed.stderr.text.trim_end();
+    if !stderr.is_empty() && !case.failures.iter().any(|failure| failure.what == "stderr") {
+        let first: Vec<&str> = stderr.lines().take(5).collect();
+        writeln!(out, "            stderr: {}", first.join(" ⏎ "))?;
+    }
+    writeln!(
+        out,
+        "            {DIM}replay: {}{DIM:#}",
+        case.replay.shell_line()
+    )?;
+    Ok(())
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}

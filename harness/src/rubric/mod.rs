@@ -1,0 +1,29 @@
+//! Rubrics: the TOML file that says how an exercise is graded, parsed and then validated.
+//!
+//! [`wire`] mirrors the file; [`parse`] validates it into a [`Rubric`], reporting every problem
+//! with its file, line and column. Nothing else in labgrade sees the wire types.
+
+mod error;
+mod model;
+mod template;
+mod validate;
+mod wire;
+
+use std::path::Path;
+
+pub use error::{Problem, RubricError};
+pub use model::{
+    BUILD_ID, Build, Case, Check, Compare, Exercise, Expect, Expected, Matcher, Oracle, Profile,
+    Rubric, Scoring,
+};
+pub use template::Template;
+pub use validate::parse;
+
+/// Reads and validates the rubric at `path`.
+pub fn load(path: &Path) -> Result<Rubric, RubricError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RubricError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(path, &text)
+}

@@ -1,0 +1,655 @@
+//! Turns the wire types into a validated [`Rubric`], collecting every problem on the way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use regex::RegexBuilder;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::error::{Problem, RubricError};
+use super::model::{
+    BUILD_ID, Build, Case, Check, Compare, Exercise, Expect, Expected, Matcher, Oracle, Profile,
+    Rubric, Scoring,
+};
+use super::template::Template;
+use super::wire::{
+    BuildWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, LimitsWire, MatcherWire,
+    ScalarWire,
+};
+
+const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(300);
+const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_OUTPUT_BYTES: u64 = 1 << 20;
+const SECTIONS: [&str; 5] = ["exercise", "build", "limits", "env", "check"];
+
+/// Parses and validates the rubric `text`, read from `path`.
+///
+/// `path` locates the exercise package (relative to the rubric's folder) and names the file in
+/// error messages. Every problem is reported, not only the first.
+pub fn parse(path: &Path, text: &str) -> Result<Rubric, RubricError> {
+    let mut validator = Validator::default();
+    let rubric = validator.rubric(path, text);
+    match rubric {
+        Some(rubric) if validator.problems.is_empty() => Ok(rubric),
+        _ => {
+            let mut problems = validator.problems;
+            problems.sort_by_key(|problem| problem.span.as_ref().map_or(0, |span| span.start));
+            Err(RubricError::Invalid {
+                path: path.to_owned(),
+                text: text.to_owned(),
+                problems,
+            })
+        }
+    }
+}
+
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Problem>,
+}
+
+/// Section values as parsed, still to be deserialized.
+#[derive(Default)]
+struct Sections<'i> {
+    exercise: Option<Spanned<DeValue<'i>>>,
+    build: Option<Spanned<DeValue<'i>>>,
+    limits: Option<Spanned<DeValue<'i>>>,
+    env: Option<Spanned<DeValue<'i>>>,
+    checks: Vec<Spanned<DeValue<'i>>>,
+}
+
+struct Limits {
+    timeout: Duration,
+    output_bytes: u64,
+}
+
+impl Validator {
+    fn problem(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        self.problems.push(Problem::new(span, message));
+    }
+
+    fn rubric(&mut self, path: &Path, text: &str) -> Option<Rubric> {
+        let (root, syntax_errors) = DeTable::parse_recoverable(text);
+        if !syntax_errors.is_empty() {
+            for error in syntax_errors {
+                self.problem(error.span(), error.message().trim_end().to_owned());
+            }
+            return None;
+        }
+        let sections = self.sections(root.into_inner());
+
+        let exercise = match sections.exercise {
+            Some(value) => self
+                .deserialize::<ExerciseWire>(value)
+                .and_then(|wire| self.exercise(path, wire)),
+            None => {
+                self.problems.push(
+                    Problem::new(Some(0..0), "missing `[exercise]` table").help(
+                        "add `[exercise]` with `name`, `package` and `files` (see rubrics/README.md)",
+                    ),
+                );
+                None
+            }
+        };
+        let build = sections
+            .build
+            .map_or_else(|| Some(BuildWire::default()), |value| self.deserialize(value))
+            .map(|wire| self.build(wire));
+        let limits = sections
+            .limits
+            .map_or_else(|| Some(LimitsWire::default()), |value| self.deserialize(value))
+            .map(|wire| self.limits(wire));
+        let env = sections.env.map_or_else(
+            || Some(BTreeMap::new()),
+            |value| self.deserialize::<BTreeMap<String, String>>(value),
+        );
+        let wires: Vec<CheckWire> = sections
+            .checks
+            .into_iter()
+            .filter_map(|value| self.deserialize(value))
+            .collect();
+        let limits = limits.unwrap_or(Limits {
+            timeout: DEFAULT_CASE_TIMEOUT,
+            output_bytes: DEFAULT_OUTPUT_BYTES,
+        });
+        let checks = self.checks(wires, &limits);
+        Some(Rubric {
+            path: path.to_owned(),
+            exercise: exercise?,
+            build: build?,
+            env: env?,
+            checks: checks?,
+        })
+    }
+
+    fn sections<'i>(&mut self, root: DeTable<'i>) -> Sections<'i> {
+        let mut sections = Sections::default();
+        for (key, value) in root {
+            let name: &str = key.get_ref();
+            match name {
+                "exercise" => sections.exercise = Some(value),
+                "build" => sections.build = Some(value),
+                "limits" => sections.limits = Some(value),
+                "env" => sections.env = Some(value),
+                "check" => match value.into_inner() {
+                    DeValue::Array(array) => sections.checks.extend(array),
+                    _ => self.problems.push(
+                        Problem::new(Some(key.span()), "`check` must be an array of tables")
+                            .help("write each check as `[[check]]`"),
+                    ),
+                },
+                other => {
+                    let problem = Problem::new(Some(key.span()), format!("unknown key `{other}`"));
+                    self.problems.push(suggest(problem, other, &SECTIONS));
+                }
+            }
+        }
+        sections
+    }
+
+    fn deserialize<'i, T: Deserialize<'i>>(&mut self, value: Spanned<DeValue<'i>>) -> Option<T> {
+        let span = value.span();
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(wire) => Some(wire),
+            Err(error) => {
+                let message = error.message().trim_end().to_owned();
+                let mut problem = Problem::new(error.span().or(Some(span)), message.clone());
+                if message.starts_with("missing field") {
+                    problem = problem.help("add the key to this table (see rubrics/README.md)");
+                }
+                self.problems.push(problem);
+                None
+            }
+        }
+    }
+
+    fn exercise(&mut self, rubric_path: &Path, wire: ExerciseWire) -> Option<Exercise> {
+        let before = self.problems.len();
+        if wire.name.get_ref().trim().is_empty() {
+            self.problem(Some(wire.name.span()), "the exercise name is empty");
+        }
+        let base = rubric_path.parent().unwrap_or(Path::new(""));
+        let package = base.join(wire.package.get_ref());
+        if wire.files.get_ref().is_empty() {
+            self.problems.push(
+                Problem::new(Some(wire.files.span()), "`files` is empty")
+                    .help("list the files a submission provides, relative to the package"),
+            );
+        }
+        let mut seen = BTreeSet::new();
+        let mut files = Vec::new();
+        for file in wire.files.get_ref() {
+            let relative = PathBuf::from(file.get_ref());
+            let inside = !file.get_ref().is_empty()
+                && relative
+                    .components()
+                    .all(|component| matches!(component, Component::Normal(_)));
+            if !inside {
+                self.problems.push(
+                    Problem::new(
+                        Some(file.span()),
+                        format!("`{}` is not a path inside the package", file.get_ref()),
+                    )
+                    .help("write a relative path without `..`, such as `src/main.rs`"),
+                );
+            } else if !seen.insert(relative.clone()) {
+                self.problem(
+                    Some(file.span()),
+                    format!("`{}` is listed twice", file.get_ref()),
+                );
+            } else {
+                files.push(relative);
+            }
+        }
+        (self.problems.len() == before).then(|| Exercise {
+            name: wire.name.into_inner(),
+            package,
+            files,
+        })
+    }
+
+    fn build(&mut self, wire: BuildWire) -> Build {
+        let profile = match wire.profile {
+            None => Profile::Release,
+            Some(profile) => match profile.get_ref().as_str() {
+                "release" => Profile::Release,
+                "dev" => Profile::Dev,
+                other => {
+                    self.problems.push(
+                        Problem::new(Some(profile.span()), format!("unknown profile `{other}`"))
+                            .help("use `release` or `dev`"),
+                    );
+                    Profile::Release
+                }
+            },
+        };
+        Build {
+            profile,
+            timeout: self.duration(wire.timeout.as_ref(), DEFAULT_BUILD_TIMEOUT),
+            points: wire.points.map_or(0, |points| self.points(&points, true)),
+        }
+    }
+
+    fn limits(&mut self, wire: LimitsWire) -> Limits {
+        Limits {
+            timeout: self.duration(wire.timeout.as_ref(), DEFAULT_CASE_TIMEOUT),
+            output_bytes: self.output_bytes(wire.output_bytes.as_ref(), DEFAULT_OUTPUT_BYTES),
+        }
+    }
+
+    fn duration(&mut self, value: Option<&Spanned<String>>, default: Duration) -> Duration {
+        let Some(value) = value else { return default };
+        match humantime::parse_duration(value.get_ref()) {
+            Ok(duration) if !duration.is_zero() => duration,
+            Ok(_) => {
+                self.problem(Some(value.span()), "a time limit must be more than zero");
+                default
+            }
+            Err(error) => {
+                self.problems.push(
+                    Problem::new(
+                        Some(value.span()),
+                        format!("`{}` is not a duration: {error}", value.get_ref()),
+                    )
+                    .help("write a duration such as `10s`, `500ms` or `2m`"),
+                );
+                default
+            }
+        }
+    }
+
+    fn output_bytes(&mut self, value: Option<&Spanned<i64>>, default: u64) -> u64 {
+        let Some(value) = value else { return default };
+        match u64::try_from(*value.get_ref()) {
+            Ok(bytes) if bytes > 0 => bytes,
+            _ => {
+                self.problem(Some(value.span()), "`output-bytes` must be a positive number of bytes");
+                default
+            }
+        }
+    }
+
+    fn points(&mut self, value: &Spanned<i64>, zero_allowed: bool) -> u32 {
+        match u32::try_from(*value.get_ref()) {
+            Ok(points) if points > 0 || zero_allowed => points,
+            _ => {
+                self.problems.push(
+                    Problem::new(Some(value.span()), format!("{} is not a valid number of points", value.get_ref()))
+                        .help(if zero_allowed { "use a whole number of 0 or more" } else { "use a whole number above 0" }),
+                );
+                0
+            }
+        }
+    }
+
+    fn checks(&mut self, wires: Vec<CheckWire>, limits: &Limits) -> Option<Vec<Check>> {
+        let before = self.problems.len();
+        let mut ids: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        for wire in &wires {
+            let id = wire.id.get_ref();
+            let valid = !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !valid {
+                self.problems.push(
+                    Problem::new(Some(wire.id.span()), format!("`{id}` is not a valid check id"))
+                        .help("use lowercase letters, digits, `-` and `_`"),
+                );
+            } else if id == BUILD_ID {
+                self.problem(
+                    Some(wire.id.span()),
+                    format!("`{BUILD_ID}` is reserved for the build; pick another id"),
+                );
+            } else if ids.contains_key(id) {
+                self.problem(Some(wire.id.span()), format!("check id `{id}` is used twice"));
+            } else {
+                ids.insert(id.clone(), wire.id.span());
+            }
+        }
+        if wires.is_empty() {
+            self.problems.push(
+                Problem::new(Some(0..0), "the rubric has no checks")
+                    .help("add at least one `[[check]]` table"),
+            );
+        }
+        let known: Vec<&str> = std::iter::once(BUILD_ID)
+            .chain(ids.keys().map(String::as_str))
+            .collect();
+        let checks: Vec<Check> = wires
+            .into_iter()
+            .filter_map(|wire| self.check(wire, limits, &known))
+            .collect();
+        if self.problems.len() != before {
+            return None;
+        }
+        self.order(checks, &ids)
+    }
+
+    fn check(&mut self, wire: CheckWire, limits: &Limits, known: &[&str]) -> Option<Check> {
+        let before = self.problems.len();
+        let points = self.points(&wire.points, false);
+        if wire.run.get_ref().trim().is_empty() {
+            self.problem(Some(wire.run.span()), "`run` is empty: name a binary of the exercise package");
+        }
+        let cases = self.cases(wire.cases.as_ref());
+        let vars: BTreeSet<String> = cases
+            .first()
+            .map(|case| case.vars.keys().cloned().collect())
+            .unwrap_or_default();
+        let args = wire
+            .args
+            .iter()
+            .filter_map(|arg| self.template(arg, &vars))
+            .collect();
+        let env = wire
+            .env
+            .iter()
+            .filter_map(|(key, value)| Some((key.clone(), self.template(value, &vars)?)))
+            .collect();
+        let scoring = match &wire.scoring {
+            None => Scoring::PerCase,
+            Some(value) => match value.get_ref().as_str() {
+                "per-case" => Scoring::PerCase,
+                "all-or-nothing" => Scoring::AllOrNothing,
+                other => {
+                    self.problems.push(
+                        Problem::new(Some(value.span()), format!("unknown scoring `{other}`"))
+                            .help("use `per-case` or `all-or-nothing`"),
+                    );
+                    Scoring::PerCase
+                }
+            },
+        };
+        let mut needs = Vec::new();
+        for need in &wire.needs {
+            let name = need.get_ref();
+            if name == wire.id.get_ref() {
+                self.problem(Some(need.span()), format!("check `{name}` needs itself"));
+            } else if known.contains(&name.as_str()) {
+                needs.push(name.clone());
+            } else {
+                let problem = Problem::new(
+                    Some(need.span()),
+                    format!("check `{}` needs `{name}`, which is not a check of this rubric", wire.id.get_ref()),
+                );
+                self.problems.push(suggest(problem, name, known));
+            }
+        }
+        if !needs.iter().any(|need| need == BUILD_ID) {
+            needs.insert(0, BUILD_ID.to_owned());
+        }
+        let expect = wire
+            .expect
+            .as_ref()
+            .map_or(Expect::Exit(0), |expect| self.expect(expect));
+        let stdout: Vec<Matcher> = wire.stdout.iter().filter_map(|m| self.matcher(m, &vars)).collect();
+        let stderr: Vec<Matcher> = wire.stderr.iter().filter_map(|m| self.matcher(m, &vars)).collect();
+        let captures: BTreeSet<&str> = stdout
+            .iter()
+            .chain(&stderr)
+            .filter_map(|matcher| match matcher {
+                Matcher::Regex(regex) => Some(regex.capture_names().flatten()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let compares = wire
+            .compare
+            .iter()
+            .filter_map(|compare| self.compare(compare, &captures, &vars))
+            .collect();
+        (self.problems.len() == before).then(|| Check {
+            id: wire.id.into_inner(),
+            title: wire.title,
+            points,
+            program: wire.run.into_inner(),
+            args,
+            env,
+            cases,
+            scoring,
+            timeout: self.duration(wire.timeout.as_ref(), limits.timeout),
+            output_bytes: self.output_bytes(wire.output_bytes.as_ref(), limits.output_bytes),
+            needs,
+            expect,
+            stdout,
+            stderr,
+            compares,
+        })
+    }
+
+    fn cases(
+        &mut self,
+        wire: Option<&Spanned<BTreeMap<String, Spanned<Vec<Spanned<ScalarWire>>>>>>,
+    ) -> Vec<Case> {
+        let mut cases = vec![BTreeMap::new()];
+        if let Some(table) = wire {
+            for (name, values) in table.get_ref() {
+                let valid_name = !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if !valid_name {
+                    self.problem(Some(values.span()), format!("`{name}` is not a valid variable name"));
+                }
+                if values.get_ref().is_empty() {
+                    self.problems.push(
+                        Problem::new(Some(values.span()), format!("case variable `{name}` has no values"))
+                            .help("list at least one value, such as `workers = [1, 2, 4]`"),
+                    );
+                    continue;
+                }
+                cases = cases
+                    .into_iter()
+                    .flat_map(|vars: BTreeMap<String, String>| {
+                        values.get_ref().iter().map(move |value| {
+                            let mut vars = vars.clone();
+                            vars.insert(name.clone(), value.get_ref().to_string());
+                            vars
+                        })
+                    })
+                    .collect();
+            }
+        }
+        cases
+            .into_iter()
+            .map(|vars| Case {
+                name: if vars.is_empty() {
+                    "default".to_owned()
+                } else {
+                    vars.iter()
+                        .map(|(name, value)| format!("{name}={value}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                },
+                vars,
+            })
+            .collect()
+    }
+
+    fn template(&mut self, value: &Spanned<String>, vars: &BTreeSet<String>) -> Option<Template> {
+        match Template::parse(value.get_ref()) {
+            Ok(template) => {
+                let unknown: Vec<&str> = template.vars().filter(|var| !vars.contains(*var)).collect();
+                if unknown.is_empty() {
+                    return Some(template);
+                }
+                let known = if vars.is_empty() {
+                    "this check has no case variables; define them in `cases`".to_owned()
+                } else {
+                    format!("case variables: {}", vars.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
+                };
+                self.problems.push(
+                    Problem::new(Some(value.span()), format!("unknown placeholder `{{{}}}`", unknown[0]))
+                        .help(known),
+                );
+                None
+            }
+            Err(message) => {
+                self.problem(Some(value.span()), message);
+                None
+            }
+        }
+    }
+
+    fn expect(&mut self, wire: &Spanned<ExpectWire>) -> Expect {
+        match (&wire.get_ref().exit, &wire.get_ref().signal) {
+            (Some(exit), None) => match exit.get_ref() {
+                ScalarWire::Integer(code) if (0..=255).contains(code) => Expect::Exit(*code as i32),
+                ScalarWire::Text(text) if text == "nonzero" => Expect::NonZeroExit,
+                other => {
+                    self.problems.push(
+                        Problem::new(Some(exit.span()), format!("`{other}` is not an exit code"))
+                            .help("use a code from 0 to 255, or `\"nonzero\"`"),
+                    );
+                    Expect::Exit(0)
+                }
+            },
+            (None, Some(signal)) => {
+                let name = signal.get_ref().to_ascii_uppercase();
+                let name = if name.starts_with("SIG") { name } else { format!("SIG{name}") };
+                match Signal::from_str(&name) {
+                    Ok(parsed) => Expect::Signal(parsed as i32, parsed.as_str().to_owned()),
+                    Err(_) => {
+                        self.problems.push(
+                            Problem::new(Some(signal.span()), format!("`{}` is not a signal name", signal.get_ref()))
+                                .help("use a name from `kill -l`, such as `SIGSEGV`"),
+                        );
+                        Expect::Exit(0)
+                    }
+                }
+            }
+            _ => {
+                self.problems.push(
+                    Problem::new(Some(wire.span()), "`expect` needs exactly one of `exit` and `signal`")
+                        .help("for example `expect = { exit = 0 }` or `expect = { signal = \"SIGSEGV\" }`"),
+                );
+                Expect::Exit(0)
+            }
+        }
+    }
+
+    fn matcher(&mut self, wire: &Spanned<MatcherWire>, vars: &BTreeSet<String>) -> Option<Matcher> {
+        let matcher = wire.get_ref();
+        match (&matcher.regex, &matcher.contains, &matcher.line) {
+            (Some(regex), None, None) => match RegexBuilder::new(regex.get_ref()).multi_line(true).build() {
+                Ok(compiled) => Some(Matcher::Regex(compiled)),
+                Err(error) => {
+                    let detail = error.to_string();
+                    let last = detail.lines().last().unwrap_or("").trim().to_owned();
+                    self.problems.push(
+                        Problem::new(Some(regex.span()), format!("invalid regex: {last}"))
+                            .help("the syntax is that of the `regex` crate; escape literal characters with `\\`"),
+                    );
+                    None
+                }
+            },
+            (None, Some(text), None) => self.template(text, vars).map(Matcher::Contains),
+            (None, None, Some(text)) => self.template(text, vars).map(Matcher::Line),
+            _ => {
+                self.problems.push(
+                    Problem::new(Some(wire.span()), "a matcher needs exactly one of `regex`, `contains` and `line`")
+                        .help("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn compare(
+        &mut self,
+        wire: &Spanned<CompareWire>,
+        captures: &BTreeSet<&str>,
+        vars: &BTreeSet<String>,
+    ) -> Option<Compare> {
+        let compare = wire.get_ref();
+        let capture = compare.capture.get_ref();
+        if !captures.contains(capture.as_str()) {
+            let problem = Problem::new(
+                Some(compare.capture.span()),
+                format!("capture `{capture}` is not a named group of any regex of this check"),
+            )
+            .help("name a group in a `stdout` or `stderr` regex, such as `(?<sum>\\d+)`");
+            let names: Vec<&str> = captures.iter().copied().collect();
+            self.problems.push(suggest(problem, capture, &names));
+        }
+        let expected = match (&compare.oracle, &compare.equals) {
+            (Some(oracle), None) => {
+                let found = Oracle::ALL.iter().find(|(name, _)| name == oracle.get_ref());
+                if let Some((_, oracle)) = found {
+                    Some(Expected::Oracle(*oracle))
+                } else {
+                    let names: Vec<&str> = Oracle::ALL.iter().map(|(name, _)| *name).collect();
+                    let problem = Problem::new(Some(oracle.span()), format!("unknown oracle `{}`", oracle.get_ref()))
+                        .help(format!("oracles: {}", names.join(", ")));
+                    self.problems.push(suggest(problem, oracle.get_ref(), &names));
+                    None
+                }
+            }
+            (None, Some(equals)) => {
+                let text = Spanned::new(equals.span(), equals.get_ref().to_string());
+                self.template(&text, vars).map(Expected::Value)
+            }
+            _ => {
+                self.problems.push(
+                    Problem::new(Some(wire.span()), "a comparison needs exactly one of `oracle` and `equals`")
+                        .help("for example `{ capture = \"sum\", oracle = \"array-sum\" }`"),
+                );
+                None
+            }
+        };
+        Some(Compare {
+            capture: capture.clone(),
+            expected: expected?,
+        })
+    }
+
+    /// Orders checks so that each comes after what it needs, keeping the written order otherwise;
+    /// a cycle is a problem.
+    fn order(&mut self, checks: Vec<Check>, spans: &BTreeMap<String, Range<usize>>) -> Option<Vec<Check>> {
+        let mut remaining = checks;
+        let mut done: BTreeSet<String> = BTreeSet::from([BUILD_ID.to_owned()]);
+        let mut ordered = Vec::with_capacity(remaining.len());
+        while !remaining.is_empty() {
+            let ready = remaining
+                .iter()
+                .position(|check| check.needs.iter().all(|need| done.contains(need)));
+            let Some(index) = ready else {
+                for check in &remaining {
+                    self.problems.push(
+                        Problem::new(
+                            spans.get(&check.id).cloned(),
+                            format!("check `{}` is part of a cycle of `needs`", check.id),
+                        )
+                        .help("a check cannot need, directly or not, a check that needs it"),
+                    );
+                }
+                return None;
+            };
+            let check = remaining.remove(index);
+            done.insert(check.id.clone());
+            ordered.push(check);
+        }
+        Some(ordered)
+    }
+}
+
+/// Adds "did you mean" help when `name` is close to one of `candidates`.
+fn suggest(problem: Problem, name: &str, candidates: &[&str]) -> Problem {
+    let best = candidates
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), *candidate))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, candidate)) => problem.help(format!("did you mean `{candidate}`?")),
+        None if problem.help.is_none() && !candidates.is_empty() => {
+            problem.help(format!("expected one of: {}", candidates.join(", ")))
+        }
+        None => problem,
+    }
+}

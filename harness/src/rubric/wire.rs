@@ -1,0 +1,141 @@
+//! The rubric file as written: serde types that mirror the TOML one to one.
+//!
+//! Every table denies unknown keys, so a misspelt key is an error instead of a silently ignored
+//! setting. Values that need checking after parsing are `Spanned`, so that the check can point at
+//! the line and column of the offending value. Nothing here is trusted yet; [`super::validate`]
+//! turns these types into a [`super::Rubric`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `[exercise]`: which exercise package the rubric grades and which files a submission provides.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ExerciseWire {
+    pub(crate) name: Spanned<String>,
+    pub(crate) package: Spanned<String>,
+    pub(crate) files: Spanned<Vec<Spanned<String>>>,
+}
+
+/// `[build]`: how the assembled submission is compiled.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct BuildWire {
+    pub(crate) profile: Option<Spanned<String>>,
+    pub(crate) timeout: Option<Spanned<String>>,
+    pub(crate) points: Option<Spanned<i64>>,
+}
+
+/// `[limits]`: defaults for every case of every check.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LimitsWire {
+    pub(crate) timeout: Option<Spanned<String>>,
+    pub(crate) output_bytes: Option<Spanned<i64>>,
+}
+
+/// One `[[check]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CheckWire {
+    pub(crate) id: Spanned<String>,
+    pub(crate) title: String,
+    pub(crate) points: Spanned<i64>,
+    pub(crate) run: Spanned<String>,
+    #[serde(default)]
+    pub(crate) args: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) env: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub(crate) cases: Option<Spanned<BTreeMap<String, Spanned<Vec<Spanned<ScalarWire>>>>>>,
+    pub(crate) scoring: Option<Spanned<String>>,
+    pub(crate) timeout: Option<Spanned<String>>,
+    pub(crate) output_bytes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(crate) needs: Vec<Spanned<String>>,
+    pub(crate) expect: Option<Spanned<ExpectWire>>,
+    #[serde(default)]
+    pub(crate) stdout: Vec<Spanned<MatcherWire>>,
+    #[serde(default)]
+    pub(crate) stderr: Vec<Spanned<MatcherWire>>,
+    #[serde(default)]
+    pub(crate) compare: Vec<Spanned<CompareWire>>,
+}
+
+/// `expect = { exit = 0 }`, `{ exit = "nonzero" }` or `{ signal = "SIGSEGV" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ExpectWire {
+    pub(crate) exit: Option<Spanned<ScalarWire>>,
+    pub(crate) signal: Option<Spanned<String>>,
+}
+
+/// One matcher on stdout or stderr; exactly one key must be set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct MatcherWire {
+    pub(crate) regex: Option<Spanned<String>>,
+    pub(crate) contains: Option<Spanned<String>>,
+    pub(crate) line: Option<Spanned<String>>,
+}
+
+/// One comparison of a captured value; exactly one of `oracle` and `equals` must be set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CompareWire {
+    pub(crate) capture: Spanned<String>,
+    pub(crate) oracle: Option<Spanned<String>>,
+    pub(crate) equals: Option<Spanned<ScalarWire>>,
+}
+
+/// A value written as a TOML integer or string (`exit = 0`, `exit = "nonzero"`, `workers = [1]`).
+///
+/// Deserialized by hand rather than with `#[serde(untagged)]`, whose errors lose the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ScalarWire {
+    Integer(i64),
+    Text(String),
+}
+
+impl fmt::Display for ScalarWire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Integer(value) => write!(f, "{value}"),
+            Self::Text(value) => f.write_str(value),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ScalarWire {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+
+        impl Visitor<'_> for ScalarVisitor {
+            type Value = ScalarWire;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or a string")
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ScalarWire, E> {
+                Ok(ScalarWire::Integer(value))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ScalarWire, E> {
+                i64::try_from(value)
+                    .map(ScalarWire::Integer)
+                    .map_err(|_| E::custom("integer too large"))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<ScalarWire, E> {
+                Ok(ScalarWire::Text(value.to_owned()))
+            }
+        }
+
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}

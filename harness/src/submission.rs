@@ -1,0 +1,201 @@
+//! Assembles a submission for building: a fresh copy of the exercise package, in a temporary
+//! folder, with only the files the rubric lists taken from the submission.
+//!
+//! A submission therefore cannot change the manifest, the dependencies or the support crate,
+//! and the reference solution is never copied next to student code.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, io};
+use crate::rubric::Rubric;
+
+/// Folders of an exercise package that are never copied: build output, version control, and the
+/// reference solution.
+const SKIPPED: [&str; 3] = ["target", ".git", "solution"];
+
+/// An assembled submission, deleted when dropped.
+#[derive(Debug)]
+pub struct Assembly {
+    dir: tempfile::TempDir,
+    package_dir: PathBuf,
+    /// Files the rubric lists that the submission lacks (or provides as something other than a
+    /// regular file).
+    pub missing: Vec<String>,
+}
+
+impl Assembly {
+    /// Root of the temporary cargo workspace.
+    #[must_use]
+    pub fn workspace(&self) -> PathBuf {
+        self.dir.path().join("ws")
+    }
+
+    /// The assembled package.
+    #[must_use]
+    pub fn package_dir(&self) -> &Path {
+        &self.package_dir
+    }
+
+    /// Root of the temporary folder, where scratch folders for runs go too.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Copies the exercise package of `rubric` and its path dependencies into a new temporary
+/// folder, then swaps in the files of `submission`.
+pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
+    let package = &rubric.exercise.package;
+    let dir = tempfile::Builder::new()
+        .prefix("labgrade-")
+        .tempdir()
+        .map_err(io("create a temporary folder in", std::env::temp_dir()))?;
+    let workspace = dir.path().join("ws");
+    let package_name = package
+        .canonicalize()
+        .ok()
+        .and_then(|path| path.file_name().map(ToOwned::to_owned))
+        .ok_or_else(|| Error::Package {
+            package: package.clone(),
+            problem: "the folder does not exist; check `package` in the rubric".to_owned(),
+        })?;
+    let package_dir = workspace.join(&package_name);
+    copy_tree(package, &package_dir)?;
+    copy_path_dependencies(package, &workspace)?;
+    let members = format!(
+        "# Written by labgrade: a workspace of its own, so no parent manifest applies.\n[workspace]\nresolver = \"3\"\nmembers = [\"{}\"]\n",
+        package_name.to_string_lossy()
+    );
+    fs::write(workspace.join("Cargo.toml"), members).map_err(io("write", workspace.join("Cargo.toml")))?;
+    if let Some(lock) = find_lockfile(package) {
+        fs::copy(&lock, workspace.join("Cargo.lock")).map_err(io("copy", lock))?;
+    }
+
+    let mut missing = Vec::new();
+    for file in &rubric.exercise.files {
+        let target = package_dir.join(file);
+        // The template's own version of a listed file must never stand in for the student's.
+        if target.exists() {
+            fs::remove_file(&target).map_err(io("remove", &target))?;
+        }
+        let source = submission.join(file);
+        let is_regular_file = fs::symlink_metadata(&source).is_ok_and(|meta| meta.file_type().is_file());
+        if is_regular_file {
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(io("create", parent))?;
+            }
+            fs::copy(&source, &target).map_err(io("copy", &source))?;
+        } else {
+            missing.push(file.to_string_lossy().into_owned());
+        }
+    }
+    Ok(Assembly {
+        dir,
+        package_dir,
+        missing,
+    })
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), Error> {
+    fs::create_dir_all(to).map_err(io("create", to))?;
+    for entry in fs::read_dir(from).map_err(io("read", from))? {
+        let entry = entry.map_err(io("read", from))?;
+        let name = entry.file_name();
+        if SKIPPED.iter().any(|skipped| name == *skipped) {
+            continue;
+        }
+        let file_type = entry.file_type().map_err(io("read", entry.path()))?;
+        let target = to.join(&name);
+        if file_type.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if file_type.is_file() {
+            fs::copy(entry.path(), &target).map_err(io("copy", entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies every `path` dependency of the package (and theirs) to the same place relative to it.
+fn copy_path_dependencies(package: &Path, workspace: &Path) -> Result<(), Error> {
+    let package_name = package.canonicalize().map_err(io("read", package))?;
+    let package_name = package_name.file_name().unwrap_or_default();
+    let mut pending = vec![(package.to_path_buf(), PathBuf::from(package_name))];
+    let mut done = BTreeSet::new();
+    while let Some((source, relative)) = pending.pop() {
+        for dependency in path_dependencies(&source)? {
+            let target = normalize(&relative.join(&dependency)).ok_or_else(|| Error::Package {
+                package: source.clone(),
+                problem: format!(
+                    "path dependency `{}` lies outside the exercises folder; keep shared crates beside the exercises",
+                    dependency.display()
+                ),
+            })?;
+            if done.insert(target.clone()) {
+                let dependency_dir = source.join(&dependency);
+                copy_tree(&dependency_dir, &workspace.join(&target))?;
+                pending.push((dependency_dir, target));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn path_dependencies(package: &Path) -> Result<Vec<PathBuf>, Error> {
+    let manifest = package.join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).map_err(io("read", &manifest))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|error| Error::Package {
+        package: package.to_owned(),
+        problem: format!("`Cargo.toml` is not valid TOML: {}", error.message()),
+    })?;
+    let mut paths = Vec::new();
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(dependencies) = table.get(section).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        for dependency in dependencies.values() {
+            if let Some(path) = dependency.get("path").and_then(toml::Value::as_str) {
+                paths.push(PathBuf::from(path));
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// Resolves `.` and `..` in a relative path; `None` if it climbs above its start.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut parts = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => parts.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.iter().collect())
+}
+
+fn find_lockfile(package: &Path) -> Option<PathBuf> {
+    let start = package.canonicalize().ok()?;
+    start
+        .ancestors()
+        .map(|dir| dir.join("Cargo.lock"))
+        .find(|lock| lock.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn normalize_stays_inside() {
+        assert_eq!(normalize(Path::new("sum-array/../support")), Some(PathBuf::from("support")));
+        assert_eq!(normalize(Path::new("sum-array/../../x")), None);
+    }
+}
