@@ -1,14 +1,20 @@
 //! Builds an assembled submission with cargo, offline, under a time limit, through the runner.
 //!
-//! Compiled dependencies are shared between builds through cargo's `build-dir` in labgrade's
-//! cache folder, while every build gets its own target folder for the final binaries, so two
-//! submissions never overwrite each other's executables.
+//! Builds of one exercise take turns in a build slot in labgrade's cache folder: a cargo
+//! workspace at a fixed path whose `target/` survives from build to build, so dependencies
+//! (`nix`, the support crate) compile once, not once per submission. Before each build the slot
+//! gets the new submission's files and cargo forgets the exercise package's previous artifacts
+//! (`cargo clean -p`), so one submission can never be graded with another's binaries. The
+//! binaries are then copied out of the slot, into the submission's own temporary folder, before
+//! the next build may start.
 
 use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::Error;
+use crate::error::{Error, io};
 use crate::rubric::{Profile, Rubric};
 use crate::run::{BaseEnv, Job, Observation, Runner, Termination};
 use crate::submission::Assembly;
@@ -17,13 +23,15 @@ use crate::submission::Assembly;
 const DIAGNOSTICS_BYTES: u64 = 256 * 1024;
 /// Time allowed to fetch dependencies (a no-op when they are already downloaded).
 const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
+/// Time allowed for `cargo clean -p`.
+const CLEAN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Where cargo is and where builds keep their shared state.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
     /// The cargo binary.
     pub cargo: PathBuf,
-    /// labgrade's cache folder; compiled dependencies go in `<cache>/build`.
+    /// labgrade's cache folder; build slots live in `<cache>/builds`.
     pub cache_dir: PathBuf,
 }
 
@@ -54,14 +62,57 @@ pub enum BuildOutcome {
 }
 
 impl Toolchain {
-    /// Downloads the exercise's dependencies if they are missing; the manifest and lockfile are
+    /// Builds every binary of the assembled package, offline, in the exercise's build slot.
+    pub fn build(&self, runner: &Runner, rubric: &Rubric, assembly: &Assembly) -> Result<BuildOutcome, Error> {
+        let slot_dir = self.cache_dir.join("builds").join(&rubric.exercise.name);
+        fs::create_dir_all(&slot_dir).map_err(io("create", &slot_dir))?;
+        let lock_path = slot_dir.join("lock");
+        let lock = File::create(&lock_path).map_err(io("create", &lock_path))?;
+        // Held until the binaries are copied out; released when `lock` is dropped.
+        lock.lock().map_err(io("lock", &lock_path))?;
+        let workspace = slot_dir.join("ws");
+        sync_workspace(&assembly.workspace(), &workspace)?;
+
+        self.fetch(runner, &workspace, &rubric.exercise.package)?;
+        let mut clean = vec!["clean".to_owned(), "--offline".to_owned(), "--quiet".to_owned()];
+        clean.extend(["--package".to_owned(), assembly.package_name().to_owned()]);
+        if rubric.build.profile == Profile::Release {
+            clean.push("--release".to_owned());
+        }
+        let cleaned = runner.run(&self.cargo_job(&workspace, clean, CLEAN_TIMEOUT))?;
+        if cleaned.termination != (Termination::Exited { code: 0 }) {
+            return Err(Error::Package {
+                package: rubric.exercise.package.clone(),
+                problem: format!("`cargo clean` failed in the build slot:\n{}", cleaned.stderr.text),
+            });
+        }
+
+        let mut args: Vec<String> = ["build", "--offline", "--bins", "--quiet", "--color", "never"]
+            .map(str::to_owned)
+            .to_vec();
+        if rubric.build.profile == Profile::Release {
+            args.push("--release".to_owned());
+        }
+        let observation = runner.run(&self.cargo_job(&workspace, args, rubric.build.timeout))?;
+        let diagnostics = relative_diagnostics(&observation, &workspace, assembly);
+        let wall_ms = observation.wall_ms;
+        Ok(match observation.termination {
+            Termination::Exited { code: 0 } => {
+                let built = workspace.join("target").join(profile_dir(rubric.build.profile));
+                let bin_dir = assembly.root().join("bin");
+                copy_executables(&built, &bin_dir)?;
+                BuildOutcome::Built { bin_dir, wall_ms }
+            }
+            Termination::TimedOut { .. } => BuildOutcome::TimedOut { diagnostics, wall_ms },
+            _ => BuildOutcome::CompileError { diagnostics, wall_ms },
+        })
+    }
+
+    /// Downloads the exercise's dependencies if they are missing. The manifest and lockfile are
     /// labgrade's own, so this is the one step allowed to reach the network.
-    pub fn fetch(&self, runner: &Runner, assembly: &Assembly, package: &Path) -> Result<(), Error> {
-        let observation = runner.run(&self.cargo_job(
-            assembly,
-            vec!["fetch".to_owned(), "--quiet".to_owned()],
-            FETCH_TIMEOUT,
-        ))?;
+    fn fetch(&self, runner: &Runner, workspace: &Path, package: &Path) -> Result<(), Error> {
+        let job = self.cargo_job(workspace, vec!["fetch".to_owned(), "--quiet".to_owned()], FETCH_TIMEOUT);
+        let observation = runner.run(&job)?;
         match observation.termination {
             Termination::Exited { code: 0 } => Ok(()),
             _ => Err(Error::Fetch {
@@ -71,38 +122,13 @@ impl Toolchain {
         }
     }
 
-    /// Builds every binary of the assembled package, offline.
-    pub fn build(&self, runner: &Runner, rubric: &Rubric, assembly: &Assembly) -> Result<BuildOutcome, Error> {
-        let mut args: Vec<String> = ["build", "--offline", "--bins", "--quiet", "--color", "never"]
-            .map(str::to_owned)
-            .to_vec();
-        if rubric.build.profile == Profile::Release {
-            args.push("--release".to_owned());
-        }
-        let observation = runner.run(&self.cargo_job(assembly, args, rubric.build.timeout))?;
-        let diagnostics = relative_diagnostics(&observation, assembly);
-        let wall_ms = observation.wall_ms;
-        Ok(match observation.termination {
-            Termination::Exited { code: 0 } => BuildOutcome::Built {
-                bin_dir: assembly.workspace().join("target").join(profile_dir(rubric.build.profile)),
-                wall_ms,
-            },
-            Termination::TimedOut { .. } => BuildOutcome::TimedOut { diagnostics, wall_ms },
-            _ => BuildOutcome::CompileError { diagnostics, wall_ms },
-        })
-    }
-
-    fn cargo_job(&self, assembly: &Assembly, args: Vec<String>, timeout: Duration) -> Job {
-        let workspace = assembly.workspace();
+    fn cargo_job(&self, workspace: &Path, args: Vec<String>, timeout: Duration) -> Job {
         let mut env = BTreeMap::new();
-        env.insert("CARGO_TARGET_DIR".to_owned(), workspace.join("target").display().to_string());
-        env.insert(
-            "CARGO_BUILD_BUILD_DIR".to_owned(),
-            self.cache_dir.join("build").display().to_string(),
-        );
+        let target = workspace.join("target").display().to_string();
+        env.insert("CARGO_TARGET_DIR".to_owned(), target.clone());
+        env.insert("CARGO_BUILD_BUILD_DIR".to_owned(), target);
         // Settings of the cargo that runs labgrade (in tests, or under `cargo run`) must not leak
-        // into the submission's build.
-        // Cargo reads an empty value of these as "not set".
+        // into the submission's build; cargo reads an empty value of these as "not set".
         for name in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER"] {
             env.insert(name.to_owned(), String::new());
         }
@@ -111,11 +137,56 @@ impl Toolchain {
             args,
             env,
             base_env: BaseEnv::Inherit,
-            cwd: workspace,
+            cwd: workspace.to_owned(),
             timeout_ms: timeout.as_millis() as u64,
             output_limit: DIAGNOSTICS_BYTES,
         }
     }
+}
+
+/// Makes `slot` hold exactly the files of `assembled`, keeping only the slot's `target/`.
+fn sync_workspace(assembled: &Path, slot: &Path) -> Result<(), Error> {
+    fs::create_dir_all(slot).map_err(io("create", slot))?;
+    for entry in fs::read_dir(slot).map_err(io("read", slot))? {
+        let entry = entry.map_err(io("read", slot))?;
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type().map_err(io("read", &path))?.is_dir() {
+            fs::remove_dir_all(&path).map_err(io("remove", &path))?;
+        } else {
+            fs::remove_file(&path).map_err(io("remove", &path))?;
+        }
+    }
+    copy_dir(assembled, slot)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
+    fs::create_dir_all(to).map_err(io("create", to))?;
+    for entry in fs::read_dir(from).map_err(io("read", from))? {
+        let entry = entry.map_err(io("read", from))?;
+        let target = to.join(entry.file_name());
+        if entry.file_type().map_err(io("read", entry.path()))?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target).map_err(io("copy", entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies the executables cargo left at the top of its profile folder.
+fn copy_executables(built: &Path, bin_dir: &Path) -> Result<(), Error> {
+    fs::create_dir_all(bin_dir).map_err(io("create", bin_dir))?;
+    for entry in fs::read_dir(built).map_err(io("read", built))? {
+        let entry = entry.map_err(io("read", built))?;
+        let meta = entry.metadata().map_err(io("read", entry.path()))?;
+        if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+            fs::copy(entry.path(), bin_dir.join(entry.file_name())).map_err(io("copy", entry.path()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The folder cargo puts binaries of `profile` in.
@@ -127,22 +198,19 @@ pub fn profile_dir(profile: Profile) -> &'static str {
     }
 }
 
-/// Compiler output with the temporary folder removed from paths, so that a student reads
+/// Compiler output with the build slot removed from paths, so that a student reads
 /// `src/bin/sum_array_threads.rs:12:5` as in their own copy.
-fn relative_diagnostics(observation: &Observation, assembly: &Assembly) -> String {
-    let package_prefix = format!(
-        "{}/",
-        assembly
-            .package_dir()
-            .strip_prefix(assembly.workspace())
-            .unwrap_or(assembly.package_dir())
-            .display()
-    );
-    let workspace_prefix = format!("{}/", assembly.package_dir().display());
+fn relative_diagnostics(observation: &Observation, workspace: &Path, assembly: &Assembly) -> String {
+    let package_dir = assembly
+        .package_dir()
+        .strip_prefix(assembly.workspace())
+        .unwrap_or(assembly.package_dir())
+        .display()
+        .to_string();
     observation
         .stderr
         .text
-        .replace(&workspace_prefix, "")
-        .replace(&format!("--> {package_prefix}"), "--> ")
-        .replace(&format!("{}/", assembly.workspace().display()), "")
+        .replace(&format!("{}/{package_dir}/", workspace.display()), "")
+        .replace(&format!("--> {package_dir}/"), "--> ")
+        .replace(&format!("{}/", workspace.display()), "")
 }

@@ -3,6 +3,7 @@
 //! This module decides what to run and in which order; [`crate::run`] runs it and
 //! [`crate::grade`] turns what was observed into points.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use labgrade_support::SEED_VAR;
@@ -13,7 +14,7 @@ use crate::grade::{
     BuildGrade, BuildStatus, CheckGrade, CheckStatus, Grade, GradeHeader, Replay, blocked_by, case_seed,
     evaluate_case, score_check, total, unscored_check,
 };
-use crate::rubric::{Check, Rubric};
+use crate::rubric::{Check, Profile, Rubric};
 use crate::run::{BaseEnv, Job, Runner};
 use crate::submission::{Assembly, assemble};
 
@@ -94,9 +95,7 @@ impl Grader {
             );
             return Ok((grade, None));
         }
-        let toolchain = &self.options.toolchain;
-        toolchain.fetch(&self.runner, assembly, &rubric.exercise.package)?;
-        let outcome = toolchain.build(&self.runner, rubric, assembly)?;
+        let outcome = self.options.toolchain.build(&self.runner, rubric, assembly)?;
         Ok(match outcome {
             BuildOutcome::Built { bin_dir, wall_ms } => {
                 grade.status = BuildStatus::Built;
@@ -153,14 +152,7 @@ impl Grader {
                 timeout_ms: check.timeout.as_millis() as u64,
                 output_limit: check.output_bytes,
             };
-            let replay = Replay {
-                seed,
-                vars: case.vars.clone(),
-                command: std::iter::once(format!("target/{}/{}", profile_dir(rubric.build.profile), check.program))
-                    .chain(args)
-                    .collect(),
-                env,
-            };
+            let replay = replay(rubric, check, seed, case.vars.clone(), args, env);
             match self.runner.run(&job) {
                 Ok(observation) => cases.push(evaluate_case(check, &case.name, replay, observation)),
                 Err(error) => {
@@ -170,6 +162,34 @@ impl Grader {
             }
         }
         Ok(score_check(check, cases))
+    }
+}
+
+/// How to run a case again by hand: the exact command, environment and seed.
+fn replay(
+    rubric: &Rubric,
+    check: &Check,
+    seed: u64,
+    vars: BTreeMap<String, String>,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+) -> Replay {
+    let release = if rubric.build.profile == Profile::Release { " --release" } else { "" };
+    let shell = env
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .chain([format!("cargo run --quiet{release} --bin {} --", check.program)])
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Replay {
+        seed,
+        vars,
+        command: std::iter::once(format!("target/{}/{}", profile_dir(rubric.build.profile), check.program))
+            .chain(args)
+            .collect(),
+        env,
+        shell,
     }
 }
 

@@ -20,6 +20,7 @@ const SKIPPED: [&str; 3] = ["target", ".git", "solution"];
 pub struct Assembly {
     dir: tempfile::TempDir,
     package_dir: PathBuf,
+    package_name: String,
     /// Files the rubric lists that the submission lacks (or provides as something other than a
     /// regular file).
     pub missing: Vec<String>,
@@ -36,6 +37,12 @@ impl Assembly {
     #[must_use]
     pub fn package_dir(&self) -> &Path {
         &self.package_dir
+    }
+
+    /// The cargo name of the exercise package.
+    #[must_use]
+    pub fn package_name(&self) -> &str {
+        &self.package_name
     }
 
     /// Root of the temporary folder, where scratch folders for runs go too.
@@ -92,9 +99,11 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
             missing.push(file.to_string_lossy().into_owned());
         }
     }
+    let package_name = cargo_package_name(&package_dir)?;
     Ok(Assembly {
         dir,
         package_dir,
+        package_name,
         missing,
     })
 }
@@ -143,13 +152,29 @@ fn copy_path_dependencies(package: &Path, workspace: &Path) -> Result<(), Error>
     Ok(())
 }
 
-fn path_dependencies(package: &Path) -> Result<Vec<PathBuf>, Error> {
+fn manifest(package: &Path) -> Result<toml::Table, Error> {
     let manifest = package.join("Cargo.toml");
     let text = fs::read_to_string(&manifest).map_err(io("read", &manifest))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|error| Error::Package {
+    toml::from_str(&text).map_err(|error| Error::Package {
         package: package.to_owned(),
         problem: format!("`Cargo.toml` is not valid TOML: {}", error.message()),
-    })?;
+    })
+}
+
+fn cargo_package_name(package: &Path) -> Result<String, Error> {
+    manifest(package)?
+        .get("package")
+        .and_then(|section| section.get("name"))
+        .and_then(toml::Value::as_str)
+        .map(ToOwned::to_owned)
+        .ok_or_else(|| Error::Package {
+            package: package.to_owned(),
+            problem: "`Cargo.toml` has no `[package]` name".to_owned(),
+        })
+}
+
+fn path_dependencies(package: &Path) -> Result<Vec<PathBuf>, Error> {
+    let table = manifest(package)?;
     let mut paths = Vec::new();
     for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
         let Some(dependencies) = table.get(section).and_then(toml::Value::as_table) else {

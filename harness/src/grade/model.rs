@@ -154,19 +154,8 @@ pub struct Replay {
     pub command: Vec<String>,
     /// Environment set for the program (on top of a clean `PATH`).
     pub env: BTreeMap<String, String>,
-}
-
-impl Replay {
-    /// A shell command line that reproduces the case from the exercise package directory.
-    #[must_use]
-    pub fn shell_line(&self) -> String {
-        self.env
-            .iter()
-            .map(|(key, value)| format!("{key}={value}"))
-            .chain(self.command.iter().cloned())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+    /// One shell line that runs the case from the exercise package folder.
+    pub shell: String,
 }
 
 /// What a program did in one case.

@@ -142,7 +142,7 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "            {DIM}replay: {}{DIM:#}",
-        case.replay.shell_line()
+        case.replay.shell
     )?;
     Ok(())
 }

@@ -109,6 +109,7 @@ impl Validator {
             || Some(BTreeMap::new()),
             |value| self.deserialize::<BTreeMap<String, String>>(value),
         );
+        let written_checks = sections.checks.len();
         let wires: Vec<CheckWire> = sections
             .checks
             .into_iter()
@@ -118,7 +119,7 @@ impl Validator {
             timeout: DEFAULT_CASE_TIMEOUT,
             output_bytes: DEFAULT_OUTPUT_BYTES,
         });
-        let checks = self.checks(wires, &limits);
+        let checks = self.checks(wires, written_checks, &limits);
         Some(Rubric {
             path: path.to_owned(),
             exercise: exercise?,
@@ -175,7 +176,7 @@ impl Validator {
             self.problem(Some(wire.name.span()), "the exercise name is empty");
         }
         let base = rubric_path.parent().unwrap_or(Path::new(""));
-        let package = base.join(wire.package.get_ref());
+        let package = lexically_normal(&base.join(wire.package.get_ref()));
         if wire.files.get_ref().is_empty() {
             self.problems.push(
                 Problem::new(Some(wire.files.span()), "`files` is empty")
@@ -288,7 +289,7 @@ impl Validator {
         }
     }
 
-    fn checks(&mut self, wires: Vec<CheckWire>, limits: &Limits) -> Option<Vec<Check>> {
+    fn checks(&mut self, wires: Vec<CheckWire>, written: usize, limits: &Limits) -> Option<Vec<Check>> {
         let before = self.problems.len();
         let mut ids: BTreeMap<String, Range<usize>> = BTreeMap::new();
         for wire in &wires {
@@ -313,7 +314,7 @@ impl Validator {
                 ids.insert(id.clone(), wire.id.span());
             }
         }
-        if wires.is_empty() {
+        if written == 0 {
             self.problems.push(
                 Problem::new(Some(0..0), "the rubric has no checks")
                     .help("add at least one `[[check]]` table"),
@@ -335,6 +336,8 @@ impl Validator {
     fn check(&mut self, wire: CheckWire, limits: &Limits, known: &[&str]) -> Option<Check> {
         let before = self.problems.len();
         let points = self.points(&wire.points, false);
+        let timeout = self.duration(wire.timeout.as_ref(), limits.timeout);
+        let output_bytes = self.output_bytes(wire.output_bytes.as_ref(), limits.output_bytes);
         if wire.run.get_ref().trim().is_empty() {
             self.problem(Some(wire.run.span()), "`run` is empty: name a binary of the exercise package");
         }
@@ -375,11 +378,12 @@ impl Validator {
             } else if known.contains(&name.as_str()) {
                 needs.push(name.clone());
             } else {
+                let others: Vec<&str> = known.iter().copied().filter(|id| id != wire.id.get_ref()).collect();
                 let problem = Problem::new(
                     Some(need.span()),
                     format!("check `{}` needs `{name}`, which is not a check of this rubric", wire.id.get_ref()),
                 );
-                self.problems.push(suggest(problem, name, known));
+                self.problems.push(suggest(problem, name, &others));
             }
         }
         if !needs.iter().any(|need| need == BUILD_ID) {
@@ -414,8 +418,8 @@ impl Validator {
             env,
             cases,
             scoring,
-            timeout: self.duration(wire.timeout.as_ref(), limits.timeout),
-            output_bytes: self.output_bytes(wire.output_bytes.as_ref(), limits.output_bytes),
+            timeout,
+            output_bytes,
             needs,
             expect,
             stdout,
@@ -540,7 +544,8 @@ impl Validator {
                 Ok(compiled) => Some(Matcher::Regex(compiled)),
                 Err(error) => {
                     let detail = error.to_string();
-                    let last = detail.lines().last().unwrap_or("").trim().to_owned();
+                    let last = detail.lines().last().unwrap_or("").trim();
+                    let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
                     self.problems.push(
                         Problem::new(Some(regex.span()), format!("invalid regex: {last}"))
                             .help("the syntax is that of the `regex` crate; escape literal characters with `\\`"),
@@ -652,4 +657,19 @@ fn suggest(problem: Problem, name: &str, candidates: &[&str]) -> Problem {
         }
         None => problem,
     }
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system, so messages show tidy paths.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir if matches!(normal.components().next_back(), Some(Component::Normal(_))) => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    normal
 }

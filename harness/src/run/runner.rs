@@ -12,7 +12,11 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
 use super::job::{Job, Observation, Reply};
+use super::supervisor::live_descendants;
 
 /// Time a supervisor gets beyond the job's own limit before it is considered wedged. It covers
 /// process start, the pipe grace period and the cleanup of leftovers, with room for a machine
@@ -20,6 +24,8 @@ use super::job::{Job, Observation, Reply};
 const SUPERVISOR_MARGIN: Duration = Duration::from_secs(30);
 /// Bytes of the supervisor's stderr kept for error messages; it writes a line or two.
 const STDERR_LIMIT: u64 = 64 * 1024;
+/// Bytes of a reply besides the captured output.
+const REPLY_OVERHEAD: u64 = 1024 * 1024;
 /// Longest pause while waiting for a supervisor that closed its stdout to exit.
 const EXIT_POLL: Duration = Duration::from_millis(20);
 
@@ -30,6 +36,8 @@ const EXIT_POLL: Duration = Duration::from_millis(20);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Runner {
     supervisor: PathBuf,
+    /// [`SUPERVISOR_MARGIN`], except in tests of the hang guard.
+    margin: Duration,
 }
 
 /// Why a job produced no [`Observation`].
@@ -112,6 +120,7 @@ impl Runner {
     pub fn new(supervisor_exe: PathBuf) -> Self {
         Self {
             supervisor: supervisor_exe,
+            margin: SUPERVISOR_MARGIN,
         }
     }
 
@@ -134,7 +143,13 @@ impl Runner {
                 supervisor: self.supervisor.clone(),
                 source,
             })?;
-        let waited = Duration::from_millis(job.timeout_ms).saturating_add(SUPERVISOR_MARGIN);
+        let waited = Duration::from_millis(job.timeout_ms).saturating_add(self.margin);
+        // The reply holds at most `output_limit` bytes per stream, which JSON escaping can grow
+        // sixfold (`\u0000`); anything longer is garbage and is drained, not kept.
+        let reply_limit = job
+            .output_limit
+            .saturating_mul(2 * 6)
+            .saturating_add(REPLY_OVERHEAD);
         let deadline = Instant::now().checked_add(waited);
 
         let (answer, status, stderr) = thread::scope(|scope| {
@@ -150,23 +165,27 @@ impl Runner {
                 }
             });
             let stderr = scope.spawn(move || read_capped(stderr, STDERR_LIMIT));
-            let (sender, receiver) = mpsc::channel();
+            let (reply_sender, reply_receiver) = mpsc::channel();
             scope.spawn(move || {
-                let _ = sender.send(read_capped(stdout, u64::MAX));
+                let _ = reply_sender.send(read_capped(stdout, reply_limit));
             });
 
             let received = match deadline {
                 Some(deadline) => {
-                    receiver.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                    reply_receiver.recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 }
-                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                None => reply_receiver
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
             };
             // Killing the supervisor closes its pipes, which ends the reader threads before
             // the scope joins them.
             let answer = match received {
                 Ok(answer) => answer,
                 Err(RecvTimeoutError::Timeout) => return Err(self.kill_hung(&mut child, waited)),
-                Err(RecvTimeoutError::Disconnected) => Err(io::Error::other("stdout reader panicked")),
+                Err(RecvTimeoutError::Disconnected) => {
+                    Err(io::Error::other("stdout reader panicked"))
+                }
             };
             let status = self.wait_until(&mut child, deadline, waited)?;
             let stderr = stderr.join().ok().and_then(Result::ok).unwrap_or_default();
@@ -229,8 +248,14 @@ impl Runner {
     }
 
     fn kill_hung(&self, child: &mut Child, waited: Duration) -> RunError {
-        // The child is not reaped yet, so its pid cannot belong to anyone else. The program's
-        // main process dies with the supervisor (PR_SET_PDEATHSIG).
+        // The program's main process would die with the supervisor (PR_SET_PDEATHSIG), but its
+        // other processes would be orphaned to init, so they are killed first, while they are
+        // still the supervisor's descendants. Nothing here is reaped yet, so no pid can belong
+        // to anyone else; a process forked meanwhile may escape.
+        let supervisor = Pid::from_raw(child.id().cast_signed());
+        for process in live_descendants(supervisor) {
+            let _ = kill(process.pid, Signal::SIGKILL);
+        }
         let _ = child.kill();
         let _ = child.wait();
         RunError::SupervisorHung {
@@ -250,4 +275,46 @@ fn read_capped(pipe: Option<impl Read>, limit: u64) -> io::Result<Vec<u8>> {
         io::copy(&mut pipe, &mut io::sink())?;
     }
     Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::run::BaseEnv;
+
+    #[test]
+    fn a_supervisor_that_never_answers_is_killed() {
+        // `yes` ignores the job and floods its stdout forever: the runner must neither wait for
+        // it past the margin nor buffer the flood.
+        let runner = Runner {
+            supervisor: PathBuf::from("/usr/bin/yes"),
+            margin: Duration::from_millis(300),
+        };
+        let job = Job {
+            program: PathBuf::from("/bin/true"),
+            args: Vec::new(),
+            env: BTreeMap::new(),
+            base_env: BaseEnv::Clean,
+            cwd: PathBuf::from("/"),
+            timeout_ms: 0,
+            output_limit: 0,
+        };
+        let start = Instant::now();
+        let error = runner.run(&job).expect_err("`yes` is no supervisor");
+        assert!(
+            matches!(error, RunError::SupervisorHung { waited, .. } if waited == Duration::from_millis(300)),
+            "{error:?}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            error.to_string().contains("did not answer within 300ms"),
+            "{error}"
+        );
+    }
 }

@@ -10,6 +10,8 @@
 //! * capturing stdout and stderr up to [`Job::output_limit`] bytes each, while draining and
 //!   discarding the rest so that the program never blocks on a full pipe;
 //! * decoding how the main process ended;
+//! * on SIGINT, SIGTERM or SIGHUP (an interrupted grading run), killing the whole program before
+//!   exiting instead of leaving it running;
 //! * finding every process the program left behind (the supervisor is their subreaper, so even
 //!   processes that left the group with `setsid` become its children), killing them, counting
 //!   them, and reaping everything until it has no children left.
@@ -92,6 +94,8 @@ enum SuperviseError {
     },
     #[error("cannot write the reply to stdout: {0}")]
     WriteReply(#[source] io::Error),
+    #[error("interrupted by {}; the program was killed", .0.as_str())]
+    Interrupted(Signal),
 }
 
 fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), SuperviseError> {
@@ -107,25 +111,33 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         what: "become a child subreaper",
         source,
     })?;
-    // SIGCHLD is blocked and read from a signalfd so that `poll` wakes up the moment a child
-    // ends. std resets the signal mask in the child before `exec`, so the program does not
-    // inherit the block.
-    let mut sigchld = SigSet::empty();
-    sigchld.add(Signal::SIGCHLD);
-    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&sigchld), None).map_err(|source| {
+    // These signals are blocked and read from a signalfd: SIGCHLD so that `poll` wakes up the
+    // moment a child ends, the others so that an interrupted run kills the program before the
+    // supervisor goes. The mask is set rather than added to, so that blocks inherited from
+    // whoever started the supervisor do not linger.
+    let mut signals = SigSet::empty();
+    for signal in [
+        Signal::SIGCHLD,
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+    ] {
+        signals.add(signal);
+    }
+    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&signals), None).map_err(|source| {
         SuperviseError::Setup {
-            what: "block SIGCHLD",
+            what: "set the signal mask",
             source,
         }
     })?;
-    let sigchld = SignalFd::with_flags(&sigchld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+    let signals = SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|source| SuperviseError::Setup {
-            what: "create a signalfd for SIGCHLD",
+            what: "create a signalfd",
             source,
         })?;
 
     let reply = match spawn(&job) {
-        Ok(child) => Reply::Observed(watch(&job, child, sigchld)?),
+        Ok(child) => Reply::Observed(watch(&job, child, signals)?),
         Err(message) => Reply::SpawnFailed { message },
     };
 
@@ -158,11 +170,15 @@ fn spawn(job: &Job) -> Result<Child, String> {
     command.envs(&job.env);
     let supervisor = getpid();
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
-    // work is allowed. It only makes the `setrlimit`, `prctl` and `getppid` system calls through
-    // nix's thin wrappers and builds `io::Error`s from raw errno values; nothing allocates,
-    // locks or touches state shared with the parent.
+    // work is allowed. It only makes the `sigprocmask`, `setrlimit`, `prctl` and `getppid`
+    // system calls through nix's thin wrappers, with a signal set on the stack, and builds
+    // `io::Error`s from raw errno values; nothing allocates, locks or touches state shared with
+    // the parent.
     unsafe {
         command.pre_exec(move || {
+            // std does not reset the signal mask, and the supervisor's blocks its own signals:
+            // a program must start with nothing blocked, as from a shell.
+            sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)?;
             // core_pattern is plain `core`: a crashing program would drop core files into the
             // submission.
             setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
@@ -185,7 +201,7 @@ fn spawn(job: &Job) -> Result<Child, String> {
 }
 
 /// Follows the running program to its end and cleans up after it.
-fn watch(job: &Job, mut child: Child, sigchld: SignalFd) -> Result<Observation, SuperviseError> {
+fn watch(job: &Job, mut child: Child, signals: SignalFd) -> Result<Observation, SuperviseError> {
     let start = Instant::now();
     let main = Pid::from_raw(child.id().cast_signed());
     let limit = usize::try_from(job.output_limit).unwrap_or(usize::MAX);
@@ -197,7 +213,8 @@ fn watch(job: &Job, mut child: Child, sigchld: SignalFd) -> Result<Observation, 
     let mut watch = Watch {
         main,
         main_ended: None,
-        sigchld,
+        signals,
+        interrupted: None,
         stdout: Capture::new(stdout, limit),
         stderr: Capture::new(stderr, limit),
         buffer: vec![0; READ_CHUNK],
@@ -205,23 +222,21 @@ fn watch(job: &Job, mut child: Child, sigchld: SignalFd) -> Result<Observation, 
 
     let deadline = start.checked_add(Duration::from_millis(job.timeout_ms));
     let mut timed_out = false;
+    let mut group_killed = false;
     let (status, ended) = loop {
         if let Some(ended) = watch.main_ended {
             break ended;
         }
         let now = Instant::now();
+        let expired = deadline.is_some_and(|deadline| now >= deadline);
+        if !group_killed && (expired || watch.interrupted.is_some()) {
+            // The main process is not reaped yet, so the group id cannot have been reused.
+            let _ = killpg(main, Signal::SIGKILL);
+            group_killed = true;
+            timed_out = expired;
+        }
         let wait = match deadline {
-            Some(deadline) if !timed_out => {
-                if now >= deadline {
-                    // The main process is not reaped yet, so the group id cannot have been
-                    // reused.
-                    let _ = killpg(main, Signal::SIGKILL);
-                    timed_out = true;
-                    TICK
-                } else {
-                    (deadline - now).min(TICK)
-                }
-            }
+            Some(deadline) if !group_killed => (deadline - now).min(TICK),
             _ => TICK,
         };
         watch.turn(wait);
@@ -230,7 +245,7 @@ fn watch(job: &Job, mut child: Child, sigchld: SignalFd) -> Result<Observation, 
     // A process that kept the pipes open (even one that escaped the group) gets a short chance
     // to close them; after that it is a leftover and is killed, so it cannot hold us up.
     let grace_end = Instant::now() + PIPE_GRACE;
-    while watch.pipes_open() {
+    while watch.pipes_open() && watch.interrupted.is_none() {
         let now = Instant::now();
         if now >= grace_end {
             break;
@@ -240,7 +255,10 @@ fn watch(job: &Job, mut child: Child, sigchld: SignalFd) -> Result<Observation, 
 
     // After a timeout the deadline kill already took the whole group down with the main
     // process; only processes that had left the group survived it and count as left behind.
-    let leftover_processes = watch.kill_leftovers(main, timed_out);
+    let leftover_processes = watch.kill_leftovers(main, group_killed);
+    if let Some(signal) = watch.interrupted {
+        return Err(SuperviseError::Interrupted(signal));
+    }
 
     let termination = match decode(status) {
         Termination::Signaled { signal, .. } if timed_out && signal == libc::SIGKILL => {
@@ -265,7 +283,10 @@ struct Watch {
     main: Pid,
     /// Raw wait status of the main process and when it was reaped.
     main_ended: Option<(i32, Instant)>,
-    sigchld: SignalFd,
+    /// Delivers SIGCHLD and the interrupting signals.
+    signals: SignalFd,
+    /// The first interrupting signal received.
+    interrupted: Option<Signal>,
     stdout: Capture,
     stderr: Capture,
     buffer: Vec<u8>,
@@ -281,7 +302,7 @@ impl Watch {
     fn turn(&mut self, wait: Duration) -> bool {
         // Interest in each source; the order matches the `PollFd`s below.
         let mut fds = Vec::with_capacity(3);
-        fds.push(PollFd::new(self.sigchld.as_fd(), PollFlags::POLLIN));
+        fds.push(PollFd::new(self.signals.as_fd(), PollFlags::POLLIN));
         if let Some(pipe) = &self.stdout.pipe {
             fds.push(PollFd::new(pipe.as_fd(), PollFlags::POLLIN));
         }
@@ -294,7 +315,12 @@ impl Watch {
         let _ = poll(&mut fds, timeout);
         drop(fds);
 
-        while let Ok(Some(_)) = self.sigchld.read_signal() {}
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            let signal = Signal::try_from(info.ssi_signo.cast_signed());
+            if let Ok(signal @ (Signal::SIGINT | Signal::SIGTERM | Signal::SIGHUP)) = signal {
+                self.interrupted.get_or_insert(signal);
+            }
+        }
         self.stdout.drain(&mut self.buffer);
         self.stderr.drain(&mut self.buffer);
         self.reap()
@@ -489,15 +515,15 @@ fn signal_name(signal: i32) -> String {
 }
 
 /// A process found in `/proc`.
-struct ProcessEntry {
-    pid: Pid,
+pub(super) struct ProcessEntry {
+    pub(super) pid: Pid,
     ppid: i32,
     pgrp: i32,
     alive: bool,
 }
 
 /// Every live process below `root`, found through the parent links in `/proc`.
-fn live_descendants(root: Pid) -> Vec<ProcessEntry> {
+pub(super) fn live_descendants(root: Pid) -> Vec<ProcessEntry> {
     let mut children: HashMap<i32, Vec<ProcessEntry>> = HashMap::new();
     for process in scan_proc() {
         children.entry(process.ppid).or_default().push(process);
@@ -523,8 +549,8 @@ fn scan_proc() -> Vec<ProcessEntry> {
     dir.filter_map(|entry| {
         let entry = entry.ok()?;
         let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-        let stat = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat"))
-            .ok()?;
+        let stat =
+            std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()?;
         parse_stat(pid, &stat)
     })
     .collect()
@@ -536,15 +562,15 @@ fn parse_stat(pid: i32, stat: &str) -> Option<ProcessEntry> {
     // fields are counted from the last `)`.
     let mut fields = stat[stat.rfind(')')? + 1..].split_ascii_whitespace();
     let state = fields.next()?;
-    let ppid = fields.next()?.parse().ok()?;
+    let parent = fields.next()?.parse().ok()?;
     let pgrp = fields.next()?.parse().ok()?;
     // Field 20; the three read so far are fields 3 to 5.
-    let threads: u64 = fields.nth(14)?.parse().ok()?;
+    let thread_count: u64 = fields.nth(14)?.parse().ok()?;
     // A zombie leader whose other threads still run is a live process.
-    let alive = !matches!(state, "Z" | "X" | "x") || threads > 1;
+    let alive = !matches!(state, "Z" | "X" | "x") || thread_count > 1;
     Some(ProcessEntry {
         pid: Pid::from_raw(pid),
-        ppid,
+        ppid: parent,
         pgrp,
         alive,
     })

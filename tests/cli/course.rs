@@ -1,0 +1,61 @@
+//! The course as a whole: the content self-check and `labgrade check` of a working copy.
+
+use predicates::prelude::*;
+
+use crate::support::{labgrade, root};
+
+#[test]
+fn selfcheck_reference_full_marks_and_skeleton_not() {
+    labgrade()
+        .arg("selfcheck")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok sum-array: reference solution (must earn full marks): 100 / 100"))
+        .stdout(predicate::str::is_match(r"ok sum-array: skeleton \(must not earn full marks\): \d+(\.\d+)? / 100").unwrap())
+        .stdout(predicate::str::contains("self-check passed"));
+}
+
+#[test]
+fn check_grades_the_working_copy() {
+    labgrade()
+        .args(["check", "sum-array", "--root"])
+        .arg(root())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("sum-array · submission"))
+        .stdout(predicate::str::contains("threads-sum"))
+        .stdout(predicate::str::contains("score "));
+}
+
+#[test]
+fn check_suggests_a_close_exercise_name() {
+    labgrade()
+        .args(["check", "sum-aray"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no rubric for exercise `sum-aray`"))
+        .stderr(predicate::str::contains("did you mean `sum-array`?"));
+}
+
+#[test]
+fn missing_submission_is_a_clear_error() {
+    labgrade()
+        .args(["grade", "no/such/dir", "--rubric", "rubrics/sum-array.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("submission `no/such/dir` does not exist"));
+}
+
+#[test]
+fn human_report_says_what_was_expected_and_how_to_replay() {
+    labgrade()
+        .args(["grade", "tests/fixtures/sum-array/remainder_dropped", "--rubric", "rubrics/sum-array.toml", "--seed", "7"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("partial threads-sum"))
+        .stdout(predicate::str::contains("✗ case workers=3"))
+        .stdout(predicate::str::contains("expected `sum` to be "))
+        .stdout(predicate::str::contains("cargo run --quiet --release --bin sum_array_threads -- 3"))
+        .stdout(predicate::str::contains("seed 7"))
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}

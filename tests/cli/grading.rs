@@ -1,0 +1,185 @@
+//! Grading the sum-array fixtures: each outcome earns exactly the points it should, check by check.
+
+use crate::support::{Grade, rows};
+
+const ALL_POINTS: [(&str, f64, &str); 6] = [
+    ("threads-sum", 40.0, "passed"),
+    ("threads-timing", 5.0, "passed"),
+    ("threads-usage", 5.0, "passed"),
+    ("processes-sum", 40.0, "passed"),
+    ("processes-timing", 5.0, "passed"),
+    ("processes-usage", 5.0, "passed"),
+];
+
+#[test]
+fn all_pass_earns_full_marks() {
+    let graded = Grade::fixture("all_pass").json();
+    assert_eq!(graded.scores(), rows(&ALL_POINTS));
+    assert_eq!(graded.score(), 100.0);
+    assert_eq!(graded.report["status"], "graded");
+    assert_eq!(graded.report["build"]["status"], "built");
+    assert_eq!(graded.code, 0);
+}
+
+#[test]
+fn all_pass_alt_earns_full_marks_with_other_designs() {
+    let graded = Grade::fixture("all_pass_alt").json();
+    assert_eq!(graded.scores(), rows(&ALL_POINTS));
+    assert_eq!(graded.code, 0);
+}
+
+#[test]
+fn compile_error_scores_zero_and_shows_the_compiler() {
+    let graded = Grade::fixture("compile_error").json();
+    let skipped: Vec<(&str, f64, &str)> = ALL_POINTS.iter().map(|(id, _, _)| (*id, 0.0, "skipped")).collect();
+    assert_eq!(graded.scores(), rows(&skipped));
+    let build = &graded.report["build"];
+    assert_eq!(build["status"], "compile_error");
+    let diagnostics = build["diagnostics"].as_str().unwrap();
+    assert!(diagnostics.contains("error[E0308]"), "{diagnostics}");
+    assert!(
+        diagnostics.contains("--> src/bin/sum_array_threads.rs:"),
+        "paths must be relative to the package: {diagnostics}"
+    );
+    assert!(graded.check("threads-sum")["reason"].as_str().unwrap().contains("does not compile"));
+    assert_eq!(graded.code, 1);
+}
+
+#[test]
+fn remainder_dropped_loses_the_cases_that_do_not_divide() {
+    let graded = Grade::fixture("remainder_dropped").json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("threads-sum", 26.67, "partial"),
+            ("threads-timing", 0.0, "skipped"),
+            ("threads-usage", 5.0, "passed"),
+            ("processes-sum", 26.67, "partial"),
+            ("processes-timing", 0.0, "skipped"),
+            ("processes-usage", 5.0, "passed"),
+        ])
+    );
+    assert_eq!(graded.failed_cases("threads-sum"), ["workers=3", "workers=7"]);
+    assert_eq!(graded.failed_cases("processes-sum"), ["workers=3", "workers=7"]);
+    let failure = &graded.check("threads-sum")["cases"][2]["failures"][0];
+    assert_eq!(failure["what"], "compare");
+    assert_eq!(graded.code, 1);
+}
+
+#[test]
+fn constant_output_earns_nothing_for_sums() {
+    let graded = Grade::fixture("constant_output").json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("threads-sum", 0.0, "failed"),
+            ("threads-timing", 0.0, "skipped"),
+            ("threads-usage", 0.0, "failed"),
+            ("processes-sum", 0.0, "failed"),
+            ("processes-timing", 0.0, "skipped"),
+            ("processes-usage", 0.0, "failed"),
+        ])
+    );
+}
+
+#[test]
+fn a_fresh_seed_changes_the_expected_sum() {
+    let first = Grade::fixture("constant_output").seed(1).json();
+    let second = Grade::fixture("constant_output").seed(2).json();
+    let expected = |graded: &crate::support::Graded| {
+        graded.check("threads-sum")["cases"][0]["failures"][0]["expected"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(first.report["seed"], 1);
+    assert_ne!(expected(&first), expected(&second));
+    let replayed = Grade::fixture("constant_output").seed(1).json();
+    assert_eq!(expected(&first), expected(&replayed), "the same seed must replay the same input");
+}
+
+#[test]
+fn wrong_format_fails_the_matchers() {
+    let graded = Grade::fixture("wrong_format").json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("threads-sum", 0.0, "failed"),
+            ("threads-timing", 0.0, "skipped"),
+            ("threads-usage", 5.0, "passed"),
+            ("processes-sum", 0.0, "failed"),
+            ("processes-timing", 0.0, "skipped"),
+            ("processes-usage", 5.0, "passed"),
+        ])
+    );
+    let failure = &graded.check("processes-sum")["cases"][0]["failures"][0];
+    assert_eq!(failure["what"], "stdout");
+    assert!(failure["actual"].as_str().unwrap().contains("Sum of the array:"));
+}
+
+#[test]
+fn crash_is_reported_as_killed_by_sigsegv() {
+    let graded = Grade::fixture("crash").json();
+    assert_eq!(graded.check("threads-sum")["score"], 0.0);
+    for case in graded.check("threads-sum")["cases"].as_array().unwrap() {
+        let termination = &case["observed"]["termination"];
+        assert_eq!(termination["kind"], "signaled", "{case:#}");
+        assert_eq!(termination["signal"], 11);
+        assert_eq!(termination["name"], "SIGSEGV");
+        assert_eq!(case["observed"]["termination_text"], "killed by signal SIGSEGV (11)");
+    }
+    // The processes version survives a crashed child, as in the lab, but its sum is short.
+    let processes = graded.check("processes-sum");
+    assert_eq!(processes["score"], 0.0);
+    assert_eq!(processes["cases"][0]["observed"]["termination"]["kind"], "exited");
+    assert_eq!(processes["cases"][0]["failures"][0]["what"], "compare");
+}
+
+#[test]
+fn missing_file_is_named_and_not_built() {
+    let graded = Grade::fixture("missing_file").json();
+    let build = &graded.report["build"];
+    assert_eq!(build["status"], "missing_files");
+    assert_eq!(build["missing_files"], serde_json::json!(["src/bin/sum_array_processes.rs"]));
+    assert!(graded.check("processes-sum")["reason"].as_str().unwrap().contains("src/bin/sum_array_processes.rs"));
+    assert_eq!(graded.code, 1);
+}
+
+#[test]
+fn infinite_loop_times_out_and_leaves_nothing_behind() {
+    // The same rubric with a 1 s limit per case, so that the test does not wait 5 s twelve times.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::support::root().join("rubrics/sum-array.toml")).unwrap();
+    let package = crate::support::root().join("exercises/sum-array");
+    let text = text
+        .replace("timeout = \"5s\"", "timeout = \"1s\"")
+        .replace("\"../exercises/sum-array\"", &format!("{:?}", package.display().to_string()));
+    assert!(text.contains("timeout = \"1s\""));
+    let rubric = dir.path().join("sum-array.toml");
+    std::fs::write(&rubric, text).unwrap();
+
+    let graded = Grade::fixture("infinite_loop").rubric(&rubric).json();
+    assert_eq!(graded.check("threads-sum")["score"], 0.0);
+    assert_eq!(graded.check("processes-sum")["score"], 0.0);
+    for id in ["threads-sum", "processes-sum"] {
+        for case in graded.check(id)["cases"].as_array().unwrap() {
+            let termination = &case["observed"]["termination"];
+            assert_eq!(termination["kind"], "timed_out", "{case:#}");
+            assert_eq!(termination["limit_ms"], 1000);
+        }
+    }
+    // Children that spin were killed with their parent; anything still running a binary of a
+    // deleted grading folder would be a process labgrade left behind.
+    let leftovers = leftover_student_processes();
+    assert!(leftovers.is_empty(), "processes left behind: {leftovers:?}");
+}
+
+fn leftover_student_processes() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read_link(entry.path().join("exe")).ok())
+        .map(|exe| exe.display().to_string())
+        .filter(|exe| exe.contains("sum_array_") && exe.ends_with("(deleted)"))
+        .collect()
+}

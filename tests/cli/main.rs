@@ -1,0 +1,7 @@
+//! End-to-end tests of the `labgrade` binary: one test binary, a module per topic.
+
+mod course;
+mod grading;
+mod rubric_errors;
+mod support;
+mod supervisor;

@@ -1,0 +1,79 @@
+//! Malformed rubrics: every problem is reported with file, line and column, and exit code 2.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::labgrade;
+
+#[track_caller]
+fn rubric_fails(name: &str) -> assert_cmd::assert::Assert {
+    labgrade()
+        .args(["grade", "exercises/sum-array", "--rubric"])
+        .arg(format!("tests/fixtures/rubrics/{name}.toml"))
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+}
+
+#[test]
+fn unknown_key_is_named_with_its_position() {
+    rubric_fails("unknown_key")
+        .stderr(contains("has 1 problem"))
+        .stderr(contains("unknown field `pointz`"))
+        .stderr(contains("--> tests/fixtures/rubrics/unknown_key.toml:11:1"));
+}
+
+#[test]
+fn missing_points_points_at_the_check() {
+    rubric_fails("missing_points")
+        .stderr(contains("has 1 problem"))
+        .stderr(contains("missing field `points`"))
+        .stderr(contains("--> tests/fixtures/rubrics/missing_points.toml:6:1"));
+}
+
+#[test]
+fn bad_regex_points_at_the_regex() {
+    rubric_fails("bad_regex")
+        .stderr(contains("invalid regex: unclosed group"))
+        .stderr(contains("--> tests/fixtures/rubrics/bad_regex.toml:11:21"));
+}
+
+#[test]
+fn unknown_need_suggests_the_closest_check() {
+    rubric_fails("unknown_need")
+        .stderr(contains("check `timing` needs `sums`, which is not a check of this rubric"))
+        .stderr(contains("--> tests/fixtures/rubrics/unknown_need.toml:17:10"))
+        .stderr(contains("did you mean `sum`?"));
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    rubric_fails("many_problems")
+        .stderr(contains("has 4 problems"))
+        .stderr(contains("many_problems.toml:11:21"))
+        .stderr(contains("many_problems.toml:13:1"))
+        .stderr(contains("many_problems.toml:23:10"))
+        .stderr(contains("many_problems.toml:24:11"));
+}
+
+#[test]
+fn toml_syntax_error_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, "[exercise]\nname = \"sum-array\nfiles = []\n").unwrap();
+    labgrade()
+        .args(["grade", "exercises/sum-array", "--rubric"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains(format!("{}:2:", path.display())));
+}
+
+#[test]
+fn missing_rubric_file_is_named() {
+    labgrade()
+        .args(["grade", "exercises/sum-array", "--rubric", "rubrics/nope.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read rubric `rubrics/nope.toml`"));
+}
