@@ -64,7 +64,13 @@ impl Grader {
         let (build, bin_dir) = self.build(rubric, &assembly)?;
         let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
         for check in &rubric.checks {
-            let graded = match blocked_by(check, &build, &checks) {
+            let blocked = blocked_by(check, &build, &checks).or_else(|| {
+                assembly
+                    .unavailable_programs
+                    .contains(&check.program)
+                    .then(|| format!("not run: the submission lacks the source of `{}` ({})", check.program, missing_list(&assembly.missing)))
+            });
+            let graded = match blocked {
                 Some(reason) => unscored_check(check, CheckStatus::Skipped, reason, Vec::new()),
                 None => {
                     let bin_dir = bin_dir.as_deref().unwrap_or(Path::new(""));
@@ -89,10 +95,12 @@ impl Grader {
         if !assembly.missing.is_empty() {
             grade.diagnostics = format!(
                 "the submission lacks {}; put {} at the same relative path{} as in the exercise package",
-                assembly.missing.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                missing_list(&assembly.missing),
                 if assembly.missing.len() == 1 { "it" } else { "them" },
                 if assembly.missing.len() == 1 { "" } else { "s" },
             );
+        }
+        if !assembly.buildable {
             return Ok((grade, None));
         }
         let outcome = self.options.toolchain.build(&self.runner, rubric, assembly)?;
@@ -191,6 +199,10 @@ fn replay(
         env,
         shell,
     }
+}
+
+fn missing_list(files: &[String]) -> String {
+    files.iter().map(|file| format!("`{file}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn fresh_seed() -> u64 {

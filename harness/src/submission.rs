@@ -24,6 +24,10 @@ pub struct Assembly {
     /// Files the rubric lists that the submission lacks (or provides as something other than a
     /// regular file).
     pub missing: Vec<String>,
+    /// Binaries whose own source file is missing: the checks that run them are not run.
+    pub unavailable_programs: Vec<String>,
+    /// Whether the package can be built: every missing file is the source of a binary only.
+    pub buildable: bool,
 }
 
 impl Assembly {
@@ -81,13 +85,11 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
         fs::copy(&lock, workspace.join("Cargo.lock")).map_err(io("copy", lock))?;
     }
 
+    let binaries = binary_sources(&package_dir)?;
     let mut missing = Vec::new();
+    let mut unavailable_programs = Vec::new();
     for file in &rubric.exercise.files {
         let target = package_dir.join(file);
-        // The template's own version of a listed file must never stand in for the student's.
-        if target.exists() {
-            fs::remove_file(&target).map_err(io("remove", &target))?;
-        }
         let source = submission.join(file);
         let is_regular_file = fs::symlink_metadata(&source).is_ok_and(|meta| meta.file_type().is_file());
         if is_regular_file {
@@ -95,16 +97,37 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
                 fs::create_dir_all(parent).map_err(io("create", parent))?;
             }
             fs::copy(&source, &target).map_err(io("copy", &source))?;
+            continue;
+        }
+        missing.push(file.to_string_lossy().into_owned());
+        let programs: Vec<String> = binaries
+            .iter()
+            .filter(|(_, path)| path == file)
+            .map(|(name, _)| name.clone())
+            .collect();
+        if programs.is_empty() {
+            // A missing file that is not a binary's own source may be used by every binary: the
+            // template's version must not stand in for it, so nothing is built.
+            if target.exists() {
+                fs::remove_file(&target).map_err(io("remove", &target))?;
+            }
         } else {
-            missing.push(file.to_string_lossy().into_owned());
+            // The template's version only keeps the package compiling; the checks that run
+            // these programs are not run, so it earns nothing.
+            unavailable_programs.extend(programs);
         }
     }
     let package_name = cargo_package_name(&package_dir)?;
+    // Nothing of the student's to build when every file is missing.
+    let buildable = missing.len() < rubric.exercise.files.len()
+        && missing.len() == unavailable_programs_sources(&binaries, &missing);
     Ok(Assembly {
         dir,
         package_dir,
         package_name,
         missing,
+        unavailable_programs,
+        buildable,
     })
 }
 
@@ -150,6 +173,50 @@ fn copy_path_dependencies(package: &Path, workspace: &Path) -> Result<(), Error>
         }
     }
     Ok(())
+}
+
+fn unavailable_programs_sources(binaries: &[(String, PathBuf)], missing: &[String]) -> usize {
+    missing
+        .iter()
+        .filter(|file| binaries.iter().any(|(_, path)| path == Path::new(file)))
+        .count()
+}
+
+/// Every binary of the package with its source file: `[[bin]]` entries, then cargo's
+/// automatic `src/main.rs` and `src/bin/<name>.rs`.
+fn binary_sources(package: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
+    let table = manifest(package)?;
+    let mut binaries: Vec<(String, PathBuf)> = table
+        .get("bin")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|bin| {
+            let name = bin.get("name")?.as_str()?.to_owned();
+            let path = bin
+                .get("path")
+                .and_then(toml::Value::as_str)
+                .map_or_else(|| PathBuf::from(format!("src/bin/{name}.rs")), PathBuf::from);
+            Some((name, path))
+        })
+        .collect();
+    if package.join("src/main.rs").is_file() {
+        if let Ok(name) = cargo_package_name(package) {
+            binaries.push((name, PathBuf::from("src/main.rs")));
+        }
+    }
+    if let Ok(entries) = fs::read_dir(package.join("src/bin")) {
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.extension().is_some_and(|ext| ext == "rs") {
+                let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                if !binaries.iter().any(|(known, _)| *known == name) {
+                    binaries.push((name.clone(), PathBuf::from(format!("src/bin/{name}.rs"))));
+                }
+            }
+        }
+    }
+    Ok(binaries)
 }
 
 fn manifest(package: &Path) -> Result<toml::Table, Error> {

@@ -136,13 +136,34 @@ fn crash_is_reported_as_killed_by_sigsegv() {
 }
 
 #[test]
-fn missing_file_is_named_and_not_built() {
+fn missing_file_is_named_and_only_its_checks_are_lost() {
     let graded = Grade::fixture("missing_file").json();
     let build = &graded.report["build"];
-    assert_eq!(build["status"], "missing_files");
+    assert_eq!(build["status"], "built");
     assert_eq!(build["missing_files"], serde_json::json!(["src/bin/sum_array_processes.rs"]));
-    assert!(graded.check("processes-sum")["reason"].as_str().unwrap().contains("src/bin/sum_array_processes.rs"));
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("threads-sum", 40.0, "passed"),
+            ("threads-timing", 5.0, "passed"),
+            ("threads-usage", 5.0, "passed"),
+            ("processes-sum", 0.0, "skipped"),
+            ("processes-timing", 0.0, "skipped"),
+            ("processes-usage", 0.0, "skipped"),
+        ])
+    );
+    let reason = graded.check("processes-sum")["reason"].as_str().unwrap();
+    assert!(reason.contains("`src/bin/sum_array_processes.rs`"), "{reason}");
     assert_eq!(graded.code, 1);
+}
+
+#[test]
+fn submission_with_no_listed_file_builds_nothing() {
+    let empty = tempfile::tempdir().unwrap();
+    let graded = Grade::fixture("all_pass").submission(empty.path()).json();
+    assert_eq!(graded.report["build"]["status"], "missing_files");
+    assert_eq!(graded.score(), 0.0);
+    assert!(graded.scores().iter().all(|(_, _, status)| status == "skipped"));
 }
 
 #[test]

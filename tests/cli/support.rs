@@ -43,6 +43,11 @@ impl Grade {
         }
     }
 
+    pub(crate) fn submission(mut self, submission: impl Into<PathBuf>) -> Self {
+        self.submission = submission.into();
+        self
+    }
+
     pub(crate) fn rubric(mut self, rubric: impl Into<PathBuf>) -> Self {
         self.rubric = rubric.into();
         self

@@ -74,6 +74,9 @@ fn write_build(grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
         String::new()
     };
     writeln!(out, "{style}{label:>7}{style:#} {BOLD}build{BOLD:#}: {text}{score}")?;
+    if build.status == BuildStatus::Built && !build.missing_files.is_empty() {
+        writeln!(out, "        {YELLOW}note:{YELLOW:#} {}", build.diagnostics)?;
+    }
     if build.status != BuildStatus::Built {
         let lines: Vec<&str> = build.diagnostics.lines().collect();
         for line in lines.iter().take(DIAGNOSTIC_LINES) {
