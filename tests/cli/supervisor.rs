@@ -152,11 +152,14 @@ fn program_starts_with_no_blocked_signals_and_no_core_limit() {
 
 #[test]
 fn wall_time_measures_the_main_process() {
+    let start = Instant::now();
     let observation = run(&sh("sleep 0.2"));
+    let elapsed = start.elapsed().as_millis();
     assert_eq!(observation.termination, Termination::Exited { code: 0 });
+    // Not a tight upper bound: other tests load the machine at the same time.
     assert!(
-        (200..1_500).contains(&observation.wall_ms),
-        "{}",
+        observation.wall_ms >= 200 && u128::from(observation.wall_ms) <= elapsed,
+        "wall {} ms, runner took {elapsed} ms",
         observation.wall_ms
     );
 }

@@ -95,7 +95,10 @@ fn termination_failure(expect: &Expect, termination: &Termination) -> Option<Fai
     (!holds).then(|| Failure {
         what: "termination".to_owned(),
         expected: format!("the program to {}", expect.describe()),
-        actual: format!("it {}", termination.describe()),
+        actual: match termination {
+            Termination::Exited { .. } => format!("it {}", termination.describe()),
+            _ => format!("it was {}", termination.describe()),
+        },
     })
 }
 
