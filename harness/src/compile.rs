@@ -63,7 +63,12 @@ pub enum BuildOutcome {
 
 impl Toolchain {
     /// Builds every binary of the assembled package, offline, in the exercise's build slot.
-    pub fn build(&self, runner: &Runner, rubric: &Rubric, assembly: &Assembly) -> Result<BuildOutcome, Error> {
+    pub fn build(
+        &self,
+        runner: &Runner,
+        rubric: &Rubric,
+        assembly: &Assembly,
+    ) -> Result<BuildOutcome, Error> {
         let slot_dir = self.cache_dir.join("builds").join(&rubric.exercise.name);
         fs::create_dir_all(&slot_dir).map_err(io("create", &slot_dir))?;
         let lock_path = slot_dir.join("lock");
@@ -74,7 +79,11 @@ impl Toolchain {
         sync_workspace(&assembly.workspace(), &workspace)?;
 
         self.fetch(runner, &workspace, &rubric.exercise.package)?;
-        let mut clean = vec!["clean".to_owned(), "--offline".to_owned(), "--quiet".to_owned()];
+        let mut clean = vec![
+            "clean".to_owned(),
+            "--offline".to_owned(),
+            "--quiet".to_owned(),
+        ];
         clean.extend(["--package".to_owned(), assembly.package_name().to_owned()]);
         if rubric.build.profile == Profile::Release {
             clean.push("--release".to_owned());
@@ -83,13 +92,23 @@ impl Toolchain {
         if cleaned.termination != (Termination::Exited { code: 0 }) {
             return Err(Error::Package {
                 package: rubric.exercise.package.clone(),
-                problem: format!("`cargo clean` failed in the build slot:\n{}", cleaned.stderr.text),
+                problem: format!(
+                    "`cargo clean` failed in the build slot:\n{}",
+                    cleaned.stderr.text
+                ),
             });
         }
 
-        let mut args: Vec<String> = ["build", "--offline", "--bins", "--quiet", "--color", "never"]
-            .map(str::to_owned)
-            .to_vec();
+        let mut args: Vec<String> = [
+            "build",
+            "--offline",
+            "--bins",
+            "--quiet",
+            "--color",
+            "never",
+        ]
+        .map(str::to_owned)
+        .to_vec();
         if rubric.build.profile == Profile::Release {
             args.push("--release".to_owned());
         }
@@ -98,20 +117,32 @@ impl Toolchain {
         let wall_ms = observation.wall_ms;
         Ok(match observation.termination {
             Termination::Exited { code: 0 } => {
-                let built = workspace.join("target").join(profile_dir(rubric.build.profile));
+                let built = workspace
+                    .join("target")
+                    .join(profile_dir(rubric.build.profile));
                 let bin_dir = assembly.root().join("bin");
                 copy_executables(&built, &bin_dir)?;
                 BuildOutcome::Built { bin_dir, wall_ms }
             }
-            Termination::TimedOut { .. } => BuildOutcome::TimedOut { diagnostics, wall_ms },
-            _ => BuildOutcome::CompileError { diagnostics, wall_ms },
+            Termination::TimedOut { .. } => BuildOutcome::TimedOut {
+                diagnostics,
+                wall_ms,
+            },
+            _ => BuildOutcome::CompileError {
+                diagnostics,
+                wall_ms,
+            },
         })
     }
 
     /// Downloads the exercise's dependencies if they are missing. The manifest and lockfile are
     /// labgrade's own, so this is the one step allowed to reach the network.
     fn fetch(&self, runner: &Runner, workspace: &Path, package: &Path) -> Result<(), Error> {
-        let job = self.cargo_job(workspace, vec!["fetch".to_owned(), "--quiet".to_owned()], FETCH_TIMEOUT);
+        let job = self.cargo_job(
+            workspace,
+            vec!["fetch".to_owned(), "--quiet".to_owned()],
+            FETCH_TIMEOUT,
+        );
         let observation = runner.run(&job)?;
         match observation.termination {
             Termination::Exited { code: 0 } => Ok(()),
@@ -129,7 +160,12 @@ impl Toolchain {
         env.insert("CARGO_BUILD_BUILD_DIR".to_owned(), target);
         // Settings of the cargo that runs labgrade (in tests, or under `cargo run`) must not leak
         // into the submission's build; cargo reads an empty value of these as "not set".
-        for name in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER"] {
+        for name in [
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "RUSTC_WRAPPER",
+            "RUSTC_WORKSPACE_WRAPPER",
+        ] {
             env.insert(name.to_owned(), String::new());
         }
         Job {
@@ -167,7 +203,11 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
     for entry in fs::read_dir(from).map_err(io("read", from))? {
         let entry = entry.map_err(io("read", from))?;
         let target = to.join(entry.file_name());
-        if entry.file_type().map_err(io("read", entry.path()))?.is_dir() {
+        if entry
+            .file_type()
+            .map_err(io("read", entry.path()))?
+            .is_dir()
+        {
             copy_dir(&entry.path(), &target)?;
         } else {
             fs::copy(entry.path(), &target).map_err(io("copy", entry.path()))?;
@@ -183,7 +223,8 @@ fn copy_executables(built: &Path, bin_dir: &Path) -> Result<(), Error> {
         let entry = entry.map_err(io("read", built))?;
         let meta = entry.metadata().map_err(io("read", entry.path()))?;
         if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
-            fs::copy(entry.path(), bin_dir.join(entry.file_name())).map_err(io("copy", entry.path()))?;
+            fs::copy(entry.path(), bin_dir.join(entry.file_name()))
+                .map_err(io("copy", entry.path()))?;
         }
     }
     Ok(())
@@ -200,7 +241,11 @@ pub fn profile_dir(profile: Profile) -> &'static str {
 
 /// Compiler output with the build slot removed from paths, so that a student reads
 /// `src/bin/sum_array_threads.rs:12:5` as in their own copy.
-fn relative_diagnostics(observation: &Observation, workspace: &Path, assembly: &Assembly) -> String {
+fn relative_diagnostics(
+    observation: &Observation,
+    workspace: &Path,
+    assembly: &Assembly,
+) -> String {
     let package_dir = assembly
         .package_dir()
         .strip_prefix(assembly.workspace())

@@ -12,7 +12,9 @@ pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
         .ancestors()
         .find(|dir| dir.join("rubrics").is_dir() && dir.join("exercises").is_dir())
         .map(Path::to_path_buf)
-        .ok_or_else(|| Error::RootNotFound { start: start.to_owned() })
+        .ok_or_else(|| Error::RootNotFound {
+            start: start.to_owned(),
+        })
 }
 
 /// The rubric of exercise `name` in the course at `root`.

@@ -11,8 +11,8 @@ use labgrade_support::SEED_VAR;
 use crate::compile::{BuildOutcome, Toolchain, profile_dir};
 use crate::error::{Error, io};
 use crate::grade::{
-    BuildGrade, BuildStatus, CheckGrade, CheckStatus, Grade, GradeHeader, Replay, blocked_by, case_seed,
-    evaluate_case, score_check, total, unscored_check,
+    BuildGrade, BuildStatus, CheckGrade, CheckStatus, Grade, GradeHeader, Replay, blocked_by,
+    case_seed, evaluate_case, score_check, total, unscored_check,
 };
 use crate::rubric::{Check, Profile, Rubric};
 use crate::run::{BaseEnv, Job, Runner};
@@ -47,9 +47,15 @@ impl Grader {
     /// means no grade could be computed.
     pub fn grade(&self, rubric: &Rubric, submission: &Path) -> Result<Grade, Error> {
         match std::fs::metadata(submission) {
-            Err(_) => return Err(Error::SubmissionNotFound { path: submission.to_owned() }),
+            Err(_) => {
+                return Err(Error::SubmissionNotFound {
+                    path: submission.to_owned(),
+                });
+            }
             Ok(meta) if !meta.is_dir() => {
-                return Err(Error::SubmissionNotDirectory { path: submission.to_owned() });
+                return Err(Error::SubmissionNotDirectory {
+                    path: submission.to_owned(),
+                });
             }
             Ok(_) => {}
         }
@@ -68,21 +74,30 @@ impl Grader {
                 assembly
                     .unavailable_programs
                     .contains(&check.program)
-                    .then(|| format!("not run: the submission lacks the source of `{}` ({})", check.program, missing_list(&assembly.missing)))
+                    .then(|| {
+                        format!(
+                            "not run: the submission lacks the source of `{}` ({})",
+                            check.program,
+                            missing_list(&assembly.missing)
+                        )
+                    })
             });
-            let graded = match blocked {
-                Some(reason) => unscored_check(check, CheckStatus::Skipped, reason, Vec::new()),
-                None => {
-                    let bin_dir = bin_dir.as_deref().unwrap_or(Path::new(""));
-                    self.run_check(rubric, check, bin_dir, &assembly, seed)?
-                }
+            let graded = if let Some(reason) = blocked {
+                unscored_check(check, CheckStatus::Skipped, reason, Vec::new())
+            } else {
+                let bin_dir = bin_dir.as_deref().unwrap_or(Path::new(""));
+                self.run_check(rubric, check, bin_dir, &assembly, seed)?
             };
             checks.push(graded);
         }
         Ok(total(header, build, checks))
     }
 
-    fn build(&self, rubric: &Rubric, assembly: &Assembly) -> Result<(BuildGrade, Option<PathBuf>), Error> {
+    fn build(
+        &self,
+        rubric: &Rubric,
+        assembly: &Assembly,
+    ) -> Result<(BuildGrade, Option<PathBuf>), Error> {
         let max_score = f64::from(rubric.build.points);
         let mut grade = BuildGrade {
             status: BuildStatus::MissingFiles,
@@ -96,14 +111,21 @@ impl Grader {
             grade.diagnostics = format!(
                 "the submission lacks {}; put {} at the same relative path{} as in the exercise package",
                 missing_list(&assembly.missing),
-                if assembly.missing.len() == 1 { "it" } else { "them" },
+                if assembly.missing.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
                 if assembly.missing.len() == 1 { "" } else { "s" },
             );
         }
         if !assembly.buildable {
             return Ok((grade, None));
         }
-        let outcome = self.options.toolchain.build(&self.runner, rubric, assembly)?;
+        let outcome = self
+            .options
+            .toolchain
+            .build(&self.runner, rubric, assembly)?;
         Ok(match outcome {
             BuildOutcome::Built { bin_dir, wall_ms } => {
                 grade.status = BuildStatus::Built;
@@ -111,13 +133,19 @@ impl Grader {
                 grade.duration_ms = wall_ms;
                 (grade, Some(bin_dir))
             }
-            BuildOutcome::CompileError { diagnostics, wall_ms } => {
+            BuildOutcome::CompileError {
+                diagnostics,
+                wall_ms,
+            } => {
                 grade.status = BuildStatus::CompileError;
                 grade.duration_ms = wall_ms;
                 grade.diagnostics = diagnostics;
                 (grade, None)
             }
-            BuildOutcome::TimedOut { diagnostics, wall_ms } => {
+            BuildOutcome::TimedOut {
+                diagnostics,
+                wall_ms,
+            } => {
                 grade.status = BuildStatus::TimedOut;
                 grade.duration_ms = wall_ms;
                 grade.diagnostics = diagnostics;
@@ -146,10 +174,23 @@ impl Grader {
         for (index, case) in check.cases.iter().enumerate() {
             let seed = case_seed(run_seed, &check.id, &case.name);
             let mut env = rubric.env.clone();
-            env.extend(check.env.iter().map(|(key, value)| (key.clone(), value.render(&case.vars))));
+            env.extend(
+                check
+                    .env
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.render(&case.vars))),
+            );
             env.insert(SEED_VAR.to_owned(), seed.to_string());
-            let args: Vec<String> = check.args.iter().map(|arg| arg.render(&case.vars)).collect();
-            let scratch = assembly.root().join("runs").join(&check.id).join(index.to_string());
+            let args: Vec<String> = check
+                .args
+                .iter()
+                .map(|arg| arg.render(&case.vars))
+                .collect();
+            let scratch = assembly
+                .root()
+                .join("runs")
+                .join(&check.id)
+                .join(index.to_string());
             std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
             let job = Job {
                 program: program.clone(),
@@ -162,7 +203,9 @@ impl Grader {
             };
             let replay = replay(rubric, check, seed, case.vars.clone(), args, env);
             match self.runner.run(&job) {
-                Ok(observation) => cases.push(evaluate_case(check, &case.name, replay, observation)),
+                Ok(observation) => {
+                    cases.push(evaluate_case(check, &case.name, replay, observation))
+                }
                 Err(error) => {
                     let reason = format!("labgrade could not run case `{}`: {error}", case.name);
                     return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
@@ -182,27 +225,42 @@ fn replay(
     args: Vec<String>,
     env: BTreeMap<String, String>,
 ) -> Replay {
-    let release = if rubric.build.profile == Profile::Release { " --release" } else { "" };
+    let release = if rubric.build.profile == Profile::Release {
+        " --release"
+    } else {
+        ""
+    };
     let shell = env
         .iter()
         .map(|(key, value)| format!("{key}={value}"))
-        .chain([format!("cargo run --quiet{release} --bin {} --", check.program)])
+        .chain([format!(
+            "cargo run --quiet{release} --bin {} --",
+            check.program
+        )])
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
     Replay {
         seed,
         vars,
-        command: std::iter::once(format!("target/{}/{}", profile_dir(rubric.build.profile), check.program))
-            .chain(args)
-            .collect(),
+        command: std::iter::once(format!(
+            "target/{}/{}",
+            profile_dir(rubric.build.profile),
+            check.program
+        ))
+        .chain(args)
+        .collect(),
         env,
         shell,
     }
 }
 
 fn missing_list(files: &[String]) -> String {
-    files.iter().map(|file| format!("`{file}`")).collect::<Vec<_>>().join(", ")
+    files
+        .iter()
+        .map(|file| format!("`{file}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn fresh_seed() -> u64 {
@@ -218,7 +276,11 @@ fn fresh_seed() -> u64 {
 /// `~/.cache/labgrade`, else a folder in the temporary directory.
 #[must_use]
 pub fn default_cache_dir() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
     var("LABGRADE_CACHE_DIR")
         .or_else(|| var("XDG_CACHE_HOME").map(|dir| dir.join("labgrade")))
         .or_else(|| var("HOME").map(|dir| dir.join(".cache").join("labgrade")))

@@ -90,7 +90,10 @@ enum FormatArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(cli.command, Command::Supervise) {
-        return labgrade::run::supervise(&mut std::io::stdin().lock(), &mut std::io::stdout().lock());
+        return labgrade::run::supervise(
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+        );
     }
     match run(cli.command) {
         Ok(code) => ExitCode::from(code),
@@ -98,19 +101,31 @@ fn main() -> ExitCode {
             let mut stderr = anstream::stderr();
             // Nothing better can be done if stderr itself is gone.
             let _ = writeln!(stderr, "labgrade: {error}");
-            ExitCode::from(if error.is_bad_input() { exit::BAD_INPUT } else { exit::CANNOT_GRADE })
+            ExitCode::from(if error.is_bad_input() {
+                exit::BAD_INPUT
+            } else {
+                exit::CANNOT_GRADE
+            })
         }
     }
 }
 
 fn run(command: Command) -> Result<u8, Error> {
     match command {
-        Command::Grade { submission, rubric, options } => {
+        Command::Grade {
+            submission,
+            rubric,
+            options,
+        } => {
             let rubric = rubric::load(&rubric)?;
             let grade = grader(options.seed)?.grade(&rubric, &submission)?;
             write_grade(&grade, options.format)
         }
-        Command::Check { exercise, root, options } => {
+        Command::Check {
+            exercise,
+            root,
+            options,
+        } => {
             let root = course_root(root)?;
             let rubric = rubric::load(&course::rubric_path(&root, &exercise)?)?;
             let submission = rubric.exercise.package.clone();
@@ -120,22 +135,31 @@ fn run(command: Command) -> Result<u8, Error> {
         Command::Selfcheck { root, seed } => {
             let root = course_root(root)?;
             let findings = selfcheck::selfcheck(&root, &grader(seed)?)?;
-            write_selfcheck(&findings, &mut anstream::stdout())
-                .map_err(|source| Error::Io { action: "write to", path: "stdout".into(), source })?;
-            Ok(if findings.iter().all(|finding| finding.ok) { exit::FULL_MARKS } else { exit::NOT_FULL_MARKS })
+            write_selfcheck(&findings, &mut anstream::stdout()).map_err(|source| Error::Io {
+                action: "write to",
+                path: "stdout".into(),
+                source,
+            })?;
+            Ok(if findings.iter().all(|finding| finding.ok) {
+                exit::FULL_MARKS
+            } else {
+                exit::NOT_FULL_MARKS
+            })
         }
         Command::Supervise => unreachable!("handled in main"),
     }
 }
 
 fn course_root(root: Option<PathBuf>) -> Result<PathBuf, Error> {
-    match root {
-        Some(root) => course::find_root(&root),
-        None => {
-            let cwd = std::env::current_dir().map_err(|source| Error::Io { action: "read", path: ".".into(), source })?;
-            course::find_root(&cwd)
-        }
-    }
+    let start = match root {
+        Some(root) => root,
+        None => std::env::current_dir().map_err(|source| Error::Io {
+            action: "read",
+            path: ".".into(),
+            source,
+        })?,
+    };
+    course::find_root(&start)
 }
 
 fn grader(seed: Option<u64>) -> Result<Grader, Error> {
@@ -146,7 +170,10 @@ fn grader(seed: Option<u64>) -> Result<Grader, Error> {
     })?;
     let options = GradeOptions {
         seed,
-        toolchain: Toolchain { cargo: default_cargo(), cache_dir: default_cache_dir() },
+        toolchain: Toolchain {
+            cargo: default_cargo(),
+            cache_dir: default_cache_dir(),
+        },
     };
     Ok(Grader::new(Runner::new(exe), options))
 }
@@ -161,7 +188,11 @@ fn write_grade(grade: &Grade, format: FormatArg) -> Result<u8, Error> {
         .reporter()
         .report(grade, &mut stdout)
         .and_then(|()| stdout.flush())
-        .map_err(|source| Error::Io { action: "write to", path: "stdout".into(), source })?;
+        .map_err(|source| Error::Io {
+            action: "write to",
+            path: "stdout".into(),
+            source,
+        })?;
     Ok(if grade.status == GradeStatus::Incomplete {
         exit::CANNOT_GRADE
     } else if grade.is_full_marks() {

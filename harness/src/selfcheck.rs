@@ -43,13 +43,19 @@ pub fn selfcheck(root: &Path, grader: &Grader) -> Result<Vec<Finding>, Error> {
     let exercises_dir = root.join("exercises");
     let mut findings = Vec::new();
     let rubric_names = names(&rubrics_dir, |path| {
-        path.extension().is_some_and(|ext| ext == "toml").then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned())).flatten()
+        path.extension()
+            .is_some_and(|ext| ext == "toml")
+            .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .flatten()
     })?;
     let exercise_names = names(&exercises_dir, |path| {
         let name = path.file_name()?.to_string_lossy().into_owned();
         (path.is_dir() && !SHARED_CRATES.contains(&name.as_str())).then_some(name)
     })?;
-    for name in exercise_names.iter().filter(|name| !rubric_names.contains(name)) {
+    for name in exercise_names
+        .iter()
+        .filter(|name| !rubric_names.contains(name))
+    {
         findings.push(Finding {
             exercise: name.clone(),
             subject: Subject::Layout,
@@ -65,7 +71,11 @@ pub fn selfcheck(root: &Path, grader: &Grader) -> Result<Vec<Finding>, Error> {
                 exercise: name.clone(),
                 subject: Subject::Layout,
                 ok: false,
-                detail: format!("`{}` names exercise `{}`; rename one of them", rubric_path.display(), rubric.exercise.name),
+                detail: format!(
+                    "`{}` names exercise `{}`; rename one of them",
+                    rubric_path.display(),
+                    rubric.exercise.name
+                ),
             });
         }
         let package = rubric.exercise.package.clone();
@@ -101,7 +111,7 @@ fn summary(grade: &Grade) -> String {
         grade.seed
     );
     if !failing.is_empty() {
-        text.push_str(&format!("; short of full marks in {}", failing.join(", ")));
+        text = format!("{text}; short of full marks in {}", failing.join(", "));
     }
     text
 }

@@ -80,7 +80,8 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
         "# Written by labgrade: a workspace of its own, so no parent manifest applies.\n[workspace]\nresolver = \"3\"\nmembers = [\"{}\"]\n",
         package_name.to_string_lossy()
     );
-    fs::write(workspace.join("Cargo.toml"), members).map_err(io("write", workspace.join("Cargo.toml")))?;
+    fs::write(workspace.join("Cargo.toml"), members)
+        .map_err(io("write", workspace.join("Cargo.toml")))?;
     if let Some(lock) = find_lockfile(package) {
         fs::copy(&lock, workspace.join("Cargo.lock")).map_err(io("copy", lock))?;
     }
@@ -91,7 +92,8 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
     for file in &rubric.exercise.files {
         let target = package_dir.join(file);
         let source = submission.join(file);
-        let is_regular_file = fs::symlink_metadata(&source).is_ok_and(|meta| meta.file_type().is_file());
+        let is_regular_file =
+            fs::symlink_metadata(&source).is_ok_and(|meta| meta.file_type().is_file());
         if is_regular_file {
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent).map_err(io("create", parent))?;
@@ -193,23 +195,27 @@ fn binary_sources(package: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
         .flatten()
         .filter_map(|bin| {
             let name = bin.get("name")?.as_str()?.to_owned();
-            let path = bin
-                .get("path")
-                .and_then(toml::Value::as_str)
-                .map_or_else(|| PathBuf::from(format!("src/bin/{name}.rs")), PathBuf::from);
+            let path = bin.get("path").and_then(toml::Value::as_str).map_or_else(
+                || PathBuf::from(format!("src/bin/{name}.rs")),
+                PathBuf::from,
+            );
             Some((name, path))
         })
         .collect();
-    if package.join("src/main.rs").is_file() {
-        if let Ok(name) = cargo_package_name(package) {
-            binaries.push((name, PathBuf::from("src/main.rs")));
-        }
+    if package.join("src/main.rs").is_file()
+        && let Ok(name) = cargo_package_name(package)
+    {
+        binaries.push((name, PathBuf::from("src/main.rs")));
     }
     if let Ok(entries) = fs::read_dir(package.join("src/bin")) {
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             if path.extension().is_some_and(|ext| ext == "rs") {
-                let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                let name = path
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 if !binaries.iter().any(|(known, _)| *known == name) {
                     binaries.push((name.clone(), PathBuf::from(format!("src/bin/{name}.rs"))));
                 }
@@ -287,7 +293,10 @@ mod tests {
 
     #[test]
     fn normalize_stays_inside() {
-        assert_eq!(normalize(Path::new("sum-array/../support")), Some(PathBuf::from("support")));
+        assert_eq!(
+            normalize(Path::new("sum-array/../support")),
+            Some(PathBuf::from("support"))
+        );
         assert_eq!(normalize(Path::new("sum-array/../../x")), None);
     }
 }

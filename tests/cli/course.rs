@@ -10,8 +10,15 @@ fn selfcheck_reference_full_marks_and_skeleton_not() {
         .arg("selfcheck")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("ok sum-array: reference solution (must earn full marks): 100 / 100"))
-        .stdout(predicate::str::is_match(r"ok sum-array: skeleton \(must not earn full marks\): \d+(\.\d+)? / 100").unwrap())
+        .stdout(predicate::str::contains(
+            "ok sum-array: reference solution (must earn full marks): 100 / 100",
+        ))
+        .stdout(
+            predicate::str::is_match(
+                r"ok sum-array: skeleton \(must not earn full marks\): \d+(\.\d+)? / 100",
+            )
+            .unwrap(),
+        )
         .stdout(predicate::str::contains("self-check passed"));
 }
 
@@ -33,7 +40,9 @@ fn check_suggests_a_close_exercise_name() {
         .args(["check", "sum-aray"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no rubric for exercise `sum-aray`"))
+        .stderr(predicate::str::contains(
+            "no rubric for exercise `sum-aray`",
+        ))
         .stderr(predicate::str::contains("did you mean `sum-array`?"));
 }
 
@@ -43,19 +52,30 @@ fn missing_submission_is_a_clear_error() {
         .args(["grade", "no/such/dir", "--rubric", "rubrics/sum-array.toml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("submission `no/such/dir` does not exist"));
+        .stderr(predicate::str::contains(
+            "submission `no/such/dir` does not exist",
+        ));
 }
 
 #[test]
 fn human_report_says_what_was_expected_and_how_to_replay() {
     labgrade()
-        .args(["grade", "tests/fixtures/sum-array/remainder_dropped", "--rubric", "rubrics/sum-array.toml", "--seed", "7"])
+        .args([
+            "grade",
+            "tests/fixtures/sum-array/remainder_dropped",
+            "--rubric",
+            "rubrics/sum-array.toml",
+            "--seed",
+            "7",
+        ])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("partial threads-sum"))
         .stdout(predicate::str::contains("✗ case workers=3"))
         .stdout(predicate::str::contains("expected `sum` to be "))
-        .stdout(predicate::str::contains("cargo run --quiet --release --bin sum_array_threads -- 3"))
+        .stdout(predicate::str::contains(
+            "cargo run --quiet --release --bin sum_array_threads -- 3",
+        ))
         .stdout(predicate::str::contains("seed 7"))
         .stdout(predicate::str::contains("\u{1b}[").not());
 }

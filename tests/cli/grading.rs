@@ -15,7 +15,7 @@ const ALL_POINTS: [(&str, f64, &str); 6] = [
 fn all_pass_earns_full_marks() {
     let graded = Grade::fixture("all_pass").json();
     assert_eq!(graded.scores(), rows(&ALL_POINTS));
-    assert_eq!(graded.score(), 100.0);
+    assert_eq!(graded.report["score"], 100.0);
     assert_eq!(graded.report["status"], "graded");
     assert_eq!(graded.report["build"]["status"], "built");
     assert_eq!(graded.code, 0);
@@ -31,7 +31,10 @@ fn all_pass_alt_earns_full_marks_with_other_designs() {
 #[test]
 fn compile_error_scores_zero_and_shows_the_compiler() {
     let graded = Grade::fixture("compile_error").json();
-    let skipped: Vec<(&str, f64, &str)> = ALL_POINTS.iter().map(|(id, _, _)| (*id, 0.0, "skipped")).collect();
+    let skipped: Vec<(&str, f64, &str)> = ALL_POINTS
+        .iter()
+        .map(|(id, _, _)| (*id, 0.0, "skipped"))
+        .collect();
     assert_eq!(graded.scores(), rows(&skipped));
     let build = &graded.report["build"];
     assert_eq!(build["status"], "compile_error");
@@ -41,7 +44,12 @@ fn compile_error_scores_zero_and_shows_the_compiler() {
         diagnostics.contains("--> src/bin/sum_array_threads.rs:"),
         "paths must be relative to the package: {diagnostics}"
     );
-    assert!(graded.check("threads-sum")["reason"].as_str().unwrap().contains("does not compile"));
+    assert!(
+        graded.check("threads-sum")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does not compile")
+    );
     assert_eq!(graded.code, 1);
 }
 
@@ -59,8 +67,14 @@ fn remainder_dropped_loses_the_cases_that_do_not_divide() {
             ("processes-usage", 5.0, "passed"),
         ])
     );
-    assert_eq!(graded.failed_cases("threads-sum"), ["workers=3", "workers=7"]);
-    assert_eq!(graded.failed_cases("processes-sum"), ["workers=3", "workers=7"]);
+    assert_eq!(
+        graded.failed_cases("threads-sum"),
+        ["workers=3", "workers=7"]
+    );
+    assert_eq!(
+        graded.failed_cases("processes-sum"),
+        ["workers=3", "workers=7"]
+    );
     let failure = &graded.check("threads-sum")["cases"][2]["failures"][0];
     assert_eq!(failure["what"], "compare");
     assert_eq!(graded.code, 1);
@@ -95,7 +109,11 @@ fn a_fresh_seed_changes_the_expected_sum() {
     assert_eq!(first.report["seed"], 1);
     assert_ne!(expected(&first), expected(&second));
     let replayed = Grade::fixture("constant_output").seed(1).json();
-    assert_eq!(expected(&first), expected(&replayed), "the same seed must replay the same input");
+    assert_eq!(
+        expected(&first),
+        expected(&replayed),
+        "the same seed must replay the same input"
+    );
 }
 
 #[test]
@@ -114,7 +132,12 @@ fn wrong_format_fails_the_matchers() {
     );
     let failure = &graded.check("processes-sum")["cases"][0]["failures"][0];
     assert_eq!(failure["what"], "stdout");
-    assert!(failure["actual"].as_str().unwrap().contains("Sum of the array:"));
+    assert!(
+        failure["actual"]
+            .as_str()
+            .unwrap()
+            .contains("Sum of the array:")
+    );
 }
 
 #[test]
@@ -126,12 +149,18 @@ fn crash_is_reported_as_killed_by_sigsegv() {
         assert_eq!(termination["kind"], "signaled", "{case:#}");
         assert_eq!(termination["signal"], 11);
         assert_eq!(termination["name"], "SIGSEGV");
-        assert_eq!(case["observed"]["termination_text"], "killed by signal SIGSEGV (11)");
+        assert_eq!(
+            case["observed"]["termination_text"],
+            "killed by signal SIGSEGV (11)"
+        );
     }
     // The processes version survives a crashed child, as in the lab, but its sum is short.
     let processes = graded.check("processes-sum");
     assert_eq!(processes["score"], 0.0);
-    assert_eq!(processes["cases"][0]["observed"]["termination"]["kind"], "exited");
+    assert_eq!(
+        processes["cases"][0]["observed"]["termination"]["kind"],
+        "exited"
+    );
     assert_eq!(processes["cases"][0]["failures"][0]["what"], "compare");
 }
 
@@ -140,7 +169,10 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
     let graded = Grade::fixture("missing_file").json();
     let build = &graded.report["build"];
     assert_eq!(build["status"], "built");
-    assert_eq!(build["missing_files"], serde_json::json!(["src/bin/sum_array_processes.rs"]));
+    assert_eq!(
+        build["missing_files"],
+        serde_json::json!(["src/bin/sum_array_processes.rs"])
+    );
     assert_eq!(
         graded.scores(),
         rows(&[
@@ -153,7 +185,10 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
         ])
     );
     let reason = graded.check("processes-sum")["reason"].as_str().unwrap();
-    assert!(reason.contains("`src/bin/sum_array_processes.rs`"), "{reason}");
+    assert!(
+        reason.contains("`src/bin/sum_array_processes.rs`"),
+        "{reason}"
+    );
     assert_eq!(graded.code, 1);
 }
 
@@ -162,19 +197,28 @@ fn submission_with_no_listed_file_builds_nothing() {
     let empty = tempfile::tempdir().unwrap();
     let graded = Grade::fixture("all_pass").submission(empty.path()).json();
     assert_eq!(graded.report["build"]["status"], "missing_files");
-    assert_eq!(graded.score(), 0.0);
-    assert!(graded.scores().iter().all(|(_, _, status)| status == "skipped"));
+    assert_eq!(graded.report["score"], 0.0);
+    assert!(
+        graded
+            .scores()
+            .iter()
+            .all(|(_, _, status)| status == "skipped")
+    );
 }
 
 #[test]
 fn infinite_loop_times_out_and_leaves_nothing_behind() {
     // The same rubric with a 1 s limit per case, so that the test does not wait 5 s twelve times.
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(crate::support::root().join("rubrics/sum-array.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(crate::support::root().join("rubrics/sum-array.toml")).unwrap();
     let package = crate::support::root().join("exercises/sum-array");
     let text = text
         .replace("timeout = \"5s\"", "timeout = \"1s\"")
-        .replace("\"../exercises/sum-array\"", &format!("{:?}", package.display().to_string()));
+        .replace(
+            "\"../exercises/sum-array\"",
+            &format!("{:?}", package.display().to_string()),
+        );
     assert!(text.contains("timeout = \"1s\""));
     let rubric = dir.path().join("sum-array.toml");
     std::fs::write(&rubric, text).unwrap();

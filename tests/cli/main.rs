@@ -3,5 +3,5 @@
 mod course;
 mod grading;
 mod rubric_errors;
-mod support;
 mod supervisor;
+mod support;

@@ -28,7 +28,9 @@ fn missing_points_points_at_the_check() {
     rubric_fails("missing_points")
         .stderr(contains("has 1 problem"))
         .stderr(contains("missing field `points`"))
-        .stderr(contains("--> tests/fixtures/rubrics/missing_points.toml:6:1"));
+        .stderr(contains(
+            "--> tests/fixtures/rubrics/missing_points.toml:6:1",
+        ));
 }
 
 #[test]
@@ -41,8 +43,12 @@ fn bad_regex_points_at_the_regex() {
 #[test]
 fn unknown_need_suggests_the_closest_check() {
     rubric_fails("unknown_need")
-        .stderr(contains("check `timing` needs `sums`, which is not a check of this rubric"))
-        .stderr(contains("--> tests/fixtures/rubrics/unknown_need.toml:17:10"))
+        .stderr(contains(
+            "check `timing` needs `sums`, which is not a check of this rubric",
+        ))
+        .stderr(contains(
+            "--> tests/fixtures/rubrics/unknown_need.toml:17:10",
+        ))
         .stderr(contains("did you mean `sum`?"));
 }
 
@@ -72,7 +78,12 @@ fn toml_syntax_error_is_located() {
 #[test]
 fn missing_rubric_file_is_named() {
     labgrade()
-        .args(["grade", "exercises/sum-array", "--rubric", "rubrics/nope.toml"])
+        .args([
+            "grade",
+            "exercises/sum-array",
+            "--rubric",
+            "rubrics/nope.toml",
+        ])
         .assert()
         .code(2)
         .stderr(contains("cannot read rubric `rubrics/nope.toml`"));

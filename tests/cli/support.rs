@@ -7,7 +7,10 @@ use serde_json::Value;
 
 /// The workspace root, where `rubrics/`, `exercises/` and `tests/fixtures/` are.
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 /// A fixture submission of sum-array, by outcome name.
@@ -19,7 +22,10 @@ pub(crate) fn fixture(outcome: &str) -> PathBuf {
 pub(crate) fn labgrade() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_labgrade"));
     command
-        .env("LABGRADE_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"))
+        .env(
+            "LABGRADE_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"),
+        )
         .env("NO_COLOR", "1")
         .current_dir(root());
     command
@@ -128,10 +134,6 @@ impl Graded {
             .filter(|case| case["passed"] == false)
             .map(|case| case["name"].as_str().unwrap().to_owned())
             .collect()
-    }
-
-    pub(crate) fn score(&self) -> f64 {
-        self.report["score"].as_f64().unwrap()
     }
 }
 

@@ -3,7 +3,7 @@
 //! Nothing here runs a program or touches a file, so every rule of the rubric language can be
 //! unit-tested with hand-made observations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, Grade, GradeStatus,
@@ -19,18 +19,28 @@ const EXCERPT_CHARS: usize = 400;
 /// Grades one case of `check` from what the program did; the case's score is set by
 /// [`score_check`].
 #[must_use]
-pub fn evaluate_case(check: &Check, case_name: &str, replay: Replay, observation: Observation) -> CaseGrade {
+pub fn evaluate_case(
+    check: &Check,
+    case_name: &str,
+    replay: Replay,
+    observation: Observation,
+) -> CaseGrade {
     let mut failures = Vec::new();
     if let Some(failure) = termination_failure(&check.expect, &observation.termination) {
         failures.push(failure);
     }
     let mut captures = BTreeMap::new();
+    // Named groups of regexes that did not match; their failure is already listed.
+    let mut unmatched_groups = BTreeSet::new();
     for (stream, matchers, output) in [
         ("stdout", &check.stdout, &observation.stdout),
         ("stderr", &check.stderr, &observation.stderr),
     ] {
         for matcher in matchers {
             if !apply_matcher(matcher, &output.text, &replay.vars, &mut captures) {
+                if let Matcher::Regex(regex) = matcher {
+                    unmatched_groups.extend(regex.capture_names().flatten().map(str::to_owned));
+                }
                 let truncated = if output.truncated {
                     format!(" (only the first {} bytes were kept)", output.text.len())
                 } else {
@@ -46,7 +56,18 @@ pub fn evaluate_case(check: &Check, case_name: &str, replay: Replay, observation
     }
     for compare in &check.compares {
         let Some(actual) = captures.get(&compare.capture) else {
-            // The regex that defines the capture did not match; that failure is already listed.
+            // Either a regex that defines the capture did not match, and that failure is already
+            // listed, or the regexes matched without the group taking part: a failure too.
+            if !unmatched_groups.contains(&compare.capture) {
+                failures.push(Failure {
+                    what: "compare".to_owned(),
+                    expected: format!("`{}` to be captured", compare.capture),
+                    actual: format!(
+                        "the output matched without a value for `{}`",
+                        compare.capture
+                    ),
+                });
+            }
             continue;
         };
         let expected = match &compare.expected {
@@ -116,7 +137,9 @@ fn apply_matcher(
             };
             for name in regex.capture_names().flatten() {
                 if let Some(value) = found.name(name) {
-                    captures.entry(name.to_owned()).or_insert_with(|| value.as_str().to_owned());
+                    captures
+                        .entry(name.to_owned())
+                        .or_insert_with(|| value.as_str().to_owned());
                 }
             }
             true
@@ -124,14 +147,18 @@ fn apply_matcher(
         Matcher::Contains(template) => text.contains(&template.render(vars)),
         Matcher::Line(template) => {
             let wanted = template.render(vars);
-            text.lines().any(|line| line.trim_end() == wanted.trim_end())
+            text.lines()
+                .any(|line| line.trim_end() == wanted.trim_end())
         }
     }
 }
 
 /// Values compare as integers when both are integers (`007` equals `7`), else as trimmed text.
 fn same_value(actual: &str, expected: &str) -> bool {
-    match (actual.trim().parse::<i128>(), expected.trim().parse::<i128>()) {
+    match (
+        actual.trim().parse::<i128>(),
+        expected.trim().parse::<i128>(),
+    ) {
         (Ok(actual), Ok(expected)) => actual == expected,
         _ => actual.trim() == expected.trim(),
     }
@@ -185,7 +212,12 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
 
 /// A check that did not run, or could not be graded, with the reason.
 #[must_use]
-pub fn unscored_check(check: &Check, status: CheckStatus, reason: String, cases: Vec<CaseGrade>) -> CheckGrade {
+pub fn unscored_check(
+    check: &Check,
+    status: CheckStatus,
+    reason: String,
+    cases: Vec<CaseGrade>,
+) -> CheckGrade {
     CheckGrade {
         id: check.id.clone(),
         title: check.title.clone(),
@@ -206,7 +238,12 @@ pub fn blocked_by(check: &Check, build: &BuildGrade, graded: &[CheckGrade]) -> O
             return (build.status != BuildStatus::Built).then(|| match build.status {
                 BuildStatus::MissingFiles => format!(
                     "not run: the submission lacks {}",
-                    build.missing_files.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                    build
+                        .missing_files
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 BuildStatus::CompileError => "not run: the submission does not compile".to_owned(),
                 BuildStatus::TimedOut => "not run: the build ran past its time limit".to_owned(),
@@ -224,7 +261,10 @@ pub fn blocked_by(check: &Check, build: &BuildGrade, graded: &[CheckGrade]) -> O
 pub fn total(header: GradeHeader, build: BuildGrade, checks: Vec<CheckGrade>) -> Grade {
     let score = build.score + checks.iter().map(|check| check.score).sum::<f64>();
     let max_score = build.max_score + checks.iter().map(|check| check.max_score).sum::<f64>();
-    let status = if checks.iter().any(|check| check.status == CheckStatus::Error) {
+    let status = if checks
+        .iter()
+        .any(|check| check.status == CheckStatus::Error)
+    {
         GradeStatus::Incomplete
     } else {
         GradeStatus::Graded
@@ -255,4 +295,634 @@ pub struct GradeHeader {
     pub submission: String,
     /// Seed of the grading run.
     pub seed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use labgrade_support::{LEN_VAR, SEED_VAR};
+
+    use super::*;
+    use crate::run::CapturedOutput;
+
+    /// Lines 1 to 4 of every test rubric.
+    const EXERCISE: &str = "[exercise]\nname = \"t\"\npackage = \"pkg\"\nfiles = [\"src/main.rs\"]\n";
+
+    /// The checks of the rubric made of [`EXERCISE`] and `checks`, in the order they run.
+    fn parse_checks(checks: &str) -> Vec<Check> {
+        let text = format!("{EXERCISE}{checks}");
+        match crate::rubric::parse(Path::new("t.toml"), &text) {
+            Ok(rubric) => rubric.checks,
+            Err(error) => panic!("the test rubric is invalid: {error}"),
+        }
+    }
+
+    /// The only check of a rubric whose `[[check]]` table holds `keys` after its required ones.
+    fn parse_check(keys: &str) -> Check {
+        let mut checks =
+            parse_checks(&format!("[[check]]\nid = \"c\"\ntitle = \"C\"\npoints = 40\nrun = \"prog\"\n{keys}"));
+        assert_eq!(checks.len(), 1);
+        checks.remove(0)
+    }
+
+    fn output(text: &str) -> CapturedOutput {
+        CapturedOutput {
+            text: text.to_owned(),
+            total_bytes: text.len() as u64,
+            truncated: false,
+        }
+    }
+
+    fn observation(termination: Termination, stdout: &str, stderr: &str) -> Observation {
+        Observation {
+            termination,
+            wall_ms: 12,
+            stdout: output(stdout),
+            stderr: output(stderr),
+            leftover_processes: 0,
+        }
+    }
+
+    fn exited(code: i32, stdout: &str) -> Observation {
+        observation(Termination::Exited { code }, stdout, "")
+    }
+
+    fn signaled(signal: i32, name: &str) -> Observation {
+        let termination = Termination::Signaled {
+            signal,
+            name: name.to_owned(),
+            core_dumped: false,
+        };
+        observation(termination, "", "")
+    }
+
+    fn timed_out() -> Observation {
+        observation(Termination::TimedOut { limit_ms: 5000 }, "", "")
+    }
+
+    fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect()
+    }
+
+    fn replay(vars: &[(&str, &str)], env: &[(&str, &str)]) -> Replay {
+        Replay {
+            seed: 1,
+            vars: strings(vars),
+            command: vec!["target/release/prog".to_owned()],
+            env: strings(env),
+            shell: "cargo run --quiet --release --bin prog --".to_owned(),
+        }
+    }
+
+    /// Grades `observation` as the only case of `check`, which has no case variables.
+    fn grade(check: &Check, observation: Observation) -> CaseGrade {
+        evaluate_case(check, "default", replay(&[], &[]), observation)
+    }
+
+    /// `(what, expected, actual)` of every failure.
+    fn failures(case: &CaseGrade) -> Vec<(&str, &str, &str)> {
+        case.failures
+            .iter()
+            .map(|failure| (failure.what.as_str(), failure.expected.as_str(), failure.actual.as_str()))
+            .collect()
+    }
+
+    #[track_caller]
+    fn assert_close(actual: f64, expected: f64) {
+        assert!((actual - expected).abs() < 1e-9, "{actual} is not {expected}");
+    }
+
+    fn build(status: BuildStatus, missing_files: &[&str]) -> BuildGrade {
+        BuildGrade {
+            status,
+            score: if status == BuildStatus::Built { 10.0 } else { 0.0 },
+            max_score: 10.0,
+            duration_ms: 1000,
+            missing_files: missing_files.iter().map(|file| (*file).to_owned()).collect(),
+            diagnostics: String::new(),
+        }
+    }
+
+    fn graded(id: &str, status: CheckStatus, score: f64, max_score: f64) -> CheckGrade {
+        CheckGrade {
+            id: id.to_owned(),
+            title: id.to_owned(),
+            score,
+            max_score,
+            status,
+            reason: None,
+            cases: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn exit_code_must_match_exactly() {
+        let check = parse_check("expect = { exit = 3 }\n");
+        let case = grade(&check, exited(3, ""));
+        assert!(case.passed, "{:?}", case.failures);
+        assert!(case.failures.is_empty());
+        assert_eq!(case.name, "default");
+        assert_eq!(case.observed.termination_text, "exited with code 3");
+
+        for code in [0, 1, 4, 255] {
+            let case = grade(&check, exited(code, ""));
+            assert!(!case.passed, "exit code {code} passed an `exit = 3` expectation");
+            let actual = format!("it exited with code {code}");
+            assert_eq!(
+                failures(&case),
+                [("termination", "the program to exit with code 3", actual.as_str())]
+            );
+        }
+    }
+
+    #[test]
+    fn exit_zero_is_the_default_expectation() {
+        let check = parse_check("");
+        assert_eq!(check.expect, Expect::Exit(0));
+        assert!(grade(&check, exited(0, "")).passed);
+        assert!(!grade(&check, exited(1, "")).passed);
+    }
+
+    #[test]
+    fn nonzero_means_any_exit_code_but_zero() {
+        let check = parse_check("expect = { exit = \"nonzero\" }\n");
+        for code in [1, 2, 101, 255] {
+            assert!(grade(&check, exited(code, "")).passed, "exit code {code} is non-zero");
+        }
+        let case = grade(&check, exited(0, ""));
+        assert_eq!(
+            failures(&case),
+            [("termination", "the program to exit with a non-zero code", "it exited with code 0")]
+        );
+        // A crash is not an exit "by itself".
+        assert!(!grade(&check, signaled(11, "SIGSEGV")).passed);
+    }
+
+    #[test]
+    fn expected_signal_is_met_only_by_that_signal() {
+        let check = parse_check("expect = { signal = \"SIGSEGV\" }\n");
+        let case = grade(&check, signaled(11, "SIGSEGV"));
+        assert!(case.passed, "{:?}", case.failures);
+
+        let case = grade(&check, signaled(6, "SIGABRT"));
+        assert_eq!(
+            failures(&case),
+            [(
+                "termination",
+                "the program to be killed by signal SIGSEGV (11)",
+                "it was killed by signal SIGABRT (6)"
+            )]
+        );
+        // Exiting with the code a shell would show for a SIGSEGV death is not a SIGSEGV death.
+        assert!(!grade(&check, exited(139, "")).passed);
+        assert!(!grade(&check, exited(0, "")).passed);
+    }
+
+    #[test]
+    fn a_crash_fails_an_exit_expectation() {
+        let check = parse_check("");
+        let case = grade(&check, signaled(11, "SIGSEGV"));
+        assert!(!case.passed);
+        assert_eq!(
+            failures(&case),
+            [("termination", "the program to exit with code 0", "it was killed by signal SIGSEGV (11)")]
+        );
+    }
+
+    #[test]
+    fn timing_out_never_meets_an_expectation() {
+        for expect in [
+            "expect = { exit = 0 }\n",
+            "expect = { exit = \"nonzero\" }\n",
+            "expect = { signal = \"SIGKILL\" }\n",
+            "expect = { signal = \"SIGTERM\" }\n",
+        ] {
+            let check = parse_check(expect);
+            let case = grade(&check, timed_out());
+            assert!(!case.passed, "a timed-out run met `{expect}`");
+            assert_eq!(case.failures.len(), 1);
+            assert_eq!(case.failures[0].what, "termination");
+            assert_eq!(
+                case.failures[0].actual,
+                "it was still running after the time limit of 5s, so labgrade killed it"
+            );
+        }
+    }
+
+    const SUM_CHECK: &str = r#"args = ["{workers}"]
+cases = { workers = [1, 3] }
+stdout = [{ regex = '^Array sum is: (?<sum>-?\d+)\s*$' }]
+compare = [{ capture = "sum", oracle = "array-sum" }]
+"#;
+
+    #[test]
+    fn captured_sum_is_compared_to_the_oracle() {
+        let check = parse_check(SUM_CHECK);
+        assert_eq!(check.cases.len(), 2);
+        let right = labgrade_support::array_sum(42, 1000);
+        let env = [(SEED_VAR, "42"), (LEN_VAR, "1000")];
+
+        let stdout = format!("Array sum is: {right}\nTime spent: 3 ms\n");
+        let case = evaluate_case(&check, "workers=3", replay(&[("workers", "3")], &env), exited(0, &stdout));
+        assert!(case.passed, "{:?}", case.failures);
+        assert_eq!(case.name, "workers=3");
+        assert_eq!(case.observed.captures, strings(&[("sum", &right.to_string())]));
+
+        // Off by one element's worth: a dropped remainder.
+        let wrong = right - 17;
+        let stdout = format!("Array sum is: {wrong}\n");
+        let case = evaluate_case(&check, "workers=3", replay(&[("workers", "3")], &env), exited(0, &stdout));
+        assert!(!case.passed);
+        let expected = format!("`sum` to be {right}");
+        let actual = format!("`sum` was {wrong}");
+        assert_eq!(failures(&case), [("compare", expected.as_str(), actual.as_str())]);
+    }
+
+    #[test]
+    fn oracle_follows_the_seed_of_the_case() {
+        let check = parse_check(SUM_CHECK);
+        let stdout = format!("Array sum is: {}\n", labgrade_support::array_sum(1, 500));
+        let seed_1 = replay(&[("workers", "1")], &[(SEED_VAR, "1"), (LEN_VAR, "500")]);
+        let seed_2 = replay(&[("workers", "1")], &[(SEED_VAR, "2"), (LEN_VAR, "500")]);
+        assert!(evaluate_case(&check, "workers=1", seed_1, exited(0, &stdout)).passed);
+        // Printing the same number for every seed earns nothing.
+        assert!(!evaluate_case(&check, "workers=1", seed_2, exited(0, &stdout)).passed);
+    }
+
+    #[test]
+    fn oracle_without_its_input_is_a_compare_failure() {
+        let check = parse_check(SUM_CHECK);
+        let case = evaluate_case(&check, "workers=1", replay(&[("workers", "1")], &[]), exited(0, "Array sum is: 5\n"));
+        assert_eq!(
+            failures(&case),
+            [(
+                "compare",
+                "`sum` to be checked",
+                "the right value could not be computed: `LABGRADE_SEED` is not set for this case"
+            )]
+        );
+    }
+
+    #[test]
+    fn capture_is_compared_to_a_literal_with_a_placeholder() {
+        let check = parse_check(
+            r#"args = ["{workers}"]
+cases = { workers = [7] }
+stdout = [{ regex = '^workers: (?<n>\S+)$' }]
+compare = [{ capture = "n", equals = "{workers}" }]
+"#,
+        );
+        let vars = [("workers", "7")];
+        let run = |stdout: &str| evaluate_case(&check, "workers=7", replay(&vars, &[]), exited(0, stdout));
+        assert!(run("workers: 7\n").passed);
+        // Integers compare as numbers.
+        assert!(run("workers: 007\n").passed);
+        assert!(run("workers: +7\n").passed);
+        let case = run("workers: 8\n");
+        assert_eq!(failures(&case), [("compare", "`n` to be 7", "`n` was 8")]);
+        // Anything else compares as text.
+        assert!(!run("workers: 7.0\n").passed);
+        assert!(!run("workers: seven\n").passed);
+    }
+
+    #[test]
+    fn integer_literal_and_text_literal_compare() {
+        let check = parse_check(
+            r#"stdout = [{ regex = 'count=(?<count>\d+)' }, { regex = 'state=(?<state>\w+)' }]
+compare = [{ capture = "count", equals = 12 }, { capture = "state", equals = "done" }]
+"#,
+        );
+        assert!(grade(&check, exited(0, "count=0012 state=done\n")).passed);
+        let case = grade(&check, exited(0, "count=12 state=Done\n"));
+        assert_eq!(failures(&case), [("compare", "`state` to be done", "`state` was Done")]);
+    }
+
+    #[test]
+    fn contains_finds_rendered_text_anywhere() {
+        let check = parse_check(
+            r#"args = ["{workers}"]
+cases = { workers = [4] }
+stdout = [{ contains = "{workers} workers" }]
+"#,
+        );
+        let vars = [("workers", "4")];
+        let run = |stdout: &str| evaluate_case(&check, "workers=4", replay(&vars, &[]), exited(0, stdout));
+        assert!(run("started 4 workers, done\n").passed);
+        let case = run("started 3 workers\n");
+        assert_eq!(
+            failures(&case),
+            [(
+                "stdout",
+                "stdout to contain the text `{workers} workers`",
+                "stdout was \"started 3 workers\\n\""
+            )]
+        );
+    }
+
+    #[test]
+    fn line_must_be_a_whole_line_up_to_trailing_whitespace() {
+        let check = parse_check("stdout = [{ line = \"done\" }]\n");
+        assert!(grade(&check, exited(0, "done")).passed);
+        assert!(grade(&check, exited(0, "start\ndone\nend\n")).passed);
+        assert!(grade(&check, exited(0, "done   \t\n")).passed);
+        assert!(grade(&check, exited(0, "start\r\ndone\r\n")).passed);
+        // Not a substring of a longer line, and leading whitespace counts.
+        for stdout in ["all done\n", "done!\n", "undone\n", "  done\n", "do\nne\n", ""] {
+            let case = grade(&check, exited(0, stdout));
+            assert!(!case.passed, "{stdout:?} has no line `done`");
+            assert_eq!(case.failures.len(), 1);
+            assert_eq!(case.failures[0].expected, "stdout to contain the line `done`");
+        }
+    }
+
+    #[test]
+    fn stderr_matchers_look_at_stderr_only() {
+        let check = parse_check(
+            "expect = { exit = \"nonzero\" }\nstderr = [{ contains = \"usage\" }]\n",
+        );
+        let case = grade(&check, observation(Termination::Exited { code: 2 }, "", "usage: prog <n>\n"));
+        assert!(case.passed, "{:?}", case.failures);
+
+        let case = grade(&check, observation(Termination::Exited { code: 2 }, "usage: prog <n>\n", ""));
+        assert_eq!(
+            failures(&case),
+            [("stderr", "stderr to contain the text `usage`", "stderr was empty")]
+        );
+    }
+
+    #[test]
+    fn regex_that_does_not_match_is_reported_once() {
+        let check = parse_check(SUM_CHECK);
+        let env = [(SEED_VAR, "42"), (LEN_VAR, "1000")];
+        let case = evaluate_case(
+            &check,
+            "workers=1",
+            replay(&[("workers", "1")], &env),
+            exited(0, "Sum of the array: 5\n"),
+        );
+        assert!(!case.passed);
+        // The compare of `sum` is not reported on top of the regex.
+        assert_eq!(
+            failures(&case),
+            [(
+                "stdout",
+                r"stdout to contain a match of regex `^Array sum is: (?<sum>-?\d+)\s*$`",
+                r#"stdout was "Sum of the array: 5\n""#
+            )]
+        );
+        assert!(case.observed.captures.is_empty());
+    }
+
+    #[test]
+    fn regex_matching_without_the_compared_group_fails() {
+        let check = parse_check(
+            r#"stdout = [{ regex = '^(Array sum is: (?<sum>\d+)|overflow)$' }]
+compare = [{ capture = "sum", equals = 10 }]
+"#,
+        );
+        assert!(grade(&check, exited(0, "Array sum is: 10\n")).passed);
+        let case = grade(&check, exited(0, "overflow\n"));
+        assert!(!case.passed, "the compare of `sum` was skipped");
+        assert_eq!(
+            failures(&case),
+            [("compare", "`sum` to be captured", "the output matched without a value for `sum`")]
+        );
+    }
+
+    #[test]
+    fn failures_of_every_kind_are_listed_together() {
+        let check = parse_check(
+            "stdout = [{ line = \"ok\" }]\nstderr = [{ contains = \"warning\" }]\n",
+        );
+        let case = grade(&check, signaled(11, "SIGSEGV"));
+        let what: Vec<&str> = case.failures.iter().map(|failure| failure.what.as_str()).collect();
+        assert_eq!(what, ["termination", "stdout", "stderr"]);
+    }
+
+    #[test]
+    fn truncated_output_and_long_output_are_said_so() {
+        let check = parse_check("stdout = [{ line = \"done\" }]\n");
+        let mut run = exited(0, &"x".repeat(1000));
+        run.stdout.truncated = true;
+        run.stdout.total_bytes = 5000;
+        let case = grade(&check, run);
+        let expected = format!("stdout was \"{}…\" (only the first 1000 bytes were kept)", "x".repeat(400));
+        assert_eq!(case.failures[0].actual, expected);
+    }
+
+    /// Grades the 6 cases of a 40-point check, of which the first `passing` pass.
+    fn six_cases(scoring: &str, passing: usize) -> (Check, Vec<CaseGrade>) {
+        let check = parse_check(&format!(
+            "args = [\"{{n}}\"]\ncases = {{ n = [1, 2, 3, 4, 5, 6] }}\n{scoring}stdout = [{{ line = \"ok\" }}]\n"
+        ));
+        assert_eq!(check.cases.len(), 6);
+        let cases = check
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(index, case)| {
+                let stdout = if index < passing { "ok\n" } else { "not ok\n" };
+                let vars: Vec<(&str, &str)> = case.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                evaluate_case(&check, &case.name, replay(&vars, &[]), exited(0, stdout))
+            })
+            .collect();
+        (check, cases)
+    }
+
+    #[test]
+    fn per_case_scoring_shares_the_points_over_the_cases() {
+        let (check, cases) = six_cases("", 4);
+        let grade = score_check(&check, cases);
+        assert_close(grade.score, 160.0 / 6.0);
+        assert!((grade.score - 26.67).abs() < 0.005);
+        assert_close(grade.max_score, 40.0);
+        assert_eq!(grade.status, CheckStatus::Partial);
+        assert_eq!(grade.id, "c");
+        assert_eq!(grade.reason, None);
+        assert_eq!(grade.cases.len(), 6);
+        for (index, case) in grade.cases.iter().enumerate() {
+            assert_eq!(case.passed, index < 4);
+            assert_close(case.score, if index < 4 { 40.0 / 6.0 } else { 0.0 });
+        }
+        assert_close(grade.cases.iter().map(|case| case.score).sum(), grade.score);
+    }
+
+    #[test]
+    fn per_case_status_follows_the_passed_cases() {
+        let (check, cases) = six_cases("", 6);
+        let grade = score_check(&check, cases);
+        assert_eq!(grade.status, CheckStatus::Passed);
+        assert_close(grade.score, 40.0);
+
+        let (check, cases) = six_cases("", 1);
+        let grade = score_check(&check, cases);
+        assert_eq!(grade.status, CheckStatus::Partial);
+        assert_close(grade.score, 40.0 / 6.0);
+
+        let (check, cases) = six_cases("", 0);
+        let grade = score_check(&check, cases);
+        assert_eq!(grade.status, CheckStatus::Failed);
+        assert_close(grade.score, 0.0);
+    }
+
+    #[test]
+    fn all_or_nothing_needs_every_case() {
+        let scoring = "scoring = \"all-or-nothing\"\n";
+        let (check, cases) = six_cases(scoring, 6);
+        assert_eq!(check.scoring, Scoring::AllOrNothing);
+        let grade = score_check(&check, cases);
+        assert_eq!(grade.status, CheckStatus::Passed);
+        assert_close(grade.score, 40.0);
+
+        // `partial` means some points (rubrics/README.md, "Statuses"): 5 of 6 earn none.
+        let (check, cases) = six_cases(scoring, 5);
+        let grade = score_check(&check, cases);
+        assert_close(grade.score, 0.0);
+        assert_close(grade.max_score, 40.0);
+        assert_eq!(grade.status, CheckStatus::Failed);
+        assert!(grade.cases.iter().all(|case| case.score == 0.0));
+
+        let (check, cases) = six_cases(scoring, 0);
+        let grade = score_check(&check, cases);
+        assert_eq!(grade.status, CheckStatus::Failed);
+        assert_close(grade.score, 0.0);
+    }
+
+    #[test]
+    fn check_without_cases_scores_its_default_case() {
+        let check = parse_check("");
+        assert_eq!(check.cases.len(), 1);
+        let grade_of = |code| score_check(&check, vec![grade(&check, exited(code, ""))]);
+        let passed = grade_of(0);
+        assert_eq!(passed.status, CheckStatus::Passed);
+        assert_close(passed.score, 40.0);
+        let failed = grade_of(1);
+        assert_eq!(failed.status, CheckStatus::Failed);
+        assert_close(failed.score, 0.0);
+    }
+
+    #[test]
+    fn unscored_check_keeps_its_reason_and_cases() {
+        let check = parse_check("");
+        let case = grade(&check, exited(0, ""));
+        let grade = unscored_check(&check, CheckStatus::Error, "could not run".to_owned(), vec![case]);
+        assert_eq!(grade.status, CheckStatus::Error);
+        assert_eq!(grade.reason.as_deref(), Some("could not run"));
+        assert_close(grade.score, 0.0);
+        assert_close(grade.max_score, 40.0);
+        assert_eq!(grade.cases.len(), 1);
+    }
+
+    #[test]
+    fn a_failed_build_blocks_every_check() {
+        let check = parse_check("");
+        assert_eq!(check.needs, ["build"]);
+        assert_eq!(blocked_by(&check, &build(BuildStatus::Built, &[]), &[]), None);
+        assert_eq!(
+            blocked_by(&check, &build(BuildStatus::MissingFiles, &["src/a.rs", "src/b.rs"]), &[]).as_deref(),
+            Some("not run: the submission lacks `src/a.rs`, `src/b.rs`")
+        );
+        assert_eq!(
+            blocked_by(&check, &build(BuildStatus::CompileError, &[]), &[]).as_deref(),
+            Some("not run: the submission does not compile")
+        );
+        assert_eq!(
+            blocked_by(&check, &build(BuildStatus::TimedOut, &[]), &[]).as_deref(),
+            Some("not run: the build ran past its time limit")
+        );
+    }
+
+    #[test]
+    fn a_needed_check_must_pass_in_full() {
+        let checks = parse_checks(
+            r#"[[check]]
+id = "sum"
+title = "Sum"
+points = 40
+run = "prog"
+
+[[check]]
+id = "timing"
+title = "Timing"
+points = 5
+run = "prog"
+needs = ["sum"]
+"#,
+        );
+        let timing = &checks[1];
+        assert_eq!(timing.needs, ["build", "sum"]);
+        let built = build(BuildStatus::Built, &[]);
+        let blocked = |status| blocked_by(timing, &built, &[graded("sum", status, 20.0, 40.0)]);
+        assert_eq!(blocked(CheckStatus::Passed), None);
+        for status in [CheckStatus::Partial, CheckStatus::Failed, CheckStatus::Skipped, CheckStatus::Error] {
+            assert_eq!(
+                blocked(status).as_deref(),
+                Some("not run: it needs check `sum` to pass in full"),
+                "{status:?}"
+            );
+        }
+        // The build is reported before a needed check.
+        let failed_build = build(BuildStatus::CompileError, &[]);
+        assert_eq!(
+            blocked_by(timing, &failed_build, &[graded("sum", CheckStatus::Skipped, 0.0, 40.0)]).as_deref(),
+            Some("not run: the submission does not compile")
+        );
+    }
+
+    fn header() -> GradeHeader {
+        GradeHeader {
+            exercise: "sum-array".to_owned(),
+            rubric: "rubrics/sum-array.toml".to_owned(),
+            submission: "subs/alice".to_owned(),
+            seed: 3,
+        }
+    }
+
+    #[test]
+    fn total_adds_the_build_and_every_check() {
+        let checks = vec![
+            graded("a", CheckStatus::Partial, 160.0 / 6.0, 40.0),
+            graded("b", CheckStatus::Passed, 5.0, 5.0),
+            graded("c", CheckStatus::Skipped, 0.0, 5.0),
+            graded("d", CheckStatus::Failed, 0.0, 40.0),
+        ];
+        let grade = total(header(), build(BuildStatus::Built, &[]), checks);
+        assert_close(grade.score, 10.0 + 160.0 / 6.0 + 5.0);
+        assert_close(grade.max_score, 100.0);
+        assert_eq!(grade.status, GradeStatus::Graded);
+        assert_eq!(grade.version, super::super::model::GRADE_FORMAT_VERSION);
+        assert_eq!(grade.labgrade_version, env!("CARGO_PKG_VERSION"));
+        assert_eq!((grade.exercise.as_str(), grade.rubric.as_str()), ("sum-array", "rubrics/sum-array.toml"));
+        assert_eq!((grade.submission.as_str(), grade.seed), ("subs/alice", 3));
+        let ids: Vec<&str> = grade.checks.iter().map(|check| check.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d"]);
+        assert!(!grade.is_full_marks());
+    }
+
+    #[test]
+    fn a_check_in_error_makes_the_grade_incomplete() {
+        let checks = vec![
+            graded("a", CheckStatus::Passed, 40.0, 40.0),
+            graded("b", CheckStatus::Error, 0.0, 60.0),
+        ];
+        let grade = total(header(), build(BuildStatus::Built, &[]), checks);
+        assert_eq!(grade.status, GradeStatus::Incomplete);
+        assert_close(grade.score, 50.0);
+        assert_close(grade.max_score, 110.0);
+        assert!(!grade.is_full_marks());
+    }
+
+    #[test]
+    fn full_marks_need_every_point() {
+        let checks = vec![graded("a", CheckStatus::Passed, 40.0, 40.0)];
+        let grade = total(header(), build(BuildStatus::Built, &[]), checks);
+        assert_eq!(grade.status, GradeStatus::Graded);
+        assert!(grade.is_full_marks());
+        let grade = total(header(), build(BuildStatus::CompileError, &[]), Vec::new());
+        assert_close(grade.score, 0.0);
+        assert_close(grade.max_score, 10.0);
+        assert!(!grade.is_full_marks());
+    }
 }

@@ -7,7 +7,7 @@ mod seed;
 
 pub use evaluate::{GradeHeader, blocked_by, evaluate_case, score_check, total, unscored_check};
 pub use model::{
-    BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, GRADE_FORMAT_VERSION, Grade,
-    GradeStatus, Observed, Replay,
+    BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, GRADE_FORMAT_VERSION,
+    Grade, GradeStatus, Observed, Replay,
 };
 pub use seed::case_seed;

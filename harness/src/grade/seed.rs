@@ -24,9 +24,21 @@ mod tests {
 
     #[test]
     fn case_seeds_are_stable_and_distinct() {
-        assert_eq!(case_seed(1, "a", "workers=1"), case_seed(1, "a", "workers=1"));
-        assert_ne!(case_seed(1, "a", "workers=1"), case_seed(1, "a", "workers=2"));
-        assert_ne!(case_seed(1, "a", "workers=1"), case_seed(1, "b", "workers=1"));
-        assert_ne!(case_seed(1, "a", "workers=1"), case_seed(2, "a", "workers=1"));
+        assert_eq!(
+            case_seed(1, "a", "workers=1"),
+            case_seed(1, "a", "workers=1")
+        );
+        assert_ne!(
+            case_seed(1, "a", "workers=1"),
+            case_seed(1, "a", "workers=2")
+        );
+        assert_ne!(
+            case_seed(1, "a", "workers=1"),
+            case_seed(1, "b", "workers=1")
+        );
+        assert_ne!(
+            case_seed(1, "a", "workers=1"),
+            case_seed(2, "a", "workers=1")
+        );
     }
 }

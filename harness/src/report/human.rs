@@ -63,17 +63,28 @@ impl Reporter for Human {
 fn write_build(grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
     let build = &grade.build;
     let (label, style, text) = match build.status {
-        BuildStatus::Built => ("ok", GREEN, format!("built in {}", seconds(build.duration_ms))),
+        BuildStatus::Built => (
+            "ok",
+            GREEN,
+            format!("built in {}", seconds(build.duration_ms)),
+        ),
         BuildStatus::MissingFiles => ("missing", RED, "nothing to build".to_owned()),
         BuildStatus::CompileError => ("error", RED, "does not compile".to_owned()),
-        BuildStatus::TimedOut => ("timeout", RED, format!("build stopped after {}", seconds(build.duration_ms))),
+        BuildStatus::TimedOut => (
+            "timeout",
+            RED,
+            format!("build stopped after {}", seconds(build.duration_ms)),
+        ),
     };
     let score = if build.max_score > 0.0 {
         format!(" {}/{}", points(build.score), points(build.max_score))
     } else {
         String::new()
     };
-    writeln!(out, "{style}{label:>7}{style:#} {BOLD}build{BOLD:#}: {text}{score}")?;
+    writeln!(
+        out,
+        "{style}{label:>7}{style:#} {BOLD}build{BOLD:#}: {text}{score}"
+    )?;
     if build.status == BuildStatus::Built && !build.missing_files.is_empty() {
         writeln!(out, "        {YELLOW}note:{YELLOW:#} {}", build.diagnostics)?;
     }
@@ -125,7 +136,11 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}", case.name)?;
+    writeln!(
+        out,
+        "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}",
+        case.name
+    )?;
     for failure in &case.failures {
         writeln!(out, "            expected {}", failure.expected)?;
         writeln!(out, "            but      {}", failure.actual)?;
@@ -142,11 +157,7 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
         let first: Vec<&str> = stderr.lines().take(5).collect();
         writeln!(out, "            stderr: {}", first.join(" ⏎ "))?;
     }
-    writeln!(
-        out,
-        "            {DIM}replay: {}{DIM:#}",
-        case.replay.shell
-    )?;
+    writeln!(out, "            {DIM}replay: {}{DIM:#}", case.replay.shell)?;
     Ok(())
 }
 

@@ -74,14 +74,14 @@ fn render(path: &std::path::Path, text: &str, problems: &[Problem]) -> impl fmt:
         if problems.len() == 1 { "" } else { "s" }
     );
     for problem in problems {
-        let mut group: Group<'_> = Level::ERROR.primary_title(problem.message.as_str()).element(
-            match &problem.span {
+        let mut group: Group<'_> = Level::ERROR
+            .primary_title(problem.message.as_str())
+            .element(match &problem.span {
                 Some(span) => Snippet::source(text)
                     .path(path_text.as_str())
                     .annotation(AnnotationKind::Primary.span(span.clone())),
                 None => Snippet::source("").path(path_text.as_str()),
-            },
-        );
+            });
         if let Some(help) = &problem.help {
             group = group.element(Level::HELP.message(help.as_str()));
         }

@@ -36,7 +36,12 @@ impl Rubric {
     /// The most points a submission can earn.
     #[must_use]
     pub fn max_score(&self) -> f64 {
-        f64::from(self.build.points) + self.checks.iter().map(|check| f64::from(check.points)).sum::<f64>()
+        f64::from(self.build.points)
+            + self
+                .checks
+                .iter()
+                .map(|check| f64::from(check.points))
+                .sum::<f64>()
     }
 }
 

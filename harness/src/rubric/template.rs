@@ -43,7 +43,9 @@ impl Template {
                     }
                     let valid = closed
                         && !name.is_empty()
-                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     if !valid {
                         return Err(format!(
                             "`{{{name}` is not a placeholder: write `{{name}}` with a case variable's name, or `{{{{` for a literal brace"

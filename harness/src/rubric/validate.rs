@@ -19,8 +19,8 @@ use super::model::{
 };
 use super::template::Template;
 use super::wire::{
-    BuildWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, LimitsWire, MatcherWire,
-    ScalarWire,
+    BuildWire, CasesWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, LimitsWire,
+    MatcherWire, ScalarWire,
 };
 
 const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(300);
@@ -84,27 +84,30 @@ impl Validator {
         }
         let sections = self.sections(root.into_inner());
 
-        let exercise = match sections.exercise {
-            Some(value) => self
-                .deserialize::<ExerciseWire>(value)
-                .and_then(|wire| self.exercise(path, wire)),
-            None => {
-                self.problems.push(
-                    Problem::new(Some(0..0), "missing `[exercise]` table").help(
-                        "add `[exercise]` with `name`, `package` and `files` (see rubrics/README.md)",
-                    ),
-                );
-                None
-            }
+        let exercise = if let Some(value) = sections.exercise {
+            self.deserialize::<ExerciseWire>(value)
+                .and_then(|wire| self.exercise(path, wire))
+        } else {
+            self.problems
+                .push(Problem::new(Some(0..0), "missing `[exercise]` table").help(
+                    "add `[exercise]` with `name`, `package` and `files` (see rubrics/README.md)",
+                ));
+            None
         };
         let build = sections
             .build
-            .map_or_else(|| Some(BuildWire::default()), |value| self.deserialize(value))
+            .map_or_else(
+                || Some(BuildWire::default()),
+                |value| self.deserialize(value),
+            )
             .map(|wire| self.build(wire));
         let limits = sections
             .limits
-            .map_or_else(|| Some(LimitsWire::default()), |value| self.deserialize(value))
-            .map(|wire| self.limits(wire));
+            .map_or_else(
+                || Some(LimitsWire::default()),
+                |value| self.deserialize(value),
+            )
+            .map(|wire| self.limits(&wire));
         let env = sections.env.map_or_else(
             || Some(BTreeMap::new()),
             |value| self.deserialize::<BTreeMap<String, String>>(value),
@@ -237,7 +240,7 @@ impl Validator {
         }
     }
 
-    fn limits(&mut self, wire: LimitsWire) -> Limits {
+    fn limits(&mut self, wire: &LimitsWire) -> Limits {
         Limits {
             timeout: self.duration(wire.timeout.as_ref(), DEFAULT_CASE_TIMEOUT),
             output_bytes: self.output_bytes(wire.output_bytes.as_ref(), DEFAULT_OUTPUT_BYTES),
@@ -270,7 +273,10 @@ impl Validator {
         match u64::try_from(*value.get_ref()) {
             Ok(bytes) if bytes > 0 => bytes,
             _ => {
-                self.problem(Some(value.span()), "`output-bytes` must be a positive number of bytes");
+                self.problem(
+                    Some(value.span()),
+                    "`output-bytes` must be a positive number of bytes",
+                );
                 default
             }
         }
@@ -281,15 +287,27 @@ impl Validator {
             Ok(points) if points > 0 || zero_allowed => points,
             _ => {
                 self.problems.push(
-                    Problem::new(Some(value.span()), format!("{} is not a valid number of points", value.get_ref()))
-                        .help(if zero_allowed { "use a whole number of 0 or more" } else { "use a whole number above 0" }),
+                    Problem::new(
+                        Some(value.span()),
+                        format!("{} is not a valid number of points", value.get_ref()),
+                    )
+                    .help(if zero_allowed {
+                        "use a whole number of 0 or more"
+                    } else {
+                        "use a whole number above 0"
+                    }),
                 );
                 0
             }
         }
     }
 
-    fn checks(&mut self, wires: Vec<CheckWire>, written: usize, limits: &Limits) -> Option<Vec<Check>> {
+    fn checks(
+        &mut self,
+        wires: Vec<CheckWire>,
+        written: usize,
+        limits: &Limits,
+    ) -> Option<Vec<Check>> {
         let before = self.problems.len();
         let mut ids: BTreeMap<String, Range<usize>> = BTreeMap::new();
         for wire in &wires {
@@ -300,8 +318,11 @@ impl Validator {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
             if !valid {
                 self.problems.push(
-                    Problem::new(Some(wire.id.span()), format!("`{id}` is not a valid check id"))
-                        .help("use lowercase letters, digits, `-` and `_`"),
+                    Problem::new(
+                        Some(wire.id.span()),
+                        format!("`{id}` is not a valid check id"),
+                    )
+                    .help("use lowercase letters, digits, `-` and `_`"),
                 );
             } else if id == BUILD_ID {
                 self.problem(
@@ -309,7 +330,10 @@ impl Validator {
                     format!("`{BUILD_ID}` is reserved for the build; pick another id"),
                 );
             } else if ids.contains_key(id) {
-                self.problem(Some(wire.id.span()), format!("check id `{id}` is used twice"));
+                self.problem(
+                    Some(wire.id.span()),
+                    format!("check id `{id}` is used twice"),
+                );
             } else {
                 ids.insert(id.clone(), wire.id.span());
             }
@@ -339,7 +363,10 @@ impl Validator {
         let timeout = self.duration(wire.timeout.as_ref(), limits.timeout);
         let output_bytes = self.output_bytes(wire.output_bytes.as_ref(), limits.output_bytes);
         if wire.run.get_ref().trim().is_empty() {
-            self.problem(Some(wire.run.span()), "`run` is empty: name a binary of the exercise package");
+            self.problem(
+                Some(wire.run.span()),
+                "`run` is empty: name a binary of the exercise package",
+            );
         }
         let cases = self.cases(wire.cases.as_ref());
         let vars: BTreeSet<String> = cases
@@ -378,10 +405,17 @@ impl Validator {
             } else if known.contains(&name.as_str()) {
                 needs.push(name.clone());
             } else {
-                let others: Vec<&str> = known.iter().copied().filter(|id| id != wire.id.get_ref()).collect();
+                let others: Vec<&str> = known
+                    .iter()
+                    .copied()
+                    .filter(|id| id != wire.id.get_ref())
+                    .collect();
                 let problem = Problem::new(
                     Some(need.span()),
-                    format!("check `{}` needs `{name}`, which is not a check of this rubric", wire.id.get_ref()),
+                    format!(
+                        "check `{}` needs `{name}`, which is not a check of this rubric",
+                        wire.id.get_ref()
+                    ),
                 );
                 self.problems.push(suggest(problem, name, &others));
             }
@@ -393,8 +427,16 @@ impl Validator {
             .expect
             .as_ref()
             .map_or(Expect::Exit(0), |expect| self.expect(expect));
-        let stdout: Vec<Matcher> = wire.stdout.iter().filter_map(|m| self.matcher(m, &vars)).collect();
-        let stderr: Vec<Matcher> = wire.stderr.iter().filter_map(|m| self.matcher(m, &vars)).collect();
+        let stdout: Vec<Matcher> = wire
+            .stdout
+            .iter()
+            .filter_map(|m| self.matcher(m, &vars))
+            .collect();
+        let stderr: Vec<Matcher> = wire
+            .stderr
+            .iter()
+            .filter_map(|m| self.matcher(m, &vars))
+            .collect();
         let captures: BTreeSet<&str> = stdout
             .iter()
             .chain(&stderr)
@@ -428,22 +470,27 @@ impl Validator {
         })
     }
 
-    fn cases(
-        &mut self,
-        wire: Option<&Spanned<BTreeMap<String, Spanned<Vec<Spanned<ScalarWire>>>>>>,
-    ) -> Vec<Case> {
+    fn cases(&mut self, wire: Option<&Spanned<CasesWire>>) -> Vec<Case> {
         let mut cases = vec![BTreeMap::new()];
         if let Some(table) = wire {
             for (name, values) in table.get_ref() {
                 let valid_name = !name.is_empty()
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if !valid_name {
-                    self.problem(Some(values.span()), format!("`{name}` is not a valid variable name"));
+                    self.problem(
+                        Some(values.span()),
+                        format!("`{name}` is not a valid variable name"),
+                    );
                 }
                 if values.get_ref().is_empty() {
                     self.problems.push(
-                        Problem::new(Some(values.span()), format!("case variable `{name}` has no values"))
-                            .help("list at least one value, such as `workers = [1, 2, 4]`"),
+                        Problem::new(
+                            Some(values.span()),
+                            format!("case variable `{name}` has no values"),
+                        )
+                        .help("list at least one value, such as `workers = [1, 2, 4]`"),
                     );
                     continue;
                 }
@@ -478,18 +525,28 @@ impl Validator {
     fn template(&mut self, value: &Spanned<String>, vars: &BTreeSet<String>) -> Option<Template> {
         match Template::parse(value.get_ref()) {
             Ok(template) => {
-                let unknown: Vec<&str> = template.vars().filter(|var| !vars.contains(*var)).collect();
+                let unknown: Vec<&str> =
+                    template.vars().filter(|var| !vars.contains(*var)).collect();
                 if unknown.is_empty() {
                     return Some(template);
                 }
                 let known = if vars.is_empty() {
                     "this check has no case variables; define them in `cases`".to_owned()
                 } else {
-                    format!("case variables: {}", vars.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "case variables: {}",
+                        vars.iter()
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 };
                 self.problems.push(
-                    Problem::new(Some(value.span()), format!("unknown placeholder `{{{}}}`", unknown[0]))
-                        .help(known),
+                    Problem::new(
+                        Some(value.span()),
+                        format!("unknown placeholder `{{{}}}`", unknown[0]),
+                    )
+                    .help(known),
                 );
                 None
             }
@@ -515,16 +572,22 @@ impl Validator {
             },
             (None, Some(signal)) => {
                 let name = signal.get_ref().to_ascii_uppercase();
-                let name = if name.starts_with("SIG") { name } else { format!("SIG{name}") };
-                match Signal::from_str(&name) {
-                    Ok(parsed) => Expect::Signal(parsed as i32, parsed.as_str().to_owned()),
-                    Err(_) => {
-                        self.problems.push(
-                            Problem::new(Some(signal.span()), format!("`{}` is not a signal name", signal.get_ref()))
-                                .help("use a name from `kill -l`, such as `SIGSEGV`"),
-                        );
-                        Expect::Exit(0)
-                    }
+                let name = if name.starts_with("SIG") {
+                    name
+                } else {
+                    format!("SIG{name}")
+                };
+                if let Ok(parsed) = Signal::from_str(&name) {
+                    Expect::Signal(parsed as i32, parsed.as_str().to_owned())
+                } else {
+                    self.problems.push(
+                        Problem::new(
+                            Some(signal.span()),
+                            format!("`{}` is not a signal name", signal.get_ref()),
+                        )
+                        .help("use a name from `kill -l`, such as `SIGSEGV`"),
+                    );
+                    Expect::Exit(0)
                 }
             }
             _ => {
@@ -540,25 +603,30 @@ impl Validator {
     fn matcher(&mut self, wire: &Spanned<MatcherWire>, vars: &BTreeSet<String>) -> Option<Matcher> {
         let matcher = wire.get_ref();
         match (&matcher.regex, &matcher.contains, &matcher.line) {
-            (Some(regex), None, None) => match RegexBuilder::new(regex.get_ref()).multi_line(true).build() {
-                Ok(compiled) => Some(Matcher::Regex(compiled)),
-                Err(error) => {
-                    let detail = error.to_string();
-                    let last = detail.lines().last().unwrap_or("").trim();
-                    let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
-                    self.problems.push(
+            (Some(regex), None, None) => {
+                match RegexBuilder::new(regex.get_ref()).multi_line(true).build() {
+                    Ok(compiled) => Some(Matcher::Regex(compiled)),
+                    Err(error) => {
+                        let detail = error.to_string();
+                        let last = detail.lines().last().unwrap_or("").trim();
+                        let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
+                        self.problems.push(
                         Problem::new(Some(regex.span()), format!("invalid regex: {last}"))
                             .help("the syntax is that of the `regex` crate; escape literal characters with `\\`"),
                     );
-                    None
+                        None
+                    }
                 }
-            },
+            }
             (None, Some(text), None) => self.template(text, vars).map(Matcher::Contains),
             (None, None, Some(text)) => self.template(text, vars).map(Matcher::Line),
             _ => {
                 self.problems.push(
-                    Problem::new(Some(wire.span()), "a matcher needs exactly one of `regex`, `contains` and `line`")
-                        .help("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`"),
+                    Problem::new(
+                        Some(wire.span()),
+                        "a matcher needs exactly one of `regex`, `contains` and `line`",
+                    )
+                    .help("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`"),
                 );
                 None
             }
@@ -584,14 +652,20 @@ impl Validator {
         }
         let expected = match (&compare.oracle, &compare.equals) {
             (Some(oracle), None) => {
-                let found = Oracle::ALL.iter().find(|(name, _)| name == oracle.get_ref());
+                let found = Oracle::ALL
+                    .iter()
+                    .find(|(name, _)| name == oracle.get_ref());
                 if let Some((_, oracle)) = found {
                     Some(Expected::Oracle(*oracle))
                 } else {
                     let names: Vec<&str> = Oracle::ALL.iter().map(|(name, _)| *name).collect();
-                    let problem = Problem::new(Some(oracle.span()), format!("unknown oracle `{}`", oracle.get_ref()))
-                        .help(format!("oracles: {}", names.join(", ")));
-                    self.problems.push(suggest(problem, oracle.get_ref(), &names));
+                    let problem = Problem::new(
+                        Some(oracle.span()),
+                        format!("unknown oracle `{}`", oracle.get_ref()),
+                    )
+                    .help(format!("oracles: {}", names.join(", ")));
+                    self.problems
+                        .push(suggest(problem, oracle.get_ref(), &names));
                     None
                 }
             }
@@ -601,8 +675,11 @@ impl Validator {
             }
             _ => {
                 self.problems.push(
-                    Problem::new(Some(wire.span()), "a comparison needs exactly one of `oracle` and `equals`")
-                        .help("for example `{ capture = \"sum\", oracle = \"array-sum\" }`"),
+                    Problem::new(
+                        Some(wire.span()),
+                        "a comparison needs exactly one of `oracle` and `equals`",
+                    )
+                    .help("for example `{ capture = \"sum\", oracle = \"array-sum\" }`"),
                 );
                 None
             }
@@ -615,7 +692,11 @@ impl Validator {
 
     /// Orders checks so that each comes after what it needs, keeping the written order otherwise;
     /// a cycle is a problem.
-    fn order(&mut self, checks: Vec<Check>, spans: &BTreeMap<String, Range<usize>>) -> Option<Vec<Check>> {
+    fn order(
+        &mut self,
+        checks: Vec<Check>,
+        spans: &BTreeMap<String, Range<usize>>,
+    ) -> Option<Vec<Check>> {
         let mut remaining = checks;
         let mut done: BTreeSet<String> = BTreeSet::from([BUILD_ID.to_owned()]);
         let mut ordered = Vec::with_capacity(remaining.len());
@@ -664,7 +745,9 @@ fn lexically_normal(path: &Path) -> PathBuf {
     let mut normal = PathBuf::new();
     for component in path.components() {
         match component {
-            Component::ParentDir if matches!(normal.components().next_back(), Some(Component::Normal(_))) => {
+            Component::ParentDir
+                if matches!(normal.components().next_back(), Some(Component::Normal(_))) =>
+            {
                 normal.pop();
             }
             Component::CurDir => {}

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use toml::Spanned;
 
 /// `[exercise]`: which exercise package the rubric grades and which files a submission provides.
@@ -51,7 +51,7 @@ pub(crate) struct CheckWire {
     #[serde(default)]
     pub(crate) env: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
-    pub(crate) cases: Option<Spanned<BTreeMap<String, Spanned<Vec<Spanned<ScalarWire>>>>>>,
+    pub(crate) cases: Option<Spanned<CasesWire>>,
     pub(crate) scoring: Option<Spanned<String>>,
     pub(crate) timeout: Option<Spanned<String>>,
     pub(crate) output_bytes: Option<Spanned<i64>>,
@@ -65,6 +65,9 @@ pub(crate) struct CheckWire {
     #[serde(default)]
     pub(crate) compare: Vec<Spanned<CompareWire>>,
 }
+
+/// `cases = { workers = [1, 2, 4] }`: each variable with its values.
+pub(crate) type CasesWire = BTreeMap<String, Spanned<Vec<Spanned<ScalarWire>>>>;
 
 /// `expect = { exit = 0 }`, `{ exit = "nonzero" }` or `{ signal = "SIGSEGV" }`.
 #[derive(Debug, Deserialize)]

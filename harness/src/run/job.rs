@@ -48,8 +48,10 @@ pub struct Observation {
     pub stdout: CapturedOutput,
     /// What the program wrote to stderr.
     pub stderr: CapturedOutput,
-    /// Processes of the program still alive when its main process ended (or when it was killed);
-    /// the supervisor killed and reaped them.
+    /// Processes of the program still alive after its main process ended; the supervisor killed
+    /// and reaped them. When the program was killed at its time limit, the processes of its
+    /// process group died with it and are not counted, only those that had left the group (for
+    /// example with `setsid`). Threads are not processes and never count.
     pub leftover_processes: u32,
 }
 

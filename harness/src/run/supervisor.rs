@@ -176,8 +176,8 @@ fn spawn(job: &Job) -> Result<Child, String> {
     // the parent.
     unsafe {
         command.pre_exec(move || {
-            // std does not reset the signal mask, and the supervisor's blocks its own signals:
-            // a program must start with nothing blocked, as from a shell.
+            // std does not reset the signal mask, and the supervisor blocks signals for its own
+            // use: a program must start with nothing blocked, as from a shell.
             sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)?;
             // core_pattern is plain `core`: a crashing program would drop core files into the
             // submission.
