@@ -204,7 +204,7 @@ impl Grader {
             let replay = replay(rubric, check, seed, case.vars.clone(), args, env);
             match self.runner.run(&job) {
                 Ok(observation) => {
-                    cases.push(evaluate_case(check, &case.name, replay, observation))
+                    cases.push(evaluate_case(check, &case.name, replay, observation));
                 }
                 Err(error) => {
                     let reason = format!("labgrade could not run case `{}`: {error}", case.name);

@@ -308,7 +308,8 @@ mod tests {
     use crate::run::CapturedOutput;
 
     /// Lines 1 to 4 of every test rubric.
-    const EXERCISE: &str = "[exercise]\nname = \"t\"\npackage = \"pkg\"\nfiles = [\"src/main.rs\"]\n";
+    const EXERCISE: &str =
+        "[exercise]\nname = \"t\"\npackage = \"pkg\"\nfiles = [\"src/main.rs\"]\n";
 
     /// The checks of the rubric made of [`EXERCISE`] and `checks`, in the order they run.
     fn parse_checks(checks: &str) -> Vec<Check> {
@@ -321,8 +322,9 @@ mod tests {
 
     /// The only check of a rubric whose `[[check]]` table holds `keys` after its required ones.
     fn parse_check(keys: &str) -> Check {
-        let mut checks =
-            parse_checks(&format!("[[check]]\nid = \"c\"\ntitle = \"C\"\npoints = 40\nrun = \"prog\"\n{keys}"));
+        let mut checks = parse_checks(&format!(
+            "[[check]]\nid = \"c\"\ntitle = \"C\"\npoints = 40\nrun = \"prog\"\n{keys}"
+        ));
         assert_eq!(checks.len(), 1);
         checks.remove(0)
     }
@@ -363,7 +365,10 @@ mod tests {
     }
 
     fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect()
     }
 
     fn replay(vars: &[(&str, &str)], env: &[(&str, &str)]) -> Replay {
@@ -385,22 +390,38 @@ mod tests {
     fn failures(case: &CaseGrade) -> Vec<(&str, &str, &str)> {
         case.failures
             .iter()
-            .map(|failure| (failure.what.as_str(), failure.expected.as_str(), failure.actual.as_str()))
+            .map(|failure| {
+                (
+                    failure.what.as_str(),
+                    failure.expected.as_str(),
+                    failure.actual.as_str(),
+                )
+            })
             .collect()
     }
 
     #[track_caller]
     fn assert_close(actual: f64, expected: f64) {
-        assert!((actual - expected).abs() < 1e-9, "{actual} is not {expected}");
+        assert!(
+            (actual - expected).abs() < 1e-9,
+            "{actual} is not {expected}"
+        );
     }
 
     fn build(status: BuildStatus, missing_files: &[&str]) -> BuildGrade {
         BuildGrade {
             status,
-            score: if status == BuildStatus::Built { 10.0 } else { 0.0 },
+            score: if status == BuildStatus::Built {
+                10.0
+            } else {
+                0.0
+            },
             max_score: 10.0,
             duration_ms: 1000,
-            missing_files: missing_files.iter().map(|file| (*file).to_owned()).collect(),
+            missing_files: missing_files
+                .iter()
+                .map(|file| (*file).to_owned())
+                .collect(),
             diagnostics: String::new(),
         }
     }
@@ -428,11 +449,18 @@ mod tests {
 
         for code in [0, 1, 4, 255] {
             let case = grade(&check, exited(code, ""));
-            assert!(!case.passed, "exit code {code} passed an `exit = 3` expectation");
+            assert!(
+                !case.passed,
+                "exit code {code} passed an `exit = 3` expectation"
+            );
             let actual = format!("it exited with code {code}");
             assert_eq!(
                 failures(&case),
-                [("termination", "the program to exit with code 3", actual.as_str())]
+                [(
+                    "termination",
+                    "the program to exit with code 3",
+                    actual.as_str()
+                )]
             );
         }
     }
@@ -449,12 +477,19 @@ mod tests {
     fn nonzero_means_any_exit_code_but_zero() {
         let check = parse_check("expect = { exit = \"nonzero\" }\n");
         for code in [1, 2, 101, 255] {
-            assert!(grade(&check, exited(code, "")).passed, "exit code {code} is non-zero");
+            assert!(
+                grade(&check, exited(code, "")).passed,
+                "exit code {code} is non-zero"
+            );
         }
         let case = grade(&check, exited(0, ""));
         assert_eq!(
             failures(&case),
-            [("termination", "the program to exit with a non-zero code", "it exited with code 0")]
+            [(
+                "termination",
+                "the program to exit with a non-zero code",
+                "it exited with code 0"
+            )]
         );
         // A crash is not an exit "by itself".
         assert!(!grade(&check, signaled(11, "SIGSEGV")).passed);
@@ -487,7 +522,11 @@ mod tests {
         assert!(!case.passed);
         assert_eq!(
             failures(&case),
-            [("termination", "the program to exit with code 0", "it was killed by signal SIGSEGV (11)")]
+            [(
+                "termination",
+                "the program to exit with code 0",
+                "it was killed by signal SIGSEGV (11)"
+            )]
         );
     }
 
@@ -525,19 +564,35 @@ compare = [{ capture = "sum", oracle = "array-sum" }]
         let env = [(SEED_VAR, "42"), (LEN_VAR, "1000")];
 
         let stdout = format!("Array sum is: {right}\nTime spent: 3 ms\n");
-        let case = evaluate_case(&check, "workers=3", replay(&[("workers", "3")], &env), exited(0, &stdout));
+        let case = evaluate_case(
+            &check,
+            "workers=3",
+            replay(&[("workers", "3")], &env),
+            exited(0, &stdout),
+        );
         assert!(case.passed, "{:?}", case.failures);
         assert_eq!(case.name, "workers=3");
-        assert_eq!(case.observed.captures, strings(&[("sum", &right.to_string())]));
+        assert_eq!(
+            case.observed.captures,
+            strings(&[("sum", &right.to_string())])
+        );
 
         // Off by one element's worth: a dropped remainder.
         let wrong = right - 17;
         let stdout = format!("Array sum is: {wrong}\n");
-        let case = evaluate_case(&check, "workers=3", replay(&[("workers", "3")], &env), exited(0, &stdout));
+        let case = evaluate_case(
+            &check,
+            "workers=3",
+            replay(&[("workers", "3")], &env),
+            exited(0, &stdout),
+        );
         assert!(!case.passed);
         let expected = format!("`sum` to be {right}");
         let actual = format!("`sum` was {wrong}");
-        assert_eq!(failures(&case), [("compare", expected.as_str(), actual.as_str())]);
+        assert_eq!(
+            failures(&case),
+            [("compare", expected.as_str(), actual.as_str())]
+        );
     }
 
     #[test]
@@ -554,7 +609,12 @@ compare = [{ capture = "sum", oracle = "array-sum" }]
     #[test]
     fn oracle_without_its_input_is_a_compare_failure() {
         let check = parse_check(SUM_CHECK);
-        let case = evaluate_case(&check, "workers=1", replay(&[("workers", "1")], &[]), exited(0, "Array sum is: 5\n"));
+        let case = evaluate_case(
+            &check,
+            "workers=1",
+            replay(&[("workers", "1")], &[]),
+            exited(0, "Array sum is: 5\n"),
+        );
         assert_eq!(
             failures(&case),
             [(
@@ -575,7 +635,9 @@ compare = [{ capture = "n", equals = "{workers}" }]
 "#,
         );
         let vars = [("workers", "7")];
-        let run = |stdout: &str| evaluate_case(&check, "workers=7", replay(&vars, &[]), exited(0, stdout));
+        let run = |stdout: &str| {
+            evaluate_case(&check, "workers=7", replay(&vars, &[]), exited(0, stdout))
+        };
         assert!(run("workers: 7\n").passed);
         // Integers compare as numbers.
         assert!(run("workers: 007\n").passed);
@@ -596,7 +658,10 @@ compare = [{ capture = "count", equals = 12 }, { capture = "state", equals = "do
         );
         assert!(grade(&check, exited(0, "count=0012 state=done\n")).passed);
         let case = grade(&check, exited(0, "count=12 state=Done\n"));
-        assert_eq!(failures(&case), [("compare", "`state` to be done", "`state` was Done")]);
+        assert_eq!(
+            failures(&case),
+            [("compare", "`state` to be done", "`state` was Done")]
+        );
     }
 
     #[test]
@@ -608,7 +673,9 @@ stdout = [{ contains = "{workers} workers" }]
 "#,
         );
         let vars = [("workers", "4")];
-        let run = |stdout: &str| evaluate_case(&check, "workers=4", replay(&vars, &[]), exited(0, stdout));
+        let run = |stdout: &str| {
+            evaluate_case(&check, "workers=4", replay(&vars, &[]), exited(0, stdout))
+        };
         assert!(run("started 4 workers, done\n").passed);
         let case = run("started 3 workers\n");
         assert_eq!(
@@ -629,26 +696,45 @@ stdout = [{ contains = "{workers} workers" }]
         assert!(grade(&check, exited(0, "done   \t\n")).passed);
         assert!(grade(&check, exited(0, "start\r\ndone\r\n")).passed);
         // Not a substring of a longer line, and leading whitespace counts.
-        for stdout in ["all done\n", "done!\n", "undone\n", "  done\n", "do\nne\n", ""] {
+        for stdout in [
+            "all done\n",
+            "done!\n",
+            "undone\n",
+            "  done\n",
+            "do\nne\n",
+            "",
+        ] {
             let case = grade(&check, exited(0, stdout));
             assert!(!case.passed, "{stdout:?} has no line `done`");
             assert_eq!(case.failures.len(), 1);
-            assert_eq!(case.failures[0].expected, "stdout to contain the line `done`");
+            assert_eq!(
+                case.failures[0].expected,
+                "stdout to contain the line `done`"
+            );
         }
     }
 
     #[test]
     fn stderr_matchers_look_at_stderr_only() {
-        let check = parse_check(
-            "expect = { exit = \"nonzero\" }\nstderr = [{ contains = \"usage\" }]\n",
+        let check =
+            parse_check("expect = { exit = \"nonzero\" }\nstderr = [{ contains = \"usage\" }]\n");
+        let case = grade(
+            &check,
+            observation(Termination::Exited { code: 2 }, "", "usage: prog <n>\n"),
         );
-        let case = grade(&check, observation(Termination::Exited { code: 2 }, "", "usage: prog <n>\n"));
         assert!(case.passed, "{:?}", case.failures);
 
-        let case = grade(&check, observation(Termination::Exited { code: 2 }, "usage: prog <n>\n", ""));
+        let case = grade(
+            &check,
+            observation(Termination::Exited { code: 2 }, "usage: prog <n>\n", ""),
+        );
         assert_eq!(
             failures(&case),
-            [("stderr", "stderr to contain the text `usage`", "stderr was empty")]
+            [(
+                "stderr",
+                "stderr to contain the text `usage`",
+                "stderr was empty"
+            )]
         );
     }
 
@@ -687,17 +773,24 @@ compare = [{ capture = "sum", equals = 10 }]
         assert!(!case.passed, "the compare of `sum` was skipped");
         assert_eq!(
             failures(&case),
-            [("compare", "`sum` to be captured", "the output matched without a value for `sum`")]
+            [(
+                "compare",
+                "`sum` to be captured",
+                "the output matched without a value for `sum`"
+            )]
         );
     }
 
     #[test]
     fn failures_of_every_kind_are_listed_together() {
-        let check = parse_check(
-            "stdout = [{ line = \"ok\" }]\nstderr = [{ contains = \"warning\" }]\n",
-        );
+        let check =
+            parse_check("stdout = [{ line = \"ok\" }]\nstderr = [{ contains = \"warning\" }]\n");
         let case = grade(&check, signaled(11, "SIGSEGV"));
-        let what: Vec<&str> = case.failures.iter().map(|failure| failure.what.as_str()).collect();
+        let what: Vec<&str> = case
+            .failures
+            .iter()
+            .map(|failure| failure.what.as_str())
+            .collect();
         assert_eq!(what, ["termination", "stdout", "stderr"]);
     }
 
@@ -708,7 +801,10 @@ compare = [{ capture = "sum", equals = 10 }]
         run.stdout.truncated = true;
         run.stdout.total_bytes = 5000;
         let case = grade(&check, run);
-        let expected = format!("stdout was \"{}…\" (only the first 1000 bytes were kept)", "x".repeat(400));
+        let expected = format!(
+            "stdout was \"{}…\" (only the first 1000 bytes were kept)",
+            "x".repeat(400)
+        );
         assert_eq!(case.failures[0].actual, expected);
     }
 
@@ -724,7 +820,11 @@ compare = [{ capture = "sum", equals = 10 }]
             .enumerate()
             .map(|(index, case)| {
                 let stdout = if index < passing { "ok\n" } else { "not ok\n" };
-                let vars: Vec<(&str, &str)> = case.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let vars: Vec<(&str, &str)> = case
+                    .vars
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
                 evaluate_case(&check, &case.name, replay(&vars, &[]), exited(0, stdout))
             })
             .collect();
@@ -807,7 +907,12 @@ compare = [{ capture = "sum", equals = 10 }]
     fn unscored_check_keeps_its_reason_and_cases() {
         let check = parse_check("");
         let case = grade(&check, exited(0, ""));
-        let grade = unscored_check(&check, CheckStatus::Error, "could not run".to_owned(), vec![case]);
+        let grade = unscored_check(
+            &check,
+            CheckStatus::Error,
+            "could not run".to_owned(),
+            vec![case],
+        );
         assert_eq!(grade.status, CheckStatus::Error);
         assert_eq!(grade.reason.as_deref(), Some("could not run"));
         assert_close(grade.score, 0.0);
@@ -819,9 +924,17 @@ compare = [{ capture = "sum", equals = 10 }]
     fn a_failed_build_blocks_every_check() {
         let check = parse_check("");
         assert_eq!(check.needs, ["build"]);
-        assert_eq!(blocked_by(&check, &build(BuildStatus::Built, &[]), &[]), None);
         assert_eq!(
-            blocked_by(&check, &build(BuildStatus::MissingFiles, &["src/a.rs", "src/b.rs"]), &[]).as_deref(),
+            blocked_by(&check, &build(BuildStatus::Built, &[]), &[]),
+            None
+        );
+        assert_eq!(
+            blocked_by(
+                &check,
+                &build(BuildStatus::MissingFiles, &["src/a.rs", "src/b.rs"]),
+                &[]
+            )
+            .as_deref(),
             Some("not run: the submission lacks `src/a.rs`, `src/b.rs`")
         );
         assert_eq!(
@@ -856,7 +969,12 @@ needs = ["sum"]
         let built = build(BuildStatus::Built, &[]);
         let blocked = |status| blocked_by(timing, &built, &[graded("sum", status, 20.0, 40.0)]);
         assert_eq!(blocked(CheckStatus::Passed), None);
-        for status in [CheckStatus::Partial, CheckStatus::Failed, CheckStatus::Skipped, CheckStatus::Error] {
+        for status in [
+            CheckStatus::Partial,
+            CheckStatus::Failed,
+            CheckStatus::Skipped,
+            CheckStatus::Error,
+        ] {
             assert_eq!(
                 blocked(status).as_deref(),
                 Some("not run: it needs check `sum` to pass in full"),
@@ -866,7 +984,12 @@ needs = ["sum"]
         // The build is reported before a needed check.
         let failed_build = build(BuildStatus::CompileError, &[]);
         assert_eq!(
-            blocked_by(timing, &failed_build, &[graded("sum", CheckStatus::Skipped, 0.0, 40.0)]).as_deref(),
+            blocked_by(
+                timing,
+                &failed_build,
+                &[graded("sum", CheckStatus::Skipped, 0.0, 40.0)]
+            )
+            .as_deref(),
             Some("not run: the submission does not compile")
         );
     }
@@ -894,7 +1017,10 @@ needs = ["sum"]
         assert_eq!(grade.status, GradeStatus::Graded);
         assert_eq!(grade.version, super::super::model::GRADE_FORMAT_VERSION);
         assert_eq!(grade.labgrade_version, env!("CARGO_PKG_VERSION"));
-        assert_eq!((grade.exercise.as_str(), grade.rubric.as_str()), ("sum-array", "rubrics/sum-array.toml"));
+        assert_eq!(
+            (grade.exercise.as_str(), grade.rubric.as_str()),
+            ("sum-array", "rubrics/sum-array.toml")
+        );
         assert_eq!((grade.submission.as_str(), grade.seed), ("subs/alice", 3));
         let ids: Vec<&str> = grade.checks.iter().map(|check| check.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "d"]);

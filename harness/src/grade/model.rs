@@ -116,9 +116,9 @@ pub struct CheckGrade {
 pub enum CheckStatus {
     /// Every case passed.
     Passed,
-    /// Some cases passed.
+    /// Some points were earned, not all.
     Partial,
-    /// No case passed.
+    /// No point was earned.
     Failed,
     /// Not run, because a check it needs did not pass.
     Skipped,

@@ -397,32 +397,7 @@ impl Validator {
                 }
             },
         };
-        let mut needs = Vec::new();
-        for need in &wire.needs {
-            let name = need.get_ref();
-            if name == wire.id.get_ref() {
-                self.problem(Some(need.span()), format!("check `{name}` needs itself"));
-            } else if known.contains(&name.as_str()) {
-                needs.push(name.clone());
-            } else {
-                let others: Vec<&str> = known
-                    .iter()
-                    .copied()
-                    .filter(|id| id != wire.id.get_ref())
-                    .collect();
-                let problem = Problem::new(
-                    Some(need.span()),
-                    format!(
-                        "check `{}` needs `{name}`, which is not a check of this rubric",
-                        wire.id.get_ref()
-                    ),
-                );
-                self.problems.push(suggest(problem, name, &others));
-            }
-        }
-        if !needs.iter().any(|need| need == BUILD_ID) {
-            needs.insert(0, BUILD_ID.to_owned());
-        }
+        let needs = self.needs(&wire, known);
         let expect = wire
             .expect
             .as_ref()
@@ -468,6 +443,36 @@ impl Validator {
             stderr,
             compares,
         })
+    }
+
+    fn needs(&mut self, wire: &CheckWire, known: &[&str]) -> Vec<String> {
+        let mut needs = Vec::new();
+        for need in &wire.needs {
+            let name = need.get_ref();
+            if name == wire.id.get_ref() {
+                self.problem(Some(need.span()), format!("check `{name}` needs itself"));
+            } else if known.contains(&name.as_str()) {
+                needs.push(name.clone());
+            } else {
+                let others: Vec<&str> = known
+                    .iter()
+                    .copied()
+                    .filter(|id| id != wire.id.get_ref())
+                    .collect();
+                let problem = Problem::new(
+                    Some(need.span()),
+                    format!(
+                        "check `{}` needs `{name}`, which is not a check of this rubric",
+                        wire.id.get_ref()
+                    ),
+                );
+                self.problems.push(suggest(problem, name, &others));
+            }
+        }
+        if !needs.iter().any(|need| need == BUILD_ID) {
+            needs.insert(0, BUILD_ID.to_owned());
+        }
+        needs
     }
 
     fn cases(&mut self, wire: Option<&Spanned<CasesWire>>) -> Vec<Case> {
@@ -705,7 +710,7 @@ impl Validator {
                 .iter()
                 .position(|check| check.needs.iter().all(|need| done.contains(need)));
             let Some(index) = ready else {
-                for check in &remaining {
+                for check in remaining.iter().filter(|check| in_cycle(check, &remaining)) {
                     self.problems.push(
                         Problem::new(
                             spans.get(&check.id).cloned(),
@@ -722,6 +727,23 @@ impl Validator {
         }
         Some(ordered)
     }
+}
+
+/// Whether `check` needs itself through other checks of `remaining`.
+fn in_cycle(check: &Check, remaining: &[Check]) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<&str> = check.needs.iter().map(String::as_str).collect();
+    while let Some(id) = pending.pop() {
+        if id == check.id {
+            return true;
+        }
+        if seen.insert(id)
+            && let Some(needed) = remaining.iter().find(|other| other.id == id)
+        {
+            pending.extend(needed.needs.iter().map(String::as_str));
+        }
+    }
+    false
 }
 
 /// Adds "did you mean" help when `name` is close to one of `candidates`.
@@ -755,4 +777,770 @@ fn lexically_normal(path: &Path) -> PathBuf {
         }
     }
     normal
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Lines 1 to 4 of most test rubrics.
+    const EXERCISE: &str =
+        "[exercise]\nname = \"t\"\npackage = \"pkg\"\nfiles = [\"src/main.rs\"]\n";
+
+    /// Where a problem is, what it says and its help.
+    type Found = ((usize, usize), String, Option<String>);
+
+    fn parse_ok(text: &str) -> Rubric {
+        match parse(Path::new("t.toml"), text) {
+            Ok(rubric) => rubric,
+            Err(error) => panic!("the rubric was refused: {error}"),
+        }
+    }
+
+    /// Every problem of `text`, in file order.
+    fn problems(text: &str) -> Vec<Found> {
+        match parse(Path::new("t.toml"), text) {
+            Ok(_) => panic!("the rubric was accepted:\n{text}"),
+            Err(RubricError::Invalid {
+                problems,
+                text,
+                path,
+            }) => {
+                assert_eq!(path, Path::new("t.toml"));
+                problems
+                    .iter()
+                    .map(|problem| {
+                        let at = problem
+                            .line_column(&text)
+                            .expect("every problem has a position");
+                        (at, problem.message.clone(), problem.help.clone())
+                    })
+                    .collect()
+            }
+            Err(error) => panic!("unexpected error: {error}"),
+        }
+    }
+
+    /// The only problem of `text`.
+    #[track_caller]
+    fn problem(text: &str) -> Found {
+        let mut found = problems(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found.remove(0)
+    }
+
+    /// [`EXERCISE`] and one check `a` whose table ends with `keys`, from line 10 on.
+    fn with_check(keys: &str) -> String {
+        format!(
+            "{EXERCISE}[[check]]\nid = \"a\"\ntitle = \"A\"\npoints = 10\nrun = \"prog\"\n{keys}"
+        )
+    }
+
+    fn found(line: usize, column: usize, message: &str, help: Option<&str>) -> Found {
+        ((line, column), message.to_owned(), help.map(str::to_owned))
+    }
+
+    fn ids(rubric: &Rubric) -> Vec<&str> {
+        rubric
+            .checks
+            .iter()
+            .map(|check| check.id.as_str())
+            .collect()
+    }
+
+    fn case_names(check: &Check) -> Vec<&str> {
+        check.cases.iter().map(|case| case.name.as_str()).collect()
+    }
+
+    #[test]
+    fn sum_array_rubric_is_valid() {
+        let text = include_str!("../../../rubrics/sum-array.toml");
+        let rubric = match parse(Path::new("rubrics/sum-array.toml"), text) {
+            Ok(rubric) => rubric,
+            Err(error) => panic!("{error}"),
+        };
+        assert_eq!(rubric.exercise.name, "sum-array");
+        assert_eq!(rubric.exercise.package, Path::new("exercises/sum-array"));
+        assert_eq!(
+            rubric.exercise.files,
+            [
+                Path::new("src/bin/sum_array_threads.rs"),
+                Path::new("src/bin/sum_array_processes.rs")
+            ]
+        );
+        assert_eq!(rubric.build.profile, Profile::Release);
+        assert_eq!(rubric.build.timeout, Duration::from_secs(300));
+        assert_eq!(rubric.build.points, 0);
+        assert_eq!(
+            rubric.env,
+            BTreeMap::from([("LABGRADE_ARRAY_LEN".to_owned(), "4000000".to_owned())])
+        );
+        assert_eq!(
+            ids(&rubric),
+            [
+                "threads-sum",
+                "threads-timing",
+                "threads-usage",
+                "processes-sum",
+                "processes-timing",
+                "processes-usage"
+            ]
+        );
+        assert!((rubric.max_score() - 100.0).abs() < 1e-9);
+
+        let sum = &rubric.checks[0];
+        assert_eq!(
+            case_names(sum),
+            [
+                "workers=1",
+                "workers=2",
+                "workers=3",
+                "workers=4",
+                "workers=7",
+                "workers=8"
+            ]
+        );
+        assert_eq!(
+            sum.cases[4].vars,
+            BTreeMap::from([("workers".to_owned(), "7".to_owned())])
+        );
+        assert_eq!(sum.points, 40);
+        assert_eq!(sum.program, "sum_array_threads");
+        assert_eq!(sum.args.len(), 1);
+        assert_eq!(sum.args[0].render(&sum.cases[4].vars), "7");
+        assert_eq!(sum.scoring, Scoring::PerCase);
+        assert_eq!(sum.timeout, Duration::from_secs(5));
+        assert_eq!(sum.output_bytes, 65536);
+        assert_eq!(sum.needs, ["build"]);
+        assert_eq!(sum.expect, Expect::Exit(0));
+        assert_eq!(sum.stdout.len(), 1);
+        assert_eq!(sum.compares.len(), 1);
+        assert_eq!(sum.compares[0].capture, "sum");
+        assert!(matches!(
+            sum.compares[0].expected,
+            Expected::Oracle(Oracle::ArraySum)
+        ));
+
+        let timing = &rubric.checks[1];
+        assert_eq!(timing.needs, ["build", "threads-sum"]);
+        assert_eq!(case_names(timing), ["default"]);
+        let usage = &rubric.checks[2];
+        assert_eq!(usage.expect, Expect::NonZeroExit);
+        assert!(usage.args.is_empty());
+        assert_eq!(usage.stderr.len(), 1);
+        assert_eq!(rubric.checks[3].cases.len(), 6);
+        assert_eq!(rubric.checks[4].needs, ["build", "processes-sum"]);
+    }
+
+    #[test]
+    fn defaults_apply_without_build_and_limits() {
+        let rubric = parse_ok(&with_check(""));
+        assert_eq!(rubric.exercise.package, Path::new("pkg"));
+        assert_eq!(rubric.build.profile, Profile::Release);
+        assert_eq!(rubric.build.timeout, DEFAULT_BUILD_TIMEOUT);
+        let check = &rubric.checks[0];
+        assert_eq!(check.timeout, DEFAULT_CASE_TIMEOUT);
+        assert_eq!(check.output_bytes, DEFAULT_OUTPUT_BYTES);
+        assert_eq!(check.expect, Expect::Exit(0));
+        assert_eq!(case_names(check), ["default"]);
+        assert!(check.cases[0].vars.is_empty());
+    }
+
+    #[test]
+    fn cases_over_two_variables_are_every_combination() {
+        let rubric = parse_ok(&with_check(
+            "args = [\"{a}\", \"{b}\"]\ncases = { b = [\"x\", \"y\"], a = [1, 2] }\n",
+        ));
+        let check = &rubric.checks[0];
+        assert_eq!(
+            case_names(check),
+            ["a=1,b=x", "a=1,b=y", "a=2,b=x", "a=2,b=y"]
+        );
+        let vars = BTreeMap::from([
+            ("a".to_owned(), "2".to_owned()),
+            ("b".to_owned(), "x".to_owned()),
+        ]);
+        assert_eq!(check.cases[2].vars, vars);
+        let args: Vec<String> = check.args.iter().map(|arg| arg.render(&vars)).collect();
+        assert_eq!(args, ["2", "x"]);
+
+        let rubric = parse_ok(&with_check(
+            "cases = { n = [1, 2, 3], mode = [\"a\", \"b\"], one = [0] }\n",
+        ));
+        assert_eq!(rubric.checks[0].cases.len(), 6);
+        assert_eq!(rubric.checks[0].cases[0].name, "mode=a,n=1,one=0");
+    }
+
+    #[test]
+    fn checks_come_after_what_they_need() {
+        let text = format!(
+            "{EXERCISE}
+[[check]]
+id = \"c\"
+title = \"C\"
+points = 1
+run = \"prog\"
+needs = [\"b\"]
+
+[[check]]
+id = \"b\"
+title = \"B\"
+points = 1
+run = \"prog\"
+needs = [\"a\", \"build\"]
+
+[[check]]
+id = \"a\"
+title = \"A\"
+points = 1
+run = \"prog\"
+
+[[check]]
+id = \"d\"
+title = \"D\"
+points = 1
+run = \"prog\"
+"
+        );
+        let rubric = parse_ok(&text);
+        assert_eq!(ids(&rubric), ["a", "b", "c", "d"]);
+        assert_eq!(rubric.checks[1].needs, ["a", "build"]);
+        assert_eq!(rubric.checks[2].needs, ["build", "b"]);
+    }
+
+    #[test]
+    fn a_cycle_of_needs_is_reported() {
+        let text = format!(
+            "{EXERCISE}[[check]]
+id = \"a\"
+title = \"A\"
+points = 10
+run = \"prog\"
+needs = [\"b\"]
+
+[[check]]
+id = \"b\"
+title = \"B\"
+points = 10
+run = \"prog\"
+needs = [\"a\"]
+
+[[check]]
+id = \"c\"
+title = \"C\"
+points = 10
+run = \"prog\"
+needs = [\"a\"]
+"
+        );
+        // `c` waits on the cycle but is not part of it, so it is not blamed.
+        let help = Some("a check cannot need, directly or not, a check that needs it");
+        assert_eq!(
+            problems(&text),
+            [
+                found(6, 6, "check `a` is part of a cycle of `needs`", help),
+                found(13, 6, "check `b` is part of a cycle of `needs`", help),
+            ]
+        );
+    }
+
+    #[test]
+    fn needs_name_other_checks_of_the_rubric() {
+        assert_eq!(
+            problem(&with_check("needs = [\"a\"]\n")),
+            found(10, 10, "check `a` needs itself", None)
+        );
+        let text = format!(
+            "{}\n[[check]]\nid = \"timing\"\ntitle = \"T\"\npoints = 5\nrun = \"prog\"\nneeds = [\"sums\"]\n",
+            with_check("").replace("id = \"a\"", "id = \"sum\"")
+        );
+        assert_eq!(
+            problem(&text),
+            found(
+                16,
+                10,
+                "check `timing` needs `sums`, which is not a check of this rubric",
+                Some("did you mean `sum`?")
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_placeholder_names_the_case_variables() {
+        let text =
+            with_check("args = [\"{nope}\"]\ncases = { workers = [1, 2], mode = [\"x\"] }\n");
+        assert_eq!(
+            problem(&text),
+            found(
+                10,
+                9,
+                "unknown placeholder `{nope}`",
+                Some("case variables: `mode`, `workers`")
+            )
+        );
+        assert_eq!(
+            problem(&with_check("stdout = [{ contains = \"n={workers}\" }]\n")),
+            found(
+                10,
+                24,
+                "unknown placeholder `{workers}`",
+                Some("this check has no case variables; define them in `cases`")
+            )
+        );
+        assert_eq!(
+            problem(&with_check("env = { N = \"{n}\" }\ncases = { m = [1] }\n")),
+            found(
+                10,
+                13,
+                "unknown placeholder `{n}`",
+                Some("case variables: `m`")
+            )
+        );
+    }
+
+    #[test]
+    fn expect_needs_exactly_one_of_exit_and_signal() {
+        let help =
+            Some("for example `expect = { exit = 0 }` or `expect = { signal = \"SIGSEGV\" }`");
+        assert_eq!(
+            problem(&with_check("expect = { exit = 0, signal = \"SIGSEGV\" }\n")),
+            found(
+                10,
+                10,
+                "`expect` needs exactly one of `exit` and `signal`",
+                help
+            )
+        );
+        assert_eq!(
+            problem(&with_check("expect = {}\n")),
+            found(
+                10,
+                10,
+                "`expect` needs exactly one of `exit` and `signal`",
+                help
+            )
+        );
+    }
+
+    #[test]
+    fn expect_accepts_exit_codes_and_signal_names() {
+        let expect_of = |value: &str| {
+            parse_ok(&with_check(&format!("expect = {value}\n"))).checks[0]
+                .expect
+                .clone()
+        };
+        let segv = Expect::Signal(11, "SIGSEGV".to_owned());
+        assert_eq!(expect_of("{ signal = \"segv\" }"), segv);
+        assert_eq!(expect_of("{ signal = \"SIGSEGV\" }"), segv);
+        assert_eq!(expect_of("{ signal = \"SegV\" }"), segv);
+        assert_eq!(
+            expect_of("{ signal = \"sigkill\" }"),
+            Expect::Signal(9, "SIGKILL".to_owned())
+        );
+        assert_eq!(expect_of("{ exit = 3 }"), Expect::Exit(3));
+        assert_eq!(expect_of("{ exit = 255 }"), Expect::Exit(255));
+        assert_eq!(expect_of("{ exit = \"nonzero\" }"), Expect::NonZeroExit);
+    }
+
+    #[test]
+    fn bad_exit_codes_and_signal_names_are_reported() {
+        let exit_help = Some("use a code from 0 to 255, or `\"nonzero\"`");
+        assert_eq!(
+            problem(&with_check("expect = { exit = 256 }\n")),
+            found(10, 19, "`256` is not an exit code", exit_help)
+        );
+        assert_eq!(
+            problem(&with_check("expect = { exit = -1 }\n")),
+            found(10, 19, "`-1` is not an exit code", exit_help)
+        );
+        assert_eq!(
+            problem(&with_check("expect = { exit = \"zero\" }\n")),
+            found(10, 19, "`zero` is not an exit code", exit_help)
+        );
+        assert_eq!(
+            problem(&with_check("expect = { signal = \"SIGNOPE\" }\n")),
+            found(
+                10,
+                21,
+                "`SIGNOPE` is not a signal name",
+                Some("use a name from `kill -l`, such as `SIGSEGV`")
+            )
+        );
+    }
+
+    #[test]
+    fn a_matcher_needs_exactly_one_key() {
+        let message = "a matcher needs exactly one of `regex`, `contains` and `line`";
+        let help = Some("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`");
+        assert_eq!(
+            problem(&with_check(
+                "stdout = [{ regex = 'a', contains = \"b\" }]\n"
+            )),
+            found(10, 11, message, help)
+        );
+        assert_eq!(
+            problem(&with_check(
+                "stderr = [{ line = \"a\" }, { contains = \"b\", line = \"c\" }]\n"
+            )),
+            found(10, 27, message, help)
+        );
+        assert_eq!(
+            problem(&with_check("stdout = [{}]\n")),
+            found(10, 11, message, help)
+        );
+    }
+
+    #[test]
+    fn a_bad_regex_is_reported_at_the_regex() {
+        let ((line, column), message, _) =
+            problem(&with_check("stdout = [{ regex = '(?<sum>\\d+' }]\n"));
+        assert_eq!((line, column), (10, 21));
+        assert_eq!(message, "invalid regex: unclosed group");
+    }
+
+    #[test]
+    fn a_compare_needs_a_defined_capture() {
+        let regex = "stdout = [{ regex = '^sum: (?<sum>\\d+)$' }]\n";
+        assert_eq!(
+            problem(&with_check(&format!(
+                "{regex}compare = [{{ capture = \"summ\", equals = 1 }}]\n"
+            ))),
+            found(
+                11,
+                24,
+                "capture `summ` is not a named group of any regex of this check",
+                Some("did you mean `sum`?")
+            )
+        );
+        assert_eq!(
+            problem(&with_check(&format!(
+                "{regex}compare = [{{ capture = \"total\", equals = 1 }}]\n"
+            ))),
+            found(
+                11,
+                24,
+                "capture `total` is not a named group of any regex of this check",
+                Some("name a group in a `stdout` or `stderr` regex, such as `(?<sum>\\d+)`")
+            )
+        );
+        // A capture of a stderr regex is as good as one of stdout.
+        let rubric = parse_ok(&with_check(
+            "stderr = [{ regex = 'code (?<code>\\d+)' }]\ncompare = [{ capture = \"code\", equals = 3 }]\n",
+        ));
+        assert_eq!(rubric.checks[0].compares[0].capture, "code");
+    }
+
+    #[test]
+    fn a_compare_needs_a_known_oracle_or_a_value() {
+        let regex = "stdout = [{ regex = '^sum: (?<sum>\\d+)$' }]\n";
+        assert_eq!(
+            problem(&with_check(&format!(
+                "{regex}compare = [{{ capture = \"sum\", oracle = \"array-summ\" }}]\n"
+            ))),
+            found(
+                11,
+                40,
+                "unknown oracle `array-summ`",
+                Some("did you mean `array-sum`?")
+            )
+        );
+        assert_eq!(
+            problem(&with_check(&format!(
+                "{regex}compare = [{{ capture = \"sum\", oracle = \"median\" }}]\n"
+            ))),
+            found(
+                11,
+                40,
+                "unknown oracle `median`",
+                Some("oracles: array-sum")
+            )
+        );
+        assert_eq!(
+            problem(&with_check(&format!(
+                "{regex}compare = [{{ capture = \"sum\", oracle = \"array-sum\", equals = 1 }}]\n"
+            ))),
+            found(
+                11,
+                12,
+                "a comparison needs exactly one of `oracle` and `equals`",
+                Some("for example `{ capture = \"sum\", oracle = \"array-sum\" }`")
+            )
+        );
+    }
+
+    #[test]
+    fn check_ids_are_unique_valid_and_not_build() {
+        let two = format!(
+            "{}\n{}",
+            with_check(""),
+            with_check("").replace(EXERCISE, "")
+        );
+        assert_eq!(
+            problem(&two),
+            found(12, 6, "check id `a` is used twice", None)
+        );
+        assert_eq!(
+            problem(&with_check("").replace("id = \"a\"", "id = \"build\"")),
+            found(
+                6,
+                6,
+                "`build` is reserved for the build; pick another id",
+                None
+            )
+        );
+        assert_eq!(
+            problem(&with_check("").replace("id = \"a\"", "id = \"Sum Check\"")),
+            found(
+                6,
+                6,
+                "`Sum Check` is not a valid check id",
+                Some("use lowercase letters, digits, `-` and `_`")
+            )
+        );
+    }
+
+    #[test]
+    fn files_must_be_inside_the_package() {
+        let text = with_check("").replace(
+            "files = [\"src/main.rs\"]",
+            "files = [\"src/ok.rs\", \"../up.rs\", \"/etc/passwd\", \"src/../x.rs\", \"\", \"src/ok.rs\"]",
+        );
+        let help = Some("write a relative path without `..`, such as `src/main.rs`");
+        assert_eq!(
+            problems(&text),
+            [
+                found(4, 23, "`../up.rs` is not a path inside the package", help),
+                found(
+                    4,
+                    35,
+                    "`/etc/passwd` is not a path inside the package",
+                    help
+                ),
+                found(
+                    4,
+                    50,
+                    "`src/../x.rs` is not a path inside the package",
+                    help
+                ),
+                found(4, 65, "`` is not a path inside the package", help),
+                found(4, 69, "`src/ok.rs` is listed twice", None),
+            ]
+        );
+        let text = with_check("").replace("files = [\"src/main.rs\"]", "files = []");
+        assert_eq!(
+            problem(&text),
+            found(
+                4,
+                9,
+                "`files` is empty",
+                Some("list the files a submission provides, relative to the package")
+            )
+        );
+    }
+
+    #[test]
+    fn points_must_be_positive() {
+        let help = Some("use a whole number above 0");
+        assert_eq!(
+            problem(&with_check("").replace("points = 10", "points = 0")),
+            found(8, 10, "0 is not a valid number of points", help)
+        );
+        assert_eq!(
+            problem(&with_check("").replace("points = 10", "points = -5")),
+            found(8, 10, "-5 is not a valid number of points", help)
+        );
+        // The build may be worth nothing, but not less.
+        assert_eq!(
+            parse_ok(&format!(
+                "{EXERCISE}[build]\npoints = 0\n{}",
+                with_check("").replace(EXERCISE, "")
+            ))
+            .build
+            .points,
+            0
+        );
+        assert_eq!(
+            problem(&format!(
+                "{EXERCISE}[build]\npoints = -1\n{}",
+                with_check("").replace(EXERCISE, "")
+            )),
+            found(
+                6,
+                10,
+                "-1 is not a valid number of points",
+                Some("use a whole number of 0 or more")
+            )
+        );
+    }
+
+    #[test]
+    fn durations_must_parse_and_be_positive() {
+        let help = Some("write a duration such as `10s`, `500ms` or `2m`");
+        assert_eq!(
+            problem(&with_check("timeout = \"10\"\n")),
+            found(
+                10,
+                11,
+                "`10` is not a duration: time unit needed, for example 10sec or 10ms",
+                help
+            )
+        );
+        let limits = format!(
+            "{EXERCISE}[limits]\ntimeout = \"0s\"\n{}",
+            with_check("").replace(EXERCISE, "")
+        );
+        assert_eq!(
+            problem(&limits),
+            found(6, 11, "a time limit must be more than zero", None)
+        );
+        let build = format!(
+            "{EXERCISE}[build]\ntimeout = \"fast\"\n{}",
+            with_check("").replace(EXERCISE, "")
+        );
+        assert_eq!(
+            problem(&build),
+            found(
+                6,
+                11,
+                "`fast` is not a duration: expected number at 0",
+                help
+            )
+        );
+
+        let rubric = parse_ok(&format!(
+            "{EXERCISE}[limits]\ntimeout = \"2s\"\n{}",
+            with_check("timeout = \"500ms\"\n").replace(EXERCISE, "")
+        ));
+        assert_eq!(rubric.checks[0].timeout, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn output_bytes_must_be_positive() {
+        let message = "`output-bytes` must be a positive number of bytes";
+        let text = format!(
+            "{EXERCISE}[limits]\noutput-bytes = 0\n{}",
+            with_check("output-bytes = -1\n").replace(EXERCISE, "")
+        );
+        assert_eq!(
+            problems(&text),
+            [found(6, 16, message, None), found(12, 16, message, None)]
+        );
+
+        let rubric = parse_ok(&format!(
+            "{EXERCISE}[limits]\noutput-bytes = 100\n{}",
+            with_check("").replace(EXERCISE, "")
+        ));
+        assert_eq!(rubric.checks[0].output_bytes, 100);
+    }
+
+    #[test]
+    fn misspelt_sections_and_missing_tables_are_reported() {
+        let text = format!(
+            "{EXERCISE}[limit]\ntimeout = \"1s\"\n{}",
+            with_check("").replace(EXERCISE, "")
+        );
+        assert_eq!(
+            problem(&text),
+            found(5, 2, "unknown key `limit`", Some("did you mean `limits`?"))
+        );
+        assert_eq!(
+            problem(EXERCISE),
+            found(
+                1,
+                1,
+                "the rubric has no checks",
+                Some("add at least one `[[check]]` table")
+            )
+        );
+        assert_eq!(
+            problem(&with_check("").replace(EXERCISE, "")),
+            found(
+                1,
+                1,
+                "missing `[exercise]` table",
+                Some("add `[exercise]` with `name`, `package` and `files` (see rubrics/README.md)")
+            )
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported() {
+        let text = r#"[exercise]
+name = "t"
+package = "pkg"
+files = ["../x.rs"]
+
+[limits]
+timeout = "soon"
+
+[[check]]
+id = "build"
+title = "A"
+points = 0
+run = "prog"
+args = ["{n}"]
+expect = { exit = 1, signal = "SIGSEGV" }
+stdout = [{ contains = "a", line = "b" }, { regex = '(?<sum>\d+)' }]
+compare = [{ capture = "summ", oracle = "median" }]
+
+[[check]]
+id = "b"
+title = "B"
+points = 5
+run = "prog"
+needs = ["a"]
+timeout = "10"
+"#;
+        let found: Vec<((usize, usize), String)> = problems(text)
+            .into_iter()
+            .map(|(at, message, _)| (at, message))
+            .collect();
+        let expected = [
+            ((4, 10), "`../x.rs` is not a path inside the package"),
+            ((7, 11), "`soon` is not a duration: expected number at 0"),
+            (
+                (10, 6),
+                "`build` is reserved for the build; pick another id",
+            ),
+            ((12, 10), "0 is not a valid number of points"),
+            ((14, 9), "unknown placeholder `{n}`"),
+            (
+                (15, 10),
+                "`expect` needs exactly one of `exit` and `signal`",
+            ),
+            (
+                (16, 11),
+                "a matcher needs exactly one of `regex`, `contains` and `line`",
+            ),
+            (
+                (17, 24),
+                "capture `summ` is not a named group of any regex of this check",
+            ),
+            ((17, 41), "unknown oracle `median`"),
+            (
+                (24, 10),
+                "check `b` needs `a`, which is not a check of this rubric",
+            ),
+            (
+                (25, 11),
+                "`10` is not a duration: time unit needed, for example 10sec or 10ms",
+            ),
+        ];
+        let expected: Vec<((usize, usize), String)> = expected
+            .iter()
+            .map(|(at, message)| (*at, (*message).to_owned()))
+            .collect();
+        assert_eq!(found, expected);
+
+        let rendered = parse(Path::new("t.toml"), text).unwrap_err().to_string();
+        assert!(
+            rendered.starts_with("rubric `t.toml` has 11 problems"),
+            "{rendered}"
+        );
+        assert!(rendered.contains("t.toml:17:41"), "{rendered}");
+    }
 }
