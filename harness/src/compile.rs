@@ -176,6 +176,7 @@ impl Toolchain {
             cwd: workspace.to_owned(),
             timeout_ms: timeout.as_millis() as u64,
             output_limit: DIAGNOSTICS_BYTES,
+            trace: None,
         }
     }
 }

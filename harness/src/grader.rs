@@ -200,6 +200,7 @@ impl Grader {
                 cwd: scratch,
                 timeout_ms: check.timeout.as_millis() as u64,
                 output_limit: check.output_bytes,
+                trace: None,
             };
             let replay = replay(rubric, check, seed, case.vars.clone(), args, env);
             match self.runner.run(&job) {

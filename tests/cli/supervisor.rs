@@ -30,6 +30,7 @@ fn sh(script: &str) -> Job {
         cwd: std::env::temp_dir(),
         timeout_ms: 5_000,
         output_limit: 64 * 1024,
+        trace: None,
     }
 }
 

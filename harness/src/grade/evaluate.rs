@@ -344,6 +344,8 @@ mod tests {
             stdout: output(stdout),
             stderr: output(stderr),
             leftover_processes: 0,
+            cpu_us: 0,
+            census: None,
         }
     }
 

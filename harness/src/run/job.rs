@@ -23,6 +23,27 @@ pub struct Job {
     pub timeout_ms: u64,
     /// Bytes of stdout and of stderr kept; the rest is read and discarded.
     pub output_limit: u64,
+    /// Trace the program with ptrace to take its census; `None` runs it untraced.
+    #[serde(default)]
+    pub trace: Option<Trace>,
+}
+
+/// How a traced job is traced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Trace {
+    /// Delays injected to make races show up; `None` lets the program run undisturbed.
+    #[serde(default)]
+    pub perturb: Option<Perturbation>,
+}
+
+/// Seeded delays injected by the tracer: the same seed gives the same delays, so a TA can
+/// replay the exact run that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Perturbation {
+    /// Seed of the delays.
+    pub seed: u64,
+    /// Longest delay, in microseconds.
+    pub max_delay_us: u64,
 }
 
 /// The environment a job starts from, before [`Job::env`] is applied.
@@ -53,6 +74,79 @@ pub struct Observation {
     /// process group died with it and are not counted, only those that had left the group (for
     /// example with `setsid`). Threads are not processes and never count.
     pub leftover_processes: u32,
+    /// CPU time (user plus system) used by every process of the program, in microseconds.
+    #[serde(default)]
+    pub cpu_us: u64,
+    /// Every thread and process the program created, when the job was traced.
+    #[serde(default)]
+    pub census: Option<Census>,
+}
+
+/// Every task (thread or process) a traced program created, counted exactly by ptrace events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Census {
+    /// Threads created by any process of the program; the main thread of a process is not
+    /// counted (it is the process).
+    pub threads: u32,
+    /// Processes created, grandchildren included; the program's own process is not counted.
+    pub processes: u32,
+    /// Processes created by the program's own process.
+    pub children: u32,
+    /// Most tasks (threads and processes, the program's own included) alive at once.
+    pub peak_alive: u32,
+    /// Processes that ended but that their parent never waited for.
+    pub unreaped: u32,
+    /// Processes still running when their parent ended.
+    pub outlived_parent: u32,
+    /// Every task, in order of creation; the program's own process first.
+    pub tasks: Vec<Task>,
+}
+
+/// One thread or process of a traced program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// Thread id (for a process, its pid).
+    pub tid: i32,
+    /// What kind of task it is.
+    pub kind: TaskKind,
+    /// Pid of the process the task belongs to (its thread-group id).
+    pub process: i32,
+    /// Pid of the process that created it; `None` for the program's own process.
+    pub parent: Option<i32>,
+    /// When it was created, in microseconds after the program started.
+    pub started_us: u64,
+    /// When it ended, in microseconds after the program started; `None` if never seen ending.
+    pub ended_us: Option<u64>,
+    /// CPU time it used, in microseconds (from `/proc/<pid>/task/<tid>/schedstat` at its exit).
+    pub cpu_us: u64,
+    /// How a process ended; `None` for threads.
+    pub termination: Option<Termination>,
+    /// Whether its parent waited for it; `None` for threads and the program's own process.
+    pub reaping: Option<Reaping>,
+}
+
+/// Kind of task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// The program's own process.
+    Main,
+    /// A thread: a clone sharing its creator's thread group.
+    Thread,
+    /// A process: fork, vfork, or a clone in a new thread group.
+    Process,
+}
+
+/// Whether a process's parent waited for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reaping {
+    /// The parent waited for it.
+    Reaped,
+    /// It ended, but the parent ended without waiting for it (a zombie was left).
+    NotReaped,
+    /// It was still running when its parent ended.
+    OutlivedParent,
 }
 
 /// Output of one stream, capped in size.

@@ -12,6 +12,9 @@ mod job;
 mod runner;
 mod supervisor;
 
-pub use job::{BaseEnv, CapturedOutput, Job, Observation, Reply, Termination};
+pub use job::{
+    BaseEnv, CapturedOutput, Census, Job, Observation, Perturbation, Reaping, Reply, Task, TaskKind,
+    Termination, Trace,
+};
 pub use runner::{RunError, Runner};
 pub use supervisor::supervise;

@@ -275,6 +275,8 @@ fn watch(job: &Job, mut child: Child, signals: SignalFd) -> Result<Observation, 
         stdout: watch.stdout.finish(),
         stderr: watch.stderr.finish(),
         leftover_processes,
+        cpu_us: 0,
+        census: None,
     })
 }
 
