@@ -300,6 +300,7 @@ mod tests {
             cwd: PathBuf::from("/"),
             timeout_ms: 0,
             output_limit: 0,
+            trace: None,
         };
         let start = Instant::now();
         let error = runner.run(&job).expect_err("`yes` is no supervisor");
