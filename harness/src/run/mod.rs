@@ -13,8 +13,8 @@ mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, Job, Observation, Perturbation, Reaping, Reply, Task, TaskKind,
-    Termination, Trace,
+    BaseEnv, CapturedOutput, Census, Job, Observation, Perturbation, Reaping, Reply, Task,
+    TaskKind, Termination, Trace,
 };
 pub use runner::{RunError, Runner};
 pub use supervisor::supervise;
