@@ -38,13 +38,18 @@ impl ArraySpec {
     /// A variable that is not set takes the lab's behaviour (a time-based seed, [`DEFAULT_LEN`]).
     /// A variable that is set but is not a number is an error naming the variable.
     pub fn from_env() -> Result<Self, String> {
+        Self::from_env_or(DEFAULT_LEN)
+    }
+
+    /// Like [`ArraySpec::from_env`], with `default_len` elements when [`LEN_VAR`] is not set.
+    pub fn from_env_or(default_len: usize) -> Result<Self, String> {
         let seed = match std::env::var(SEED_VAR) {
             Ok(text) => parse_var(SEED_VAR, &text)?,
             Err(_) => time_seed(),
         };
         let len = match std::env::var(LEN_VAR) {
             Ok(text) => parse_var(LEN_VAR, &text)?,
-            Err(_) => DEFAULT_LEN,
+            Err(_) => default_len,
         };
         Ok(Self { seed, len })
     }
