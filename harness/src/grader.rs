@@ -6,16 +6,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use labgrade_support::SEED_VAR;
+use labgrade_support::{FAULT_VAR, SEED_VAR};
 
 use crate::compile::{BuildOutcome, Toolchain, profile_dir};
 use crate::error::{Error, io};
 use crate::grade::{
     BuildGrade, BuildStatus, CheckGrade, CheckStatus, Grade, GradeHeader, Replay, blocked_by,
-    case_seed, evaluate_case, score_check, total, unscored_check,
+    case_seed, combine_runs, draw_fault, evaluate_case, score_check, total, unscored_check,
 };
 use crate::rubric::{Check, Profile, Rubric};
-use crate::run::{BaseEnv, Job, Runner};
+use crate::run::{BaseEnv, Job, Perturbation, Runner, Trace};
 use crate::submission::{Assembly, assemble};
 
 /// Settings of a grading run.
@@ -172,86 +172,115 @@ impl Grader {
         }
         let mut cases = Vec::with_capacity(check.cases.len());
         for (index, case) in check.cases.iter().enumerate() {
-            let seed = case_seed(run_seed, &check.id, &case.name);
-            let mut env = rubric.env.clone();
-            env.extend(
-                check
-                    .env
-                    .iter()
-                    .map(|(key, value)| (key.clone(), value.render(&case.vars))),
-            );
-            env.insert(SEED_VAR.to_owned(), seed.to_string());
-            let args: Vec<String> = check
-                .args
-                .iter()
-                .map(|arg| arg.render(&case.vars))
-                .collect();
-            let scratch = assembly
-                .root()
-                .join("runs")
-                .join(&check.id)
-                .join(index.to_string());
-            std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
-            let job = Job {
-                program: program.clone(),
-                args: args.clone(),
-                env: env.clone(),
-                base_env: BaseEnv::Clean,
-                cwd: scratch,
-                timeout_ms: check.timeout.as_millis() as u64,
-                output_limit: check.output_bytes,
-                trace: None,
-            };
-            let replay = replay(rubric, check, seed, case.vars.clone(), args, env);
-            match self.runner.run(&job) {
-                Ok(observation) => {
-                    cases.push(evaluate_case(check, &case.name, replay, observation));
-                }
-                Err(error) => {
-                    let reason = format!("labgrade could not run case `{}`: {error}", case.name);
-                    return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
+            let mut runs = Vec::with_capacity(check.repeat as usize);
+            for run in 0..check.repeat {
+                // A single run keeps the case's own seed; repeated runs each get their own.
+                let run_name = if check.repeat == 1 {
+                    case.name.clone()
+                } else {
+                    format!("{}#{run}", case.name)
+                };
+                let seed = case_seed(run_seed, &check.id, &run_name);
+                let scratch = assembly
+                    .root()
+                    .join("runs")
+                    .join(&check.id)
+                    .join(format!("{index}-{run}"));
+                std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
+                let planned = match plan_run(rubric, check, &case.vars, seed) {
+                    Ok(planned) => planned,
+                    Err(reason) => {
+                        let reason = format!("case `{}` cannot run: {reason}", case.name);
+                        return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
+                    }
+                };
+                let job = Job {
+                    program: program.clone(),
+                    args: planned.args.clone(),
+                    env: planned.env.clone(),
+                    base_env: BaseEnv::Clean,
+                    cwd: scratch,
+                    timeout_ms: check.timeout.as_millis() as u64,
+                    output_limit: check.output_bytes,
+                    trace: check.traced().then(|| Trace {
+                        perturb: check.perturb.map(|max_delay| Perturbation {
+                            seed,
+                            max_delay_us: max_delay.as_micros() as u64,
+                        }),
+                    }),
+                };
+                let replay = replay(rubric, check, seed, planned);
+                match self.runner.run(&job) {
+                    Ok(observation) => runs.push(evaluate_case(check, &case.name, replay, observation)),
+                    Err(error) => {
+                        let reason = format!("labgrade could not run case `{}`: {error}", case.name);
+                        return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
+                    }
                 }
             }
+            cases.extend(combine_runs(runs));
         }
         Ok(score_check(check, cases))
     }
 }
 
-/// How to run a case again by hand: the exact command, environment and seed.
-fn replay(
-    rubric: &Rubric,
-    check: &Check,
-    seed: u64,
+/// The arguments, environment and placeholders of one run.
+struct PlannedRun {
     vars: BTreeMap<String, String>,
     args: Vec<String>,
     env: BTreeMap<String, String>,
-) -> Replay {
+}
+
+/// Fills in one run of a case: its seed, its injected fault if any, its arguments and
+/// environment.
+fn plan_run(
+    rubric: &Rubric,
+    check: &Check,
+    case_vars: &BTreeMap<String, String>,
+    seed: u64,
+) -> Result<PlannedRun, String> {
+    let mut vars = case_vars.clone();
+    let mut env = rubric.env.clone();
+    if let Some(plan) = &check.fault {
+        let (fault, fault_vars) = draw_fault(plan, case_vars, seed)?;
+        vars.extend(fault_vars);
+        env.insert(FAULT_VAR.to_owned(), fault.to_env());
+    }
+    env.extend(check.env.iter().map(|(key, value)| (key.clone(), value.render(&vars))));
+    env.insert(SEED_VAR.to_owned(), seed.to_string());
+    let args = check.args.iter().map(|arg| arg.render(&vars)).collect();
+    Ok(PlannedRun { vars, args, env })
+}
+
+/// How to run a case again by hand: the exact command, environment and seed.
+fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Replay {
     let release = if rubric.build.profile == Profile::Release {
         " --release"
     } else {
         ""
     };
-    let shell = env
+    let mut shell = planned
+        .env
         .iter()
         .map(|(key, value)| format!("{key}={value}"))
-        .chain([format!(
-            "cargo run --quiet{release} --bin {} --",
-            check.program
-        )])
-        .chain(args.iter().cloned())
+        .chain([format!("cargo run --quiet{release} --bin {} --", check.program)])
+        .chain(planned.args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
+    if check.perturb.is_some() {
+        shell.push_str("   # without the tracer's seeded delays; `--seed` replays them");
+    }
     Replay {
         seed,
-        vars,
+        vars: planned.vars,
         command: std::iter::once(format!(
             "target/{}/{}",
             profile_dir(rubric.build.profile),
             check.program
         ))
-        .chain(args)
+        .chain(planned.args)
         .collect(),
-        env,
+        env: planned.env,
         shell,
     }
 }

@@ -10,14 +10,14 @@ use super::model::{
     Observed, Replay,
 };
 use super::oracle;
-use crate::rubric::{Check, Expect, Expected, Matcher, Scoring};
-use crate::run::{Observation, Termination};
+use crate::rubric::{CensusCount, Check, Compare, Expect, Expected, Matcher, Scoring, Source, Stream};
+use crate::run::{Observation, TaskKind, Termination};
 
 /// How many characters of output a failure message quotes.
 const EXCERPT_CHARS: usize = 400;
 
-/// Grades one case of `check` from what the program did; the case's score is set by
-/// [`score_check`].
+/// Grades one run of a case of `check` from what the program did; the case's score is set by
+/// [`score_check`], and several runs of a case are joined by [`combine_runs`].
 #[must_use]
 pub fn evaluate_case(
     check: &Check,
@@ -26,96 +26,266 @@ pub fn evaluate_case(
     observation: Observation,
 ) -> CaseGrade {
     let mut failures = Vec::new();
-    if let Some(failure) = termination_failure(&check.expect, &observation.termination) {
+    if let Some(failure) = termination_failure(&check.expect, &observation.termination, &replay.vars) {
         failures.push(failure);
     }
-    let mut captures = BTreeMap::new();
-    // Named groups of regexes that did not match; their failure is already listed.
-    let mut unmatched_groups = BTreeSet::new();
-    for (stream, matchers, output) in [
-        ("stdout", &check.stdout, &observation.stdout),
-        ("stderr", &check.stderr, &observation.stderr),
-    ] {
-        for matcher in matchers {
-            if !apply_matcher(matcher, &output.text, &replay.vars, &mut captures) {
-                if let Matcher::Regex(regex) = matcher {
-                    unmatched_groups.extend(regex.capture_names().flatten().map(str::to_owned));
-                }
-                let truncated = if output.truncated {
-                    format!(" (only the first {} bytes were kept)", output.text.len())
-                } else {
-                    String::new()
-                };
-                failures.push(Failure {
-                    what: stream.to_owned(),
-                    expected: format!("{stream} to contain {}", matcher.describe()),
-                    actual: format!("{stream} was {}{truncated}", excerpt(&output.text)),
-                });
-            }
-        }
-    }
+    let (captures, unmatched_groups) = match_output(check, &replay.vars, &observation, &mut failures);
     for compare in &check.compares {
-        let Some(actual) = captures.get(&compare.capture) else {
-            // Either a regex that defines the capture did not match, and that failure is already
-            // listed, or the regexes matched without the group taking part: a failure too.
-            if !unmatched_groups.contains(&compare.capture) {
-                failures.push(Failure {
-                    what: "compare".to_owned(),
-                    expected: format!("`{}` to be captured", compare.capture),
-                    actual: format!(
-                        "the output matched without a value for `{}`",
-                        compare.capture
-                    ),
-                });
-            }
-            continue;
-        };
-        let expected = match &compare.expected {
-            Expected::Oracle(oracle) => oracle::value(*oracle, &replay.env),
-            Expected::Value(template) => Ok(template.render(&replay.vars)),
-        };
-        match expected {
-            Ok(expected) if same_value(actual, &expected) => {}
-            Ok(expected) => failures.push(Failure {
-                what: "compare".to_owned(),
-                expected: format!("`{}` to be {expected}", compare.capture),
-                actual: format!("`{}` was {actual}", compare.capture),
-            }),
-            Err(reason) => failures.push(Failure {
-                what: "compare".to_owned(),
-                expected: format!("`{}` to be checked", compare.capture),
-                actual: format!("the right value could not be computed: {reason}"),
-            }),
+        if let Some(failure) = compare_failure(compare, &captures, &unmatched_groups, &replay, &observation) {
+            failures.push(failure);
         }
     }
+    census_failures(check, &replay.vars, &observation, &mut failures);
     CaseGrade {
         name: case_name.to_owned(),
         passed: failures.is_empty(),
         score: 0.0,
+        runs: 1,
+        passed_runs: u32::from(failures.is_empty()),
         replay,
         observed: Observed {
             termination_text: observation.termination.describe(),
             termination: observation.termination,
             wall_ms: observation.wall_ms,
+            cpu_us: observation.cpu_us,
             stdout: observation.stdout,
             stderr: observation.stderr,
             leftover_processes: observation.leftover_processes,
+            census: observation.census,
             captures,
         },
         failures,
     }
 }
 
-fn termination_failure(expect: &Expect, termination: &Termination) -> Option<Failure> {
+/// Joins the runs of one case: it passes only if every run passed, and it shows the first
+/// failing run (or the last run, when all passed) with the pass rate.
+#[must_use]
+pub fn combine_runs(runs: Vec<CaseGrade>) -> Option<CaseGrade> {
+    let total = runs.len() as u32;
+    let passed = runs.iter().filter(|run| run.passed).count() as u32;
+    let first_failing = runs.iter().position(|run| !run.passed);
+    let mut shown = match first_failing {
+        Some(index) => runs.into_iter().nth(index)?,
+        None => runs.into_iter().last()?,
+    };
+    shown.runs = total;
+    shown.passed_runs = passed;
+    if total > 1 && passed < total {
+        shown.failures.insert(
+            0,
+            Failure {
+                what: "runs".to_owned(),
+                expected: format!("every one of {total} runs to pass"),
+                actual: format!("{passed} of {total} passed; the first failing run is shown"),
+            },
+        );
+    }
+    Some(shown)
+}
+
+/// Applies the check's matchers; returns the captures and the named groups of regexes that
+/// did not match (whose failure is already listed).
+fn match_output(
+    check: &Check,
+    vars: &BTreeMap<String, String>,
+    observation: &Observation,
+    failures: &mut Vec<Failure>,
+) -> (BTreeMap<String, String>, BTreeSet<String>) {
+    let mut captures = BTreeMap::new();
+    let mut unmatched_groups = BTreeSet::new();
+    for (stream, matchers, output) in [
+        ("stdout", &check.stdout, &observation.stdout),
+        ("stderr", &check.stderr, &observation.stderr),
+    ] {
+        for matcher in matchers {
+            if apply_matcher(matcher, &output.text, vars, &mut captures) {
+                continue;
+            }
+            if let Matcher::Regex(regex) = matcher {
+                unmatched_groups.extend(regex.capture_names().flatten().map(str::to_owned));
+            }
+            let truncated = if output.truncated {
+                format!(" (only the first {} bytes were kept)", output.text.len())
+            } else {
+                String::new()
+            };
+            failures.push(Failure {
+                what: stream.to_owned(),
+                expected: match matcher {
+                    Matcher::Absent(inner) => format!("{stream} not to contain {}", inner.describe(vars)),
+                    _ => format!("{stream} to contain {}", matcher.describe(vars)),
+                },
+                actual: format!("{stream} was {}{truncated}", excerpt(&output.text)),
+            });
+        }
+    }
+    (captures, unmatched_groups)
+}
+
+fn compare_failure(
+    compare: &Compare,
+    captures: &BTreeMap<String, String>,
+    unmatched_groups: &BTreeSet<String>,
+    replay: &Replay,
+    observation: &Observation,
+) -> Option<Failure> {
+    let what = compare.source.describe();
+    let actual = match &compare.source {
+        Source::Capture(name) => match captures.get(name) {
+            Some(value) => value.clone(),
+            // A regex that defines the capture did not match: that failure is already listed.
+            None if unmatched_groups.contains(name) => return None,
+            None => {
+                return Some(Failure {
+                    what: "compare".to_owned(),
+                    expected: format!("{what} to be captured"),
+                    actual: format!("the output matched without a value for {what}"),
+                });
+            }
+        },
+        Source::Numbers(stream) => {
+            let text = match stream {
+                Stream::Stdout => &observation.stdout.text,
+                Stream::Stderr => &observation.stderr.text,
+            };
+            numbers(text).join(" ")
+        }
+    };
+    let expected = match &compare.expected {
+        Expected::Oracle(oracle) => oracle::value(*oracle, &replay.env, &replay.vars),
+        Expected::Value(template) | Expected::Signal(template) => Ok(template.render(&replay.vars)),
+    };
+    let expected = match expected {
+        Ok(expected) => expected,
+        Err(reason) => {
+            return Some(Failure {
+                what: "compare".to_owned(),
+                expected: format!("{what} to be checked"),
+                actual: format!("the right value could not be computed: {reason}"),
+            });
+        }
+    };
+    let holds = match (&compare.source, &compare.expected) {
+        (_, Expected::Signal(_)) => same_signal(&actual, &expected),
+        (Source::Numbers(_), _) => numbers(&actual) == numbers(&expected),
+        (Source::Capture(_), _) => same_value(&actual, &expected),
+    };
+    (!holds).then(|| Failure {
+        what: "compare".to_owned(),
+        expected: format!("{what} to be {}", shorten(&expected)),
+        actual: format!("{what} was {}", if actual.is_empty() { "empty".to_owned() } else { shorten(&actual) }),
+    })
+}
+
+/// Every integer in `text`, in order, as written (`-3`, `42`).
+fn numbers(text: &str) -> Vec<String> {
+    static NUMBER: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"-?\d+").expect("the pattern is valid"));
+    NUMBER
+        .find_iter(text)
+        .map(|found| found.as_str().trim_start_matches('+').to_owned())
+        .map(|number| number.parse::<i128>().map_or(number, |value| value.to_string()))
+        .collect()
+}
+
+/// Whether two signals given by name or number are the same signal.
+fn same_signal(actual: &str, expected: &str) -> bool {
+    match (
+        labgrade_support::signal_number(actual.trim()),
+        labgrade_support::signal_number(expected.trim()),
+    ) {
+        (Some(actual), Some(expected)) => actual == expected,
+        _ => false,
+    }
+}
+
+fn census_failures(
+    check: &Check,
+    vars: &BTreeMap<String, String>,
+    observation: &Observation,
+    failures: &mut Vec<Failure>,
+) {
+    if check.census.is_empty() && check.expect_child.is_none() {
+        return;
+    }
+    let Some(census) = &observation.census else {
+        failures.push(Failure {
+            what: "census".to_owned(),
+            expected: "a census of the program's threads and processes".to_owned(),
+            actual: "the run was not traced".to_owned(),
+        });
+        return;
+    };
+    for rule in &check.census {
+        let expected = rule.expected.render(vars);
+        let actual = match rule.count {
+            CensusCount::Threads => census.threads,
+            CensusCount::Processes => census.processes,
+            CensusCount::Children => census.children,
+            CensusCount::Unreaped => census.unreaped,
+            CensusCount::OutlivedParent => census.outlived_parent,
+        };
+        if !same_value(&actual.to_string(), &expected) {
+            failures.push(Failure {
+                what: "census".to_owned(),
+                expected: format!("{} to be {expected}", rule.count.describe()),
+                actual: format!("{} was {actual}", rule.count.describe()),
+            });
+        }
+    }
+    if let Some(expect) = &check.expect_child {
+        let children: Vec<&Termination> = census
+            .tasks
+            .iter()
+            .filter(|task| task.kind == TaskKind::Process)
+            .filter_map(|task| task.termination.as_ref())
+            .collect();
+        if !children.iter().any(|termination| termination_failure(expect, termination, vars).is_none()) {
+            let seen: Vec<String> = children.iter().map(|termination| termination.describe()).collect();
+            failures.push(Failure {
+                what: "census".to_owned(),
+                expected: format!("a child process to {}", expect.describe(vars)),
+                actual: if seen.is_empty() {
+                    "the program created no child process".to_owned()
+                } else {
+                    format!("its children: {}", seen.join("; "))
+                },
+            });
+        }
+    }
+}
+
+fn shorten(text: &str) -> String {
+    const LIMIT: usize = 120;
+    if text.chars().count() <= LIMIT {
+        text.to_owned()
+    } else {
+        let head: String = text.chars().take(LIMIT).collect();
+        format!("{head}…")
+    }
+}
+
+fn termination_failure(
+    expect: &Expect,
+    termination: &Termination,
+    vars: &BTreeMap<String, String>,
+) -> Option<Failure> {
     let holds = match (expect, termination) {
         (Expect::Exit(expected), Termination::Exited { code }) => expected == code,
+        (Expect::ExitOf(expected), Termination::Exited { code }) => {
+            expected.render(vars).trim().parse() == Ok(*code)
+        }
         (Expect::NonZeroExit, Termination::Exited { code }) => *code != 0,
         (Expect::Signal(expected, _), Termination::Signaled { signal, .. }) => expected == signal,
+        (Expect::SignalOf(expected), Termination::Signaled { signal, .. }) => {
+            labgrade_support::signal_number(expected.render(vars).trim()) == Some(*signal)
+        }
         _ => false,
     };
     (!holds).then(|| Failure {
         what: "termination".to_owned(),
-        expected: format!("the program to {}", expect.describe()),
+        expected: format!("the program to {}", expect.describe(vars)),
         actual: match termination {
             Termination::Exited { .. } => format!("it {}", termination.describe()),
             _ => format!("it was {}", termination.describe()),
@@ -145,12 +315,31 @@ fn apply_matcher(
             true
         }
         Matcher::Contains(template) => text.contains(&template.render(vars)),
+        Matcher::Absent(inner) => !apply_matcher(inner, text, vars, &mut BTreeMap::new()),
+        Matcher::LineWith(terms) => text.lines().any(|line| {
+            terms.iter().all(|alternatives| {
+                let words: Vec<String> = alternatives
+                    .iter()
+                    .map(|word| word.render(vars))
+                    .filter(|word| !word.is_empty())
+                    .collect();
+                words.is_empty() || words.iter().any(|word| has_word(line, word))
+            })
+        }),
         Matcher::Line(template) => {
             let wanted = template.render(vars);
             text.lines()
                 .any(|line| line.trim_end() == wanted.trim_end())
         }
     }
+}
+
+/// Whether `word` appears in `line` as a whole word, ignoring case.
+fn has_word(line: &str, word: &str) -> bool {
+    regex::RegexBuilder::new(&format!(r"(^|\W){}($|\W)", regex::escape(word)))
+        .case_insensitive(true)
+        .build()
+        .is_ok_and(|pattern| pattern.is_match(line))
 }
 
 /// Values compare as integers when both are integers (`007` equals `7`), else as trimmed text.
@@ -206,8 +395,30 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
         max_score,
         status,
         reason: None,
+        info: if check.parallelism { parallelism(&cases) } else { Vec::new() },
         cases,
     }
+}
+
+/// Wall time, CPU time over wall time, and speedup over the first case, per case: how well the
+/// work was spread. Information only: on a shared machine timings are too noisy to grade.
+fn parallelism(cases: &[CaseGrade]) -> Vec<String> {
+    let Some(first) = cases.first() else {
+        return Vec::new();
+    };
+    let base = first.observed.wall_ms.max(1) as f64;
+    let parts: Vec<String> = cases
+        .iter()
+        .map(|case| {
+            let wall = case.observed.wall_ms.max(1) as f64;
+            let busy = case.observed.cpu_us as f64 / 1000.0 / wall;
+            format!(
+                "{} {} ms, {busy:.1} cores busy, speedup ×{:.1}",
+                case.name, case.observed.wall_ms, base / wall
+            )
+        })
+        .collect();
+    vec![format!("parallelism (information, not graded): {}", parts.join("; "))]
 }
 
 /// A check that did not run, or could not be graded, with the reason.
@@ -225,6 +436,7 @@ pub fn unscored_check(
         max_score: f64::from(check.points),
         status,
         reason: Some(reason),
+        info: Vec::new(),
         cases,
     }
 }
@@ -436,6 +648,7 @@ mod tests {
             max_score,
             status,
             reason: None,
+            info: Vec::new(),
             cases: Vec::new(),
         }
     }
@@ -684,7 +897,7 @@ stdout = [{ contains = "{workers} workers" }]
             failures(&case),
             [(
                 "stdout",
-                "stdout to contain the text `{workers} workers`",
+                "stdout to contain the text `4 workers`",
                 "stdout was \"started 3 workers\\n\""
             )]
         );

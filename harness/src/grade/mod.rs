@@ -5,9 +5,9 @@ mod model;
 mod oracle;
 mod seed;
 
-pub use evaluate::{GradeHeader, blocked_by, evaluate_case, score_check, total, unscored_check};
+pub use evaluate::{GradeHeader, combine_runs, blocked_by, evaluate_case, score_check, total, unscored_check};
 pub use model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, GRADE_FORMAT_VERSION,
     Grade, GradeStatus, Observed, Replay,
 };
-pub use seed::case_seed;
+pub use seed::{case_seed, draw_fault};

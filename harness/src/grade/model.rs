@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::run::{CapturedOutput, Termination};
+use crate::run::{CapturedOutput, Census, Termination};
 
 /// Version of the grade's serialized form, bumped on any breaking change.
 pub const GRADE_FORMAT_VERSION: u32 = 1;
@@ -106,6 +106,10 @@ pub struct CheckGrade {
     /// Why the check did not run, or why it could not be graded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Information for the student that does not count towards the score, such as the
+    /// speedup across worker counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub info: Vec<String>,
     /// Every case that ran.
     pub cases: Vec<CaseGrade>,
 }
@@ -135,6 +139,10 @@ pub struct CaseGrade {
     pub passed: bool,
     /// Points earned by this case.
     pub score: f64,
+    /// How many times the case ran.
+    pub runs: u32,
+    /// How many of those runs passed.
+    pub passed_runs: u32,
     /// How to run this case again by hand.
     pub replay: Replay,
     /// What the program did.
@@ -146,7 +154,7 @@ pub struct CaseGrade {
 /// Everything needed to run a case again: the exact command and environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Replay {
-    /// Seed of the case's input.
+    /// Seed of the run's input (and of its perturbation and fault).
     pub seed: u64,
     /// Case variables.
     pub vars: BTreeMap<String, String>,
@@ -167,12 +175,17 @@ pub struct Observed {
     pub termination_text: String,
     /// Wall time, in milliseconds.
     pub wall_ms: u64,
+    /// CPU time of all the program's processes, in microseconds.
+    pub cpu_us: u64,
     /// Standard output (capped).
     pub stdout: CapturedOutput,
     /// Standard error (capped).
     pub stderr: CapturedOutput,
     /// Processes still running after the program's main process ended, which labgrade killed.
     pub leftover_processes: u32,
+    /// Every thread and process the program created, when the run was traced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub census: Option<Census>,
     /// Named groups captured by the check's regexes.
     pub captures: BTreeMap<String, String>,
 }

@@ -2,21 +2,69 @@
 
 use std::collections::BTreeMap;
 
-use labgrade_support::{DEFAULT_LEN, LEN_VAR, SEED_VAR};
+use labgrade_support::{DEFAULT_LEN, FAULT_VAR, Fault, LEN_VAR, SEED_VAR, split_ranges};
 
 use crate::rubric::Oracle;
 
-/// The value `oracle` gives for a program run with `env`, or why it cannot be computed.
-pub(crate) fn value(oracle: Oracle, env: &BTreeMap<String, String>) -> Result<String, String> {
-    match oracle {
-        Oracle::ArraySum => {
-            let seed: u64 = number(env, SEED_VAR)?
-                .ok_or_else(|| format!("`{SEED_VAR}` is not set for this case"))?;
-            let len = number(env, LEN_VAR)?.unwrap_or(DEFAULT_LEN as u64);
-            let len = usize::try_from(len).map_err(|_| format!("`{LEN_VAR}` is too large"))?;
-            Ok(labgrade_support::array_sum(seed, len).to_string())
+/// The value `oracle` gives for a run with environment `env` and placeholders `vars`, or why
+/// it cannot be computed.
+pub(crate) fn value(
+    oracle: Oracle,
+    env: &BTreeMap<String, String>,
+    vars: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let seed: u64 =
+        number(env, SEED_VAR)?.ok_or_else(|| format!("`{SEED_VAR}` is not set for this case"))?;
+    let len = || -> Result<usize, String> {
+        let len = number(env, LEN_VAR)?.unwrap_or(DEFAULT_LEN as u64);
+        usize::try_from(len).map_err(|_| format!("`{LEN_VAR}` is too large"))
+    };
+    let workers = |name: &str| -> Result<usize, String> {
+        vars.get(name)
+            .and_then(|text| text.parse().ok())
+            .filter(|&workers| workers > 0)
+            .ok_or_else(|| format!("`{{{name}}}` is not a worker count"))
+    };
+    Ok(match oracle {
+        Oracle::ArraySum => labgrade_support::array_sum(seed, len()?).to_string(),
+        Oracle::NegatedArray => {
+            if !env.contains_key(LEN_VAR) {
+                return Err(format!("`{LEN_VAR}` must be set in the rubric for `negated-array`"));
+            }
+            labgrade_support::generate_array(seed, len()?)
+                .iter()
+                .map(|value| (-value).to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
         }
-    }
+        Oracle::Message => labgrade_support::message(seed),
+        Oracle::ArraySumWithoutFault => {
+            let fault = env
+                .get(FAULT_VAR)
+                .ok_or_else(|| format!("`{FAULT_VAR}` is not set for this run"))
+                .and_then(|text| Fault::parse(text))?;
+            let array = labgrade_support::generate_array(seed, len()?);
+            split_ranges(array.len(), workers("fault_workers")?)
+                .into_iter()
+                .enumerate()
+                .filter(|(index, _)| *index != fault.worker)
+                .map(|(_, range)| array[range].iter().sum::<i64>())
+                .sum::<i64>()
+                .to_string()
+        }
+        Oracle::CorruptedSum => {
+            let array = labgrade_support::generate_array(seed, len()?);
+            split_ranges(array.len(), workers("workers")?)
+                .into_iter()
+                .enumerate()
+                .map(|(index, range)| {
+                    let part: i64 = array[range].iter().sum();
+                    if index == 0 { part } else { -part }
+                })
+                .sum::<i64>()
+                .to_string()
+        }
+    })
 }
 
 fn number(env: &BTreeMap<String, String>, name: &str) -> Result<Option<u64>, String> {
@@ -40,11 +88,11 @@ mod tests {
             (LEN_VAR.to_owned(), "1000".to_owned()),
         ]);
         let expected: i64 = labgrade_support::generate_array(5, 1000).iter().sum();
-        assert_eq!(value(Oracle::ArraySum, &env), Ok(expected.to_string()));
+        assert_eq!(value(Oracle::ArraySum, &env, &BTreeMap::new()), Ok(expected.to_string()));
     }
 
     #[test]
     fn array_sum_needs_a_seed() {
-        assert!(value(Oracle::ArraySum, &BTreeMap::new()).is_err());
+        assert!(value(Oracle::ArraySum, &BTreeMap::new(), &BTreeMap::new()).is_err());
     }
 }

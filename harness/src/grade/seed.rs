@@ -1,6 +1,10 @@
 //! Seeds: one per grading run, and from it one per case, so that a run can be replayed exactly.
 
-use labgrade_support::splitmix64;
+use std::collections::BTreeMap;
+
+use labgrade_support::{Fault, FaultAction, splitmix64};
+
+use crate::rubric::FaultPlan;
 
 /// The seed of one case, derived from the run's seed, the check id and the case name.
 ///
@@ -16,6 +20,43 @@ pub fn case_seed(run_seed: u64, check_id: &str, case_name: &str) -> u64 {
     }
     let mut state = run_seed ^ hash;
     splitmix64(&mut state)
+}
+
+/// Draws the fault of one run from its seed: which worker, and which action; returns it with
+/// the values of the `fault_*` placeholders.
+pub fn draw_fault(
+    plan: &FaultPlan,
+    vars: &BTreeMap<String, String>,
+    seed: u64,
+) -> Result<(Fault, BTreeMap<String, String>), String> {
+    let count_text = plan.worker_count.render(vars);
+    let workers: usize = count_text
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&workers| workers > 0)
+        .ok_or_else(|| format!("the fault's worker count `{count_text}` is not a positive number"))?;
+    let mut state = seed ^ 0x6661_756c_7473_2121;
+    let worker = (splitmix64(&mut state) % workers as u64) as usize;
+    let action = plan.actions[(splitmix64(&mut state) % plan.actions.len() as u64) as usize];
+    let (signal, short, number, exit) = match action {
+        FaultAction::Signal(number) => {
+            let name = nix::sys::signal::Signal::try_from(number)
+                .map_or_else(|_| number.to_string(), |signal| signal.as_str().to_owned());
+            let short = name.trim_start_matches("SIG").to_owned();
+            (name, short, number.to_string(), String::new())
+        }
+        FaultAction::Exit(code) => (String::new(), String::new(), String::new(), code.to_string()),
+    };
+    let values = BTreeMap::from([
+        ("fault_workers".to_owned(), workers.to_string()),
+        ("fault_worker".to_owned(), worker.to_string()),
+        ("fault_signal".to_owned(), signal),
+        ("fault_signal_short".to_owned(), short),
+        ("fault_signal_number".to_owned(), number),
+        ("fault_exit_code".to_owned(), exit),
+    ]);
+    Ok((Fault { worker, action }, values))
 }
 
 #[cfg(test)]

@@ -129,6 +129,9 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
     if let Some(reason) = &check.reason {
         writeln!(out, "        {reason}")?;
     }
+    for info in &check.info {
+        writeln!(out, "        {DIM}{info}{DIM:#}")?;
+    }
     for case in check.cases.iter().filter(|case| !case.passed) {
         write_failed_case(case, out)?;
     }
@@ -136,12 +139,16 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}",
-        case.name
-    )?;
-    for failure in &case.failures {
+    let runs = if case.runs > 1 {
+        format!(
+            " {DIM}(passed {} of {} runs; the first failing run is shown){DIM:#}",
+            case.passed_runs, case.runs
+        )
+    } else {
+        String::new()
+    };
+    writeln!(out, "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}{runs}", case.name)?;
+    for failure in case.failures.iter().filter(|failure| failure.what != "runs") {
         writeln!(out, "            expected {}", failure.expected)?;
         writeln!(out, "            but      {}", failure.actual)?;
     }

@@ -13,8 +13,8 @@ use std::path::Path;
 
 pub use error::{Problem, RubricError};
 pub use model::{
-    BUILD_ID, Build, Case, Check, Compare, Exercise, Expect, Expected, Matcher, Oracle, Profile,
-    Rubric, Scoring,
+    BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Exercise, Expect, Expected,
+    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, Scoring, Source, Stream,
 };
 pub use template::Template;
 pub use validate::parse;

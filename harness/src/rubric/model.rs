@@ -121,6 +121,84 @@ pub struct Check {
     pub stderr: Vec<Matcher>,
     /// Comparisons of captured values.
     pub compares: Vec<Compare>,
+    /// What the census of the program's threads and processes must show.
+    pub census: Vec<CensusRule>,
+    /// How at least one child process must end.
+    pub expect_child: Option<Expect>,
+    /// Runs of each case; a case passes only if every run passes.
+    pub repeat: u32,
+    /// Longest delay the tracer injects when a thread or process is created; `None` runs
+    /// undisturbed.
+    pub perturb: Option<Duration>,
+    /// The fault injected in one worker of every run.
+    pub fault: Option<FaultPlan>,
+    /// Whether the report shows CPU time over wall time and speedup across the cases.
+    pub parallelism: bool,
+}
+
+impl Check {
+    /// Whether runs of this check are traced (a census is needed to grade them).
+    #[must_use]
+    pub fn traced(&self) -> bool {
+        !self.census.is_empty() || self.expect_child.is_some() || self.perturb.is_some()
+    }
+}
+
+/// One count of the census and the value it must have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CensusRule {
+    /// Which count.
+    pub count: CensusCount,
+    /// Its expected value, with placeholders.
+    pub expected: Template,
+}
+
+/// The counts of a census a rubric can assert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CensusCount {
+    /// Threads created, the main thread of each process not counted.
+    Threads,
+    /// Processes created, grandchildren included.
+    Processes,
+    /// Processes created by the program's own process.
+    Children,
+    /// Processes that ended without their parent waiting for them.
+    Unreaped,
+    /// Processes still running when their parent ended.
+    OutlivedParent,
+}
+
+impl CensusCount {
+    /// The count in words, for reports.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Threads => "threads created",
+            Self::Processes => "processes created",
+            Self::Children => "child processes of the program",
+            Self::Unreaped => "processes never waited for by their parent",
+            Self::OutlivedParent => "processes still running when their parent ended",
+        }
+    }
+}
+
+/// Placeholders a check with a `fault` can use, filled in for every run.
+pub const FAULT_VARS: [&str; 6] = [
+    "fault_workers",
+    "fault_worker",
+    "fault_signal",
+    "fault_signal_short",
+    "fault_signal_number",
+    "fault_exit_code",
+];
+
+/// Which faults a check injects: one worker and one action, drawn from the run's seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultPlan {
+    /// How many workers the program has (the faulty one is drawn among them).
+    pub worker_count: Template,
+    /// The actions to draw from.
+    pub actions: Vec<labgrade_support::FaultAction>,
 }
 
 /// One case: values for the check's variables.
@@ -132,7 +210,7 @@ pub struct Case {
     pub vars: BTreeMap<String, String>,
 }
 
-/// How the main process must end.
+/// How a process must end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
     /// Exit with exactly this code.
@@ -141,16 +219,22 @@ pub enum Expect {
     NonZeroExit,
     /// Be killed by this signal (number and name).
     Signal(i32, String),
+    /// Exit with the code a placeholder gives, such as `{fault_exit_code}`.
+    ExitOf(Template),
+    /// Be killed by the signal a placeholder gives, such as `{fault_signal}`.
+    SignalOf(Template),
 }
 
 impl Expect {
-    /// The expectation in plain words.
+    /// The expectation in plain words, with placeholders filled in from `vars`.
     #[must_use]
-    pub fn describe(&self) -> String {
+    pub fn describe(&self, vars: &BTreeMap<String, String>) -> String {
         match self {
             Self::Exit(code) => format!("exit with code {code}"),
             Self::NonZeroExit => "exit with a non-zero code".to_owned(),
             Self::Signal(number, name) => format!("be killed by signal {name} ({number})"),
+            Self::ExitOf(code) => format!("exit with code {}", code.render(vars)),
+            Self::SignalOf(signal) => format!("be killed by signal {}", signal.render(vars)),
         }
     }
 }
@@ -164,27 +248,78 @@ pub enum Matcher {
     Contains(Template),
     /// A whole line, ignoring trailing whitespace.
     Line(Template),
+    /// One line holding every term as a whole word, ignoring case; a term lists alternatives.
+    LineWith(Vec<Vec<Template>>),
+    /// The inner matcher must not hold (`absent = true`).
+    Absent(Box<Matcher>),
 }
 
 impl Matcher {
     /// The matcher as written in the rubric, for reports.
     #[must_use]
-    pub fn describe(&self) -> String {
+    pub fn describe(&self, vars: &BTreeMap<String, String>) -> String {
         match self {
             Self::Regex(regex) => format!("a match of regex `{}`", regex.as_str()),
-            Self::Contains(text) => format!("the text `{}`", text.source()),
-            Self::Line(text) => format!("the line `{}`", text.source()),
+            Self::Contains(text) => format!("the text `{}`", text.render(vars)),
+            Self::Line(text) => format!("the line `{}`", text.render(vars)),
+            Self::LineWith(terms) => {
+                let terms: Vec<String> = terms
+                    .iter()
+                    .map(|alternatives| {
+                        let words: Vec<String> = alternatives
+                            .iter()
+                            .map(|word| word.render(vars))
+                            .filter(|word| !word.is_empty())
+                            .map(|word| format!("`{word}`"))
+                            .collect();
+                        words.join(" or ")
+                    })
+                    .filter(|term| !term.is_empty())
+                    .collect();
+                format!("a line with the words {}", terms.join(", "))
+            }
+            Self::Absent(inner) => format!("not {}", inner.describe(vars)),
         }
     }
 }
 
-/// A captured value and what it must equal.
+/// A value taken from the output and what it must equal.
 #[derive(Debug, Clone)]
 pub struct Compare {
-    /// Name of a regex group of this check.
-    pub capture: String,
-    /// What the value must equal.
+    /// Where the value comes from.
+    pub source: Source,
+    /// What it must equal.
     pub expected: Expected,
+}
+
+/// Where a compared value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A named group of one of the check's regexes.
+    Capture(String),
+    /// Every integer written on a stream, in order.
+    Numbers(Stream),
+}
+
+impl Source {
+    /// The source in words.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Capture(name) => format!("`{name}`"),
+            Self::Numbers(Stream::Stdout) => "the numbers on stdout".to_owned(),
+            Self::Numbers(Stream::Stderr) => "the numbers on stderr".to_owned(),
+        }
+    }
+}
+
+/// An output stream of a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
 }
 
 /// Where the expected value of a comparison comes from.
@@ -194,6 +329,8 @@ pub enum Expected {
     Oracle(Oracle),
     /// A literal, with placeholders.
     Value(Template),
+    /// A signal, given by name or number, compared by number (`SIGSEGV`, `SEGV` and `11` agree).
+    Signal(Template),
 }
 
 /// A value labgrade computes itself from the input it gave the program.
@@ -201,11 +338,25 @@ pub enum Expected {
 pub enum Oracle {
     /// The sum of the generated array (`array-sum`).
     ArraySum,
+    /// The generated array with every element negated (`negated-array`).
+    NegatedArray,
+    /// The wait-for-me message of the seed (`message`).
+    Message,
+    /// The sum of the parts of every worker but the faulty one (`array-sum-without-fault`).
+    ArraySumWithoutFault,
+    /// The sum after worker 0 negated everything outside its part (`corrupted-sum`).
+    CorruptedSum,
 }
 
 impl Oracle {
     /// Every oracle, with the name a rubric uses for it.
-    pub const ALL: [(&'static str, Oracle); 1] = [("array-sum", Oracle::ArraySum)];
+    pub const ALL: [(&'static str, Oracle); 5] = [
+        ("array-sum", Oracle::ArraySum),
+        ("negated-array", Oracle::NegatedArray),
+        ("message", Oracle::Message),
+        ("array-sum-without-fault", Oracle::ArraySumWithoutFault),
+        ("corrupted-sum", Oracle::CorruptedSum),
+    ];
 
     /// The name a rubric uses.
     #[must_use]

@@ -71,6 +71,15 @@ impl Template {
         })
     }
 
+    /// A template without placeholders.
+    #[must_use]
+    pub fn literal(text: &str) -> Self {
+        Self {
+            source: text.replace('{', "{{").replace('}', "}}"),
+            parts: vec![Part::Text(text.to_owned())],
+        }
+    }
+
     /// The string as written.
     #[must_use]
     pub fn source(&self) -> &str {

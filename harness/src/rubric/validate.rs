@@ -13,19 +13,22 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::error::{Problem, RubricError};
+use labgrade_support::FaultAction;
+
 use super::model::{
-    BUILD_ID, Build, Case, Check, Compare, Exercise, Expect, Expected, Matcher, Oracle, Profile,
-    Rubric, Scoring,
+    BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Exercise, Expect, Expected,
+    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, Scoring, Source, Stream,
 };
 use super::template::Template;
 use super::wire::{
-    BuildWire, CasesWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, LimitsWire,
+    BuildWire, CasesWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, FaultWire, LimitsWire,
     MatcherWire, ScalarWire,
 };
 
 const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_OUTPUT_BYTES: u64 = 1 << 20;
+const DEFAULT_PERTURB_DELAY: Duration = Duration::from_millis(20);
 const SECTIONS: [&str; 5] = ["exercise", "build", "limits", "env", "check"];
 
 /// Parses and validates the rubric `text`, read from `path`.
@@ -62,6 +65,14 @@ struct Sections<'i> {
     limits: Option<Spanned<DeValue<'i>>>,
     env: Option<Spanned<DeValue<'i>>>,
     checks: Vec<Spanned<DeValue<'i>>>,
+}
+
+/// What a check asks of the tracer and of repeated runs.
+struct Observing {
+    census: Vec<CensusRule>,
+    expect_child: Option<Expect>,
+    repeat: u32,
+    perturb: Option<Duration>,
 }
 
 struct Limits {
@@ -369,10 +380,15 @@ impl Validator {
             );
         }
         let cases = self.cases(wire.cases.as_ref());
-        let vars: BTreeSet<String> = cases
+        let mut vars: BTreeSet<String> = cases
             .first()
             .map(|case| case.vars.keys().cloned().collect())
             .unwrap_or_default();
+        let fault = wire.fault.as_ref().and_then(|fault| self.fault(fault, &vars));
+        if wire.fault.is_some() {
+            vars.extend(FAULT_VARS.iter().map(|var| (*var).to_owned()));
+        }
+        let observing = self.observing(&wire, &vars);
         let args = wire
             .args
             .iter()
@@ -401,7 +417,7 @@ impl Validator {
         let expect = wire
             .expect
             .as_ref()
-            .map_or(Expect::Exit(0), |expect| self.expect(expect));
+            .map_or(Expect::Exit(0), |expect| self.expect(expect, &vars));
         let stdout: Vec<Matcher> = wire
             .stdout
             .iter()
@@ -421,11 +437,12 @@ impl Validator {
             })
             .flatten()
             .collect();
-        let compares = wire
+        let compares: Vec<Compare> = wire
             .compare
             .iter()
             .filter_map(|compare| self.compare(compare, &captures, &vars))
             .collect();
+        self.oracle_inputs(&wire, &compares, &vars, fault.is_some());
         (self.problems.len() == before).then(|| Check {
             id: wire.id.into_inner(),
             title: wire.title,
@@ -442,7 +459,125 @@ impl Validator {
             stdout,
             stderr,
             compares,
+            census: observing.census,
+            expect_child: observing.expect_child,
+            repeat: observing.repeat,
+            perturb: observing.perturb,
+            fault,
+            parallelism: wire.parallelism,
         })
+    }
+
+    /// The keys that need the tracer or several runs: `census`, `expect-child`, `repeat`,
+    /// `perturb`.
+    fn observing(&mut self, wire: &CheckWire, vars: &BTreeSet<String>) -> Observing {
+        let mut census = Vec::new();
+        if let Some(wanted) = &wire.census {
+            let wanted = wanted.get_ref();
+            for (count, value) in [
+                (CensusCount::Threads, &wanted.threads),
+                (CensusCount::Processes, &wanted.processes),
+                (CensusCount::Children, &wanted.children),
+            ] {
+                if let Some(value) = value {
+                    let text = Spanned::new(value.span(), value.get_ref().to_string());
+                    if let Some(expected) = self.template(&text, vars) {
+                        census.push(CensusRule { count, expected });
+                    }
+                }
+            }
+            match &wanted.reaped {
+                Some(reaped) if *reaped.get_ref() => {
+                    for count in [CensusCount::Unreaped, CensusCount::OutlivedParent] {
+                        census.push(CensusRule { count, expected: Template::literal("0") });
+                    }
+                }
+                Some(reaped) => self.problems.push(
+                    Problem::new(Some(reaped.span()), "`reaped = false` asks for nothing")
+                        .help("write `reaped = true` to require that every process was waited for, or leave it out"),
+                ),
+                None => {}
+            }
+        }
+        let expect_child = wire
+            .expect_child
+            .as_ref()
+            .map(|expect| self.expect(expect, vars));
+        let repeat = match &wire.repeat {
+            None => 1,
+            Some(value) => match u32::try_from(*value.get_ref()) {
+                Ok(runs) if (1..=1000).contains(&runs) => runs,
+                _ => {
+                    self.problems.push(
+                        Problem::new(Some(value.span()), format!("`repeat = {}` is not a number of runs", value.get_ref()))
+                            .help("use a whole number from 1 to 1000"),
+                    );
+                    1
+                }
+            },
+        };
+        let perturb = match (&wire.perturb, &wire.perturb_max_delay) {
+            (Some(on), delay) if *on.get_ref() => Some(self.duration(delay.as_ref(), DEFAULT_PERTURB_DELAY)),
+            (_, Some(delay)) => {
+                self.problems.push(
+                    Problem::new(Some(delay.span()), "`perturb-max-delay` without `perturb = true`")
+                        .help("add `perturb = true` to the check, or remove this key"),
+                );
+                None
+            }
+            _ => None,
+        };
+        Observing { census, expect_child, repeat, perturb }
+    }
+
+    fn fault(&mut self, wire: &Spanned<FaultWire>, vars: &BTreeSet<String>) -> Option<FaultPlan> {
+        let fault = wire.get_ref();
+        let count = Spanned::new(fault.worker_count.span(), fault.worker_count.get_ref().to_string());
+        let worker_count = self.template(&count, vars);
+        let mut actions = Vec::new();
+        for signal in &fault.signals {
+            match labgrade_support::signal_number(signal.get_ref()) {
+                Some(number) => actions.push(FaultAction::Signal(number)),
+                None => self.problems.push(
+                    Problem::new(Some(signal.span()), format!("`{}` is not a signal name", signal.get_ref()))
+                        .help("use a name from `kill -l`, such as `SIGSEGV`"),
+                ),
+            }
+        }
+        for code in &fault.exit_codes {
+            match i32::try_from(*code.get_ref()) {
+                Ok(code) if (1..=255).contains(&code) => actions.push(FaultAction::Exit(code)),
+                _ => self.problems.push(
+                    Problem::new(Some(code.span()), format!("{} is not an exit code a fault can use", code.get_ref()))
+                        .help("use a code from 1 to 255"),
+                ),
+            }
+        }
+        if fault.signals.is_empty() && fault.exit_codes.is_empty() {
+            self.problems.push(
+                Problem::new(Some(wire.span()), "a fault needs `signals` or `exit-codes` to draw from")
+                    .help("for example `fault = { worker-count = \"{workers}\", signals = [\"SIGSEGV\", \"SIGABRT\"] }`"),
+            );
+        }
+        Some(FaultPlan { worker_count: worker_count?, actions })
+    }
+
+    /// Oracles that read more than the seed need their inputs in the check.
+    fn oracle_inputs(&mut self, wire: &CheckWire, compares: &[Compare], vars: &BTreeSet<String>, has_fault: bool) {
+        for compare in compares {
+            let Expected::Oracle(oracle) = compare.expected else { continue };
+            let missing = match oracle {
+                Oracle::ArraySumWithoutFault if !has_fault => Some("a `fault`"),
+                Oracle::CorruptedSum if !vars.contains("workers") => Some("a case variable `workers`"),
+                _ => None,
+            };
+            if let Some(missing) = missing {
+                self.problems.push(
+                    Problem::new(Some(wire.id.span()), format!("oracle `{}` needs {missing} in check `{}`", oracle.name(), wire.id.get_ref()))
+                        .help("see the oracles in rubrics/README.md"),
+                );
+            }
+        }
     }
 
     fn needs(&mut self, wire: &CheckWire, known: &[&str]) -> Vec<String> {
@@ -562,10 +697,13 @@ impl Validator {
         }
     }
 
-    fn expect(&mut self, wire: &Spanned<ExpectWire>) -> Expect {
+    fn expect(&mut self, wire: &Spanned<ExpectWire>, vars: &BTreeSet<String>) -> Expect {
         match (&wire.get_ref().exit, &wire.get_ref().signal) {
             (Some(exit), None) => match exit.get_ref() {
                 ScalarWire::Integer(code) if (0..=255).contains(code) => Expect::Exit(*code as i32),
+                ScalarWire::Text(text) if text.contains('{') => self
+                    .template(&Spanned::new(exit.span(), text.clone()), vars)
+                    .map_or(Expect::Exit(0), Expect::ExitOf),
                 ScalarWire::Text(text) if text == "nonzero" => Expect::NonZeroExit,
                 other => {
                     self.problems.push(
@@ -575,6 +713,9 @@ impl Validator {
                     Expect::Exit(0)
                 }
             },
+            (None, Some(signal)) if signal.get_ref().contains('{') => self
+                .template(signal, vars)
+                .map_or(Expect::Exit(0), Expect::SignalOf),
             (None, Some(signal)) => {
                 let name = signal.get_ref().to_ascii_uppercase();
                 let name = if name.starts_with("SIG") {
@@ -606,7 +747,40 @@ impl Validator {
     }
 
     fn matcher(&mut self, wire: &Spanned<MatcherWire>, vars: &BTreeSet<String>) -> Option<Matcher> {
+        let matcher = self.present_matcher(wire, vars)?;
+        Some(if wire.get_ref().absent {
+            Matcher::Absent(Box::new(matcher))
+        } else {
+            matcher
+        })
+    }
+
+    fn present_matcher(
+        &mut self,
+        wire: &Spanned<MatcherWire>,
+        vars: &BTreeSet<String>,
+    ) -> Option<Matcher> {
         let matcher = wire.get_ref();
+        if let Some(terms) = &matcher.line_with {
+            if matcher.regex.is_some() || matcher.contains.is_some() || matcher.line.is_some() {
+                self.problem(Some(wire.span()), "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`");
+                return None;
+            }
+            if terms.get_ref().is_empty() {
+                self.problem(Some(terms.span()), "`line-with` needs at least one word");
+                return None;
+            }
+            let mut parsed = Vec::new();
+            for term in terms.get_ref() {
+                let alternatives: Option<Vec<Template>> = term
+                    .get_ref()
+                    .split('|')
+                    .map(|word| self.template(&Spanned::new(term.span(), word.trim().to_owned()), vars))
+                    .collect();
+                parsed.push(alternatives?);
+            }
+            return Some(Matcher::LineWith(parsed));
+        }
         match (&matcher.regex, &matcher.contains, &matcher.line) {
             (Some(regex), None, None) => {
                 match RegexBuilder::new(regex.get_ref()).multi_line(true).build() {
@@ -629,7 +803,7 @@ impl Validator {
                 self.problems.push(
                     Problem::new(
                         Some(wire.span()),
-                        "a matcher needs exactly one of `regex`, `contains` and `line`",
+                        "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`",
                     )
                     .help("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`"),
                 );
@@ -645,21 +819,42 @@ impl Validator {
         vars: &BTreeSet<String>,
     ) -> Option<Compare> {
         let compare = wire.get_ref();
-        let capture = compare.capture.get_ref();
-        if !captures.contains(capture.as_str()) {
-            let problem = Problem::new(
-                Some(compare.capture.span()),
-                format!("capture `{capture}` is not a named group of any regex of this check"),
-            )
-            .help("name a group in a `stdout` or `stderr` regex, such as `(?<sum>\\d+)`");
-            let names: Vec<&str> = captures.iter().copied().collect();
-            self.problems.push(suggest(problem, capture, &names));
-        }
-        let expected = match (&compare.oracle, &compare.equals) {
-            (Some(oracle), None) => {
-                let found = Oracle::ALL
-                    .iter()
-                    .find(|(name, _)| name == oracle.get_ref());
+        let source = match (&compare.capture, &compare.numbers) {
+            (Some(capture), None) => {
+                let name = capture.get_ref();
+                if !captures.contains(name.as_str()) {
+                    let problem = Problem::new(
+                        Some(capture.span()),
+                        format!("capture `{name}` is not a named group of any regex of this check"),
+                    )
+                    .help("name a group in a `stdout` or `stderr` regex, such as `(?<sum>\\d+)`");
+                    let names: Vec<&str> = captures.iter().copied().collect();
+                    self.problems.push(suggest(problem, name, &names));
+                }
+                Some(Source::Capture(name.clone()))
+            }
+            (None, Some(stream)) => match stream.get_ref().as_str() {
+                "stdout" => Some(Source::Numbers(Stream::Stdout)),
+                "stderr" => Some(Source::Numbers(Stream::Stderr)),
+                other => {
+                    self.problems.push(
+                        Problem::new(Some(stream.span()), format!("unknown stream `{other}`"))
+                            .help("use `stdout` or `stderr`"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.problems.push(
+                    Problem::new(Some(wire.span()), "a comparison needs exactly one of `capture` and `numbers`")
+                        .help("for example `{ capture = \"sum\", oracle = \"array-sum\" }`"),
+                );
+                None
+            }
+        };
+        let expected = match (&compare.oracle, &compare.equals, &compare.signal) {
+            (Some(oracle), None, None) => {
+                let found = Oracle::ALL.iter().find(|(name, _)| name == oracle.get_ref());
                 if let Some((_, oracle)) = found {
                     Some(Expected::Oracle(*oracle))
                 } else {
@@ -669,20 +864,20 @@ impl Validator {
                         format!("unknown oracle `{}`", oracle.get_ref()),
                     )
                     .help(format!("oracles: {}", names.join(", ")));
-                    self.problems
-                        .push(suggest(problem, oracle.get_ref(), &names));
+                    self.problems.push(suggest(problem, oracle.get_ref(), &names));
                     None
                 }
             }
-            (None, Some(equals)) => {
+            (None, Some(equals), None) => {
                 let text = Spanned::new(equals.span(), equals.get_ref().to_string());
                 self.template(&text, vars).map(Expected::Value)
             }
+            (None, None, Some(signal)) => self.template(signal, vars).map(Expected::Signal),
             _ => {
                 self.problems.push(
                     Problem::new(
                         Some(wire.span()),
-                        "a comparison needs exactly one of `oracle` and `equals`",
+                        "a comparison needs exactly one of `oracle`, `equals` and `signal`",
                     )
                     .help("for example `{ capture = \"sum\", oracle = \"array-sum\" }`"),
                 );
@@ -690,7 +885,7 @@ impl Validator {
             }
         };
         Some(Compare {
-            capture: capture.clone(),
+            source: source?,
             expected: expected?,
         })
     }
@@ -919,7 +1114,7 @@ mod tests {
         assert_eq!(sum.expect, Expect::Exit(0));
         assert_eq!(sum.stdout.len(), 1);
         assert_eq!(sum.compares.len(), 1);
-        assert_eq!(sum.compares[0].capture, "sum");
+        assert_eq!(sum.compares[0].source, Source::Capture("sum".to_owned()));
         assert!(matches!(
             sum.compares[0].expected,
             Expected::Oracle(Oracle::ArraySum)
@@ -1174,7 +1369,7 @@ needs = [\"a\"]
 
     #[test]
     fn a_matcher_needs_exactly_one_key() {
-        let message = "a matcher needs exactly one of `regex`, `contains` and `line`";
+        let message = "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`";
         let help = Some("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`");
         assert_eq!(
             problem(&with_check(
@@ -1231,7 +1426,10 @@ needs = [\"a\"]
         let rubric = parse_ok(&with_check(
             "stderr = [{ regex = 'code (?<code>\\d+)' }]\ncompare = [{ capture = \"code\", equals = 3 }]\n",
         ));
-        assert_eq!(rubric.checks[0].compares[0].capture, "code");
+        assert_eq!(
+            rubric.checks[0].compares[0].source,
+            Source::Capture("code".to_owned())
+        );
     }
 
     #[test]
@@ -1256,7 +1454,7 @@ needs = [\"a\"]
                 11,
                 40,
                 "unknown oracle `median`",
-                Some("oracles: array-sum")
+                Some("oracles: array-sum, negated-array, message, array-sum-without-fault, corrupted-sum")
             )
         );
         assert_eq!(
@@ -1266,7 +1464,7 @@ needs = [\"a\"]
             found(
                 11,
                 12,
-                "a comparison needs exactly one of `oracle` and `equals`",
+                "a comparison needs exactly one of `oracle`, `equals` and `signal`",
                 Some("for example `{ capture = \"sum\", oracle = \"array-sum\" }`")
             )
         );
@@ -1514,7 +1712,7 @@ timeout = "10"
             ),
             (
                 (16, 11),
-                "a matcher needs exactly one of `regex`, `contains` and `line`",
+                "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`",
             ),
             (
                 (17, 24),

@@ -64,6 +64,37 @@ pub(crate) struct CheckWire {
     pub(crate) stderr: Vec<Spanned<MatcherWire>>,
     #[serde(default)]
     pub(crate) compare: Vec<Spanned<CompareWire>>,
+    pub(crate) census: Option<Spanned<CensusWire>>,
+    pub(crate) expect_child: Option<Spanned<ExpectWire>>,
+    pub(crate) repeat: Option<Spanned<i64>>,
+    pub(crate) perturb: Option<Spanned<bool>>,
+    pub(crate) perturb_max_delay: Option<Spanned<String>>,
+    pub(crate) fault: Option<Spanned<FaultWire>>,
+    #[serde(default)]
+    pub(crate) parallelism: bool,
+}
+
+/// `census = { threads = "{workers}", processes = 0, reaped = true }`: what the tracer must
+/// count.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CensusWire {
+    pub(crate) threads: Option<Spanned<ScalarWire>>,
+    pub(crate) processes: Option<Spanned<ScalarWire>>,
+    pub(crate) children: Option<Spanned<ScalarWire>>,
+    pub(crate) reaped: Option<Spanned<bool>>,
+}
+
+/// `fault = { worker-count = "{workers}", signals = ["SIGSEGV"], exit-codes = [3] }`: the fault
+/// injected in one worker of every run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct FaultWire {
+    pub(crate) worker_count: Spanned<ScalarWire>,
+    #[serde(default)]
+    pub(crate) signals: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) exit_codes: Vec<Spanned<i64>>,
 }
 
 /// `cases = { workers = [1, 2, 4] }`: each variable with its values.
@@ -84,15 +115,20 @@ pub(crate) struct MatcherWire {
     pub(crate) regex: Option<Spanned<String>>,
     pub(crate) contains: Option<Spanned<String>>,
     pub(crate) line: Option<Spanned<String>>,
+    pub(crate) line_with: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub(crate) absent: bool,
 }
 
-/// One comparison of a captured value; exactly one of `oracle` and `equals` must be set.
+/// One comparison: a value taken from the output and what it must equal.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct CompareWire {
-    pub(crate) capture: Spanned<String>,
+    pub(crate) capture: Option<Spanned<String>>,
+    pub(crate) numbers: Option<Spanned<String>>,
     pub(crate) oracle: Option<Spanned<String>>,
     pub(crate) equals: Option<Spanned<ScalarWire>>,
+    pub(crate) signal: Option<Spanned<String>>,
 }
 
 /// A value written as a TOML integer or string (`exit = 0`, `exit = "nonzero"`, `workers = [1]`).
