@@ -1,5 +1,6 @@
 //! End-to-end tests of the `labgrade` binary: one test binary, a module per topic.
 
+mod census;
 mod course;
 mod grading;
 mod rubric_errors;

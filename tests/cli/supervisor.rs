@@ -15,13 +15,13 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use labgrade::run::{BaseEnv, Job, Observation, RunError, Runner, Termination};
 use predicates::prelude::*;
 
-fn runner() -> Runner {
+pub(crate) fn runner() -> Runner {
     Runner::new(PathBuf::from(env!("CARGO_BIN_EXE_labgrade")))
 }
 
 /// A job running `script` with `/bin/sh` in a clean environment, with limits that no test
 /// should reach unless it means to.
-fn sh(script: &str) -> Job {
+pub(crate) fn sh(script: &str) -> Job {
     Job {
         program: PathBuf::from("/bin/sh"),
         args: vec!["-c".to_owned(), script.to_owned()],
@@ -34,7 +34,7 @@ fn sh(script: &str) -> Job {
     }
 }
 
-fn run(job: &Job) -> Observation {
+pub(crate) fn run(job: &Job) -> Observation {
     runner()
         .run(job)
         .unwrap_or_else(|error| panic!("running {job:?} failed: {error}"))
@@ -42,12 +42,12 @@ fn run(job: &Job) -> Observation {
 
 /// A `sleep` duration unique to this test process and `tag`, such as `30.4711203`: it appears in
 /// the command line of every process that runs or forked from a script containing it.
-fn marker(tag: u8) -> String {
+pub(crate) fn marker(tag: u8) -> String {
     format!("30.{}{tag:02}", std::process::id())
 }
 
 /// Command lines of the processes whose command line contains `marker`.
-fn processes_with(marker: &str) -> Vec<String> {
+pub(crate) fn processes_with(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc is readable") {
         let path = entry.expect("/proc entry").path();
@@ -62,12 +62,12 @@ fn processes_with(marker: &str) -> Vec<String> {
     found
 }
 
-fn assert_gone(marker: &str) {
+pub(crate) fn assert_gone(marker: &str) {
     let survivors = processes_with(marker);
     assert!(survivors.is_empty(), "still running: {survivors:#?}");
 }
 
-fn assert_quick(start: Instant, limit_ms: u64) {
+pub(crate) fn assert_quick(start: Instant, limit_ms: u64) {
     let elapsed = start.elapsed();
     assert!(
         elapsed < Duration::from_millis(limit_ms),
@@ -467,7 +467,7 @@ fn interrupted_supervisor_kills_the_whole_program_first() {
 
 /// Whether the process in a [`processes_with`] line is alive (a zombie has an empty command
 /// line, so a match is alive unless it died since).
-fn is_alive(process: &str) -> bool {
+pub(crate) fn is_alive(process: &str) -> bool {
     let path = Path::new(process.split(':').next().expect("path first"));
     std::fs::read_to_string(path.join("stat")).is_ok_and(|stat| {
         stat.rsplit(')')

@@ -74,7 +74,9 @@ pub struct Observation {
     /// process group died with it and are not counted, only those that had left the group (for
     /// example with `setsid`). Threads are not processes and never count.
     pub leftover_processes: u32,
-    /// CPU time (user plus system) used by every process of the program, in microseconds.
+    /// CPU time (user plus system) used by every process of the program, in microseconds,
+    /// traced or not: the supervisor's `getrusage(RUSAGE_CHILDREN)` once everything is reaped,
+    /// so processes reaped by their own parents count too.
     #[serde(default)]
     pub cpu_us: u64,
     /// Every thread and process the program created, when the job was traced.
@@ -118,11 +120,19 @@ pub struct Task {
     /// When it ended, in microseconds after the program started; `None` if never seen ending.
     pub ended_us: Option<u64>,
     /// CPU time it used, in microseconds (from `/proc/<pid>/task/<tid>/schedstat` at its exit).
+    /// For a process, that of its main thread: its other threads are tasks of their own.
     pub cpu_us: u64,
-    /// How a process ended; `None` for threads.
+    /// How a process ended; `None` for threads, and for a process that labgrade killed because
+    /// it was still running after the program's main process had ended (its reaping is then
+    /// [`Reaping::OutlivedParent`], and it counts in [`Observation::leftover_processes`]). A
+    /// process alive when the time limit passed is [`Termination::TimedOut`].
     pub termination: Option<Termination>,
     /// Whether its parent waited for it; `None` for threads and the program's own process.
     pub reaping: Option<Reaping>,
+    /// How long the tracer kept the task stopped before it first ran, in microseconds: its
+    /// delay under [`Trace::perturb`], 0 without perturbation.
+    #[serde(default)]
+    pub delay_us: u64,
 }
 
 /// Kind of task.

@@ -5,8 +5,19 @@
 //! stdin as JSON and reads back a [`Reply`]. The supervisor owns everything that must happen in
 //! one thread of one process: it is the subreaper of the program's descendants, puts the program
 //! in its own process group, enforces the wall-clock deadline by killing the group, caps the
-//! captured output, decodes the wait status, and kills and reaps anything left behind.
-//! Containment (an unprivileged uid, namespaces, cgroups) and tracing (ptrace) belong here too.
+//! captured output, decodes the wait status, kills and reaps anything left behind, and measures
+//! the CPU time of the whole program ([`Observation::cpu_us`]).
+//!
+//! A job with [`Job::trace`] is traced with ptrace: the supervisor sees every thread and process
+//! the program creates and returns their [`Census`]: exact counts (a thread is a clone sharing
+//! its creator's thread group; a raw `clone` without `CLONE_THREAD` is a process), how each
+//! process ended, and whether its parent waited for it ([`Reaping`]). Signals still reach the
+//! program as untraced. With [`Trace::perturb`], each new task is held stopped for a seeded
+//! random delay before it first runs, which exposes a missing `join` or `wait` far more often
+//! than repetition; the same seed gives the same delays ([`perturbation_delays`]). The details
+//! and limits are in the supervisor's `tracer` module.
+//!
+//! Containment (an unprivileged uid, namespaces, cgroups) belongs here too.
 
 mod job;
 mod runner;
@@ -17,4 +28,4 @@ pub use job::{
     TaskKind, Termination, Trace,
 };
 pub use runner::{RunError, Runner};
-pub use supervisor::supervise;
+pub use supervisor::{PerturbationDelays, perturbation_delays, supervise};

@@ -14,17 +14,26 @@
 //!   exiting instead of leaving it running;
 //! * finding every process the program left behind (the supervisor is their subreaper, so even
 //!   processes that left the group with `setsid` become its children), killing them, counting
-//!   them, and reaping everything until it has no children left.
+//!   them, and reaping everything until it has no children left;
+//! * measuring the CPU time of the whole program (`getrusage(RUSAGE_CHILDREN)` once everything
+//!   is reaped: a process reaped by its own parent rolls up into that parent);
+//! * for a traced job ([`Job::trace`]), tracing every thread and process of the program with
+//!   ptrace to take its census, and delaying new tasks when asked to perturb: see [`tracer`].
 //!
-//! It must stay single-threaded: `waitpid(-1)` would steal other threads' children, and
-//! `PR_SET_PDEATHSIG` fires when the spawning *thread* ends.
+//! It must stay single-threaded: `waitpid(-1)` would steal other threads' children,
+//! `PR_SET_PDEATHSIG` fires when the spawning *thread* ends, and ptrace requests must come from
+//! the tracing thread. Everything happens in one poll loop: the signalfd (SIGCHLD, which ptrace
+//! stops raise too), the output pipes, the deadline and the instants at which held tasks resume
+//! set its timeout, and each turn reaps or handles every pending wait status.
 
-use std::collections::{BTreeSet, HashMap};
+mod procfs;
+mod tracer;
+
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,13 +42,19 @@ use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::libc;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::prctl;
-use nix::sys::resource::{Resource, setrlimit};
+use nix::sys::ptrace;
+use nix::sys::resource::{Resource, UsageWho, getrusage, setrlimit};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, killpg, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::time::TimeValLike;
 use nix::sys::wait::WaitPidFlag;
 use nix::unistd::{Pid, getpid, getppid};
 
+pub(super) use procfs::live_descendants;
+pub use tracer::{PerturbationDelays, perturbation_delays};
+
 use super::job::{BaseEnv, CapturedOutput, Job, Observation, Reply, Termination};
+use tracer::Tracer;
 
 /// Longest sleep between two looks at the deadline and the children. SIGCHLD and pipe activity
 /// wake the loop earlier; the tick only bounds how late a deadline or an unsignalled change is
@@ -54,6 +69,10 @@ const CLEANUP_TICK: Duration = Duration::from_millis(5);
 /// uninterruptible sleep) and on pipes held outside the program's process tree, so that the
 /// supervisor still answers.
 const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
+/// Wait statuses handled per loop turn. A program that creates and ends tasks as fast as it can
+/// would otherwise keep a traced job's supervisor handling ptrace stops and never looking at the
+/// deadline; the next turn then polls without waiting.
+const EVENTS_PER_TURN: usize = 256;
 /// Bytes read from a pipe per `read` call.
 const READ_CHUNK: usize = 64 * 1024;
 /// Reads per pipe per loop turn. A program that writes as fast as it can would otherwise keep
@@ -136,8 +155,11 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
             source,
         })?;
 
+    // Taken before the program starts: a supervisor descheduled right after `spawn` must not
+    // start the clock after the program.
+    let start = Instant::now();
     let reply = match spawn(&job) {
-        Ok(child) => Reply::Observed(watch(&job, child, signals)?),
+        Ok(child) => Reply::Observed(watch(&job, child, signals, start)?),
         Err(message) => Reply::SpawnFailed { message },
     };
 
@@ -169,11 +191,12 @@ fn spawn(job: &Job) -> Result<Child, String> {
     }
     command.envs(&job.env);
     let supervisor = getpid();
+    let traced = job.trace.is_some();
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
-    // work is allowed. It only makes the `sigprocmask`, `setrlimit`, `prctl` and `getppid`
-    // system calls through nix's thin wrappers, with a signal set on the stack, and builds
-    // `io::Error`s from raw errno values; nothing allocates, locks or touches state shared with
-    // the parent.
+    // work is allowed. It only makes the `sigprocmask`, `setrlimit`, `prctl`, `getppid` and
+    // `ptrace` system calls through nix's thin wrappers, with a signal set on the stack, and
+    // builds `io::Error`s from raw errno values; nothing allocates, locks or touches state
+    // shared with the parent.
     unsafe {
         command.pre_exec(move || {
             // std does not reset the signal mask, and the supervisor blocks signals for its own
@@ -188,6 +211,13 @@ fn spawn(job: &Job) -> Result<Child, String> {
             if getppid() != supervisor {
                 return Err(Errno::ESRCH.into());
             }
+            // Last, so that a child failing an earlier step is never a tracee, and so that the
+            // window in which a signal would stop it before `exec` (and leave `spawn` waiting)
+            // is as short as can be. It only marks the child: its first stop is the SIGTRAP
+            // after `exec`, which the supervisor waits for.
+            if traced {
+                ptrace::traceme()?;
+            }
             Ok(())
         });
     }
@@ -200,9 +230,13 @@ fn spawn(job: &Job) -> Result<Child, String> {
     })
 }
 
-/// Follows the running program to its end and cleans up after it.
-fn watch(job: &Job, mut child: Child, signals: SignalFd) -> Result<Observation, SuperviseError> {
-    let start = Instant::now();
+/// Follows the running program, started at `start`, to its end and cleans up after it.
+fn watch(
+    job: &Job,
+    mut child: Child,
+    signals: SignalFd,
+    start: Instant,
+) -> Result<Observation, SuperviseError> {
     let main = Pid::from_raw(child.id().cast_signed());
     let limit = usize::try_from(job.output_limit).unwrap_or(usize::MAX);
     let stdout = child.stdout.take().map(OwnedFd::from);
@@ -218,7 +252,26 @@ fn watch(job: &Job, mut child: Child, signals: SignalFd) -> Result<Observation, 
         stdout: Capture::new(stdout, limit),
         stderr: Capture::new(stderr, limit),
         buffer: vec![0; READ_CHUNK],
+        tracer: None,
+        backlog: false,
     };
+    if let Some(trace) = &job.trace {
+        match Tracer::attach(main, trace, start) {
+            Ok((tracer, ended)) => {
+                watch.tracer = Some(tracer);
+                watch.main_ended = ended.map(|status| (status, Instant::now()));
+            }
+            Err(source) => {
+                // The program is stopped before its first instruction; it must not stay.
+                let _ = kill(main, Signal::SIGKILL);
+                watch.kill_leftovers(main, true);
+                return Err(SuperviseError::Setup {
+                    what: "trace the program",
+                    source,
+                });
+            }
+        }
+    }
 
     let deadline = start.checked_add(Duration::from_millis(job.timeout_ms));
     let mut timed_out = false;
@@ -230,7 +283,11 @@ fn watch(job: &Job, mut child: Child, signals: SignalFd) -> Result<Observation, 
         let now = Instant::now();
         let expired = deadline.is_some_and(|deadline| now >= deadline);
         if !group_killed && (expired || watch.interrupted.is_some()) {
+            if expired && let Some(tracer) = &mut watch.tracer {
+                tracer.note_deadline_kill();
+            }
             // The main process is not reaped yet, so the group id cannot have been reused.
+            // Traced tasks held in a ptrace stop die too: SIGKILL wakes them.
             let _ = killpg(main, Signal::SIGKILL);
             group_killed = true;
             timed_out = expired;
@@ -269,14 +326,28 @@ fn watch(job: &Job, mut child: Child, signals: SignalFd) -> Result<Observation, 
         // The main process ended by itself just as the deadline passed: report what it did.
         other => other,
     };
+    let census = watch
+        .tracer
+        .take()
+        .map(|tracer| tracer.finish(&termination, job.timeout_ms));
     Ok(Observation {
         termination,
         wall_ms: u64::try_from(ended.duration_since(start).as_millis()).unwrap_or(u64::MAX),
         stdout: watch.stdout.finish(),
         stderr: watch.stderr.finish(),
         leftover_processes,
-        cpu_us: 0,
-        census: None,
+        cpu_us: children_cpu_us(),
+        census,
+    })
+}
+
+/// CPU time, user plus system, of every process this supervisor and its children waited for:
+/// the whole program once everything is reaped, since a process's own waited-for children roll
+/// up into it.
+fn children_cpu_us() -> u64 {
+    getrusage(UsageWho::RUSAGE_CHILDREN).map_or(0, |usage| {
+        let micros = usage.user_time().num_microseconds() + usage.system_time().num_microseconds();
+        u64::try_from(micros).unwrap_or(0)
     })
 }
 
@@ -292,6 +363,20 @@ struct Watch {
     stdout: Capture,
     stderr: Capture,
     buffer: Vec<u8>,
+    /// The census of a traced job.
+    tracer: Option<Tracer>,
+    /// The last reap stopped at [`EVENTS_PER_TURN`] with statuses still pending.
+    backlog: bool,
+}
+
+/// What one wait for a child found.
+enum Waited {
+    /// Nothing has happened.
+    Nothing,
+    /// The supervisor has no children (and no tracees) left.
+    Childless,
+    /// A pid and its raw wait status.
+    Status(i32, i32),
 }
 
 impl Watch {
@@ -302,6 +387,10 @@ impl Watch {
     /// Waits up to `wait` for output or a child's end, then reads what the pipes hold and reaps
     /// what has ended. Returns whether the supervisor has no children left.
     fn turn(&mut self, wait: Duration) -> bool {
+        let mut wait = if self.backlog { Duration::ZERO } else { wait };
+        if let Some(wake) = self.tracer.as_ref().and_then(Tracer::next_wake) {
+            wait = wait.min(wake.saturating_duration_since(Instant::now()));
+        }
         // Interest in each source; the order matches the `PollFd`s below.
         let mut fds = Vec::with_capacity(3);
         fds.push(PollFd::new(self.signals.as_fd(), PollFlags::POLLIN));
@@ -311,7 +400,9 @@ impl Watch {
         if let Some(pipe) = &self.stderr.pipe {
             fds.push(PollFd::new(pipe.as_fd(), PollFlags::POLLIN));
         }
-        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
+        // Rounded up, so that a held task's instant has passed when `poll` returns.
+        let timeout =
+            PollTimeout::try_from(wait.as_micros().div_ceil(1_000)).unwrap_or(PollTimeout::MAX);
         // EINTR or any other failure only means the turn ends early; every source is read
         // without blocking below regardless of what `poll` said.
         let _ = poll(&mut fds, timeout);
@@ -325,12 +416,60 @@ impl Watch {
         }
         self.stdout.drain(&mut self.buffer);
         self.stderr.drain(&mut self.buffer);
-        self.reap()
+        let childless = self.reap();
+        if let Some(tracer) = &mut self.tracer {
+            tracer.service(Instant::now());
+        }
+        childless
     }
 
-    /// Reaps every child that has ended, recording the main process's status. Returns whether
-    /// the supervisor has no children left.
+    /// Reaps every child that has ended, recording the main process's status, and hands the
+    /// ptrace stops of a traced job to its tracer. Returns whether the supervisor has no
+    /// children left.
     fn reap(&mut self) -> bool {
+        self.backlog = false;
+        for _ in 0..EVENTS_PER_TURN {
+            let (pid, status) = match self.wait_one() {
+                Waited::Nothing => return false,
+                Waited::Childless => return true,
+                Waited::Status(pid, status) => (pid, status),
+            };
+            if libc::WIFSTOPPED(status) {
+                // Only tracees report stops: no WUNTRACED.
+                if let Some(tracer) = &mut self.tracer {
+                    tracer.on_stop(pid, status);
+                }
+                continue;
+            }
+            if let Some(tracer) = &mut self.tracer {
+                tracer.on_end(pid, status);
+            }
+            if pid == self.main.as_raw() {
+                self.main_ended = Some((status, Instant::now()));
+            }
+            // Anything else is a descendant reparented to us, or a tracee: reaping is all it
+            // needs.
+        }
+        self.backlog = true;
+        false
+    }
+
+    /// Collects one wait status, without blocking.
+    fn wait_one(&mut self) -> Waited {
+        let target = match &mut self.tracer {
+            None => -1,
+            // A traced job looks before it reaps, so that the tracer can read a task's CPU
+            // time in `/proc` while its zombie is still there.
+            Some(tracer) => match peek() {
+                Peek::Nothing => return Waited::Nothing,
+                Peek::Childless => return Waited::Childless,
+                Peek::Stopped(pid) => pid,
+                Peek::Ended(pid) => {
+                    tracer.before_reap(pid);
+                    pid
+                }
+            },
+        };
         loop {
             let mut status = 0;
             // nix's `waitpid` is not used because it fails with EINVAL, after the child has
@@ -340,21 +479,19 @@ impl Watch {
             // live local `i32`.
             let pid = unsafe {
                 libc::waitpid(
-                    -1,
+                    target,
                     &raw mut status,
                     (WaitPidFlag::WNOHANG | WaitPidFlag::__WALL).bits(),
                 )
             };
-            match pid {
-                0 => return false,
-                -1 if Errno::last() == Errno::EINTR => {}
-                -1 => return true,
-                pid if pid == self.main.as_raw() => {
-                    self.main_ended = Some((status, Instant::now()));
-                }
-                // A descendant reparented to us: reaping is all it needs.
-                _ => {}
-            }
+            return match pid {
+                0 => Waited::Nothing,
+                -1 if Errno::last() == Errno::EINTR => continue,
+                // Waiting for one pid that `peek` just saw cannot fail for want of children.
+                -1 if target != -1 => Waited::Nothing,
+                -1 => Waited::Childless,
+                pid => Waited::Status(pid, status),
+            };
         }
     }
 
@@ -371,6 +508,9 @@ impl Watch {
             let live = live_descendants(me);
             let mut group_seen = false;
             for process in &live {
+                if let Some(tracer) = &mut self.tracer {
+                    tracer.note_leftover_kill(process.pid);
+                }
                 let _ = kill(process.pid, Signal::SIGKILL);
                 if process.pgrp == group.as_raw() {
                     group_seen = true;
@@ -405,6 +545,47 @@ impl Watch {
             self.turn(CLEANUP_TICK);
         }
         u32::try_from(killed.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// What a look at the next wait status found, leaving it to be collected.
+enum Peek {
+    Nothing,
+    Childless,
+    /// A tracee in a ptrace stop.
+    Stopped(i32),
+    /// A child or tracee that ended, still a zombie.
+    Ended(i32),
+}
+
+/// Looks at the next wait status without collecting it (`waitid` with `WNOWAIT`).
+fn peek() -> Peek {
+    loop {
+        // SAFETY: `siginfo_t` is a plain C structure for which all zero bytes are a valid value
+        // (and the value `waitid` leaves when nothing is waitable with WNOHANG).
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let flags = WaitPidFlag::WEXITED
+            | WaitPidFlag::WNOHANG
+            | WaitPidFlag::WNOWAIT
+            | WaitPidFlag::__WALL;
+        // SAFETY: `waitid` only writes through the pointer, which points to a live local
+        // `siginfo_t`. nix's wrapper is not used because it fails on real-time signals.
+        let result = unsafe { libc::waitid(libc::P_ALL, 0, &raw mut info, flags.bits()) };
+        if result == -1 {
+            match Errno::last() {
+                Errno::EINTR => continue,
+                Errno::ECHILD => return Peek::Childless,
+                _ => return Peek::Nothing,
+            }
+        }
+        // SAFETY: `waitid` filled in a SIGCHLD `siginfo_t` (or left it zeroed), for which
+        // `si_pid` is the field to read.
+        let pid = unsafe { info.si_pid() };
+        return match info.si_code {
+            _ if pid == 0 => Peek::Nothing,
+            libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED => Peek::Ended(pid),
+            _ => Peek::Stopped(pid),
+        };
     }
 }
 
@@ -516,86 +697,9 @@ fn signal_name(signal: i32) -> String {
     }
 }
 
-/// A process found in `/proc`.
-pub(super) struct ProcessEntry {
-    pub(super) pid: Pid,
-    ppid: i32,
-    pgrp: i32,
-    alive: bool,
-}
-
-/// Every live process below `root`, found through the parent links in `/proc`.
-pub(super) fn live_descendants(root: Pid) -> Vec<ProcessEntry> {
-    let mut children: HashMap<i32, Vec<ProcessEntry>> = HashMap::new();
-    for process in scan_proc() {
-        children.entry(process.ppid).or_default().push(process);
-    }
-    let mut live = Vec::new();
-    let mut pending = vec![root.as_raw()];
-    while let Some(parent) = pending.pop() {
-        for process in children.remove(&parent).unwrap_or_default() {
-            pending.push(process.pid.as_raw());
-            if process.alive {
-                live.push(process);
-            }
-        }
-    }
-    live
-}
-
-/// Every process (not thread) in `/proc`; processes that vanish while being read are skipped.
-fn scan_proc() -> Vec<ProcessEntry> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|entry| {
-        let entry = entry.ok()?;
-        let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-        let stat =
-            std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()?;
-        parse_stat(pid, &stat)
-    })
-    .collect()
-}
-
-/// Parses `/proc/<pid>/stat`.
-fn parse_stat(pid: i32, stat: &str) -> Option<ProcessEntry> {
-    // Field 2, the command name, is in parentheses and may itself contain `)` and spaces, so
-    // fields are counted from the last `)`.
-    let mut fields = stat[stat.rfind(')')? + 1..].split_ascii_whitespace();
-    let state = fields.next()?;
-    let parent = fields.next()?.parse().ok()?;
-    let pgrp = fields.next()?.parse().ok()?;
-    // Field 20; the three read so far are fields 3 to 5.
-    let thread_count: u64 = fields.nth(14)?.parse().ok()?;
-    // A zombie leader whose other threads still run is a live process.
-    let alive = !matches!(state, "Z" | "X" | "x") || thread_count > 1;
-    Some(ProcessEntry {
-        pid: Pid::from_raw(pid),
-        ppid: parent,
-        pgrp,
-        alive,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stat_fields_are_counted_from_the_last_parenthesis() {
-        let stat = "42 (a) b (c) S 7 9 9 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 1 2 3";
-        let entry = parse_stat(42, stat).expect("parses");
-        assert_eq!((entry.ppid, entry.pgrp, entry.alive), (7, 9, true));
-    }
-
-    #[test]
-    fn zombie_with_running_threads_is_alive() {
-        let zombie = "5 (x) Z 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 2 3";
-        let leader = "5 (x) Z 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 4 0 1 2 3";
-        assert!(!parse_stat(5, zombie).expect("parses").alive);
-        assert!(parse_stat(5, leader).expect("parses").alive);
-    }
 
     #[test]
     fn truncation_drops_a_split_character() {

@@ -1,0 +1,197 @@
+//! The cost of the census: `sum_array_threads 8` (the reference solution) run through the
+//! supervisor untraced and traced, interleaved, in the same run.
+//!
+//! `cargo bench -p labgrade --bench census` builds the solution in a temporary copy of the
+//! exercise, runs each variant `LABGRADE_BENCH_RUNS` times (30 by default) with
+//! `LABGRADE_SEED=1 LABGRADE_ARRAY_LEN=10000000`, alternating which variant goes first, and
+//! prints the median wall time of each and their ratio.
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark's job is to print its figures"
+)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use labgrade::run::{BaseEnv, Job, Observation, Runner, Termination, Trace};
+
+fn main() {
+    let runs: usize = std::env::var("LABGRADE_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .unwrap_or(30);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the harness is in the workspace")
+        .to_owned();
+    let build = tempfile::tempdir().expect("temporary directory");
+    let program = build_solution(&root, build.path());
+    let runner = Runner::new(PathBuf::from(env!("CARGO_BIN_EXE_labgrade")));
+    let untraced = job(&program, build.path(), None);
+    let traced = job(&program, build.path(), Some(Trace::default()));
+
+    // Warm the page cache and the CPU frequency before measuring.
+    for job in [&untraced, &traced] {
+        run(&runner, job);
+    }
+    let mut samples: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
+    for index in 0..runs {
+        let order = if index.is_multiple_of(2) {
+            [("untraced", &untraced), ("traced", &traced)]
+        } else {
+            [("traced", &traced), ("untraced", &untraced)]
+        };
+        for (name, job) in order {
+            samples.entry(name).or_default().push(run(&runner, job));
+        }
+    }
+
+    println!("sum_array_threads 8, LABGRADE_ARRAY_LEN=10000000, {runs} runs of each, interleaved");
+    println!(
+        "{:<9} {:>14} {:>16} {:>18} {:>12}",
+        "variant", "median wall ms", "median round ms", "median summing ms", "median cpu ms"
+    );
+    let mut medians = BTreeMap::new();
+    for (name, samples) in &samples {
+        let wall = median(samples.iter().map(|sample| sample.wall_ms as f64));
+        let round = median(
+            samples
+                .iter()
+                .map(|sample| sample.round_trip.as_secs_f64() * 1e3),
+        );
+        let summing = median(samples.iter().map(|sample| sample.summing_ms as f64));
+        let cpu = median(samples.iter().map(|sample| sample.cpu_us as f64 / 1e3));
+        println!("{name:<9} {wall:>14.1} {round:>16.2} {summing:>18.1} {cpu:>12.1}");
+        medians.insert(*name, (wall, round));
+    }
+    let (untraced_wall, untraced_round) = medians["untraced"];
+    let (traced_wall, traced_round) = medians["traced"];
+    println!(
+        "traced / untraced: wall {:.3}, round trip {:.3}",
+        traced_wall / untraced_wall,
+        traced_round / untraced_round
+    );
+}
+
+/// One run's figures.
+struct Sample {
+    wall_ms: u64,
+    /// The whole `Runner::run`, supervisor start and reply included.
+    round_trip: Duration,
+    /// What the program reported as the time of the summing itself.
+    summing_ms: u64,
+    cpu_us: u64,
+}
+
+fn run(runner: &Runner, job: &Job) -> Sample {
+    let start = Instant::now();
+    let observation: Observation = runner.run(job).expect("the benchmark job runs");
+    let round_trip = start.elapsed();
+    assert_eq!(
+        observation.termination,
+        Termination::Exited { code: 0 },
+        "{observation:#?}"
+    );
+    if let Some(census) = &observation.census {
+        assert_eq!((census.threads, census.processes), (8, 0), "{census:#?}");
+    }
+    let summing_ms = observation
+        .stdout
+        .text
+        .lines()
+        .find_map(|line| line.strip_prefix("Time spent: ")?.strip_suffix(" ms"))
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("no timing line in {:?}", observation.stdout.text));
+    Sample {
+        wall_ms: observation.wall_ms,
+        round_trip,
+        summing_ms,
+        cpu_us: observation.cpu_us,
+    }
+}
+
+fn job(program: &Path, cwd: &Path, trace: Option<Trace>) -> Job {
+    Job {
+        program: program.to_owned(),
+        args: vec!["8".to_owned()],
+        env: [("LABGRADE_SEED", "1"), ("LABGRADE_ARRAY_LEN", "10000000")]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
+        base_env: BaseEnv::Clean,
+        cwd: cwd.to_owned(),
+        timeout_ms: 60_000,
+        output_limit: 64 * 1024,
+        trace,
+    }
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        f64::midpoint(values[middle - 1], values[middle])
+    } else {
+        values[middle]
+    }
+}
+
+/// Builds the reference `sum_array_threads` in a copy of the exercise under `dir`, as labgrade
+/// builds a submission: a workspace of its own with the support crate beside it, offline, in
+/// release mode. Returns the binary.
+fn build_solution(root: &Path, dir: &Path) -> PathBuf {
+    let exercises = root.join("exercises");
+    let workspace = dir.join("ws");
+    for package in ["support", "sum-array"] {
+        copy_tree(&exercises.join(package), &workspace.join(package));
+    }
+    let bins = workspace.join("sum-array/solution/src/bin");
+    for entry in fs::read_dir(&bins).expect("the solution's binaries") {
+        let source = entry.expect("a solution file").path();
+        let name = source.file_name().expect("a file name");
+        fs::copy(&source, workspace.join("sum-array/src/bin").join(name)).expect("copied");
+    }
+    fs::write(
+        workspace.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"sum-array\"]\n",
+    )
+    .expect("workspace manifest");
+    fs::copy(root.join("Cargo.lock"), workspace.join("Cargo.lock")).expect("lock file");
+    let target = dir.join("target");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--offline",
+            "--release",
+            "--quiet",
+            "--bin",
+            "sum_array_threads",
+        ])
+        .current_dir(&workspace)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo starts");
+    assert!(status.success(), "building the solution failed");
+    target.join("release/sum_array_threads")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("folder created");
+    for entry in fs::read_dir(from).expect("readable folder") {
+        let entry = entry.expect("folder entry");
+        let path = entry.path();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()));
+        } else {
+            fs::copy(&path, to.join(entry.file_name())).expect("file copied");
+        }
+    }
+}

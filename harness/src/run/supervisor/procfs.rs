@@ -1,0 +1,173 @@
+//! What the supervisor reads in `/proc`: the process tree below it, and for the tracer the
+//! thread group, CPU time and pending signals of single tasks.
+//!
+//! Every reader returns `None` (or zero) for a task that is gone or unreadable: tasks die at any
+//! moment, and a vanished task is a normal answer, not an error.
+
+use std::collections::HashMap;
+
+use nix::libc;
+use nix::unistd::Pid;
+
+/// A process found in `/proc`.
+pub(crate) struct ProcessEntry {
+    pub(crate) pid: Pid,
+    /// Pid of its real parent (not its tracer).
+    pub(crate) ppid: i32,
+    pub(crate) pgrp: i32,
+    /// Neither a zombie nor dead; a zombie leader whose other threads still run is alive.
+    pub(crate) alive: bool,
+}
+
+/// Every live process below `root`, found through the parent links in `/proc`.
+pub(crate) fn live_descendants(root: Pid) -> Vec<ProcessEntry> {
+    let mut children: HashMap<i32, Vec<ProcessEntry>> = HashMap::new();
+    for process in scan_proc() {
+        children.entry(process.ppid).or_default().push(process);
+    }
+    let mut live = Vec::new();
+    let mut pending = vec![root.as_raw()];
+    while let Some(parent) = pending.pop() {
+        for process in children.remove(&parent).unwrap_or_default() {
+            pending.push(process.pid.as_raw());
+            if process.alive {
+                live.push(process);
+            }
+        }
+    }
+    live
+}
+
+/// Every process (not thread) in `/proc`; processes that vanish while being read are skipped.
+fn scan_proc() -> Vec<ProcessEntry> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|entry| {
+        let entry = entry.ok()?;
+        let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+        stat(pid)
+    })
+    .collect()
+}
+
+/// `/proc/<pid>/stat` of one process, if it still exists (a zombie still does).
+pub(super) fn stat(pid: i32) -> Option<ProcessEntry> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(pid, &stat)
+}
+
+/// Parses `/proc/<pid>/stat`.
+pub(super) fn parse_stat(pid: i32, stat: &str) -> Option<ProcessEntry> {
+    // Field 2, the command name, is in parentheses and may itself contain `)` and spaces, so
+    // fields are counted from the last `)`.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_ascii_whitespace();
+    let state = fields.next()?;
+    let parent = fields.next()?.parse().ok()?;
+    let pgrp = fields.next()?.parse().ok()?;
+    // Field 20; the three read so far are fields 3 to 5.
+    let thread_count: u64 = fields.nth(14)?.parse().ok()?;
+    // A zombie leader whose other threads still run is a live process.
+    let alive = !matches!(state, "Z" | "X" | "x") || thread_count > 1;
+    Some(ProcessEntry {
+        pid: Pid::from_raw(pid),
+        ppid: parent,
+        pgrp,
+        alive,
+    })
+}
+
+/// The thread-group id and the real parent's pid of a task, from `/proc/<tid>/status`.
+pub(super) fn tgid_and_ppid(tid: i32) -> Option<(i32, i32)> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    let group = status_field(&status, "Tgid")?.parse().ok()?;
+    let parent = status_field(&status, "PPid")?.parse().ok()?;
+    Some((group, parent))
+}
+
+/// CPU time a task has used so far, in microseconds: the first field of its `schedstat`
+/// (nanoseconds on the CPU), readable until the task is reaped. Zero if it cannot be read.
+pub(super) fn task_cpu_us(process: i32, tid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/task/{tid}/schedstat"))
+        .ok()
+        .and_then(|text| parse_schedstat_ns(&text))
+        .map_or(0, |ns| ns / 1_000)
+}
+
+fn parse_schedstat_ns(text: &str) -> Option<u64> {
+    text.split_ascii_whitespace().next()?.parse().ok()
+}
+
+/// Whether a SIGCONT or SIGKILL waits for the task, in its own queue or its process's: what
+/// ends a stop of the process.
+pub(super) fn continue_pending(process: i32, tid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{process}/task/{tid}/status")) else {
+        // Gone: nothing to hold any more.
+        return true;
+    };
+    pending_mask(&status) & (signal_bit(libc::SIGCONT) | signal_bit(libc::SIGKILL)) != 0
+}
+
+/// The task's and its process's pending signals, as a bit mask (bit `n - 1` for signal `n`).
+fn pending_mask(status: &str) -> u64 {
+    ["SigPnd", "ShdPnd"]
+        .iter()
+        .filter_map(|name| u64::from_str_radix(status_field(status, name)?, 16).ok())
+        .fold(0, |mask, field| mask | field)
+}
+
+fn signal_bit(signal: i32) -> u64 {
+    1 << (signal - 1)
+}
+
+/// The value of `Name:\tvalue` in a `/proc/<pid>/status` text.
+fn status_field<'a>(status: &'a str, name: &str) -> Option<&'a str> {
+    status.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(':')?;
+        Some(value.trim())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_from_the_last_parenthesis() {
+        let stat = "42 (a) b (c) S 7 9 9 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 1 2 3";
+        let entry = parse_stat(42, stat).expect("parses");
+        assert_eq!((entry.ppid, entry.pgrp, entry.alive), (7, 9, true));
+    }
+
+    #[test]
+    fn zombie_with_running_threads_is_alive() {
+        let zombie = "5 (x) Z 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 2 3";
+        let leader = "5 (x) Z 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 4 0 1 2 3";
+        assert!(!parse_stat(5, zombie).expect("parses").alive);
+        assert!(parse_stat(5, leader).expect("parses").alive);
+    }
+
+    #[test]
+    fn status_fields_and_pending_signals_are_read() {
+        let status = "Name:\tx\nTgid:\t40\nPid:\t42\nPPid:\t7\nSigPnd:\t0000000000000000\n\
+                      ShdPnd:\t0000000000020000\n";
+        assert_eq!(status_field(status, "Tgid"), Some("40"));
+        assert_eq!(status_field(status, "PPid"), Some("7"));
+        assert_eq!(status_field(status, "Pid"), Some("42"));
+        assert_eq!(pending_mask(status), signal_bit(libc::SIGCONT));
+    }
+
+    #[test]
+    fn schedstat_gives_nanoseconds_on_cpu() {
+        assert_eq!(parse_schedstat_ns("331100 13470 4\n"), Some(331_100));
+        assert_eq!(parse_schedstat_ns(""), None);
+    }
+
+    #[test]
+    fn own_task_is_readable() {
+        let me = std::process::id().cast_signed();
+        assert_eq!(tgid_and_ppid(me).map(|(tgid, _)| tgid), Some(me));
+        assert!(task_cpu_us(me, me) > 0);
+        assert!(!continue_pending(me, me));
+    }
+}
