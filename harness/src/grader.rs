@@ -211,9 +211,12 @@ impl Grader {
                 };
                 let replay = replay(rubric, check, seed, planned);
                 match self.runner.run(&job) {
-                    Ok(observation) => runs.push(evaluate_case(check, &case.name, replay, observation)),
+                    Ok(observation) => {
+                        runs.push(evaluate_case(check, &case.name, replay, observation))
+                    }
                     Err(error) => {
-                        let reason = format!("labgrade could not run case `{}`: {error}", case.name);
+                        let reason =
+                            format!("labgrade could not run case `{}`: {error}", case.name);
                         return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
                     }
                 }
@@ -246,7 +249,12 @@ fn plan_run(
         vars.extend(fault_vars);
         env.insert(FAULT_VAR.to_owned(), fault.to_env());
     }
-    env.extend(check.env.iter().map(|(key, value)| (key.clone(), value.render(&vars))));
+    env.extend(
+        check
+            .env
+            .iter()
+            .map(|(key, value)| (key.clone(), value.render(&vars))),
+    );
     env.insert(SEED_VAR.to_owned(), seed.to_string());
     let args = check.args.iter().map(|arg| arg.render(&vars)).collect();
     Ok(PlannedRun { vars, args, env })
@@ -263,7 +271,10 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
         .env
         .iter()
         .map(|(key, value)| format!("{key}={value}"))
-        .chain([format!("cargo run --quiet{release} --bin {} --", check.program)])
+        .chain([format!(
+            "cargo run --quiet{release} --bin {} --",
+            check.program
+        )])
         .chain(planned.args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");

@@ -2,11 +2,14 @@
 
 use crate::support::{Grade, rows};
 
-const ALL_POINTS: [(&str, f64, &str); 6] = [
-    ("threads-sum", 40.0, "passed"),
+pub(crate) const ALL_POINTS: [(&str, f64, &str); 9] = [
+    ("threads-sum", 30.0, "passed"),
+    ("threads-census", 10.0, "passed"),
     ("threads-timing", 5.0, "passed"),
     ("threads-usage", 5.0, "passed"),
-    ("processes-sum", 40.0, "passed"),
+    ("processes-sum", 30.0, "passed"),
+    ("processes-census", 5.0, "passed"),
+    ("processes-reaped", 5.0, "passed"),
     ("processes-timing", 5.0, "passed"),
     ("processes-usage", 5.0, "passed"),
 ];
@@ -59,10 +62,13 @@ fn remainder_dropped_loses_the_cases_that_do_not_divide() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("threads-sum", 26.67, "partial"),
+            ("threads-sum", 20.0, "partial"),
+            ("threads-census", 10.0, "passed"),
             ("threads-timing", 0.0, "skipped"),
             ("threads-usage", 5.0, "passed"),
-            ("processes-sum", 26.67, "partial"),
+            ("processes-sum", 20.0, "partial"),
+            ("processes-census", 5.0, "passed"),
+            ("processes-reaped", 5.0, "passed"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 5.0, "passed"),
         ])
@@ -87,9 +93,12 @@ fn constant_output_earns_nothing_for_sums() {
         graded.scores(),
         rows(&[
             ("threads-sum", 0.0, "failed"),
+            ("threads-census", 0.0, "failed"),
             ("threads-timing", 0.0, "skipped"),
             ("threads-usage", 0.0, "failed"),
             ("processes-sum", 0.0, "failed"),
+            ("processes-census", 0.0, "failed"),
+            ("processes-reaped", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "failed"),
         ])
@@ -123,9 +132,12 @@ fn wrong_format_fails_the_matchers() {
         graded.scores(),
         rows(&[
             ("threads-sum", 0.0, "failed"),
+            ("threads-census", 10.0, "passed"),
             ("threads-timing", 0.0, "skipped"),
             ("threads-usage", 5.0, "passed"),
             ("processes-sum", 0.0, "failed"),
+            ("processes-census", 5.0, "passed"),
+            ("processes-reaped", 5.0, "passed"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 5.0, "passed"),
         ])
@@ -176,10 +188,13 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("threads-sum", 40.0, "passed"),
+            ("threads-sum", 30.0, "passed"),
+            ("threads-census", 10.0, "passed"),
             ("threads-timing", 5.0, "passed"),
             ("threads-usage", 5.0, "passed"),
             ("processes-sum", 0.0, "skipped"),
+            ("processes-census", 0.0, "skipped"),
+            ("processes-reaped", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "skipped"),
         ])

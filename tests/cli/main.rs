@@ -6,3 +6,4 @@ mod grading;
 mod rubric_errors;
 mod supervisor;
 mod support;
+mod threads_lab;

@@ -42,9 +42,14 @@ pub(crate) struct Grade {
 impl Grade {
     /// Grades the sum-array fixture named `outcome` with the sum-array rubric.
     pub(crate) fn fixture(outcome: &str) -> Self {
+        Self::exercise("sum-array", outcome)
+    }
+
+    /// Grades the fixture named `outcome` of `exercise` with that exercise's rubric.
+    pub(crate) fn exercise(exercise: &str, outcome: &str) -> Self {
         Self {
-            submission: fixture(outcome),
-            rubric: root().join("rubrics/sum-array.toml"),
+            submission: root().join("tests/fixtures").join(exercise).join(outcome),
+            rubric: root().join("rubrics").join(format!("{exercise}.toml")),
             seed: None,
         }
     }

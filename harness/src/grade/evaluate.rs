@@ -10,7 +10,9 @@ use super::model::{
     Observed, Replay,
 };
 use super::oracle;
-use crate::rubric::{CensusCount, Check, Compare, Expect, Expected, Matcher, Scoring, Source, Stream};
+use crate::rubric::{
+    CensusCount, Check, Compare, Expect, Expected, Matcher, Scoring, Source, Stream,
+};
 use crate::run::{Observation, TaskKind, Termination};
 
 /// How many characters of output a failure message quotes.
@@ -26,12 +28,17 @@ pub fn evaluate_case(
     observation: Observation,
 ) -> CaseGrade {
     let mut failures = Vec::new();
-    if let Some(failure) = termination_failure(&check.expect, &observation.termination, &replay.vars) {
+    if let Some(failure) =
+        termination_failure(&check.expect, &observation.termination, &replay.vars)
+    {
         failures.push(failure);
     }
-    let (captures, unmatched_groups) = match_output(check, &replay.vars, &observation, &mut failures);
+    let (captures, unmatched_groups) =
+        match_output(check, &replay.vars, &observation, &mut failures);
     for compare in &check.compares {
-        if let Some(failure) = compare_failure(compare, &captures, &unmatched_groups, &replay, &observation) {
+        if let Some(failure) =
+            compare_failure(compare, &captures, &unmatched_groups, &replay, &observation)
+        {
             failures.push(failure);
         }
     }
@@ -113,7 +120,9 @@ fn match_output(
             failures.push(Failure {
                 what: stream.to_owned(),
                 expected: match matcher {
-                    Matcher::Absent(inner) => format!("{stream} not to contain {}", inner.describe(vars)),
+                    Matcher::Absent(inner) => {
+                        format!("{stream} not to contain {}", inner.describe(vars))
+                    }
                     _ => format!("{stream} to contain {}", matcher.describe(vars)),
                 },
                 actual: format!("{stream} was {}{truncated}", excerpt(&output.text)),
@@ -174,7 +183,14 @@ fn compare_failure(
     (!holds).then(|| Failure {
         what: "compare".to_owned(),
         expected: format!("{what} to be {}", shorten(&expected)),
-        actual: format!("{what} was {}", if actual.is_empty() { "empty".to_owned() } else { shorten(&actual) }),
+        actual: format!(
+            "{what} was {}",
+            if actual.is_empty() {
+                "empty".to_owned()
+            } else {
+                shorten(&actual)
+            }
+        ),
     })
 }
 
@@ -185,7 +201,11 @@ fn numbers(text: &str) -> Vec<String> {
     NUMBER
         .find_iter(text)
         .map(|found| found.as_str().trim_start_matches('+').to_owned())
-        .map(|number| number.parse::<i128>().map_or(number, |value| value.to_string()))
+        .map(|number| {
+            number
+                .parse::<i128>()
+                .map_or(number, |value| value.to_string())
+        })
         .collect()
 }
 
@@ -241,8 +261,14 @@ fn census_failures(
             .filter(|task| task.kind == TaskKind::Process)
             .filter_map(|task| task.termination.as_ref())
             .collect();
-        if !children.iter().any(|termination| termination_failure(expect, termination, vars).is_none()) {
-            let seen: Vec<String> = children.iter().map(|termination| termination.describe()).collect();
+        if !children
+            .iter()
+            .any(|termination| termination_failure(expect, termination, vars).is_none())
+        {
+            let seen: Vec<String> = children
+                .iter()
+                .map(|termination| termination.describe())
+                .collect();
             failures.push(Failure {
                 what: "census".to_owned(),
                 expected: format!("a child process to {}", expect.describe(vars)),
@@ -395,7 +421,11 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
         max_score,
         status,
         reason: None,
-        info: if check.parallelism { parallelism(&cases) } else { Vec::new() },
+        info: if check.parallelism {
+            parallelism(&cases)
+        } else {
+            Vec::new()
+        },
         cases,
     }
 }
@@ -414,11 +444,16 @@ fn parallelism(cases: &[CaseGrade]) -> Vec<String> {
             let busy = case.observed.cpu_us as f64 / 1000.0 / wall;
             format!(
                 "{} {} ms, {busy:.1} cores busy, speedup ×{:.1}",
-                case.name, case.observed.wall_ms, base / wall
+                case.name,
+                case.observed.wall_ms,
+                base / wall
             )
         })
         .collect();
-    vec![format!("parallelism (information, not graded): {}", parts.join("; "))]
+    vec![format!(
+        "parallelism (information, not graded): {}",
+        parts.join("; ")
+    )]
 }
 
 /// A check that did not run, or could not be graded, with the reason.

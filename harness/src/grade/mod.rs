@@ -5,7 +5,9 @@ mod model;
 mod oracle;
 mod seed;
 
-pub use evaluate::{GradeHeader, combine_runs, blocked_by, evaluate_case, score_check, total, unscored_check};
+pub use evaluate::{
+    GradeHeader, blocked_by, combine_runs, evaluate_case, score_check, total, unscored_check,
+};
 pub use model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, GRADE_FORMAT_VERSION,
     Grade, GradeStatus, Observed, Replay,

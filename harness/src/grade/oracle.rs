@@ -29,7 +29,9 @@ pub(crate) fn value(
         Oracle::ArraySum => labgrade_support::array_sum(seed, len()?).to_string(),
         Oracle::NegatedArray => {
             if !env.contains_key(LEN_VAR) {
-                return Err(format!("`{LEN_VAR}` must be set in the rubric for `negated-array`"));
+                return Err(format!(
+                    "`{LEN_VAR}` must be set in the rubric for `negated-array`"
+                ));
             }
             labgrade_support::generate_array(seed, len()?)
                 .iter()
@@ -88,7 +90,10 @@ mod tests {
             (LEN_VAR.to_owned(), "1000".to_owned()),
         ]);
         let expected: i64 = labgrade_support::generate_array(5, 1000).iter().sum();
-        assert_eq!(value(Oracle::ArraySum, &env, &BTreeMap::new()), Ok(expected.to_string()));
+        assert_eq!(
+            value(Oracle::ArraySum, &env, &BTreeMap::new()),
+            Ok(expected.to_string())
+        );
     }
 
     #[test]

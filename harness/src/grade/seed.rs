@@ -35,7 +35,9 @@ pub fn draw_fault(
         .parse()
         .ok()
         .filter(|&workers| workers > 0)
-        .ok_or_else(|| format!("the fault's worker count `{count_text}` is not a positive number"))?;
+        .ok_or_else(|| {
+            format!("the fault's worker count `{count_text}` is not a positive number")
+        })?;
     let mut state = seed ^ 0x6661_756c_7473_2121;
     let worker = (splitmix64(&mut state) % workers as u64) as usize;
     let action = plan.actions[(splitmix64(&mut state) % plan.actions.len() as u64) as usize];
@@ -46,7 +48,12 @@ pub fn draw_fault(
             let short = name.trim_start_matches("SIG").to_owned();
             (name, short, number.to_string(), String::new())
         }
-        FaultAction::Exit(code) => (String::new(), String::new(), String::new(), code.to_string()),
+        FaultAction::Exit(code) => (
+            String::new(),
+            String::new(),
+            String::new(),
+            code.to_string(),
+        ),
     };
     let values = BTreeMap::from([
         ("fault_workers".to_owned(), workers.to_string()),

@@ -147,8 +147,16 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
     } else {
         String::new()
     };
-    writeln!(out, "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}{runs}", case.name)?;
-    for failure in case.failures.iter().filter(|failure| failure.what != "runs") {
+    writeln!(
+        out,
+        "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}{runs}",
+        case.name
+    )?;
+    for failure in case
+        .failures
+        .iter()
+        .filter(|failure| failure.what != "runs")
+    {
         writeln!(out, "            expected {}", failure.expected)?;
         writeln!(out, "            but      {}", failure.actual)?;
     }

@@ -384,7 +384,10 @@ impl Validator {
             .first()
             .map(|case| case.vars.keys().cloned().collect())
             .unwrap_or_default();
-        let fault = wire.fault.as_ref().and_then(|fault| self.fault(fault, &vars));
+        let fault = wire
+            .fault
+            .as_ref()
+            .and_then(|fault| self.fault(fault, &vars));
         if wire.fault.is_some() {
             vars.extend(FAULT_VARS.iter().map(|var| (*var).to_owned()));
         }
@@ -509,38 +512,57 @@ impl Validator {
                 Ok(runs) if (1..=1000).contains(&runs) => runs,
                 _ => {
                     self.problems.push(
-                        Problem::new(Some(value.span()), format!("`repeat = {}` is not a number of runs", value.get_ref()))
-                            .help("use a whole number from 1 to 1000"),
+                        Problem::new(
+                            Some(value.span()),
+                            format!("`repeat = {}` is not a number of runs", value.get_ref()),
+                        )
+                        .help("use a whole number from 1 to 1000"),
                     );
                     1
                 }
             },
         };
         let perturb = match (&wire.perturb, &wire.perturb_max_delay) {
-            (Some(on), delay) if *on.get_ref() => Some(self.duration(delay.as_ref(), DEFAULT_PERTURB_DELAY)),
+            (Some(on), delay) if *on.get_ref() => {
+                Some(self.duration(delay.as_ref(), DEFAULT_PERTURB_DELAY))
+            }
             (_, Some(delay)) => {
                 self.problems.push(
-                    Problem::new(Some(delay.span()), "`perturb-max-delay` without `perturb = true`")
-                        .help("add `perturb = true` to the check, or remove this key"),
+                    Problem::new(
+                        Some(delay.span()),
+                        "`perturb-max-delay` without `perturb = true`",
+                    )
+                    .help("add `perturb = true` to the check, or remove this key"),
                 );
                 None
             }
             _ => None,
         };
-        Observing { census, expect_child, repeat, perturb }
+        Observing {
+            census,
+            expect_child,
+            repeat,
+            perturb,
+        }
     }
 
     fn fault(&mut self, wire: &Spanned<FaultWire>, vars: &BTreeSet<String>) -> Option<FaultPlan> {
         let fault = wire.get_ref();
-        let count = Spanned::new(fault.worker_count.span(), fault.worker_count.get_ref().to_string());
+        let count = Spanned::new(
+            fault.worker_count.span(),
+            fault.worker_count.get_ref().to_string(),
+        );
         let worker_count = self.template(&count, vars);
         let mut actions = Vec::new();
         for signal in &fault.signals {
             match labgrade_support::signal_number(signal.get_ref()) {
                 Some(number) => actions.push(FaultAction::Signal(number)),
                 None => self.problems.push(
-                    Problem::new(Some(signal.span()), format!("`{}` is not a signal name", signal.get_ref()))
-                        .help("use a name from `kill -l`, such as `SIGSEGV`"),
+                    Problem::new(
+                        Some(signal.span()),
+                        format!("`{}` is not a signal name", signal.get_ref()),
+                    )
+                    .help("use a name from `kill -l`, such as `SIGSEGV`"),
                 ),
             }
         }
@@ -548,8 +570,11 @@ impl Validator {
             match i32::try_from(*code.get_ref()) {
                 Ok(code) if (1..=255).contains(&code) => actions.push(FaultAction::Exit(code)),
                 _ => self.problems.push(
-                    Problem::new(Some(code.span()), format!("{} is not an exit code a fault can use", code.get_ref()))
-                        .help("use a code from 1 to 255"),
+                    Problem::new(
+                        Some(code.span()),
+                        format!("{} is not an exit code a fault can use", code.get_ref()),
+                    )
+                    .help("use a code from 1 to 255"),
                 ),
             }
         }
@@ -559,22 +584,42 @@ impl Validator {
                     .help("for example `fault = { worker-count = \"{workers}\", signals = [\"SIGSEGV\", \"SIGABRT\"] }`"),
             );
         }
-        Some(FaultPlan { worker_count: worker_count?, actions })
+        Some(FaultPlan {
+            worker_count: worker_count?,
+            actions,
+        })
     }
 
     /// Oracles that read more than the seed need their inputs in the check.
-    fn oracle_inputs(&mut self, wire: &CheckWire, compares: &[Compare], vars: &BTreeSet<String>, has_fault: bool) {
+    fn oracle_inputs(
+        &mut self,
+        wire: &CheckWire,
+        compares: &[Compare],
+        vars: &BTreeSet<String>,
+        has_fault: bool,
+    ) {
         for compare in compares {
-            let Expected::Oracle(oracle) = compare.expected else { continue };
+            let Expected::Oracle(oracle) = compare.expected else {
+                continue;
+            };
             let missing = match oracle {
                 Oracle::ArraySumWithoutFault if !has_fault => Some("a `fault`"),
-                Oracle::CorruptedSum if !vars.contains("workers") => Some("a case variable `workers`"),
+                Oracle::CorruptedSum if !vars.contains("workers") => {
+                    Some("a case variable `workers`")
+                }
                 _ => None,
             };
             if let Some(missing) = missing {
                 self.problems.push(
-                    Problem::new(Some(wire.id.span()), format!("oracle `{}` needs {missing} in check `{}`", oracle.name(), wire.id.get_ref()))
-                        .help("see the oracles in rubrics/README.md"),
+                    Problem::new(
+                        Some(wire.id.span()),
+                        format!(
+                            "oracle `{}` needs {missing} in check `{}`",
+                            oracle.name(),
+                            wire.id.get_ref()
+                        ),
+                    )
+                    .help("see the oracles in rubrics/README.md"),
                 );
             }
         }
@@ -763,7 +808,10 @@ impl Validator {
         let matcher = wire.get_ref();
         if let Some(terms) = &matcher.line_with {
             if matcher.regex.is_some() || matcher.contains.is_some() || matcher.line.is_some() {
-                self.problem(Some(wire.span()), "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`");
+                self.problem(
+                    Some(wire.span()),
+                    "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`",
+                );
                 return None;
             }
             if terms.get_ref().is_empty() {
@@ -775,7 +823,9 @@ impl Validator {
                 let alternatives: Option<Vec<Template>> = term
                     .get_ref()
                     .split('|')
-                    .map(|word| self.template(&Spanned::new(term.span(), word.trim().to_owned()), vars))
+                    .map(|word| {
+                        self.template(&Spanned::new(term.span(), word.trim().to_owned()), vars)
+                    })
                     .collect();
                 parsed.push(alternatives?);
             }
@@ -846,15 +896,20 @@ impl Validator {
             },
             _ => {
                 self.problems.push(
-                    Problem::new(Some(wire.span()), "a comparison needs exactly one of `capture` and `numbers`")
-                        .help("for example `{ capture = \"sum\", oracle = \"array-sum\" }`"),
+                    Problem::new(
+                        Some(wire.span()),
+                        "a comparison needs exactly one of `capture` and `numbers`",
+                    )
+                    .help("for example `{ capture = \"sum\", oracle = \"array-sum\" }`"),
                 );
                 None
             }
         };
         let expected = match (&compare.oracle, &compare.equals, &compare.signal) {
             (Some(oracle), None, None) => {
-                let found = Oracle::ALL.iter().find(|(name, _)| name == oracle.get_ref());
+                let found = Oracle::ALL
+                    .iter()
+                    .find(|(name, _)| name == oracle.get_ref());
                 if let Some((_, oracle)) = found {
                     Some(Expected::Oracle(*oracle))
                 } else {
@@ -864,7 +919,8 @@ impl Validator {
                         format!("unknown oracle `{}`", oracle.get_ref()),
                     )
                     .help(format!("oracles: {}", names.join(", ")));
-                    self.problems.push(suggest(problem, oracle.get_ref(), &names));
+                    self.problems
+                        .push(suggest(problem, oracle.get_ref(), &names));
                     None
                 }
             }
@@ -1078,14 +1134,32 @@ mod tests {
             ids(&rubric),
             [
                 "threads-sum",
+                "threads-census",
                 "threads-timing",
                 "threads-usage",
                 "processes-sum",
+                "processes-census",
+                "processes-reaped",
                 "processes-timing",
                 "processes-usage"
             ]
         );
         assert!((rubric.max_score() - 100.0).abs() < 1e-9);
+        let census = &rubric.checks[1];
+        assert!(census.traced());
+        assert_eq!(census.census.len(), 2);
+        assert_eq!(census.census[0].count, CensusCount::Threads);
+        assert_eq!(census.census[0].expected.source(), "{workers}");
+        let reaped = &rubric.checks[6];
+        assert_eq!(reaped.needs, ["build", "processes-census"]);
+        assert_eq!(
+            reaped
+                .census
+                .iter()
+                .map(|rule| rule.count)
+                .collect::<Vec<_>>(),
+            [CensusCount::Unreaped, CensusCount::OutlivedParent]
+        );
 
         let sum = &rubric.checks[0];
         assert_eq!(
@@ -1103,7 +1177,7 @@ mod tests {
             sum.cases[4].vars,
             BTreeMap::from([("workers".to_owned(), "7".to_owned())])
         );
-        assert_eq!(sum.points, 40);
+        assert_eq!(sum.points, 30);
         assert_eq!(sum.program, "sum_array_threads");
         assert_eq!(sum.args.len(), 1);
         assert_eq!(sum.args[0].render(&sum.cases[4].vars), "7");
@@ -1120,15 +1194,15 @@ mod tests {
             Expected::Oracle(Oracle::ArraySum)
         ));
 
-        let timing = &rubric.checks[1];
+        let timing = &rubric.checks[2];
         assert_eq!(timing.needs, ["build", "threads-sum"]);
         assert_eq!(case_names(timing), ["default"]);
-        let usage = &rubric.checks[2];
+        let usage = &rubric.checks[3];
         assert_eq!(usage.expect, Expect::NonZeroExit);
         assert!(usage.args.is_empty());
         assert_eq!(usage.stderr.len(), 1);
-        assert_eq!(rubric.checks[3].cases.len(), 6);
-        assert_eq!(rubric.checks[4].needs, ["build", "processes-sum"]);
+        assert_eq!(rubric.checks[4].cases.len(), 6);
+        assert_eq!(rubric.checks[7].needs, ["build", "processes-sum"]);
     }
 
     #[test]
@@ -1454,7 +1528,9 @@ needs = [\"a\"]
                 11,
                 40,
                 "unknown oracle `median`",
-                Some("oracles: array-sum, negated-array, message, array-sum-without-fault, corrupted-sum")
+                Some(
+                    "oracles: array-sum, negated-array, message, array-sum-without-fault, corrupted-sum"
+                )
             )
         );
         assert_eq!(

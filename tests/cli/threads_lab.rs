@@ -1,0 +1,185 @@
+//! The threads lab beyond plain sums: census fixtures of sum-array, and the wait-for-me,
+//! seg-fault and memory-corruption exercises, each fixture losing exactly the points it should.
+
+use crate::grading::ALL_POINTS;
+use crate::support::{Grade, Graded, rows};
+
+/// `ALL_POINTS` with some checks replaced.
+fn all_points_but(changes: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
+    let changed: Vec<(&str, f64, &str)> = ALL_POINTS
+        .iter()
+        .map(|row| {
+            *changes
+                .iter()
+                .find(|change| change.0 == row.0)
+                .unwrap_or(row)
+        })
+        .collect();
+    rows(&changed)
+}
+
+#[test]
+fn threads_ignores_workers_loses_the_thread_census() {
+    let graded = Grade::fixture("threads_ignores_workers").seed(5).json();
+    assert_eq!(
+        graded.scores(),
+        all_points_but(&[("threads-census", 3.33, "partial")])
+    );
+    // One thread is right only when one worker is asked for.
+    assert_eq!(
+        graded.failed_cases("threads-census"),
+        ["workers=3", "workers=8"]
+    );
+    let case = &graded.check("threads-census")["cases"][1];
+    assert_eq!(case["observed"]["census"]["threads"], 1);
+    assert_eq!(case["failures"][0]["expected"], "threads created to be 3");
+}
+
+#[test]
+fn processes_not_reaped_loses_the_reaping_points() {
+    let graded = Grade::fixture("processes_not_reaped").seed(5).json();
+    assert_eq!(
+        graded.scores(),
+        all_points_but(&[("processes-reaped", 0.0, "failed")])
+    );
+    let census = &graded.check("processes-reaped")["cases"][0]["observed"]["census"];
+    assert_eq!(census["children"], 3);
+    let unwaited =
+        census["unreaped"].as_u64().unwrap() + census["outlived_parent"].as_u64().unwrap();
+    assert_eq!(unwaited, 3, "{census:#}");
+}
+
+#[test]
+fn threads_instead_of_processes_loses_the_process_census() {
+    let graded = Grade::fixture("threads_instead_of_processes")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        all_points_but(&[
+            ("processes-census", 0.0, "failed"),
+            ("processes-reaped", 0.0, "skipped"),
+        ])
+    );
+}
+
+#[track_caller]
+fn full_marks(graded: &Graded) {
+    let failing: Vec<_> = graded
+        .scores()
+        .into_iter()
+        .filter(|(_, _, status)| status != "passed")
+        .collect();
+    assert!(failing.is_empty(), "{failing:?}");
+    assert_eq!(graded.code, 0);
+}
+
+#[test]
+fn wait_for_me_all_pass() {
+    full_marks(&Grade::exercise("wait-for-me", "all_pass").json());
+}
+
+#[test]
+fn wait_for_me_forgot_join_fails_under_perturbation() {
+    let graded = Grade::exercise("wait-for-me", "forgot_join").seed(5).json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("threads-negated", 0.0, "failed"),
+            ("threads-census", 10.0, "passed"),
+            ("processes-message", 35.0, "passed"),
+            ("processes-census", 15.0, "passed"),
+        ])
+    );
+    let case = &graded.check("threads-negated")["cases"][0];
+    assert_eq!(case["runs"], 5);
+    assert!(case["passed_runs"].as_u64().unwrap() < 5);
+    assert_eq!(case["failures"][0]["what"], "runs");
+    assert_eq!(case["failures"][1]["what"], "compare");
+}
+
+#[test]
+fn seg_fault_all_pass_with_other_wording() {
+    full_marks(&Grade::exercise("seg-fault", "all_pass").json());
+}
+
+#[test]
+fn seg_fault_hardcoded_signal_message_earns_nothing_for_reports() {
+    let graded = Grade::exercise("seg-fault", "hardcoded_signal_message")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("processes-signal-reported", 0.0, "failed"),
+            ("processes-exit-reported", 0.0, "failed"),
+            ("processes-sum-of-the-others", 20.0, "passed"),
+            ("processes-no-fault", 0.0, "failed"),
+            ("threads-crash", 15.0, "passed"),
+            ("threads-no-fault", 10.0, "passed"),
+        ])
+    );
+}
+
+#[test]
+fn seg_fault_exit_code_reported_as_signal_loses_the_exit_reports() {
+    let graded = Grade::exercise("seg-fault", "exit_code_reported_as_signal")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("processes-signal-reported", 25.0, "passed"),
+            ("processes-exit-reported", 0.0, "failed"),
+            ("processes-sum-of-the-others", 20.0, "passed"),
+            ("processes-no-fault", 10.0, "passed"),
+            ("threads-crash", 15.0, "passed"),
+            ("threads-no-fault", 10.0, "passed"),
+        ])
+    );
+    let case = &graded.check("processes-exit-reported")["cases"][0];
+    let line = case["observed"]["stdout"]["text"].as_str().unwrap();
+    assert!(line.contains("killed by signal"), "{line}");
+}
+
+#[test]
+fn seg_fault_threads_die_by_the_injected_signal() {
+    let graded = Grade::exercise("seg-fault", "all_pass").seed(11).json();
+    for case in graded.check("threads-crash")["cases"].as_array().unwrap() {
+        let termination = &case["observed"]["termination"];
+        let injected = case["replay"]["vars"]["fault_signal_number"]
+            .as_str()
+            .unwrap();
+        assert_eq!(termination["kind"], "signaled");
+        assert_eq!(termination["signal"].to_string(), injected);
+        assert!(
+            case["replay"]["env"]["LABGRADE_FAULT"]
+                .as_str()
+                .unwrap()
+                .starts_with("worker=")
+        );
+    }
+}
+
+#[test]
+fn memory_corruption_all_pass() {
+    full_marks(&Grade::exercise("memory-corruption", "all_pass").json());
+}
+
+#[test]
+fn memory_corruption_threads_instead_of_processes_is_caught() {
+    let graded = Grade::exercise("memory-corruption", "threads_instead_of_processes")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("threads-clean", 10.0, "passed"),
+            ("threads-corrupted", 25.0, "passed"),
+            ("processes-clean", 10.0, "passed"),
+            ("processes-protected", 0.0, "failed"),
+            ("threads-census", 15.0, "passed"),
+            ("processes-census", 0.0, "failed"),
+        ])
+    );
+}
