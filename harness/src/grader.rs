@@ -212,7 +212,7 @@ impl Grader {
                 let replay = replay(rubric, check, seed, planned);
                 match self.runner.run(&job) {
                     Ok(observation) => {
-                        runs.push(evaluate_case(check, &case.name, replay, observation))
+                        runs.push(evaluate_case(check, &case.name, replay, observation));
                     }
                     Err(error) => {
                         let reason =

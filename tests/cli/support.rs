@@ -13,11 +13,6 @@ pub(crate) fn root() -> PathBuf {
         .to_owned()
 }
 
-/// A fixture submission of sum-array, by outcome name.
-pub(crate) fn fixture(outcome: &str) -> PathBuf {
-    root().join("tests/fixtures/sum-array").join(outcome)
-}
-
 /// The `labgrade` command with a build cache shared by every test, so dependencies compile once.
 pub(crate) fn labgrade() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_labgrade"));

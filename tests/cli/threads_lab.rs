@@ -6,7 +6,7 @@ use crate::support::{Grade, Graded, rows};
 
 /// `ALL_POINTS` with some checks replaced.
 fn all_points_but(changes: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
-    let changed: Vec<(&str, f64, &str)> = ALL_POINTS
+    let expected: Vec<(&str, f64, &str)> = ALL_POINTS
         .iter()
         .map(|row| {
             *changes
@@ -15,7 +15,7 @@ fn all_points_but(changes: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
                 .unwrap_or(row)
         })
         .collect();
-    rows(&changed)
+    rows(&expected)
 }
 
 #[test]
