@@ -99,6 +99,15 @@ fn wait_for_me_forgot_join_fails_under_perturbation() {
 }
 
 #[test]
+fn wait_for_me_forgot_join_buffered_is_caught_too() {
+    // This variant hides the bug on many plain runs outside labgrade; repetition with
+    // perturbation catches it.
+    let graded = Grade::exercise("wait-for-me", "forgot_join_buffered").seed(5).json();
+    assert_eq!(graded.check("threads-negated")["score"], 0.0);
+    assert_eq!(graded.check("threads-census")["status"], "passed");
+}
+
+#[test]
 fn seg_fault_all_pass_with_other_wording() {
     full_marks(&Grade::exercise("seg-fault", "all_pass").json());
 }
