@@ -102,7 +102,9 @@ fn wait_for_me_forgot_join_fails_under_perturbation() {
 fn wait_for_me_forgot_join_buffered_is_caught_too() {
     // This variant hides the bug on many plain runs outside labgrade; repetition with
     // perturbation catches it.
-    let graded = Grade::exercise("wait-for-me", "forgot_join_buffered").seed(5).json();
+    let graded = Grade::exercise("wait-for-me", "forgot_join_buffered")
+        .seed(5)
+        .json();
     assert_eq!(graded.check("threads-negated")["score"], 0.0);
     assert_eq!(graded.check("threads-census")["status"], "passed");
 }
