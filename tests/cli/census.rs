@@ -6,9 +6,8 @@
 //! program calls `alarm(20)`, so that a harness bug leaves nothing running for long.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use labgrade::run::{
@@ -17,7 +16,9 @@ use labgrade::run::{
 };
 use tempfile::TempDir;
 
-use crate::supervisor::{assert_gone, assert_quick, is_alive, marker, processes_with, run, sh};
+use crate::supervisor::{
+    assert_gone, assert_quick, is_alive, marker, processes_with, run, sh, start_supervisor,
+};
 
 /// A fixture program compiled for one test; the directory goes when the test ends.
 struct Program {
@@ -489,26 +490,8 @@ fn every_traced_process_dies_with_its_supervisor() {
     let marker = marker(22);
     let mut job = sh(&format!("sleep {marker} & sleep {marker} & wait"));
     job.trace = Some(Trace::default());
-    let mut supervisor = Command::new(env!("CARGO_BIN_EXE_labgrade"))
-        .arg("__supervise")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("supervisor starts");
-    let mut stdin = supervisor.stdin.take().expect("piped");
-    stdin
-        .write_all(&serde_json::to_vec(&job).expect("serializable"))
-        .expect("job written");
-    drop(stdin);
-    let start = Instant::now();
     // The shell and its two sleeps.
-    while processes_with(&marker).len() < 3 {
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "program never started"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut supervisor = start_supervisor(&job, &marker, 3);
     supervisor.kill().expect("killed");
     supervisor.wait().expect("reaped");
     // Orphans go to an init that reaps lazily: wait for them to be dead, not gone.

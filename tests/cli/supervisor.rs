@@ -75,6 +75,32 @@ pub(crate) fn assert_quick(start: Instant, limit_ms: u64) {
     );
 }
 
+/// Starts `labgrade __supervise` on `job` by hand, so a test can kill the supervisor, and waits
+/// until `count` processes carrying `marker` run.
+pub(crate) fn start_supervisor(job: &Job, marker: &str, count: usize) -> std::process::Child {
+    let mut supervisor = Command::new(env!("CARGO_BIN_EXE_labgrade"))
+        .arg("__supervise")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("supervisor starts");
+    let mut stdin = supervisor.stdin.take().expect("piped");
+    stdin
+        .write_all(&serde_json::to_vec(job).expect("serializable"))
+        .expect("job written");
+    drop(stdin);
+    let start = Instant::now();
+    while processes_with(marker).len() < count {
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "program never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    supervisor
+}
+
 #[test]
 fn exit_code_and_both_streams_are_reported_separately() {
     let observation = run(&sh("echo out; echo err >&2; exit 3"));
@@ -432,27 +458,9 @@ fn interrupted_supervisor_kills_the_whole_program_first() {
     let job = sh(&format!(
         "setsid sleep {marker} & sleep {marker} & sleep {marker}"
     ));
-    let mut supervisor = Command::new(env!("CARGO_BIN_EXE_labgrade"))
-        .arg("__supervise")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("supervisor starts");
-    let mut stdin = supervisor.stdin.take().expect("piped");
-    stdin
-        .write_all(&serde_json::to_vec(&job).expect("serializable"))
-        .expect("job written");
-    drop(stdin);
-    let start = Instant::now();
     // The shell and its three sleeps.
-    while processes_with(&marker).len() < 4 {
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "program never started"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let supervisor = start_supervisor(&job, &marker, 4);
+    let start = Instant::now();
     let pid = nix::unistd::Pid::from_raw(supervisor.id().cast_signed());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signalled");
     let output = supervisor.wait_with_output().expect("supervisor ends");
