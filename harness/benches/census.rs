@@ -126,6 +126,7 @@ fn job(program: &Path, cwd: &Path, trace: Option<Trace>) -> Job {
         timeout_ms: 60_000,
         output_limit: 64 * 1024,
         trace,
+        limits: None,
     }
 }
 

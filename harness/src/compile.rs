@@ -177,6 +177,7 @@ impl Toolchain {
             timeout_ms: timeout.as_millis() as u64,
             output_limit: DIAGNOSTICS_BYTES,
             trace: None,
+            limits: None,
         }
     }
 }
@@ -220,6 +221,10 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
 /// Copies the executables cargo left at the top of its profile folder.
 fn copy_executables(built: &Path, bin_dir: &Path) -> Result<(), Error> {
     fs::create_dir_all(bin_dir).map_err(io("create", bin_dir))?;
+    // Student programs may run as an unprivileged uid of their own (see `run::Limits`): they
+    // must be able to reach their binary.
+    fs::set_permissions(bin_dir, fs::Permissions::from_mode(0o755))
+        .map_err(io("set the permissions of", bin_dir))?;
     for entry in fs::read_dir(built).map_err(io("read", built))? {
         let entry = entry.map_err(io("read", built))?;
         let meta = entry.metadata().map_err(io("read", entry.path()))?;

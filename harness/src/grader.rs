@@ -15,7 +15,7 @@ use crate::grade::{
     case_seed, combine_runs, draw_fault, evaluate_case, score_check, total, unscored_check,
 };
 use crate::rubric::{Check, Profile, Rubric};
-use crate::run::{BaseEnv, Job, Perturbation, Runner, Trace};
+use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Trace};
 use crate::submission::{Assembly, assemble};
 
 /// Settings of a grading run.
@@ -67,6 +67,10 @@ impl Grader {
             seed,
         };
         let assembly = assemble(rubric, submission)?;
+        // `tempfile` made the assembly's root private (0700); student programs may run as an
+        // unprivileged uid of their own (`isolate`) and must reach their binary in `bin/` and
+        // their scratch folder in `runs/`.
+        open_to_programs(assembly.root())?;
         let (build, bin_dir) = self.build(rubric, &assembly)?;
         let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
         for check in &rubric.checks {
@@ -187,6 +191,9 @@ impl Grader {
                     .join(&check.id)
                     .join(format!("{index}-{run}"));
                 std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
+                let runs_dir = assembly.root().join("runs");
+                open_to_programs(&runs_dir)?;
+                open_to_programs(&runs_dir.join(&check.id))?;
                 let planned = match plan_run(rubric, check, &case.vars, seed) {
                     Ok(planned) => planned,
                     Err(reason) => {
@@ -207,6 +214,14 @@ impl Grader {
                             seed,
                             max_delay_us: max_delay.as_micros() as u64,
                         }),
+                    }),
+                    limits: Some(Limits {
+                        cpu_ms: check.limits.cpu_time.as_millis() as u64,
+                        memory_bytes: check.limits.memory,
+                        tasks: check.limits.tasks,
+                        file_bytes: check.limits.file_size,
+                        open_files: check.limits.open_files,
+                        isolate: check.limits.isolate,
                     }),
                 };
                 let replay = replay(rubric, check, seed, planned);
@@ -294,6 +309,15 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
         env: planned.env,
         shell,
     }
+}
+
+/// Lets every user reach and list folder `dir` (mode 0755), so that a student program running
+/// as its own uid reaches its binary and its scratch folder (which the supervisor gives to that
+/// uid). Only for the assembly's root, `bin/` and `runs/` folders.
+fn open_to_programs(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+        .map_err(io("set the permissions of", dir))
 }
 
 fn missing_list(files: &[String]) -> String {

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use labgrade::compile::Toolchain;
 use labgrade::grade::{Grade, GradeStatus};
 use labgrade::grader::{GradeOptions, Grader, default_cache_dir, default_cargo};
-use labgrade::report::{Format, write_selfcheck};
+use labgrade::report::{Format, write_doctor, write_selfcheck};
 use labgrade::run::Runner;
 use labgrade::{Error, course, rubric, selfcheck};
 
@@ -66,6 +66,8 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Say what containment this machine offers and what labgrade uses of it.
+    Doctor,
     /// Run one job under supervision (internal: labgrade starts itself this way).
     #[command(name = "__supervise", hide = true)]
     Supervise,
@@ -145,6 +147,15 @@ fn run(command: Command) -> Result<u8, Error> {
             } else {
                 exit::NOT_FULL_MARKS
             })
+        }
+        Command::Doctor => {
+            let mut stdout = anstream::stdout();
+            write_doctor(&labgrade::run::probe(), &mut stdout).map_err(|source| Error::Io {
+                action: "write to",
+                path: "stdout".into(),
+                source,
+            })?;
+            Ok(exit::FULL_MARKS)
         }
         Command::Supervise => unreachable!("handled in main"),
     }

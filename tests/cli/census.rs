@@ -235,6 +235,7 @@ fn child_killed_by_sigsegv_while_the_program_exits_0() {
             signal: 11,
             name: "SIGSEGV".to_owned(),
             core_dumped: false,
+            cpu_limit_s: None,
         })
     );
     assert_eq!(child.reaping, Some(Reaping::Reaped));
@@ -292,6 +293,7 @@ fn the_programs_own_sigsegv_is_still_a_death_by_signal() {
         signal: 11,
         name: "SIGSEGV".to_owned(),
         core_dumped: false,
+        cpu_limit_s: None,
     };
     assert_eq!(observation.termination, segv);
     assert_eq!(main_task(&census).termination, Some(segv));
@@ -310,6 +312,7 @@ fn real_time_signals_are_delivered_to_a_traced_program() {
             signal: 36,
             name: "SIGRTMIN+2".to_owned(),
             core_dumped: false,
+            cpu_limit_s: None,
         }
     );
 }
@@ -343,6 +346,7 @@ fn job_control_stops_and_continues_a_traced_child() {
             signal: 9,
             name: "SIGKILL".to_owned(),
             core_dumped: false,
+            cpu_limit_s: None,
         })
     );
 }

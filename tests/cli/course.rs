@@ -79,3 +79,28 @@ fn human_report_says_what_was_expected_and_how_to_replay() {
         .stdout(predicate::str::contains("seed 7"))
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
+
+#[test]
+fn doctor_says_what_is_contained_and_what_is_not() {
+    let assert = labgrade()
+        .arg("doctor")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("always"))
+        .stdout(predicate::str::contains("ptrace census"))
+        .stdout(predicate::str::contains("landlock"))
+        .stdout(predicate::str::contains("cannot guarantee here"));
+    // Whether uid drop and network isolation are used depends on who runs the tests; both
+    // answers are checked, each where it applies.
+    if nix::unistd::Uid::effective().is_root() {
+        assert
+            .stdout(predicate::str::contains("yes  uid drop"))
+            .stdout(predicate::str::contains("yes  network"));
+    } else {
+        assert
+            .stdout(predicate::str::contains("no  uid drop"))
+            .stdout(predicate::str::contains(
+                "student programs can open network connections",
+            ));
+    }
+}

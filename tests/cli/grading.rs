@@ -263,3 +263,38 @@ fn leftover_student_processes() -> Vec<String> {
         .filter(|exe| exe.contains("sum_array_") && exe.ends_with("(deleted)"))
         .collect()
 }
+
+#[test]
+fn cpu_time_limit_of_the_rubric_stops_a_spinning_program() {
+    // `[limits] cpu-time` reaches the student's program: every spinning case ends by SIGXCPU
+    // well before its wall-clock limit, and the report says which limit it passed.
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(crate::support::root().join("rubrics/sum-array.toml")).unwrap();
+    let package = crate::support::root().join("exercises/sum-array");
+    let text = text
+        .replace("timeout = \"5s\"", "timeout = \"5s\"\ncpu-time = \"1s\"")
+        .replace(
+            "\"../exercises/sum-array\"",
+            &format!("{:?}", package.display().to_string()),
+        );
+    assert!(text.contains("cpu-time = \"1s\""));
+    let rubric = dir.path().join("sum-array.toml");
+    std::fs::write(&rubric, text).unwrap();
+
+    let graded = Grade::fixture("infinite_loop").rubric(&rubric).json();
+    assert_eq!(graded.check("threads-sum")["score"], 0.0);
+    for case in graded.check("threads-sum")["cases"].as_array().unwrap() {
+        let termination = &case["observed"]["termination"];
+        assert_eq!(termination["kind"], "signaled", "{case:#}");
+        assert_eq!(termination["name"], "SIGXCPU", "{case:#}");
+        assert_eq!(termination["cpu_limit_s"], 1, "{case:#}");
+        assert!(
+            case.to_string()
+                .contains("used more than its CPU time limit of 1 s"),
+            "{case:#}"
+        );
+    }
+    let leftovers = leftover_student_processes();
+    assert!(leftovers.is_empty(), "processes left behind: {leftovers:?}");
+}

@@ -31,6 +31,7 @@ pub(crate) fn sh(script: &str) -> Job {
         timeout_ms: 5_000,
         output_limit: 64 * 1024,
         trace: None,
+        limits: None,
     }
 }
 
@@ -124,6 +125,7 @@ fn death_by_signal_is_named_and_dumps_no_core() {
             signal: 11,
             name: "SIGSEGV".to_owned(),
             core_dumped: false,
+            cpu_limit_s: None,
         }
     );
     let files: Vec<_> = std::fs::read_dir(dir.path()).expect("readable").collect();
@@ -140,6 +142,7 @@ fn death_by_real_time_signal_is_reported() {
             signal: 36,
             name: "SIGRTMIN+2".to_owned(),
             core_dumped: false,
+            cpu_limit_s: None,
         }
     );
 }

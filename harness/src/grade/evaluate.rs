@@ -593,6 +593,7 @@ mod tests {
             leftover_processes: 0,
             cpu_us: 0,
             census: None,
+            containment: Vec::new(),
         }
     }
 
@@ -605,6 +606,7 @@ mod tests {
             signal,
             name: name.to_owned(),
             core_dumped: false,
+            cpu_limit_s: None,
         };
         observation(termination, "", "")
     }

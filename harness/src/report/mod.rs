@@ -3,12 +3,14 @@
 //! Each format is one file behind the [`Reporter`] trait. Reporters write to a
 //! `&mut dyn Write` and never print, so tests render them into a buffer.
 
+mod doctor;
 mod human;
 mod json;
 mod selfcheck;
 
 use std::io::{self, Write};
 
+pub use doctor::write_doctor;
 pub use human::Human;
 pub use json::Json;
 pub use selfcheck::write_selfcheck;

@@ -14,7 +14,7 @@ use std::path::Path;
 pub use error::{Problem, RubricError};
 pub use model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Exercise, Expect, Expected,
-    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, Scoring, Source, Stream,
+    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, Scoring, Source, Stream,
 };
 pub use template::Template;
 pub use validate::parse;

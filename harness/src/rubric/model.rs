@@ -134,6 +134,27 @@ pub struct Check {
     pub fault: Option<FaultPlan>,
     /// Whether the report shows CPU time over wall time and speedup across the cases.
     pub parallelism: bool,
+    /// Resource limits and isolation of every run.
+    pub limits: RunLimits,
+}
+
+/// Resource limits and isolation of a check's runs (`cpu-time`, `memory`, `tasks`,
+/// `file-size`, `open-files`, `isolate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// CPU time of each process of the program, rounded up to whole seconds.
+    pub cpu_time: Duration,
+    /// Address space of each process, in bytes.
+    pub memory: u64,
+    /// Threads and processes alive at once (enforced when labgrade runs as root).
+    pub tasks: u64,
+    /// Largest file a run may write, in bytes.
+    pub file_size: u64,
+    /// Open file descriptors of each process.
+    pub open_files: u64,
+    /// Run in a network namespace of its own and as an unprivileged user of its own (when
+    /// labgrade runs as root).
+    pub isolate: bool,
 }
 
 impl Check {

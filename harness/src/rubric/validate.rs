@@ -17,7 +17,7 @@ use labgrade_support::FaultAction;
 
 use super::model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Exercise, Expect, Expected,
-    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, Scoring, Source, Stream,
+    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, Scoring, Source, Stream,
 };
 use super::template::Template;
 use super::wire::{
@@ -29,6 +29,16 @@ const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_OUTPUT_BYTES: u64 = 1 << 20;
 const DEFAULT_PERTURB_DELAY: Duration = Duration::from_millis(20);
+/// Address space of each process. Generous on purpose: it only catches runaway allocation. A
+/// Rust program with 8 threads reserves far more address space than it uses (glibc gives each
+/// thread a 64 MiB malloc arena reservation, each thread stack 2 MiB or more).
+const DEFAULT_MEMORY: u64 = 1 << 30;
+/// Threads and processes alive at once, for the program's own uid: room for a pool of workers
+/// and for labs that start a few hundred short-lived threads or processes one after another
+/// (exiting tasks may linger a moment before they stop counting).
+const DEFAULT_TASKS: u64 = 256;
+const DEFAULT_FILE_SIZE: u64 = 64 << 20;
+const DEFAULT_OPEN_FILES: u64 = 256;
 const SECTIONS: [&str; 5] = ["exercise", "build", "limits", "env", "check"];
 
 /// Parses and validates the rubric `text`, read from `path`.
@@ -78,6 +88,28 @@ struct Observing {
 struct Limits {
     timeout: Duration,
     output_bytes: u64,
+    /// `None`: twice each check's own timeout.
+    cpu_time: Option<Duration>,
+    memory: u64,
+    tasks: u64,
+    file_size: u64,
+    open_files: u64,
+    isolate: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_CASE_TIMEOUT,
+            output_bytes: DEFAULT_OUTPUT_BYTES,
+            cpu_time: None,
+            memory: DEFAULT_MEMORY,
+            tasks: DEFAULT_TASKS,
+            file_size: DEFAULT_FILE_SIZE,
+            open_files: DEFAULT_OPEN_FILES,
+            isolate: true,
+        }
+    }
 }
 
 impl Validator {
@@ -129,10 +161,7 @@ impl Validator {
             .into_iter()
             .filter_map(|value| self.deserialize(value))
             .collect();
-        let limits = limits.unwrap_or(Limits {
-            timeout: DEFAULT_CASE_TIMEOUT,
-            output_bytes: DEFAULT_OUTPUT_BYTES,
-        });
+        let limits = limits.unwrap_or_default();
         let checks = self.checks(wires, written_checks, &limits);
         Some(Rubric {
             path: path.to_owned(),
@@ -252,9 +281,71 @@ impl Validator {
     }
 
     fn limits(&mut self, wire: &LimitsWire) -> Limits {
+        let defaults = Limits::default();
         Limits {
             timeout: self.duration(wire.timeout.as_ref(), DEFAULT_CASE_TIMEOUT),
             output_bytes: self.output_bytes(wire.output_bytes.as_ref(), DEFAULT_OUTPUT_BYTES),
+            cpu_time: wire
+                .cpu_time
+                .as_ref()
+                .map(|value| self.duration(Some(value), DEFAULT_CASE_TIMEOUT * 2)),
+            memory: self.positive(wire.memory.as_ref(), "memory", defaults.memory),
+            tasks: self.positive(wire.tasks.as_ref(), "tasks", defaults.tasks),
+            file_size: self.positive(wire.file_size.as_ref(), "file-size", defaults.file_size),
+            open_files: self.positive(wire.open_files.as_ref(), "open-files", defaults.open_files),
+            isolate: wire
+                .isolate
+                .as_ref()
+                .map_or(defaults.isolate, |v| *v.get_ref()),
+        }
+    }
+
+    /// The resource limits of a check's runs: its own keys, else `[limits]`'s; CPU time
+    /// defaults to twice the check's wall-clock `timeout`.
+    fn run_limits(&mut self, wire: &CheckWire, limits: &Limits, timeout: Duration) -> RunLimits {
+        let cpu_default = limits.cpu_time.unwrap_or(timeout * 2);
+        RunLimits {
+            cpu_time: self.duration(wire.cpu_time.as_ref(), cpu_default),
+            memory: self.positive(wire.memory.as_ref(), "memory", limits.memory),
+            tasks: self.positive(wire.tasks.as_ref(), "tasks", limits.tasks),
+            file_size: self.positive(wire.file_size.as_ref(), "file-size", limits.file_size),
+            open_files: self.positive(wire.open_files.as_ref(), "open-files", limits.open_files),
+            isolate: wire
+                .isolate
+                .as_ref()
+                .map_or(limits.isolate, |v| *v.get_ref()),
+        }
+    }
+
+    fn scoring(&mut self, value: Option<&Spanned<String>>) -> Scoring {
+        let Some(value) = value else {
+            return Scoring::PerCase;
+        };
+        match value.get_ref().as_str() {
+            "per-case" => Scoring::PerCase,
+            "all-or-nothing" => Scoring::AllOrNothing,
+            other => {
+                self.problems.push(
+                    Problem::new(Some(value.span()), format!("unknown scoring `{other}`"))
+                        .help("use `per-case` or `all-or-nothing`"),
+                );
+                Scoring::PerCase
+            }
+        }
+    }
+
+    /// A positive integer value of `key`, or `default` when absent.
+    fn positive(&mut self, value: Option<&Spanned<i64>>, key: &str, default: u64) -> u64 {
+        let Some(value) = value else { return default };
+        match u64::try_from(*value.get_ref()) {
+            Ok(number) if number > 0 => number,
+            _ => {
+                self.problem(
+                    Some(value.span()),
+                    format!("`{key}` must be a positive integer"),
+                );
+                default
+            }
         }
     }
 
@@ -373,6 +464,7 @@ impl Validator {
         let points = self.points(&wire.points, false);
         let timeout = self.duration(wire.timeout.as_ref(), limits.timeout);
         let output_bytes = self.output_bytes(wire.output_bytes.as_ref(), limits.output_bytes);
+        let run_limits = self.run_limits(&wire, limits, timeout);
         if wire.run.get_ref().trim().is_empty() {
             self.problem(
                 Some(wire.run.span()),
@@ -402,20 +494,7 @@ impl Validator {
             .iter()
             .filter_map(|(key, value)| Some((key.clone(), self.template(value, &vars)?)))
             .collect();
-        let scoring = match &wire.scoring {
-            None => Scoring::PerCase,
-            Some(value) => match value.get_ref().as_str() {
-                "per-case" => Scoring::PerCase,
-                "all-or-nothing" => Scoring::AllOrNothing,
-                other => {
-                    self.problems.push(
-                        Problem::new(Some(value.span()), format!("unknown scoring `{other}`"))
-                            .help("use `per-case` or `all-or-nothing`"),
-                    );
-                    Scoring::PerCase
-                }
-            },
-        };
+        let scoring = self.scoring(wire.scoring.as_ref());
         let needs = self.needs(&wire, known);
         let expect = wire
             .expect
@@ -468,6 +547,7 @@ impl Validator {
             perturb: observing.perturb,
             fault,
             parallelism: wire.parallelism,
+            limits: run_limits,
         })
     }
 
@@ -1816,5 +1896,71 @@ timeout = "10"
             "{rendered}"
         );
         assert!(rendered.contains("t.toml:17:41"), "{rendered}");
+    }
+
+    #[test]
+    fn run_limits_default_inherit_and_override() {
+        let rubric = parse_ok(&with_check(""));
+        assert_eq!(
+            rubric.checks[0].limits,
+            RunLimits {
+                cpu_time: DEFAULT_CASE_TIMEOUT * 2,
+                memory: 1 << 30,
+                tasks: 256,
+                file_size: 64 << 20,
+                open_files: 256,
+                isolate: true,
+            }
+        );
+        let rubric = parse_ok(&format!(
+            "{EXERCISE}[limits]\nmemory = 1000\nisolate = false\nopen-files = 64\n{}",
+            with_check("timeout = \"3s\"\ntasks = 10\nfile-size = 5\n").replace(EXERCISE, "")
+        ));
+        assert_eq!(
+            rubric.checks[0].limits,
+            RunLimits {
+                cpu_time: Duration::from_secs(6),
+                memory: 1000,
+                tasks: 10,
+                file_size: 5,
+                open_files: 64,
+                isolate: false,
+            }
+        );
+        let rubric = parse_ok(&format!(
+            "{EXERCISE}[limits]\ncpu-time = \"1s\"\n{}",
+            with_check("timeout = \"3s\"\n").replace(EXERCISE, "")
+        ));
+        assert_eq!(rubric.checks[0].limits.cpu_time, Duration::from_secs(1));
+        let rubric = parse_ok(&with_check("cpu-time = \"1500ms\"\n"));
+        assert_eq!(
+            rubric.checks[0].limits.cpu_time,
+            Duration::from_millis(1500)
+        );
+    }
+
+    #[test]
+    fn run_limits_must_be_positive_and_well_typed() {
+        assert_eq!(
+            problems(&with_check("memory = 0\ntasks = -1\ncpu-time = \"0s\"\n")),
+            vec![
+                found(10, 10, "`memory` must be a positive integer", None),
+                found(11, 9, "`tasks` must be a positive integer", None),
+                found(12, 12, "a time limit must be more than zero", None),
+            ]
+        );
+        let limits = format!(
+            "{EXERCISE}[limits]\nopen-files = 0\n{}",
+            with_check("").replace(EXERCISE, "")
+        );
+        assert_eq!(
+            problem(&limits),
+            found(6, 14, "`open-files` must be a positive integer", None)
+        );
+        assert!(
+            problem(&with_check("isolate = \"yes\"\n"))
+                .1
+                .contains("bool")
+        );
     }
 }

@@ -36,6 +36,12 @@ pub(crate) struct BuildWire {
 pub(crate) struct LimitsWire {
     pub(crate) timeout: Option<Spanned<String>>,
     pub(crate) output_bytes: Option<Spanned<i64>>,
+    pub(crate) cpu_time: Option<Spanned<String>>,
+    pub(crate) memory: Option<Spanned<i64>>,
+    pub(crate) tasks: Option<Spanned<i64>>,
+    pub(crate) file_size: Option<Spanned<i64>>,
+    pub(crate) open_files: Option<Spanned<i64>>,
+    pub(crate) isolate: Option<Spanned<bool>>,
 }
 
 /// One `[[check]]`.
@@ -55,6 +61,12 @@ pub(crate) struct CheckWire {
     pub(crate) scoring: Option<Spanned<String>>,
     pub(crate) timeout: Option<Spanned<String>>,
     pub(crate) output_bytes: Option<Spanned<i64>>,
+    pub(crate) cpu_time: Option<Spanned<String>>,
+    pub(crate) memory: Option<Spanned<i64>>,
+    pub(crate) tasks: Option<Spanned<i64>>,
+    pub(crate) file_size: Option<Spanned<i64>>,
+    pub(crate) open_files: Option<Spanned<i64>>,
+    pub(crate) isolate: Option<Spanned<bool>>,
     #[serde(default)]
     pub(crate) needs: Vec<Spanned<String>>,
     pub(crate) expect: Option<Spanned<ExpectWire>>,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use nix::libc;
 use serde::{Deserialize, Serialize};
 
 /// One program to run under a supervisor.
@@ -26,6 +27,42 @@ pub struct Job {
     /// Trace the program with ptrace to take its census; `None` runs it untraced.
     #[serde(default)]
     pub trace: Option<Trace>,
+    /// Resource limits and isolation of an untrusted program; `None` (trusted tools such as
+    /// cargo) runs it with the supervisor's own limits, as the supervisor's user.
+    #[serde(default)]
+    pub limits: Option<Limits>,
+}
+
+/// Resource limits and isolation applied to an untrusted program just before it starts.
+///
+/// The rlimits apply to every process of the program separately (`RLIMIT_CPU`, `RLIMIT_AS`,
+/// `RLIMIT_FSIZE`, `RLIMIT_NOFILE`), except [`Limits::tasks`] (`RLIMIT_NPROC`), which counts every
+/// thread and process of the program's user and so only means something once the program runs
+/// as a user of its own: when the supervisor is root and [`Limits::isolate`] is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// CPU time per process, in milliseconds, rounded up to whole seconds (at least 1): past it
+    /// the process gets SIGXCPU, and SIGKILL one second later.
+    pub cpu_ms: u64,
+    /// Address space per process, in bytes (`RLIMIT_AS`): allocations beyond it fail.
+    pub memory_bytes: u64,
+    /// Threads and processes of the program's user at once (`RLIMIT_NPROC`), when isolated.
+    pub tasks: u64,
+    /// Largest file a process may write, in bytes: writing beyond it raises SIGXFSZ.
+    pub file_bytes: u64,
+    /// Open file descriptors per process.
+    pub open_files: u64,
+    /// When the supervisor is root: run the program in a network namespace of its own (only a
+    /// loopback interface, down) and as an unprivileged user of its own. Ignored otherwise.
+    pub isolate: bool,
+}
+
+impl Limits {
+    /// [`Limits::cpu_ms`] as the whole seconds of `RLIMIT_CPU`, rounded up, at least 1.
+    #[must_use]
+    pub fn cpu_seconds(&self) -> u64 {
+        self.cpu_ms.div_ceil(1_000).max(1)
+    }
 }
 
 /// How a traced job is traced.
@@ -82,6 +119,11 @@ pub struct Observation {
     /// Every thread and process the program created, when the job was traced.
     #[serde(default)]
     pub census: Option<Census>,
+    /// The containment applied to the program, in words, such as `["rlimits", "network
+    /// namespace", "uid 61234"]` or `["rlimits", "no uid drop: not root"]`; empty when the job
+    /// had no [`Job::limits`].
+    #[serde(default)]
+    pub containment: Vec<String>,
 }
 
 /// Every task (thread or process) a traced program created, counted exactly by ptrace events.
@@ -187,6 +229,9 @@ pub enum Termination {
         name: String,
         /// Whether the kernel reported a core dump.
         core_dumped: bool,
+        /// For SIGXCPU under [`Job::limits`]: the CPU time limit that was passed, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu_limit_s: Option<u64>,
     },
     /// The process was still running at its time limit, so labgrade killed its process group.
     TimedOut {
@@ -205,9 +250,22 @@ impl Termination {
                 signal,
                 name,
                 core_dumped,
+                cpu_limit_s,
             } => {
                 let core = if *core_dumped { " (core dumped)" } else { "" };
-                format!("killed by signal {name} ({signal}){core}")
+                let why = match (*signal, cpu_limit_s) {
+                    (libc::SIGXCPU, Some(limit)) => {
+                        format!(" because it used more than its CPU time limit of {limit} s")
+                    }
+                    (libc::SIGXCPU, None) => {
+                        " because it used more than its CPU time limit".to_owned()
+                    }
+                    (libc::SIGXFSZ, _) => {
+                        " because it wrote a file beyond the size limit".to_owned()
+                    }
+                    _ => String::new(),
+                };
+                format!("killed by signal {name} ({signal}){core}{why}")
             }
             Self::TimedOut { limit_ms } => format!(
                 "still running after the time limit of {}, so labgrade killed it",
@@ -228,4 +286,73 @@ pub enum Reply {
         /// The operating system's reason.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signaled(signal: i32, name: &str, cpu_limit_s: Option<u64>) -> Termination {
+        Termination::Signaled {
+            signal,
+            name: name.to_owned(),
+            core_dumped: false,
+            cpu_limit_s,
+        }
+    }
+
+    #[test]
+    fn resource_limit_signals_say_which_limit() {
+        assert_eq!(
+            signaled(libc::SIGXCPU, "SIGXCPU", Some(2)).describe(),
+            "killed by signal SIGXCPU (24) because it used more than its CPU time limit of 2 s"
+        );
+        assert_eq!(
+            signaled(libc::SIGXFSZ, "SIGXFSZ", None).describe(),
+            "killed by signal SIGXFSZ (25) because it wrote a file beyond the size limit"
+        );
+        assert_eq!(
+            signaled(libc::SIGSEGV, "SIGSEGV", None).describe(),
+            "killed by signal SIGSEGV (11)"
+        );
+    }
+
+    #[test]
+    fn the_cpu_limit_is_only_on_the_wire_when_set() {
+        let plain = serde_json::to_value(signaled(libc::SIGSEGV, "SIGSEGV", None)).unwrap();
+        assert_eq!(
+            plain,
+            serde_json::json!({"kind": "signaled", "signal": 11, "name": "SIGSEGV", "core_dumped": false})
+        );
+        let xcpu = signaled(libc::SIGXCPU, "SIGXCPU", Some(3));
+        let wire = serde_json::to_value(&xcpu).unwrap();
+        assert_eq!(wire["cpu_limit_s"], 3);
+        assert_eq!(serde_json::from_value::<Termination>(wire).unwrap(), xcpu);
+    }
+
+    #[test]
+    fn cpu_seconds_round_up_and_are_at_least_one() {
+        let limits = |cpu_ms| Limits {
+            cpu_ms,
+            memory_bytes: 1,
+            tasks: 1,
+            file_bytes: 1,
+            open_files: 1,
+            isolate: false,
+        };
+        assert_eq!(limits(0).cpu_seconds(), 1);
+        assert_eq!(limits(500).cpu_seconds(), 1);
+        assert_eq!(limits(1_000).cpu_seconds(), 1);
+        assert_eq!(limits(1_001).cpu_seconds(), 2);
+    }
+
+    #[test]
+    fn jobs_without_limits_still_parse() {
+        let job: Job = serde_json::from_str(
+            r#"{"program":"/bin/true","args":[],"env":{},"base_env":"clean","cwd":"/",
+                "timeout_ms":1,"output_limit":1}"#,
+        )
+        .unwrap();
+        assert_eq!(job.limits, None);
+    }
 }

@@ -17,15 +17,20 @@
 //! than repetition; the same seed gives the same delays ([`perturbation_delays`]). The details
 //! and limits are in the supervisor's `tracer` module.
 //!
-//! Containment (an unprivileged uid, namespaces, cgroups) belongs here too.
+//! A job with [`Job::limits`] (every student program; never cargo) is contained: rlimits on CPU
+//! time, address space, file size, open files and tasks, and, when the supervisor is root, a
+//! network namespace of its own and an unprivileged uid of its own. What was applied is in
+//! [`Observation::containment`].
 
 mod job;
+mod probe;
 mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, Job, Observation, Perturbation, Reaping, Reply, Task,
+    BaseEnv, CapturedOutput, Census, Job, Limits, Observation, Perturbation, Reaping, Reply, Task,
     TaskKind, Termination, Trace,
 };
+pub use probe::{Capabilities, CgroupLayout, probe};
 pub use runner::{RunError, Runner};
 pub use supervisor::{PerturbationDelays, perturbation_delays, supervise};

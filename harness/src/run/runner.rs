@@ -301,6 +301,7 @@ mod tests {
             timeout_ms: 0,
             output_limit: 0,
             trace: None,
+            limits: None,
         };
         let start = Instant::now();
         let error = runner.run(&job).expect_err("`yes` is no supervisor");

@@ -7,6 +7,8 @@
 //! * starting the program in its own process group, with a controlled environment, no core
 //!   dumps, and `PR_SET_PDEATHSIG` so that the program dies with its supervisor;
 //! * enforcing the wall-clock limit against a monotonic deadline, by killing the process group;
+//! * for a job with [`Job::limits`], containing the program: rlimits, and when the supervisor is
+//!   root a network namespace and an unprivileged uid of its own (see [`contain`]);
 //! * capturing stdout and stderr up to [`Job::output_limit`] bytes each, while draining and
 //!   discarding the rest so that the program never blocks on a full pipe;
 //! * decoding how the main process ended;
@@ -41,19 +43,20 @@ use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::libc;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sched::{CloneFlags, unshare};
 use nix::sys::prctl;
 use nix::sys::ptrace;
-use nix::sys::resource::{Resource, UsageWho, getrusage, setrlimit};
+use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, killpg, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::time::TimeValLike;
 use nix::sys::wait::WaitPidFlag;
-use nix::unistd::{Pid, getpid, getppid};
+use nix::unistd::{Gid, Pid, Uid, chown, geteuid, getpid, getppid, setgid, setgroups, setuid};
 
 pub(super) use procfs::live_descendants;
 pub use tracer::{PerturbationDelays, perturbation_delays};
 
-use super::job::{BaseEnv, CapturedOutput, Job, Observation, Reply, Termination};
+use super::job::{BaseEnv, CapturedOutput, Job, Limits, Observation, Reply, Termination};
 use tracer::Tracer;
 
 /// Longest sleep between two looks at the deadline and the children. SIGCHLD and pipe activity
@@ -80,6 +83,10 @@ const READ_CHUNK: usize = 64 * 1024;
 const READS_PER_TURN: usize = 16;
 /// `PATH` of [`BaseEnv::Clean`].
 const CLEAN_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+/// First uid (and gid) of the range isolated programs run as.
+const ISOLATED_UID_BASE: u32 = 61_000;
+/// Number of uids in that range.
+const ISOLATED_UID_COUNT: u32 = 4_000;
 
 /// Reads one [`Job`] from `input`, runs it, writes one [`Reply`] to `output`.
 ///
@@ -155,11 +162,21 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
             source,
         })?;
 
+    let containment = job.limits.map(|limits| Containment::plan(limits, getpid()));
     // Taken before the program starts: a supervisor descheduled right after `spawn` must not
     // start the clock after the program.
     let start = Instant::now();
-    let reply = match spawn(&job) {
-        Ok(child) => Reply::Observed(watch(&job, child, signals, start)?),
+    let reply = match spawn(&job, containment.as_ref()) {
+        Ok(child) => {
+            let applied = containment.as_ref().map(Containment::describe);
+            Reply::Observed(watch(
+                &job,
+                child,
+                signals,
+                start,
+                applied.unwrap_or_default(),
+            )?)
+        }
         Err(message) => Reply::SpawnFailed { message },
     };
 
@@ -170,8 +187,101 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         .map_err(SuperviseError::WriteReply)
 }
 
+/// How a job with [`Job::limits`] is contained, decided before the program starts.
+#[derive(Debug, Clone, Copy)]
+struct Containment {
+    limits: Limits,
+    /// Whether the supervisor runs as root; without root there is no namespace and no uid drop.
+    root: bool,
+    /// The user the program runs as, when isolated: uid and gid are the same number.
+    user: Option<u32>,
+}
+
+impl Containment {
+    /// The containment of a job with `limits`, run by the supervisor `supervisor`.
+    fn plan(limits: Limits, supervisor: Pid) -> Self {
+        let root = geteuid().is_root();
+        let user = (root && limits.isolate).then(|| isolated_uid(supervisor));
+        Self { limits, root, user }
+    }
+
+    /// What is applied, in words, for [`Observation::containment`].
+    fn describe(&self) -> Vec<String> {
+        let mut applied = vec!["rlimits".to_owned()];
+        if !self.limits.isolate {
+            applied.push("not isolated: isolate is off".to_owned());
+        } else if let Some(uid) = self.user {
+            applied.push("network namespace".to_owned());
+            applied.push(format!("uid {uid}"));
+            applied.push(format!("task limit {}", self.limits.tasks));
+        } else if !self.root {
+            applied.push("no network namespace: not root".to_owned());
+            applied.push("no uid drop: not root".to_owned());
+        }
+        applied
+    }
+}
+
+/// The uid an isolated program of supervisor `supervisor` runs as:
+/// `ISOLATED_UID_BASE + pid % ISOLATED_UID_COUNT`.
+///
+/// Programs of concurrent jobs must not share a uid: `RLIMIT_NPROC` counts every task of a uid
+/// system-wide, and processes of the same uid may signal each other. The pids of live
+/// supervisors are distinct, and so are their uids unless two pids differ by a multiple of
+/// 4000: possible, since pids go up to `pid_max` (32768 or more) and wrap around, but unlikely
+/// with the few supervisors that run at once. A slot number handed out by the front end would
+/// rule it out, and is the next step if many jobs run in parallel. A uid is reused only once its supervisor is gone, and a supervisor reaps every
+/// process of its program before it ends, so no process of a previous program holds the uid.
+fn isolated_uid(supervisor: Pid) -> u32 {
+    ISOLATED_UID_BASE + supervisor.as_raw().unsigned_abs() % ISOLATED_UID_COUNT
+}
+
+/// Sets `resource` to `soft` and `hard`, both lowered to the current hard limit when they
+/// exceed it (only root may raise a hard limit). Async-signal-safe: two system calls.
+fn set_limit(resource: Resource, soft: u64, hard: u64) -> nix::Result<()> {
+    let (_, current_hard) = getrlimit(resource)?;
+    let hard = hard.min(current_hard);
+    setrlimit(resource, soft.min(hard), hard)
+}
+
+/// Applies `containment` in the child before `exec`. Async-signal-safe: system calls only.
+///
+/// The order matters: every rlimit is set while still root (so a hard limit may be raised),
+/// the network namespace is made while still root (unsharing it needs `CAP_SYS_ADMIN`), and the
+/// uid drop comes last (std's `Command::uid` would drop before `pre_exec`, too early).
+fn contain(containment: &Containment) -> nix::Result<()> {
+    let limits = &containment.limits;
+    let seconds = limits.cpu_seconds();
+    // Hard one second above soft: SIGXCPU comes first, and SIGKILL a second later if the
+    // program ignores it.
+    set_limit(Resource::RLIMIT_CPU, seconds, seconds.saturating_add(1))?;
+    set_limit(
+        Resource::RLIMIT_AS,
+        limits.memory_bytes,
+        limits.memory_bytes,
+    )?;
+    set_limit(Resource::RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes)?;
+    set_limit(
+        Resource::RLIMIT_NOFILE,
+        limits.open_files,
+        limits.open_files,
+    )?;
+    if let Some(user) = containment.user {
+        // RLIMIT_NPROC counts every task of the real uid and root ignores it: it is set only for
+        // a program that gets a uid of its own (for the supervisor's own user it would count
+        // every process that user runs elsewhere).
+        set_limit(Resource::RLIMIT_NPROC, limits.tasks, limits.tasks)?;
+        // A new network namespace holds only `lo`, down: no connection goes anywhere.
+        unshare(CloneFlags::CLONE_NEWNET)?;
+        setgroups(&[])?;
+        setgid(Gid::from_raw(user))?;
+        setuid(Uid::from_raw(user))?;
+    }
+    Ok(())
+}
+
 /// Starts the program of `job`; on failure returns the reason, naming what could not be used.
-fn spawn(job: &Job) -> Result<Child, String> {
+fn spawn(job: &Job, containment: Option<&Containment>) -> Result<Child, String> {
     let mut command = Command::new(&job.program);
     command
         .args(&job.args)
@@ -190,11 +300,16 @@ fn spawn(job: &Job) -> Result<Child, String> {
             .env("HOME", home);
     }
     command.envs(&job.env);
+    if let Some(user) = containment.and_then(|containment| containment.user) {
+        give_cwd(&job.cwd, user)?;
+    }
+    let containment = containment.copied();
     let supervisor = getpid();
     let traced = job.trace.is_some();
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
-    // work is allowed. It only makes the `sigprocmask`, `setrlimit`, `prctl`, `getppid` and
-    // `ptrace` system calls through nix's thin wrappers, with a signal set on the stack, and
+    // work is allowed. It only makes the `sigprocmask`, `getrlimit`, `setrlimit`, `unshare`,
+    // `setgroups`, `setgid`, `setuid`, `prctl`, `getppid` and `ptrace` system calls through
+    // nix's thin wrappers, with a signal set on the stack and a copied `Containment`, and
     // builds `io::Error`s from raw errno values; nothing allocates, locks or touches state
     // shared with the parent.
     unsafe {
@@ -205,6 +320,10 @@ fn spawn(job: &Job) -> Result<Child, String> {
             // core_pattern is plain `core`: a crashing program would drop core files into the
             // submission.
             setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
+            if let Some(containment) = &containment {
+                contain(containment)?;
+            }
+            // After the uid drop, which clears it.
             prctl::set_pdeathsig(Signal::SIGKILL)?;
             // If the supervisor died between `fork` and `prctl`, the death signal will never
             // come; do not run the program unsupervised.
@@ -230,12 +349,32 @@ fn spawn(job: &Job) -> Result<Child, String> {
     })
 }
 
+/// Makes the working directory `cwd` writable by the isolated program's `user` by giving it
+/// to that user. A shared folder with the sticky bit (such as `/tmp`) is writable by everyone
+/// already and is left alone: it must never change owner.
+fn give_cwd(cwd: &std::path::Path, user: u32) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(cwd)
+        .map_err(|error| format!("working directory `{}`: {error}", cwd.display()))?;
+    if meta.permissions().mode() & 0o1000 != 0 {
+        return Ok(());
+    }
+    chown(cwd, Some(Uid::from_raw(user)), Some(Gid::from_raw(user))).map_err(|error| {
+        format!(
+            "cannot give the working directory `{}` to uid {user}: {error}",
+            cwd.display()
+        )
+    })
+}
+
 /// Follows the running program, started at `start`, to its end and cleans up after it.
+/// `containment` is what was applied to it, in words.
 fn watch(
     job: &Job,
     mut child: Child,
     signals: SignalFd,
     start: Instant,
+    containment: Vec<String>,
 ) -> Result<Observation, SuperviseError> {
     let main = Pid::from_raw(child.id().cast_signed());
     let limit = usize::try_from(job.output_limit).unwrap_or(usize::MAX);
@@ -323,6 +462,17 @@ fn watch(
                 limit_ms: job.timeout_ms,
             }
         }
+        Termination::Signaled {
+            signal: libc::SIGXCPU,
+            name,
+            core_dumped,
+            cpu_limit_s: None,
+        } if job.limits.is_some() => Termination::Signaled {
+            signal: libc::SIGXCPU,
+            name,
+            core_dumped,
+            cpu_limit_s: job.limits.map(|limits| limits.cpu_seconds()),
+        },
         // The main process ended by itself just as the deadline passed: report what it did.
         other => other,
     };
@@ -338,6 +488,7 @@ fn watch(
         leftover_processes,
         cpu_us: children_cpu_us(),
         census,
+        containment,
     })
 }
 
@@ -675,6 +826,7 @@ fn decode(status: i32) -> Termination {
             signal,
             name: signal_name(signal),
             core_dumped: libc::WCOREDUMP(status),
+            cpu_limit_s: None,
         }
     } else {
         // Without WUNTRACED or WCONTINUED, `waitpid` reports only exits and deaths by signal.

@@ -1,0 +1,136 @@
+//! What containment this machine offers: probed once, for `labgrade doctor`.
+//!
+//! Each probe asks the kernel directly (a short-lived forked child tries an `unshare`, the
+//! Landlock ABI is queried by its system call), so the answer holds for this machine as it is
+//! now, not for the machine the code was written on.
+
+use std::fs;
+
+use nix::sched::CloneFlags;
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::{ForkResult, Uid, fork};
+
+/// What the kernel lets labgrade do here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is the answer of one independent probe"
+)]
+pub struct Capabilities {
+    /// labgrade runs as root, so it can drop student programs to an unprivileged uid, where
+    /// `RLIMIT_NPROC` holds.
+    pub root: bool,
+    /// Yama's `ptrace_scope`, if Yama is present (0 or 1 allow tracing one's own children).
+    pub ptrace_scope: Option<u8>,
+    /// A new network namespace can be created.
+    pub network_namespace: bool,
+    /// A new PID namespace can be created.
+    pub pid_namespace: bool,
+    /// A new mount namespace can be created.
+    pub mount_namespace: bool,
+    /// An unprivileged user namespace can be created.
+    pub user_namespace: bool,
+    /// How cgroups are mounted.
+    pub cgroups: CgroupLayout,
+    /// Landlock ABI version, if the kernel offers Landlock.
+    pub landlock_abi: Option<u32>,
+    /// Whether the kernel supports seccomp filters.
+    pub seccomp: bool,
+}
+
+/// How the cgroup file systems are mounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CgroupLayout {
+    /// Only cgroup v2.
+    Unified,
+    /// v1 controllers with a v2 tree beside them.
+    Hybrid,
+    /// Only cgroup v1.
+    Legacy,
+    /// No cgroup file system.
+    None,
+}
+
+/// Probes the machine.
+#[must_use]
+pub fn probe() -> Capabilities {
+    Capabilities {
+        root: Uid::effective().is_root(),
+        ptrace_scope: fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+            .ok()
+            .and_then(|text| text.trim().parse().ok()),
+        network_namespace: can_unshare(CloneFlags::CLONE_NEWNET),
+        pid_namespace: can_unshare(CloneFlags::CLONE_NEWPID),
+        mount_namespace: can_unshare(CloneFlags::CLONE_NEWNS),
+        user_namespace: can_unshare(CloneFlags::CLONE_NEWUSER),
+        cgroups: cgroup_layout(&fs::read_to_string("/proc/self/mounts").unwrap_or_default()),
+        landlock_abi: landlock_abi(),
+        seccomp: fs::read_to_string("/proc/self/status")
+            .is_ok_and(|status| status.lines().any(|line| line.starts_with("Seccomp:"))),
+    }
+}
+
+/// Whether a child may `unshare` these namespaces; the child exits at once either way.
+fn can_unshare(flags: CloneFlags) -> bool {
+    // SAFETY: the child only calls `unshare` and `_exit`, both async-signal-safe, so forking a
+    // multi-threaded process is sound.
+    match unsafe { fork() } {
+        Ok(ForkResult::Child) => {
+            let code = i32::from(nix::sched::unshare(flags).is_err());
+            // SAFETY: `_exit` ends the child at once without running the parent's destructors.
+            unsafe { nix::libc::_exit(code) }
+        }
+        Ok(ForkResult::Parent { child }) => {
+            matches!(waitpid(child, None), Ok(WaitStatus::Exited(_, 0)))
+        }
+        Err(_) => false,
+    }
+}
+
+/// The cgroup layout from the contents of `/proc/self/mounts`.
+fn cgroup_layout(mounts: &str) -> CgroupLayout {
+    let types: Vec<&str> = mounts
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(2))
+        .collect();
+    match (types.contains(&"cgroup2"), types.contains(&"cgroup")) {
+        (true, true) => CgroupLayout::Hybrid,
+        (true, false) => CgroupLayout::Unified,
+        (false, true) => CgroupLayout::Legacy,
+        (false, false) => CgroupLayout::None,
+    }
+}
+
+/// The Landlock ABI version, asked of `landlock_create_ruleset` with the version flag.
+fn landlock_abi() -> Option<u32> {
+    const LANDLOCK_CREATE_RULESET_VERSION: nix::libc::c_uint = 1;
+    // SAFETY: with a null attribute pointer, size 0 and the version flag, the call only returns
+    // a number; it reads and writes no memory.
+    let version = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    u32::try_from(version).ok().filter(|&version| version > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CgroupLayout, cgroup_layout};
+
+    #[test]
+    fn cgroup_layouts_are_told_apart() {
+        let v1 = "cgroup /sys/fs/cgroup/pids cgroup rw,pids 0 0\n";
+        let v2 = "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n";
+        assert_eq!(cgroup_layout(&format!("{v1}{v2}")), CgroupLayout::Hybrid);
+        assert_eq!(cgroup_layout(v2), CgroupLayout::Unified);
+        assert_eq!(cgroup_layout(v1), CgroupLayout::Legacy);
+        assert_eq!(
+            cgroup_layout("proc /proc proc rw 0 0\n"),
+            CgroupLayout::None
+        );
+    }
+}

@@ -1,0 +1,476 @@
+//! Containment of untrusted programs ([`Job::limits`]): rlimits everywhere, and when the tests
+//! run as root (as in CI) a network namespace and a uid of the program's own.
+//!
+//! Programs are `/bin/sh` scripts or tiny C programs compiled with `cc` into a temporary folder
+//! that the dropped uid can read. Every C program that could run away has an `alarm` safety net.
+//! Tests that only mean something as root print `skipped: needs root` to stderr and return
+//! when run as another user; they never pass without checking.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use labgrade::run::{Job, Limits, Observation, Termination};
+use tempfile::TempDir;
+
+use crate::supervisor::{run, runner, sh};
+
+/// A folder for one test: the programs at its root, readable by every user, and `work/`, the
+/// program's working directory (the supervisor gives it to the dropped uid).
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the temporary directory");
+        std::fs::create_dir(dir.path().join("work")).expect("create work/");
+        Self { dir }
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    /// Compiles C `source` into program `name`.
+    fn compile(&self, name: &str, source: &str) -> PathBuf {
+        let source_path = self.dir.path().join(format!("{name}.c"));
+        std::fs::write(&source_path, source).expect("write the C source");
+        let path = self.dir.path().join(name);
+        let output = Command::new("cc")
+            .args(["-O1", "-pthread", "-Wall", "-o"])
+            .arg(&path)
+            .arg(&source_path)
+            .output()
+            .unwrap_or_else(|error| {
+                panic!("the containment tests need a C compiler `cc`: {error}")
+            });
+        assert!(
+            output.status.success(),
+            "cc failed on {name}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        path
+    }
+
+    /// A contained job running `program` with `args` in `work/`.
+    fn job(&self, program: &Path, args: &[&str], limits: Limits) -> Job {
+        let mut job = sh("");
+        program.clone_into(&mut job.program);
+        job.args = args.iter().map(|arg| (*arg).to_owned()).collect();
+        job.cwd = self.work();
+        job.limits = Some(limits);
+        job
+    }
+
+    /// A contained job running `script` with `/bin/sh` in `work/`.
+    fn script(&self, script: &str, limits: Limits) -> Job {
+        self.job(Path::new("/bin/sh"), &["-c", script], limits)
+    }
+}
+
+/// Limits no test reaches unless it means to: the rubric's defaults, with a short CPU limit.
+fn limits() -> Limits {
+    Limits {
+        cpu_ms: 10_000,
+        memory_bytes: 1 << 30,
+        tasks: 256,
+        file_bytes: 64 << 20,
+        open_files: 256,
+        isolate: true,
+    }
+}
+
+fn is_root() -> bool {
+    nix::unistd::Uid::effective().is_root()
+}
+
+/// Whether a test that needs root can run; says so on stderr when it cannot.
+fn needs_root() -> bool {
+    if !is_root() {
+        // Straight to stderr, not `eprintln!`: the skip shows even when the harness captures
+        // the test's output.
+        let _ = writeln!(std::io::stderr(), "skipped: needs root");
+    }
+    is_root()
+}
+
+/// The uid the program ran as, from [`Observation::containment`].
+fn dropped_uid(observation: &Observation) -> u32 {
+    observation
+        .containment
+        .iter()
+        .find_map(|item| item.strip_prefix("uid ")?.parse().ok())
+        .unwrap_or_else(|| panic!("no uid drop in {:?}", observation.containment))
+}
+
+/// Pids of the processes whose real uid is `uid`.
+fn processes_of(uid: u32) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc is readable") {
+        let path = entry.expect("/proc entry").path();
+        let Ok(status) = std::fs::read_to_string(path.join("status")) else {
+            continue;
+        };
+        let real = status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|uids| uids.split_whitespace().next()?.parse::<u32>().ok());
+        if real == Some(uid) {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+#[track_caller]
+fn assert_exited(observation: &Observation, code: i32) {
+    assert_eq!(
+        observation.termination,
+        Termination::Exited { code },
+        "{observation:#?}"
+    );
+}
+
+#[test]
+fn cpu_spinner_is_stopped_by_sigxcpu_with_its_limit_in_words() {
+    let sandbox = Sandbox::new();
+    let spin = sandbox.compile(
+        "spin",
+        "#include <unistd.h>\n\
+         int main(void) { alarm(20); volatile unsigned long n = 0; for (;;) n++; }\n",
+    );
+    let mut job = sandbox.job(
+        &spin,
+        &[],
+        Limits {
+            cpu_ms: 500,
+            ..limits()
+        },
+    );
+    job.timeout_ms = 5_000;
+    let start = Instant::now();
+    let observation = run(&job);
+    assert!(start.elapsed() < Duration::from_secs(5), "{observation:#?}");
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::Signaled {
+                signal: 24,
+                cpu_limit_s: Some(1),
+                ..
+            }
+        ),
+        "{observation:#?}"
+    );
+    let words = observation.termination.describe();
+    assert!(
+        words.contains("used more than its CPU time limit of 1 s"),
+        "{words}"
+    );
+    assert!(observation.cpu_us >= 900_000, "{observation:#?}");
+}
+
+#[test]
+fn memory_hog_cannot_allocate_beyond_the_memory_limit() {
+    let sandbox = Sandbox::new();
+    let hog = sandbox.compile(
+        "hog",
+        "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n\
+         int main(void) {\n\
+             alarm(20);\n\
+             for (int i = 0; i < 64; i++) {\n\
+                 char *chunk = malloc(16 << 20);\n\
+                 if (chunk == NULL) { printf(\"malloc failed after %d MiB\\n\", i * 16); return 3; }\n\
+                 memset(chunk, 1, 16 << 20);\n\
+             }\n\
+             puts(\"allocated 1 GiB\");\n\
+             return 0;\n\
+         }\n",
+    );
+    let observation = run(&sandbox.job(
+        &hog,
+        &[],
+        Limits {
+            memory_bytes: 64 << 20,
+            ..limits()
+        },
+    ));
+    assert_exited(&observation, 3);
+    assert!(
+        observation.stdout.text.contains("malloc failed after"),
+        "{observation:#?}"
+    );
+}
+
+#[test]
+fn writing_past_the_file_size_limit_is_killed_by_sigxfsz() {
+    let sandbox = Sandbox::new();
+    let observation = run(&sandbox.script(
+        "exec head -c 200000 /dev/zero > f",
+        Limits {
+            file_bytes: 100_000,
+            ..limits()
+        },
+    ));
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::Signaled { signal: 25, .. }
+        ),
+        "{observation:#?}"
+    );
+    let words = observation.termination.describe();
+    assert!(
+        words.contains("wrote a file beyond the size limit"),
+        "{words}"
+    );
+    let written = std::fs::metadata(sandbox.work().join("f")).expect("f was created");
+    assert_eq!(written.len(), 100_000);
+}
+
+#[test]
+fn opening_more_files_than_allowed_fails_with_emfile() {
+    let sandbox = Sandbox::new();
+    let program = sandbox.compile(
+        "opener",
+        "#include <errno.h>\n#include <fcntl.h>\n#include <stdio.h>\n#include <unistd.h>\n\
+         int main(void) {\n\
+             alarm(20);\n\
+             for (int i = 0; i < 10000; i++) {\n\
+                 if (open(\"/dev/null\", O_RDONLY) < 0) {\n\
+                     printf(\"%s after %d\\n\", errno == EMFILE ? \"EMFILE\" : \"other\", i);\n\
+                     return 0;\n\
+                 }\n\
+             }\n\
+             puts(\"no limit\");\n\
+             return 1;\n\
+         }\n",
+    );
+    let observation = run(&sandbox.job(
+        &program,
+        &[],
+        Limits {
+            open_files: 32,
+            ..limits()
+        },
+    ));
+    assert_exited(&observation, 0);
+    let opened: u32 = observation
+        .stdout
+        .text
+        .trim()
+        .strip_prefix("EMFILE after ")
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("{observation:#?}"));
+    assert!((20..32).contains(&opened), "{observation:#?}");
+}
+
+#[test]
+fn short_lived_threads_one_at_a_time_stay_within_the_default_task_limit() {
+    // The census fixture that makes the most tasks, one after another, traced and not: the
+    // default of 256 tasks at once must leave it alone.
+    let sandbox = Sandbox::new();
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/census/sequential.c");
+    let sequential = sandbox.compile(
+        "sequential",
+        &std::fs::read_to_string(source).expect("sequential.c"),
+    );
+    for trace in [None, Some(labgrade::run::Trace::default())] {
+        let mut job = sandbox.job(&sequential, &["500"], limits());
+        job.trace = trace;
+        job.timeout_ms = 20_000;
+        assert_exited(&run(&job), 0);
+    }
+}
+
+#[test]
+fn containment_says_what_was_applied() {
+    let sandbox = Sandbox::new();
+    let observation = run(&sandbox.script("true", limits()));
+    assert_exited(&observation, 0);
+    assert_eq!(observation.containment[0], "rlimits");
+    if is_root() {
+        assert!(
+            observation
+                .containment
+                .contains(&"network namespace".to_owned()),
+            "{:?}",
+            observation.containment
+        );
+        let uid = dropped_uid(&observation);
+        assert!((61_000..65_000).contains(&uid), "{uid}");
+    } else {
+        assert!(
+            observation
+                .containment
+                .contains(&"no uid drop: not root".to_owned()),
+            "{:?}",
+            observation.containment
+        );
+    }
+    // Trusted jobs (cargo) have no limits and no containment.
+    let trusted = run(&sh("true"));
+    assert!(trusted.containment.is_empty(), "{trusted:#?}");
+    // Without `isolate`, no namespace and no uid drop, even as root.
+    let open = run(&sandbox.script(
+        "id -u",
+        Limits {
+            isolate: false,
+            ..limits()
+        },
+    ));
+    assert_eq!(
+        open.stdout.text.trim(),
+        nix::unistd::Uid::effective().to_string()
+    );
+}
+
+#[test]
+fn isolated_program_runs_as_the_dropped_uid_in_a_writable_folder() {
+    if !needs_root() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let observation = run(&sandbox.script("id -u; id -G; echo hi > mine && cat mine", limits()));
+    assert_exited(&observation, 0);
+    let uid = dropped_uid(&observation);
+    assert_eq!(
+        observation.stdout.text,
+        format!("{uid}\n{uid}\nhi\n"),
+        "{observation:#?}"
+    );
+}
+
+#[test]
+fn isolated_program_keeps_its_death_signal_and_can_be_traced() {
+    if !needs_root() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let probe = sandbox.compile(
+        "probe",
+        "#include <stdio.h>\n#include <sys/prctl.h>\n#include <unistd.h>\n\
+         int main(void) {\n\
+             int signal = -1;\n\
+             prctl(PR_GET_PDEATHSIG, &signal);\n\
+             printf(\"uid %d deathsig %d\\n\", (int)getuid(), signal);\n\
+             return 0;\n\
+         }\n",
+    );
+    for trace in [None, Some(labgrade::run::Trace::default())] {
+        let mut job = sandbox.job(&probe, &[], limits());
+        job.trace = trace.clone();
+        let observation = run(&job);
+        assert_exited(&observation, 0);
+        let uid = dropped_uid(&observation);
+        // The uid drop clears the death signal; the supervisor sets it again afterwards.
+        assert_eq!(
+            observation.stdout.text,
+            format!("uid {uid} deathsig 9\n"),
+            "{observation:#?}"
+        );
+        assert_eq!(observation.census.is_some(), trace.is_some());
+    }
+}
+
+#[test]
+fn isolated_program_sees_only_a_loopback_interface() {
+    if !needs_root() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    // `/proc/net/dev` follows the reader's network namespace (`/sys/class/net` follows that of
+    // whoever mounted sysfs, so it would still list the host's interfaces).
+    let observation = run(&sandbox.script(
+        "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+        limits(),
+    ));
+    assert_exited(&observation, 0);
+    assert_eq!(observation.stdout.text, "lo\n", "{observation:#?}");
+}
+
+#[test]
+fn isolated_program_cannot_connect_to_a_listener_of_the_host() {
+    if !needs_root() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen on 127.0.0.1");
+    let port = listener.local_addr().expect("address").port().to_string();
+    let sandbox = Sandbox::new();
+    let client = sandbox.compile(
+        "client",
+        "#include <arpa/inet.h>\n#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n\
+         #include <string.h>\n#include <sys/socket.h>\n#include <unistd.h>\n\
+         int main(int argc, char **argv) {\n\
+             alarm(20);\n\
+             int fd = socket(AF_INET, SOCK_STREAM, 0);\n\
+             if (fd < 0) { printf(\"socket: %s\\n\", strerror(errno)); return 1; }\n\
+             struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };\n\
+             inet_pton(AF_INET, \"127.0.0.1\", &address.sin_addr);\n\
+             if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {\n\
+                 printf(\"connect: %s\\n\", strerror(errno)); return 1;\n\
+             }\n\
+             puts(\"connected\");\n\
+             return 0;\n\
+         }\n",
+    );
+    // The control: not isolated, the same program reaches the listener.
+    let open = run(&sandbox.job(
+        &client,
+        &[&port],
+        Limits {
+            isolate: false,
+            ..limits()
+        },
+    ));
+    assert_exited(&open, 0);
+    let isolated = run(&sandbox.job(&client, &[&port], limits()));
+    assert_exited(&isolated, 1);
+    assert!(
+        isolated.stdout.text.starts_with("connect: "),
+        "{isolated:#?}"
+    );
+}
+
+#[test]
+fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
+    if !needs_root() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let bomb = sandbox.compile(
+        "bomb",
+        "#include <unistd.h>\n\
+         int main(void) { alarm(5); for (;;) fork(); }\n",
+    );
+    let mut job = sandbox.job(
+        &bomb,
+        &[],
+        Limits {
+            tasks: 50,
+            ..limits()
+        },
+    );
+    job.timeout_ms = 2_000;
+    let start = Instant::now();
+    let observation = runner()
+        .run(&job)
+        .unwrap_or_else(|error| panic!("running the fork bomb failed: {error}"));
+    let elapsed = start.elapsed();
+    assert!(elapsed < Duration::from_secs(12), "took {elapsed:?}");
+    assert_eq!(
+        observation.termination,
+        Termination::TimedOut { limit_ms: 2_000 },
+        "{observation:#?}"
+    );
+    let uid = dropped_uid(&observation);
+    let left = processes_of(uid);
+    assert!(left.is_empty(), "processes of uid {uid} remain: {left:?}");
+}
