@@ -71,6 +71,14 @@ impl Grader {
         // unprivileged uid of their own (`isolate`) and must reach their binary in `bin/` and
         // their scratch folder in `runs/`.
         open_to_programs(assembly.root())?;
+        // The submission's sources stay private: only labgrade and cargo (not student programs,
+        // which may run as another uid) read them.
+        let workspace = assembly.workspace();
+        std::fs::set_permissions(
+            &workspace,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .map_err(io("set the permissions of", &workspace))?;
         let (build, bin_dir) = self.build(rubric, &assembly)?;
         let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
         for check in &rubric.checks {
