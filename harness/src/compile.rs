@@ -69,7 +69,11 @@ impl Toolchain {
         rubric: &Rubric,
         assembly: &Assembly,
     ) -> Result<BuildOutcome, Error> {
-        let slot_dir = self.cache_dir.join("builds").join(&rubric.exercise.name);
+        // Absolute, because cargo runs in the slot and would read a relative target folder from
+        // there, while labgrade copies the binaries from here.
+        let slot_dir =
+            std::path::absolute(self.cache_dir.join("builds").join(&rubric.exercise.name))
+                .map_err(io("resolve", &self.cache_dir))?;
         fs::create_dir_all(&slot_dir).map_err(io("create", &slot_dir))?;
         let lock_path = slot_dir.join("lock");
         let lock = File::create(&lock_path).map_err(io("create", &lock_path))?;
@@ -99,6 +103,10 @@ impl Toolchain {
             });
         }
 
+        let built = workspace
+            .join("target")
+            .join(profile_dir(rubric.build.profile));
+        remove_executables(&built)?;
         let mut args: Vec<String> = [
             "build",
             "--offline",
@@ -117,9 +125,6 @@ impl Toolchain {
         let wall_ms = observation.wall_ms;
         Ok(match observation.termination {
             Termination::Exited { code: 0 } => {
-                let built = workspace
-                    .join("target")
-                    .join(profile_dir(rubric.build.profile));
                 let bin_dir = assembly.root().join("bin");
                 copy_executables(&built, &bin_dir)?;
                 BuildOutcome::Built { bin_dir, wall_ms }
@@ -213,6 +218,22 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
             copy_dir(&entry.path(), &target)?;
         } else {
             fs::copy(entry.path(), &target).map_err(io("copy", entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the executables a previous build left at the top of the profile folder, so that
+/// only binaries of this build can be copied out of the slot.
+fn remove_executables(built: &Path) -> Result<(), Error> {
+    let Ok(entries) = fs::read_dir(built) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(io("read", built))?;
+        let meta = entry.metadata().map_err(io("read", entry.path()))?;
+        if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+            fs::remove_file(entry.path()).map_err(io("remove", entry.path()))?;
         }
     }
     Ok(())

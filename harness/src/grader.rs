@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 use labgrade_support::{FAULT_VAR, SEED_VAR};
 
@@ -16,7 +17,7 @@ use crate::grade::{
 };
 use crate::rubric::{Check, Profile, Rubric};
 use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Trace};
-use crate::submission::{Assembly, assemble};
+use crate::submission::{Assembly, assemble, remove_abandoned};
 
 /// Settings of a grading run.
 #[derive(Debug, Clone)]
@@ -36,8 +37,17 @@ pub struct Grader {
 
 impl Grader {
     /// A grader that starts supervisors from `runner`.
+    ///
+    /// The first grader of a process deletes the assemblies that killed labgrades left in the
+    /// temporary folder ([`remove_abandoned`]).
     #[must_use]
     pub fn new(runner: Runner, options: GradeOptions) -> Self {
+        static CLEANED: Once = Once::new();
+        CLEANED.call_once(|| {
+            // How many were deleted is of no use to a grade; a folder that could not be
+            // deleted is tried again by the next labgrade.
+            let _ = remove_abandoned(&std::env::temp_dir());
+        });
         Self { runner, options }
     }
 

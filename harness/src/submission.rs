@@ -3,10 +3,15 @@
 //!
 //! A submission therefore cannot change the manifest, the dependencies or the support crate,
 //! and the reference solution is never copied next to student code.
+//!
+//! An assembly is deleted when dropped, but not when labgrade is killed (SIGKILL, a machine
+//! running out of memory): each assembly therefore names its creating process in an `owner`
+//! file, and [`remove_abandoned`] deletes those whose owner is gone.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, io};
 use crate::rubric::Rubric;
@@ -14,6 +19,16 @@ use crate::rubric::Rubric;
 /// Folders of an exercise package that are never copied: build output, version control, and the
 /// reference solution.
 const SKIPPED: [&str; 3] = ["target", ".git", "solution"];
+
+/// How the temporary folder of every assembly is named: this prefix and random characters.
+const PREFIX: &str = "labgrade-";
+
+/// The file in an assembly's root holding the pid of the process that created it.
+const OWNER_FILE: &str = "owner";
+
+/// How old an abandoned assembly must be before [`remove_abandoned`] deletes it: a margin
+/// against a pid that `/proc` does not show yet or a clock that moved.
+const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 
 /// An assembled submission, deleted when dropped.
 #[derive(Debug)]
@@ -61,9 +76,13 @@ impl Assembly {
 pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
     let package = &rubric.exercise.package;
     let dir = tempfile::Builder::new()
-        .prefix("labgrade-")
+        .prefix(PREFIX)
         .tempdir()
         .map_err(io("create a temporary folder in", std::env::temp_dir()))?;
+    // Written first, so that a labgrade killed at any later point leaves an assembly that the
+    // next labgrade recognizes as abandoned.
+    let owner = dir.path().join(OWNER_FILE);
+    fs::write(&owner, std::process::id().to_string()).map_err(io("write", &owner))?;
     let workspace = dir.path().join("ws");
     let package_name = package
         .canonicalize()
@@ -131,6 +150,70 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
         unavailable_programs,
         buildable,
     })
+}
+
+/// Deletes the assemblies in `temp_dir` (the folder assemblies are made in) that a killed
+/// labgrade left behind: `labgrade-*` folders whose `owner` file names a process that no longer
+/// exists, written more than a minute ago. Returns how many were deleted.
+///
+/// Folders without an `owner` file (the build cache, another program's, an older labgrade's)
+/// and those of live processes are never touched. A folder that cannot be read or deleted is
+/// left as it is: cleaning up is a courtesy, never a reason not to grade.
+#[must_use]
+pub fn remove_abandoned(temp_dir: &Path) -> usize {
+    remove_abandoned_older_than(temp_dir, ABANDONED_AFTER)
+}
+
+fn remove_abandoned_older_than(temp_dir: &Path, min_age: Duration) -> usize {
+    let Ok(entries) = fs::read_dir(temp_dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(PREFIX))
+        // Never follows a symbolic link: only real folders are candidates.
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .filter(|entry| is_abandoned(&entry.path(), min_age))
+        .filter(|entry| fs::remove_dir_all(entry.path()).is_ok())
+        .count()
+}
+
+/// Whether assembly folder `dir` has an `owner` file at least `min_age` old naming a process
+/// that does not exist.
+fn is_abandoned(dir: &Path, min_age: Duration) -> bool {
+    let owner = dir.join(OWNER_FILE);
+    let Ok(meta) = fs::symlink_metadata(&owner) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    // A time in the future (a clock set back) counts as age zero.
+    let age = meta
+        .modified()
+        .ok()
+        .and_then(|written| SystemTime::now().duration_since(written).ok())
+        .unwrap_or_default();
+    if age < min_age {
+        return false;
+    }
+    let Some(pid) = fs::read_to_string(&owner)
+        .ok()
+        .and_then(|text| text.trim().parse::<i32>().ok())
+        // 0 and negative numbers name process groups, not a process.
+        .filter(|pid| *pid > 0)
+    else {
+        return false;
+    };
+    !process_exists(pid)
+}
+
+/// Whether process `pid` exists. Signal 0 checks without sending anything; `EPERM` means it
+/// exists but belongs to another user. A recycled pid keeps an abandoned folder, never the
+/// other way round.
+fn process_exists(pid: i32) -> bool {
+    let pid = nix::unistd::Pid::from_raw(pid);
+    nix::sys::signal::kill(pid, None) != Err(nix::errno::Errno::ESRCH)
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), Error> {
@@ -288,8 +371,42 @@ fn find_lockfile(package: &Path) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{OWNER_FILE, normalize, remove_abandoned_older_than};
     use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    #[test]
+    fn only_assemblies_of_dead_owners_are_removed() {
+        let temp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let folder = |name: &str, owner: Option<u32>| {
+            let dir = temp.path().join(name);
+            std::fs::create_dir(&dir).unwrap();
+            if let Some(pid) = owner {
+                std::fs::write(dir.join(OWNER_FILE), pid.to_string()).unwrap();
+            }
+            dir
+        };
+        let abandoned = folder("labgrade-dead", Some(dead));
+        let live = folder("labgrade-live", Some(std::process::id()));
+        let unowned = folder("labgrade-unowned", None);
+        let other = folder("other-dead", Some(dead));
+
+        // Too recent: a minute has not passed.
+        assert_eq!(
+            remove_abandoned_older_than(temp.path(), Duration::from_secs(60)),
+            0
+        );
+        assert!(abandoned.exists());
+
+        assert_eq!(remove_abandoned_older_than(temp.path(), Duration::ZERO), 1);
+        assert!(!abandoned.exists());
+        assert!(live.exists());
+        assert!(unowned.exists());
+        assert!(other.exists());
+    }
 
     #[test]
     fn normalize_stays_inside() {

@@ -465,9 +465,14 @@ fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
         .unwrap_or_else(|error| panic!("running the fork bomb failed: {error}"));
     let elapsed = start.elapsed();
     assert!(elapsed < Duration::from_secs(12), "took {elapsed:?}");
-    assert_eq!(
-        observation.termination,
-        Termination::TimedOut { limit_ms: 2_000 },
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::TimedOut {
+                limit_ms: 2_000,
+                ..
+            }
+        ),
         "{observation:#?}"
     );
     let uid = dropped_uid(&observation);

@@ -22,6 +22,19 @@ fn all_pass_earns_full_marks() {
     assert_eq!(graded.report["status"], "graded");
     assert_eq!(graded.report["build"]["status"], "built");
     assert_eq!(graded.code, 0);
+    let containment: Vec<&str> = graded.report["checks"][0]["cases"][0]["observed"]["containment"]
+        .as_array()
+        .expect("the first case says how it was contained")
+        .iter()
+        .map(|entry| entry.as_str().unwrap())
+        .collect();
+    assert!(containment.contains(&"rlimits"), "{containment:?}");
+    if nix::unistd::Uid::effective().is_root() {
+        assert!(
+            containment.iter().any(|entry| entry.starts_with("uid ")),
+            "{containment:?}"
+        );
+    }
 }
 
 #[test]
@@ -297,4 +310,19 @@ fn cpu_time_limit_of_the_rubric_stops_a_spinning_program() {
     }
     let leftovers = leftover_student_processes();
     assert!(leftovers.is_empty(), "processes left behind: {leftovers:?}");
+}
+
+#[test]
+fn a_relative_cache_folder_builds_every_submission_afresh() {
+    // With a relative cache path, cargo (run inside the build slot) once built into another
+    // folder than the one labgrade copied binaries from, so a submission was graded with an
+    // earlier one's binaries.
+    let cache = "target/labgrade-relative-cache";
+    let dropped = Grade::fixture("remainder_dropped")
+        .cache_dir(cache)
+        .seed(1)
+        .json();
+    assert_eq!(dropped.check("threads-sum")["status"], "partial");
+    let right = Grade::fixture("all_pass").cache_dir(cache).seed(1).json();
+    assert_eq!(right.report["score"], 100.0);
 }

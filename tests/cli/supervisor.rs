@@ -202,12 +202,44 @@ fn deadline_kills_a_sleeping_program() {
     let start = Instant::now();
     let observation = run(&job);
     assert_quick(start, 2_000);
-    assert_eq!(
-        observation.termination,
-        Termination::TimedOut { limit_ms: 300 }
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::TimedOut { limit_ms: 300, .. }
+        ),
+        "{observation:#?}"
     );
     assert!(observation.wall_ms >= 300, "{}", observation.wall_ms);
     assert_gone(&marker);
+}
+
+#[test]
+fn a_timeout_tells_a_blocked_program_from_a_busy_one() {
+    let timed_out_words = |script: &str| {
+        let mut job = sh(script);
+        job.timeout_ms = 1_000;
+        let observation = run(&job);
+        assert!(
+            matches!(
+                observation.termination,
+                Termination::TimedOut {
+                    limit_ms: 1_000,
+                    cpu_ms: Some(_)
+                }
+            ),
+            "{observation:#?}"
+        );
+        observation.termination.describe()
+    };
+    let sleeping = marker(9);
+    let words = timed_out_words(&format!("sleep {sleeping}"));
+    assert!(words.ends_with(": blocked or sleeping)"), "{words}");
+    assert_gone(&sleeping);
+    // The marker in a no-op command puts it in the shell's command line, for `assert_gone`.
+    let spinning = marker(10);
+    let words = timed_out_words(&format!(": {spinning}; while :; do :; done"));
+    assert!(words.ends_with(": busy)"), "{words}");
+    assert_gone(&spinning);
 }
 
 #[test]
@@ -256,9 +288,12 @@ fn setsid_escapee_survives_a_timeout_only_to_be_killed() {
     let start = Instant::now();
     let observation = run(&job);
     assert_quick(start, 2_000);
-    assert_eq!(
-        observation.termination,
-        Termination::TimedOut { limit_ms: 300 }
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::TimedOut { limit_ms: 300, .. }
+        ),
+        "{observation:#?}"
     );
     // The sleep in the group died with the deadline kill; only the escapee was left over.
     assert_eq!(observation.leftover_processes, 1);
@@ -302,9 +337,12 @@ fn endless_flood_still_meets_the_deadline() {
     let start = Instant::now();
     let observation = run(&job);
     assert_quick(start, 2_000);
-    assert_eq!(
-        observation.termination,
-        Termination::TimedOut { limit_ms: 300 }
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::TimedOut { limit_ms: 300, .. }
+        ),
+        "{observation:#?}"
     );
     assert!(observation.stdout.text.len() <= 1_000);
     assert!(observation.stdout.truncated);

@@ -32,6 +32,7 @@ pub(crate) struct Grade {
     submission: PathBuf,
     rubric: PathBuf,
     seed: Option<u64>,
+    cache_dir: Option<PathBuf>,
 }
 
 impl Grade {
@@ -46,6 +47,7 @@ impl Grade {
             submission: root().join("tests/fixtures").join(exercise).join(outcome),
             rubric: root().join("rubrics").join(format!("{exercise}.toml")),
             seed: None,
+            cache_dir: None,
         }
     }
 
@@ -56,6 +58,12 @@ impl Grade {
 
     pub(crate) fn rubric(mut self, rubric: impl Into<PathBuf>) -> Self {
         self.rubric = rubric.into();
+        self
+    }
+
+    /// Uses this cache folder instead of the tests' shared one.
+    pub(crate) fn cache_dir(mut self, cache_dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(cache_dir.into());
         self
     }
 
@@ -76,6 +84,9 @@ impl Grade {
             .args(["--format", "json"]);
         if let Some(seed) = self.seed {
             command.args(["--seed", &seed.to_string()]);
+        }
+        if let Some(cache_dir) = &self.cache_dir {
+            command.env("LABGRADE_CACHE_DIR", cache_dir);
         }
         let output = command.output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);

@@ -59,6 +59,7 @@ pub fn evaluate_case(
             stderr: observation.stderr,
             leftover_processes: observation.leftover_processes,
             census: observation.census,
+            containment: observation.containment,
             captures,
         },
         failures,
@@ -612,7 +613,14 @@ mod tests {
     }
 
     fn timed_out() -> Observation {
-        observation(Termination::TimedOut { limit_ms: 5000 }, "", "")
+        observation(
+            Termination::TimedOut {
+                limit_ms: 5000,
+                cpu_ms: Some(4900),
+            },
+            "",
+            "",
+        )
     }
 
     fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -797,7 +805,7 @@ mod tests {
             assert_eq!(case.failures[0].what, "termination");
             assert_eq!(
                 case.failures[0].actual,
-                "it was still running after the time limit of 5s, so labgrade killed it"
+                "it was still running after the time limit of 5s, so labgrade killed it (it had used 4.90 s of CPU: busy)"
             );
         }
     }

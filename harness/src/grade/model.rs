@@ -186,6 +186,9 @@ pub struct Observed {
     /// Every thread and process the program created, when the run was traced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub census: Option<Census>,
+    /// How the program was contained, in words, such as `["rlimits", "network namespace",
+    /// "uid 63839", "task limit 50"]`, so a TA sees what student code could not do.
+    pub containment: Vec<String>,
     /// Named groups captured by the check's regexes.
     pub captures: BTreeMap<String, String>,
 }

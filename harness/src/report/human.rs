@@ -31,6 +31,17 @@ impl Reporter for Human {
             "{BOLD}{}{BOLD:#} · submission `{}` · seed {} {DIM}(replay: --seed {}){DIM:#}",
             grade.exercise, grade.submission, grade.seed, grade.seed
         )?;
+        // Every run of a grade is contained alike, so the first run that says how stands for
+        // all of them; a TA sees once what student code could not do.
+        let containment = grade
+            .checks
+            .iter()
+            .flat_map(|check| &check.cases)
+            .map(|case| &case.observed.containment)
+            .find(|containment| !containment.is_empty());
+        if let Some(containment) = containment {
+            writeln!(out, "{DIM}contained: {}{DIM:#}", containment.join(", "))?;
+        }
         writeln!(out)?;
         write_build(grade, out)?;
         for check in &grade.checks {

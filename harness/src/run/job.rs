@@ -237,8 +237,19 @@ pub enum Termination {
     TimedOut {
         /// The limit that passed, in milliseconds.
         limit_ms: u64,
+        /// CPU time the program had used when it was killed, in milliseconds
+        /// ([`Observation::cpu_us`]): near the limit for a busy loop, near zero for a program
+        /// blocked or sleeping. `None` where it was not measured (a process of a traced
+        /// program other than the main one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu_ms: Option<u64>,
     },
 }
+
+/// Below this share of its time limit spent on the CPU, a timed-out program was mostly waiting
+/// (blocked or sleeping) rather than busy. Generous, because a busy loop on a loaded machine
+/// gets only part of a CPU.
+const BUSY_SHARE_PERCENT: u64 = 10;
 
 impl Termination {
     /// The termination in plain words, for reports.
@@ -267,10 +278,30 @@ impl Termination {
                 };
                 format!("killed by signal {name} ({signal}){core}{why}")
             }
-            Self::TimedOut { limit_ms } => format!(
-                "still running after the time limit of {}, so labgrade killed it",
-                humantime::format_duration(std::time::Duration::from_millis(*limit_ms))
-            ),
+            Self::TimedOut { limit_ms, cpu_ms } => {
+                let limit = humantime::format_duration(std::time::Duration::from_millis(*limit_ms));
+                let killed =
+                    format!("still running after the time limit of {limit}, so labgrade killed it");
+                match cpu_ms {
+                    // The CPU time tells an endless loop from a program waiting for something
+                    // that never comes (a deadlock, a missing wake-up, a read that blocks).
+                    Some(cpu_ms) => {
+                        let state = if cpu_ms.saturating_mul(100)
+                            >= limit_ms.saturating_mul(BUSY_SHARE_PERCENT)
+                        {
+                            "busy"
+                        } else {
+                            "blocked or sleeping"
+                        };
+                        format!(
+                            "{killed} (it had used {}.{:02} s of CPU: {state})",
+                            cpu_ms / 1000,
+                            cpu_ms % 1000 / 10
+                        )
+                    }
+                    None => killed,
+                }
+            }
         }
     }
 }
@@ -314,6 +345,34 @@ mod tests {
         assert_eq!(
             signaled(libc::SIGSEGV, "SIGSEGV", None).describe(),
             "killed by signal SIGSEGV (11)"
+        );
+    }
+
+    #[test]
+    fn a_timeout_says_whether_the_program_was_busy() {
+        let timed_out = |cpu_ms| Termination::TimedOut {
+            limit_ms: 1000,
+            cpu_ms,
+        };
+        assert_eq!(
+            timed_out(Some(980)).describe(),
+            "still running after the time limit of 1s, so labgrade killed it (it had used 0.98 s of CPU: busy)"
+        );
+        assert_eq!(
+            timed_out(Some(3)).describe(),
+            "still running after the time limit of 1s, so labgrade killed it (it had used 0.00 s of CPU: blocked or sleeping)"
+        );
+        assert_eq!(
+            timed_out(None).describe(),
+            "still running after the time limit of 1s, so labgrade killed it"
+        );
+        assert_eq!(
+            serde_json::to_value(timed_out(None)).unwrap(),
+            serde_json::json!({"kind": "timed_out", "limit_ms": 1000})
+        );
+        assert_eq!(
+            serde_json::to_value(timed_out(Some(980))).unwrap()["cpu_ms"],
+            980
         );
     }
 

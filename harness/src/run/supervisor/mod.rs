@@ -456,10 +456,35 @@ fn watch(
         return Err(SuperviseError::Interrupted(signal));
     }
 
-    let termination = match decode(status) {
+    // Everything is reaped by now, so this is the CPU time of the whole program; a timeout
+    // reports it too, to tell a busy program from a blocked one.
+    let cpu_us = children_cpu_us();
+    let termination = reported_termination(job, status, timed_out, cpu_us);
+    let census = watch
+        .tracer
+        .take()
+        .map(|tracer| tracer.finish(&termination, job.timeout_ms));
+    Ok(Observation {
+        termination,
+        wall_ms: u64::try_from(ended.duration_since(start).as_millis()).unwrap_or(u64::MAX),
+        stdout: watch.stdout.finish(),
+        stderr: watch.stderr.finish(),
+        leftover_processes,
+        cpu_us,
+        census,
+        containment,
+    })
+}
+
+/// How the main process ended, as reported: a SIGKILL after the deadline is the deadline's
+/// [`Termination::TimedOut`], with `cpu_us`, the program's CPU time, and a SIGXCPU under
+/// [`Job::limits`] names the limit that was passed.
+fn reported_termination(job: &Job, status: i32, timed_out: bool, cpu_us: u64) -> Termination {
+    match decode(status) {
         Termination::Signaled { signal, .. } if timed_out && signal == libc::SIGKILL => {
             Termination::TimedOut {
                 limit_ms: job.timeout_ms,
+                cpu_ms: Some(cpu_us / 1000),
             }
         }
         Termination::Signaled {
@@ -475,21 +500,7 @@ fn watch(
         },
         // The main process ended by itself just as the deadline passed: report what it did.
         other => other,
-    };
-    let census = watch
-        .tracer
-        .take()
-        .map(|tracer| tracer.finish(&termination, job.timeout_ms));
-    Ok(Observation {
-        termination,
-        wall_ms: u64::try_from(ended.duration_since(start).as_millis()).unwrap_or(u64::MAX),
-        stdout: watch.stdout.finish(),
-        stderr: watch.stderr.finish(),
-        leftover_processes,
-        cpu_us: children_cpu_us(),
-        census,
-        containment,
-    })
+    }
 }
 
 /// CPU time, user plus system, of every process this supervisor and its children waited for:

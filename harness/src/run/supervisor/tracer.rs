@@ -376,32 +376,35 @@ impl Tracer {
         self.adopt_unnamed();
         self.judge_leftovers();
         let main = self.main;
-        let mut tasks: Vec<Task> =
-            self.records
-                .into_iter()
-                .map(|record| {
-                    let mut task = record.task;
-                    task.termination =
-                        match task.kind {
-                            TaskKind::Thread => None,
-                            TaskKind::Main => Some(main_termination.clone()),
-                            TaskKind::Process => record.status.and_then(|status| {
-                                match (decode(status), record.killed) {
-                                    (
-                                        Termination::Signaled {
-                                            signal: libc::SIGKILL,
-                                            ..
-                                        },
-                                        Some(kill),
-                                    ) => (kill == Kill::Deadline)
-                                        .then_some(Termination::TimedOut { limit_ms }),
-                                    (termination, _) => Some(termination),
-                                }
-                            }),
-                        };
-                    task
-                })
-                .collect();
+        let mut tasks: Vec<Task> = self
+            .records
+            .into_iter()
+            .map(|record| {
+                let mut task = record.task;
+                task.termination = match task.kind {
+                    TaskKind::Thread => None,
+                    TaskKind::Main => Some(main_termination.clone()),
+                    TaskKind::Process => {
+                        record
+                            .status
+                            .and_then(|status| match (decode(status), record.killed) {
+                                (
+                                    Termination::Signaled {
+                                        signal: libc::SIGKILL,
+                                        ..
+                                    },
+                                    Some(kill),
+                                ) => (kill == Kill::Deadline).then_some(Termination::TimedOut {
+                                    limit_ms,
+                                    cpu_ms: None,
+                                }),
+                                (termination, _) => Some(termination),
+                            })
+                    }
+                };
+                task
+            })
+            .collect();
         tasks.sort_by_key(|task| (task.kind != TaskKind::Main, task.started_us));
         let count = |keep: &dyn Fn(&Task) -> bool| {
             u32::try_from(tasks.iter().filter(|task| keep(task)).count()).unwrap_or(u32::MAX)
