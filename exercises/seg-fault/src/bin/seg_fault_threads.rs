@@ -1,6 +1,6 @@
 //! Sums an array with N threads, one of which may crash: the threads half of seg-fault.
 //!
-//! Run it with `cargo run --release --bin sum_array_threads -- <number of threads>`.
+//! Run it with `cargo run --release --bin seg_fault_threads -- <number of threads>`.
 //! This program is complete: it is the threads program of sum-array, with one addition, the
 //! call to `labgrade_support::fault_point` at the start of every thread. Run it with a crashing
 //! worker (see the README) and compare what it prints with the processes program. There is

@@ -1,6 +1,6 @@
 //! Sums an array with N processes, one of which may crash: the processes half of seg-fault.
 //!
-//! Run it with `cargo run --release --bin sum_array_processes -- <number of processes>`.
+//! Run it with `cargo run --release --bin seg_fault_processes -- <number of processes>`.
 //! This is the processes program of sum-array, with one addition: every child calls
 //! `labgrade_support::fault_point` first, so a child can be made to crash. The parent waits for
 //! every child, but it throws away what `waitpid` tells it about how the child ended, so a
