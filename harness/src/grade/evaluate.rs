@@ -423,7 +423,7 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
         status,
         reason: None,
         info: if check.parallelism {
-            parallelism(&cases)
+            parallelism(&cases, check.parallelism_time.as_deref())
         } else {
             Vec::new()
         },
@@ -431,24 +431,36 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
     }
 }
 
-/// Wall time, CPU time over wall time, and speedup over the first case, per case: how well the
-/// work was spread. Information only: on a shared machine timings are too noisy to grade.
-fn parallelism(cases: &[CaseGrade]) -> Vec<String> {
+/// Each case's time and its speedup over the first case: how well the work was spread.
+/// The time is the program's own measure of its work (`time_capture`) when the rubric names one,
+/// else the wall time of the whole run with the cores it kept busy. Information only: on a
+/// shared machine timings are too noisy to grade.
+fn parallelism(cases: &[CaseGrade], time_capture: Option<&str>) -> Vec<String> {
+    let time_ms = |case: &CaseGrade| -> f64 {
+        time_capture
+            .and_then(|name| case.observed.captures.get(name))
+            .and_then(|text| text.trim().parse::<f64>().ok())
+            .unwrap_or(case.observed.wall_ms as f64)
+    };
     let Some(first) = cases.first() else {
         return Vec::new();
     };
-    let base = first.observed.wall_ms.max(1) as f64;
+    let base = time_ms(first).max(0.5);
     let parts: Vec<String> = cases
         .iter()
         .map(|case| {
-            let wall = case.observed.wall_ms.max(1) as f64;
-            let busy = case.observed.cpu_us as f64 / 1000.0 / wall;
-            format!(
-                "{} {} ms, {busy:.1} cores busy, speedup ×{:.1}",
-                case.name,
-                case.observed.wall_ms,
-                base / wall
-            )
+            let time = time_ms(case);
+            let speedup = base / time.max(0.5);
+            if time_capture.is_some() {
+                format!("{} {time} ms (×{speedup:.1})", case.name)
+            } else {
+                let busy =
+                    case.observed.cpu_us as f64 / 1000.0 / (case.observed.wall_ms.max(1) as f64);
+                format!(
+                    "{} {time} ms, {busy:.1} cores busy (×{speedup:.1})",
+                    case.name
+                )
+            }
         })
         .collect();
     vec![format!(

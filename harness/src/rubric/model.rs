@@ -132,8 +132,11 @@ pub struct Check {
     pub perturb: Option<Duration>,
     /// The fault injected in one worker of every run.
     pub fault: Option<FaultPlan>,
-    /// Whether the report shows CPU time over wall time and speedup across the cases.
+    /// Whether the report shows the time of each case and the speedup over the first case.
     pub parallelism: bool,
+    /// Capture holding the program's own measure of its work, in milliseconds, used by
+    /// `parallelism` instead of the wall time of the whole run.
+    pub parallelism_time: Option<String>,
     /// Resource limits and isolation of every run.
     pub limits: RunLimits,
 }

@@ -525,6 +525,7 @@ impl Validator {
             .filter_map(|compare| self.compare(compare, &captures, &vars))
             .collect();
         self.oracle_inputs(&wire, &compares, &vars, fault.is_some());
+        let parallelism_time = self.parallelism_time(&wire, &captures);
         (self.problems.len() == before).then(|| Check {
             id: wire.id.into_inner(),
             title: wire.title,
@@ -546,8 +547,25 @@ impl Validator {
             repeat: observing.repeat,
             perturb: observing.perturb,
             fault,
-            parallelism: wire.parallelism,
+            parallelism: wire.parallelism || wire.parallelism_time.is_some(),
+            parallelism_time,
             limits: run_limits,
+        })
+    }
+
+    /// The capture `parallelism-time` names, which must be defined by a regex of the check.
+    fn parallelism_time(&mut self, wire: &CheckWire, captures: &BTreeSet<&str>) -> Option<String> {
+        wire.parallelism_time.as_ref().map(|capture| {
+            if !captures.contains(capture.get_ref().as_str()) {
+                self.problems.push(
+                    Problem::new(
+                        Some(capture.span()),
+                        format!("capture `{}` is not a named group of any regex of this check", capture.get_ref()),
+                    )
+                    .help("name the group that holds the program's time in milliseconds, such as `(?<ms>\\d+)`"),
+                );
+            }
+            capture.get_ref().clone()
         })
     }
 
@@ -1276,7 +1294,12 @@ mod tests {
 
         let timing = &rubric.checks[2];
         assert_eq!(timing.needs, ["build", "threads-sum"]);
-        assert_eq!(case_names(timing), ["default"]);
+        assert_eq!(
+            case_names(timing),
+            ["workers=1", "workers=2", "workers=4", "workers=8"]
+        );
+        assert!(timing.parallelism);
+        assert_eq!(timing.parallelism_time.as_deref(), Some("ms"));
         let usage = &rubric.checks[3];
         assert_eq!(usage.expect, Expect::NonZeroExit);
         assert!(usage.args.is_empty());
@@ -1961,6 +1984,21 @@ timeout = "10"
             problem(&with_check("isolate = \"yes\"\n"))
                 .1
                 .contains("bool")
+        );
+    }
+
+    #[test]
+    fn parallelism_time_names_a_capture_of_the_check() {
+        let rubric = parse_ok(&with_check(
+            "stdout = [{ regex = '(?<ms>\\d+) ms' }]\nparallelism-time = \"ms\"\n",
+        ));
+        assert!(rubric.checks[0].parallelism);
+        assert_eq!(rubric.checks[0].parallelism_time.as_deref(), Some("ms"));
+        let (position, message, _) = problem(&with_check("parallelism-time = \"ms\"\n"));
+        assert_eq!(position, (10, 20));
+        assert_eq!(
+            message,
+            "capture `ms` is not a named group of any regex of this check"
         );
     }
 }

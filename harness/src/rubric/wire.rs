@@ -84,6 +84,7 @@ pub(crate) struct CheckWire {
     pub(crate) fault: Option<Spanned<FaultWire>>,
     #[serde(default)]
     pub(crate) parallelism: bool,
+    pub(crate) parallelism_time: Option<Spanned<String>>,
 }
 
 /// `census = { threads = "{workers}", processes = 0, reaped = true }`: what the tracer must
