@@ -192,6 +192,11 @@ impl Grader {
                 package: rubric.exercise.package.clone(),
             });
         }
+        let runs_dir = assembly.root().join("runs");
+        let check_dir = runs_dir.join(&check.id);
+        std::fs::create_dir_all(&check_dir).map_err(io("create", &check_dir))?;
+        open_to_programs(&runs_dir)?;
+        open_to_programs(&check_dir)?;
         let mut cases = Vec::with_capacity(check.cases.len());
         for (index, case) in check.cases.iter().enumerate() {
             let mut runs = Vec::with_capacity(check.repeat as usize);
@@ -203,15 +208,8 @@ impl Grader {
                     format!("{}#{run}", case.name)
                 };
                 let seed = case_seed(run_seed, &check.id, &run_name);
-                let scratch = assembly
-                    .root()
-                    .join("runs")
-                    .join(&check.id)
-                    .join(format!("{index}-{run}"));
-                std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
-                let runs_dir = assembly.root().join("runs");
-                open_to_programs(&runs_dir)?;
-                open_to_programs(&runs_dir.join(&check.id))?;
+                let scratch = check_dir.join(format!("{index}-{run}"));
+                std::fs::create_dir(&scratch).map_err(io("create", &scratch))?;
                 let planned = match plan_run(rubric, check, &case.vars, seed) {
                     Ok(planned) => planned,
                     Err(reason) => {

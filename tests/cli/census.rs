@@ -17,7 +17,8 @@ use labgrade::run::{
 use tempfile::TempDir;
 
 use crate::supervisor::{
-    assert_gone, assert_quick, is_alive, marker, processes_with, run, sh, start_supervisor,
+    assert_gone, assert_quick, assert_timed_out, is_alive, marker, processes_with, run, sh,
+    start_supervisor,
 };
 
 /// A fixture program compiled for one test; the directory goes when the test ends.
@@ -498,13 +499,7 @@ fn a_task_held_by_the_perturbation_dies_at_the_deadline() {
     let start = Instant::now();
     let (observation, census) = census_of(&job);
     assert_quick(start, 2_000);
-    assert!(
-        matches!(
-            observation.termination,
-            Termination::TimedOut { limit_ms: 300, .. }
-        ),
-        "{observation:#?}"
-    );
+    assert_timed_out(&observation, 300);
     assert_eq!(counts(&census), [1, 0, 0, 0, 0]);
     assert!(census.tasks.iter().all(|task| task.ended_us.is_some()));
 }

@@ -68,6 +68,18 @@ pub(crate) fn assert_gone(marker: &str) {
     assert!(survivors.is_empty(), "still running: {survivors:#?}");
 }
 
+/// The program ran into its time limit of `limit_ms` and labgrade killed it.
+#[track_caller]
+pub(crate) fn assert_timed_out(observation: &Observation, limit_ms: u64) {
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::TimedOut { limit_ms: limit, .. } if limit == limit_ms
+        ),
+        "{observation:#?}"
+    );
+}
+
 pub(crate) fn assert_quick(start: Instant, limit_ms: u64) {
     let elapsed = start.elapsed();
     assert!(
@@ -202,13 +214,7 @@ fn deadline_kills_a_sleeping_program() {
     let start = Instant::now();
     let observation = run(&job);
     assert_quick(start, 2_000);
-    assert!(
-        matches!(
-            observation.termination,
-            Termination::TimedOut { limit_ms: 300, .. }
-        ),
-        "{observation:#?}"
-    );
+    assert_timed_out(&observation, 300);
     assert!(observation.wall_ms >= 300, "{}", observation.wall_ms);
     assert_gone(&marker);
 }
@@ -288,13 +294,7 @@ fn setsid_escapee_survives_a_timeout_only_to_be_killed() {
     let start = Instant::now();
     let observation = run(&job);
     assert_quick(start, 2_000);
-    assert!(
-        matches!(
-            observation.termination,
-            Termination::TimedOut { limit_ms: 300, .. }
-        ),
-        "{observation:#?}"
-    );
+    assert_timed_out(&observation, 300);
     // The sleep in the group died with the deadline kill; only the escapee was left over.
     assert_eq!(observation.leftover_processes, 1);
     assert_gone(&marker);
@@ -337,13 +337,7 @@ fn endless_flood_still_meets_the_deadline() {
     let start = Instant::now();
     let observation = run(&job);
     assert_quick(start, 2_000);
-    assert!(
-        matches!(
-            observation.termination,
-            Termination::TimedOut { limit_ms: 300, .. }
-        ),
-        "{observation:#?}"
-    );
+    assert_timed_out(&observation, 300);
     assert!(observation.stdout.text.len() <= 1_000);
     assert!(observation.stdout.truncated);
     assert!(observation.stdout.total_bytes > 1_000);

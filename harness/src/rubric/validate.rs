@@ -150,7 +150,7 @@ impl Validator {
                 || Some(LimitsWire::default()),
                 |value| self.deserialize(value),
             )
-            .map(|wire| self.limits(&wire));
+            .map(|wire| self.limits(&wire, &Limits::default()));
         let env = sections.env.map_or_else(
             || Some(BTreeMap::new()),
             |value| self.deserialize::<BTreeMap<String, String>>(value),
@@ -280,40 +280,38 @@ impl Validator {
         }
     }
 
-    fn limits(&mut self, wire: &LimitsWire) -> Limits {
-        let defaults = Limits::default();
+    /// Limits written in `wire` (the `[limits]` table, or a check's own keys), each falling
+    /// back on `inherited`; a CPU time nobody sets is left to [`Self::run_limits`].
+    fn limits(&mut self, wire: &LimitsWire, inherited: &Limits) -> Limits {
         Limits {
-            timeout: self.duration(wire.timeout.as_ref(), DEFAULT_CASE_TIMEOUT),
-            output_bytes: self.output_bytes(wire.output_bytes.as_ref(), DEFAULT_OUTPUT_BYTES),
+            timeout: self.duration(wire.timeout.as_ref(), inherited.timeout),
+            output_bytes: self.output_bytes(wire.output_bytes.as_ref(), inherited.output_bytes),
             cpu_time: wire
                 .cpu_time
                 .as_ref()
-                .map(|value| self.duration(Some(value), DEFAULT_CASE_TIMEOUT * 2)),
-            memory: self.positive(wire.memory.as_ref(), "memory", defaults.memory),
-            tasks: self.positive(wire.tasks.as_ref(), "tasks", defaults.tasks),
-            file_size: self.positive(wire.file_size.as_ref(), "file-size", defaults.file_size),
-            open_files: self.positive(wire.open_files.as_ref(), "open-files", defaults.open_files),
+                .map(|value| self.duration(Some(value), inherited.timeout * 2))
+                .or(inherited.cpu_time),
+            memory: self.positive(wire.memory.as_ref(), "memory", inherited.memory),
+            tasks: self.positive(wire.tasks.as_ref(), "tasks", inherited.tasks),
+            file_size: self.positive(wire.file_size.as_ref(), "file-size", inherited.file_size),
+            open_files: self.positive(wire.open_files.as_ref(), "open-files", inherited.open_files),
             isolate: wire
                 .isolate
                 .as_ref()
-                .map_or(defaults.isolate, |v| *v.get_ref()),
+                .map_or(inherited.isolate, |v| *v.get_ref()),
         }
     }
 
-    /// The resource limits of a check's runs: its own keys, else `[limits]`'s; CPU time
-    /// defaults to twice the check's wall-clock `timeout`.
-    fn run_limits(&mut self, wire: &CheckWire, limits: &Limits, timeout: Duration) -> RunLimits {
-        let cpu_default = limits.cpu_time.unwrap_or(timeout * 2);
+    /// The resource limits of a check's runs; CPU time defaults to twice the check's own
+    /// wall-clock `timeout`.
+    fn run_limits(limits: &Limits) -> RunLimits {
         RunLimits {
-            cpu_time: self.duration(wire.cpu_time.as_ref(), cpu_default),
-            memory: self.positive(wire.memory.as_ref(), "memory", limits.memory),
-            tasks: self.positive(wire.tasks.as_ref(), "tasks", limits.tasks),
-            file_size: self.positive(wire.file_size.as_ref(), "file-size", limits.file_size),
-            open_files: self.positive(wire.open_files.as_ref(), "open-files", limits.open_files),
-            isolate: wire
-                .isolate
-                .as_ref()
-                .map_or(limits.isolate, |v| *v.get_ref()),
+            cpu_time: limits.cpu_time.unwrap_or(limits.timeout * 2),
+            memory: limits.memory,
+            tasks: limits.tasks,
+            file_size: limits.file_size,
+            open_files: limits.open_files,
+            isolate: limits.isolate,
         }
     }
 
@@ -462,9 +460,9 @@ impl Validator {
     fn check(&mut self, wire: CheckWire, limits: &Limits, known: &[&str]) -> Option<Check> {
         let before = self.problems.len();
         let points = self.points(&wire.points, false);
-        let timeout = self.duration(wire.timeout.as_ref(), limits.timeout);
-        let output_bytes = self.output_bytes(wire.output_bytes.as_ref(), limits.output_bytes);
-        let run_limits = self.run_limits(&wire, limits, timeout);
+        let own = self.limits(&wire.limits(), limits);
+        let (timeout, output_bytes) = (own.timeout, own.output_bytes);
+        let run_limits = Self::run_limits(&own);
         if wire.run.get_ref().trim().is_empty() {
             self.problem(
                 Some(wire.run.span()),

@@ -87,6 +87,22 @@ pub(crate) struct CheckWire {
     pub(crate) parallelism_time: Option<Spanned<String>>,
 }
 
+impl CheckWire {
+    /// The check's own limit keys, as they would be written in `[limits]`.
+    pub(crate) fn limits(&self) -> LimitsWire {
+        LimitsWire {
+            timeout: self.timeout.clone(),
+            output_bytes: self.output_bytes.clone(),
+            cpu_time: self.cpu_time.clone(),
+            memory: self.memory.clone(),
+            tasks: self.tasks.clone(),
+            file_size: self.file_size.clone(),
+            open_files: self.open_files.clone(),
+            isolate: self.isolate.clone(),
+        }
+    }
+}
+
 /// `census = { threads = "{workers}", processes = 0, reaped = true }`: what the tracer must
 /// count.
 #[derive(Debug, Deserialize)]
