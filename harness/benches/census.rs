@@ -127,6 +127,7 @@ fn job(program: &Path, cwd: &Path, trace: Option<Trace>) -> Job {
         output_limit: 64 * 1024,
         trace,
         limits: None,
+        sandbox: None,
     }
 }
 

@@ -1,8 +1,11 @@
 //! Builds an assembled submission with cargo, offline, under a time limit, through the runner.
 //!
-//! Builds of one exercise take turns in a build slot in labgrade's cache folder: a cargo
-//! workspace at a fixed path whose `target/` survives from build to build, so dependencies
-//! (`nix`, the support crate) compile once, not once per submission. Before each build the slot
+//! Builds of one exercise use the build slots in labgrade's cache folder: each slot is a cargo
+//! workspace at a fixed path (`<cache>/builds/<exercise>/ws-<n>`) whose `target/` survives from
+//! build to build, so dependencies (`nix`, the support crate) compile once per slot, not once
+//! per submission. A build takes the first free slot of [`Toolchain::build_slots`] (a file lock
+//! per slot), so `labgrade batch --jobs N` builds N submissions at once while `grade` uses one
+//! slot and builds take turns in it. Before each build the slot
 //! gets the new submission's files and cargo forgets the exercise package's previous artifacts
 //! (`cargo clean -p`), so one submission can never be graded with another's binaries. The
 //! binaries are then copied out of the slot, into the submission's own temporary folder, before
@@ -16,7 +19,7 @@ use std::time::Duration;
 
 use crate::error::{Error, io};
 use crate::rubric::{Profile, Rubric};
-use crate::run::{BaseEnv, Job, Observation, Runner, Termination};
+use crate::run::{BaseEnv, Job, Observation, Runner, Sandbox, Termination};
 use crate::submission::Assembly;
 
 /// Bytes of compiler output kept for the report.
@@ -25,6 +28,8 @@ const DIAGNOSTICS_BYTES: u64 = 256 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
 /// Time allowed for `cargo clean -p`.
 const CLEAN_TIMEOUT: Duration = Duration::from_secs(120);
+/// Pause between two looks for a free build slot when every slot is busy.
+const SLOT_POLL: Duration = Duration::from_millis(100);
 
 /// Where cargo is and where builds keep their shared state.
 #[derive(Debug, Clone)]
@@ -33,6 +38,9 @@ pub struct Toolchain {
     pub cargo: PathBuf,
     /// labgrade's cache folder; build slots live in `<cache>/builds`.
     pub cache_dir: PathBuf,
+    /// How many build slots builds of one exercise may use at once (at least 1). Each slot
+    /// compiles the dependencies once, so more slots cost disk and a first build each.
+    pub build_slots: usize,
 }
 
 /// What a build produced.
@@ -71,15 +79,12 @@ impl Toolchain {
     ) -> Result<BuildOutcome, Error> {
         // Absolute, because cargo runs in the slot and would read a relative target folder from
         // there, while labgrade copies the binaries from here.
-        let slot_dir =
+        let exercise_dir =
             std::path::absolute(self.cache_dir.join("builds").join(&rubric.exercise.name))
                 .map_err(io("resolve", &self.cache_dir))?;
-        fs::create_dir_all(&slot_dir).map_err(io("create", &slot_dir))?;
-        let lock_path = slot_dir.join("lock");
-        let lock = File::create(&lock_path).map_err(io("create", &lock_path))?;
-        // Held until the binaries are copied out; released when `lock` is dropped.
-        lock.lock().map_err(io("lock", &lock_path))?;
-        let workspace = slot_dir.join("ws");
+        fs::create_dir_all(&exercise_dir).map_err(io("create", &exercise_dir))?;
+        // Held until the binaries are copied out; released when `_lock` is dropped.
+        let (_lock, workspace) = take_slot(&exercise_dir, self.build_slots)?;
         sync_workspace(&assembly.workspace(), &workspace)?;
 
         self.fetch(runner, &workspace, &rubric.exercise.package)?;
@@ -120,7 +125,15 @@ impl Toolchain {
         if rubric.build.profile == Profile::Release {
             args.push("--release".to_owned());
         }
-        let observation = runner.run(&self.cargo_job(&workspace, args, rubric.build.timeout))?;
+        let mut job = self.cargo_job(&workspace, args, rubric.build.timeout);
+        // The compiler reads the student's files: `include_str!` or `#[path]` could make it read
+        // any file labgrade's user can, so the build sees only the toolchain and the slot.
+        let tmp = workspace.join("target").join("tmp");
+        fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
+        job.env
+            .insert("TMPDIR".to_owned(), tmp.display().to_string());
+        job.sandbox = Some(self.build_sandbox(&workspace));
+        let observation = runner.run(&job)?;
         let diagnostics = relative_diagnostics(&observation, &workspace, assembly);
         let wall_ms = observation.wall_ms;
         Ok(match observation.termination {
@@ -183,6 +196,81 @@ impl Toolchain {
             output_limit: DIAGNOSTICS_BYTES,
             trace: None,
             limits: None,
+            sandbox: None,
+        }
+    }
+}
+
+/// Takes a build slot of the exercise in `exercise_dir`: the first of `slots` whose lock is
+/// free, else waits for one. Returns the held lock and the slot's workspace.
+///
+/// Another labgrade (a second batch, a `grade` run by hand, a parallel test) may hold any
+/// slot, so even a batch with as many slots as jobs may have to wait.
+fn take_slot(exercise_dir: &Path, slots: usize) -> Result<(File, PathBuf), Error> {
+    let slots = slots.max(1);
+    let open = |index: usize| -> Result<(File, PathBuf), Error> {
+        let lock_path = exercise_dir.join(format!("lock-{index}"));
+        let lock = File::create(&lock_path).map_err(io("create", &lock_path))?;
+        Ok((lock, lock_path))
+    };
+    if slots == 1 {
+        // A single slot: wait in the kernel's queue, as fair as flock is.
+        let (lock, lock_path) = open(0)?;
+        lock.lock().map_err(io("lock", &lock_path))?;
+        return Ok((lock, exercise_dir.join("ws-0")));
+    }
+    loop {
+        for index in 0..slots {
+            let (lock, lock_path) = open(index)?;
+            match lock.try_lock() {
+                Ok(()) => return Ok((lock, exercise_dir.join(format!("ws-{index}")))),
+                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::Error(source)) => {
+                    return Err(io("lock", &lock_path)(source));
+                }
+            }
+        }
+        // Every slot is busy with a build of seconds to minutes: looking again a few times a
+        // second costs nothing and takes whichever slot frees first.
+        std::thread::sleep(SLOT_POLL);
+    }
+}
+
+impl Toolchain {
+    /// What a build in `workspace` may reach: the toolchain (cargo's and rustup's homes, the
+    /// cargo binary's folder) and cargo's configuration folders above the slot, read-only; the
+    /// slot itself, read-write. Not the course, not other submissions, not labgrade's files.
+    fn build_sandbox(&self, workspace: &Path) -> Sandbox {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let from_env = |name: &str, default: &str| {
+            std::env::var_os(name)
+                .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|home| home.join(default)))
+        };
+        let mut read: Vec<PathBuf> = [
+            from_env("CARGO_HOME", ".cargo"),
+            from_env("RUSTUP_HOME", ".rustup"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for cargo in [Some(self.cargo.clone()), fs::canonicalize(&self.cargo).ok()]
+            .into_iter()
+            .flatten()
+        {
+            read.extend(cargo.parent().map(Path::to_path_buf));
+        }
+        // Cargo reads `.cargo/config.toml` in every folder above the one it runs in and fails
+        // on one it may see but not read.
+        read.extend(
+            workspace
+                .ancestors()
+                .map(|folder| folder.join(".cargo"))
+                .filter(|config| config.is_dir()),
+        );
+        Sandbox {
+            read,
+            write: vec![workspace.to_owned()],
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::grade::{
     case_seed, combine_runs, draw_fault, evaluate_case, score_check, total, unscored_check,
 };
 use crate::rubric::{Check, Profile, Rubric};
-use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Trace};
+use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, Trace};
 use crate::submission::{Assembly, assemble, remove_abandoned};
 
 /// Settings of a grading run.
@@ -222,7 +222,7 @@ impl Grader {
                     args: planned.args.clone(),
                     env: planned.env.clone(),
                     base_env: BaseEnv::Clean,
-                    cwd: scratch,
+                    cwd: scratch.clone(),
                     timeout_ms: check.timeout.as_millis() as u64,
                     output_limit: check.output_bytes,
                     trace: check.traced().then(|| Trace {
@@ -238,6 +238,12 @@ impl Grader {
                         file_bytes: check.limits.file_size,
                         open_files: check.limits.open_files,
                         isolate: check.limits.isolate,
+                    }),
+                    // The program reads its own binaries and writes only its scratch folder:
+                    // other submissions, the reference solutions and the rubrics are refused.
+                    sandbox: check.limits.isolate.then(|| Sandbox {
+                        read: vec![bin_dir.to_owned()],
+                        write: vec![scratch.clone()],
                     }),
                 };
                 let replay = replay(rubric, check, seed, planned);

@@ -3,6 +3,7 @@
 //! scores the result against a TOML rubric.
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod compile;
 pub mod course;
 mod error;

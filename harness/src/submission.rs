@@ -26,8 +26,8 @@ const PREFIX: &str = "labgrade-";
 /// The file in an assembly's root holding the pid of the process that created it.
 const OWNER_FILE: &str = "owner";
 
-/// How old an abandoned assembly must be before [`remove_abandoned`] deletes it: a margin
-/// against a pid that `/proc` does not show yet or a clock that moved.
+/// How old an abandoned assembly of an older labgrade, whose owner file holds only a pid, must
+/// be before [`remove_abandoned`] deletes it: a margin against a recycled pid.
 const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 
 /// An assembled submission, deleted when dropped.
@@ -75,14 +75,7 @@ impl Assembly {
 /// folder, then swaps in the files of `submission`.
 pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
     let package = &rubric.exercise.package;
-    let dir = tempfile::Builder::new()
-        .prefix(PREFIX)
-        .tempdir()
-        .map_err(io("create a temporary folder in", std::env::temp_dir()))?;
-    // Written first, so that a labgrade killed at any later point leaves an assembly that the
-    // next labgrade recognizes as abandoned.
-    let owner = dir.path().join(OWNER_FILE);
-    fs::write(&owner, std::process::id().to_string()).map_err(io("write", &owner))?;
+    let dir = owned_temp_dir()?;
     let workspace = dir.path().join("ws");
     let package_name = package
         .canonicalize()
@@ -152,9 +145,99 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
     })
 }
 
+/// A new temporary folder that names this process in its `owner` file, deleted when dropped,
+/// and by [`remove_abandoned`] of a later labgrade if this one is killed. Assemblies and the
+/// unpacked archives of `labgrade batch` live in such folders.
+pub(crate) fn owned_temp_dir() -> Result<tempfile::TempDir, Error> {
+    let dir = tempfile::Builder::new()
+        .prefix(PREFIX)
+        .tempdir()
+        .map_err(io("create a temporary folder in", std::env::temp_dir()))?;
+    // Written first, so that a labgrade killed at any later point leaves a folder that the
+    // next labgrade recognizes as abandoned.
+    let owner = dir.path().join(OWNER_FILE);
+    let me = Owner::current().ok_or_else(|| Error::Io {
+        action: "read",
+        path: PathBuf::from("/proc/self/stat"),
+        source: std::io::Error::other("this process's start time is unknown"),
+    })?;
+    fs::write(&owner, me.to_string()).map_err(io("write", &owner))?;
+    Ok(dir)
+}
+
+/// The process that owns a temporary folder: its pid, when it started, and its pid namespace,
+/// so that neither a recycled pid nor a labgrade in another container sharing `/tmp` is
+/// mistaken for the owner or for its absence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Owner {
+    pid: i32,
+    /// Field 22 of `/proc/<pid>/stat`: clock ticks after boot.
+    start_ticks: u64,
+    /// The pid namespace, as `/proc/<pid>/ns/pid` reads, such as `pid:[4026531836]`.
+    namespace: String,
+}
+
+impl Owner {
+    fn current() -> Option<Self> {
+        let pid = i32::try_from(std::process::id()).ok()?;
+        Some(Self {
+            pid,
+            start_ticks: start_ticks(pid)?,
+            namespace: pid_namespace()?,
+        })
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let mut words = text.split_whitespace();
+        let owner = Self {
+            pid: words.next()?.parse().ok().filter(|pid| *pid > 0)?,
+            start_ticks: words.next()?.parse().ok()?,
+            namespace: words.next()?.to_owned(),
+        };
+        words.next().is_none().then_some(owner)
+    }
+
+    /// Whether the owner is certainly gone: it is of this pid namespace, and its pid names no
+    /// process or one that started at another time. Anything unsure keeps the folder.
+    fn is_gone(&self) -> bool {
+        if pid_namespace().as_deref() != Some(self.namespace.as_str()) {
+            return false;
+        }
+        match start_ticks(self.pid) {
+            Some(ticks) => ticks != self.start_ticks,
+            None => !process_exists(self.pid),
+        }
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.pid, self.start_ticks, self.namespace)
+    }
+}
+
+/// When process `pid` started, in clock ticks after boot; `None` if it does not exist.
+fn start_ticks(pid: i32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: count fields after its end. Field 22
+    // is the 20th after the name.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}
+
+/// This process's pid namespace.
+fn pid_namespace() -> Option<String> {
+    let link = fs::read_link("/proc/self/ns/pid").ok()?;
+    Some(link.to_string_lossy().into_owned())
+}
+
 /// Deletes the assemblies in `temp_dir` (the folder assemblies are made in) that a killed
-/// labgrade left behind: `labgrade-*` folders whose `owner` file names a process that no longer
-/// exists, written more than a minute ago. Returns how many were deleted.
+/// labgrade left behind: `labgrade-*` folders whose `owner` file names a process that is gone.
+/// Returns how many were deleted.
 ///
 /// Folders without an `owner` file (the build cache, another program's, an older labgrade's)
 /// and those of live processes are never touched. A folder that cannot be read or deleted is
@@ -178,8 +261,9 @@ fn remove_abandoned_older_than(temp_dir: &Path, min_age: Duration) -> usize {
         .count()
 }
 
-/// Whether assembly folder `dir` has an `owner` file at least `min_age` old naming a process
-/// that does not exist.
+/// Whether assembly folder `dir` has an `owner` file naming a process that is gone (see
+/// [`Owner::is_gone`]). An owner file of an older labgrade holds only a pid: it counts as gone
+/// once it is at least `min_age` old and no process has that pid.
 fn is_abandoned(dir: &Path, min_age: Duration) -> bool {
     let owner = dir.join(OWNER_FILE);
     let Ok(meta) = fs::symlink_metadata(&owner) else {
@@ -188,24 +272,24 @@ fn is_abandoned(dir: &Path, min_age: Duration) -> bool {
     if !meta.is_file() {
         return false;
     }
+    let Ok(text) = fs::read_to_string(&owner) else {
+        return false;
+    };
+    if let Some(owner) = Owner::parse(&text) {
+        return owner.is_gone();
+    }
     // A time in the future (a clock set back) counts as age zero.
     let age = meta
         .modified()
         .ok()
         .and_then(|written| SystemTime::now().duration_since(written).ok())
         .unwrap_or_default();
-    if age < min_age {
-        return false;
-    }
-    let Some(pid) = fs::read_to_string(&owner)
+    text.trim()
+        .parse::<i32>()
         .ok()
-        .and_then(|text| text.trim().parse::<i32>().ok())
         // 0 and negative numbers name process groups, not a process.
         .filter(|pid| *pid > 0)
-    else {
-        return false;
-    };
-    !process_exists(pid)
+        .is_some_and(|pid| age >= min_age && !process_exists(pid))
 }
 
 /// Whether process `pid` exists. Signal 0 checks without sending anything; `EPERM` means it
@@ -346,7 +430,7 @@ fn path_dependencies(package: &Path) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// Resolves `.` and `..` in a relative path; `None` if it climbs above its start.
-fn normalize(path: &Path) -> Option<PathBuf> {
+pub(crate) fn normalize(path: &Path) -> Option<PathBuf> {
     let mut parts = Vec::new();
     for component in path.components() {
         match component {
@@ -371,7 +455,7 @@ fn find_lockfile(package: &Path) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::{OWNER_FILE, normalize, remove_abandoned_older_than};
+    use super::{OWNER_FILE, Owner, normalize, remove_abandoned_older_than};
     use std::path::{Path, PathBuf};
     use std::time::Duration;
 
@@ -379,33 +463,64 @@ mod tests {
     fn only_assemblies_of_dead_owners_are_removed() {
         let temp = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new("true").spawn().unwrap();
-        let dead = child.id();
+        let dead = i32::try_from(child.id()).unwrap();
         child.wait().unwrap();
-        let folder = |name: &str, owner: Option<u32>| {
+        let me = Owner::current().unwrap();
+        let folder = |name: &str, owner: Option<String>| {
             let dir = temp.path().join(name);
             std::fs::create_dir(&dir).unwrap();
-            if let Some(pid) = owner {
-                std::fs::write(dir.join(OWNER_FILE), pid.to_string()).unwrap();
+            if let Some(owner) = owner {
+                std::fs::write(dir.join(OWNER_FILE), owner).unwrap();
             }
             dir
         };
-        let abandoned = folder("labgrade-dead", Some(dead));
-        let live = folder("labgrade-live", Some(std::process::id()));
+        let gone = |pid: i32, start_ticks: u64, namespace: &str| {
+            Some(
+                Owner {
+                    pid,
+                    start_ticks,
+                    namespace: namespace.to_owned(),
+                }
+                .to_string(),
+            )
+        };
+        let abandoned = folder("labgrade-dead", gone(dead, me.start_ticks, &me.namespace));
+        // This very pid, but started at another time: the pid was recycled.
+        let recycled = folder(
+            "labgrade-recycled",
+            gone(me.pid, me.start_ticks + 1, &me.namespace),
+        );
+        let live = folder("labgrade-live", Some(me.to_string()));
+        let elsewhere = folder("labgrade-other-namespace", gone(dead, 1, "pid:[1]"));
+        let old_format = folder("labgrade-old", Some(dead.to_string()));
         let unowned = folder("labgrade-unowned", None);
-        let other = folder("other-dead", Some(dead));
+        let other = folder("other-dead", gone(dead, 1, &me.namespace));
 
-        // Too recent: a minute has not passed.
+        // The old format, too recent: a minute has not passed.
         assert_eq!(
             remove_abandoned_older_than(temp.path(), Duration::from_secs(60)),
-            0
+            2
         );
-        assert!(abandoned.exists());
+        assert!(!abandoned.exists());
+        assert!(!recycled.exists());
+        assert!(old_format.exists());
 
         assert_eq!(remove_abandoned_older_than(temp.path(), Duration::ZERO), 1);
-        assert!(!abandoned.exists());
+        assert!(!old_format.exists());
         assert!(live.exists());
+        assert!(elsewhere.exists());
         assert!(unowned.exists());
         assert!(other.exists());
+    }
+
+    #[test]
+    fn owner_files_round_trip_and_reject_garbage() {
+        let me = Owner::current().unwrap();
+        assert_eq!(Owner::parse(&me.to_string()), Some(me.clone()));
+        assert!(!me.is_gone());
+        assert_eq!(Owner::parse("12"), None);
+        assert_eq!(Owner::parse("-1 5 pid:[1]"), None);
+        assert_eq!(Owner::parse("1 5 pid:[1] extra"), None);
     }
 
     #[test]

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use labgrade::run::{Job, Limits, Observation, Termination};
 use tempfile::TempDir;
 
-use crate::supervisor::{run, runner, sh};
+use crate::sandbox::CONNECT;
+use crate::supervisor::{assert_exited, run, runner, sh};
 
 /// A folder for one test: the programs at its root, readable by every user, and `work/`, the
 /// program's working directory (the supervisor gives it to the dropped uid).
@@ -74,6 +75,24 @@ impl Sandbox {
     }
 }
 
+/// A C program that allocates `chunks` chunks of 16 MiB and writes every byte (the memory is
+/// used, not only reserved); it exits 3 saying how far it got if `malloc` fails, 0 otherwise.
+fn hog_source(chunks: u32) -> String {
+    format!(
+        "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n\
+         int main(void) {{\n\
+             alarm(20);\n\
+             for (int i = 0; i < {chunks}; i++) {{\n\
+                 char *chunk = malloc(16 << 20);\n\
+                 if (chunk == NULL) {{ printf(\"malloc failed after %d MiB\\n\", i * 16); return 3; }}\n\
+                 memset(chunk, 1, 16 << 20);\n\
+             }}\n\
+             puts(\"touched every chunk\");\n\
+             return 0;\n\
+         }}\n"
+    )
+}
+
 /// Limits no test reaches unless it means to: the rubric's defaults, with a short CPU limit.
 fn limits() -> Limits {
     Limits {
@@ -128,15 +147,6 @@ fn processes_of(uid: u32) -> Vec<String> {
     found
 }
 
-#[track_caller]
-fn assert_exited(observation: &Observation, code: i32) {
-    assert_eq!(
-        observation.termination,
-        Termination::Exited { code },
-        "{observation:#?}"
-    );
-}
-
 #[test]
 fn cpu_spinner_is_stopped_by_sigxcpu_with_its_limit_in_words() {
     let sandbox = Sandbox::new();
@@ -177,30 +187,20 @@ fn cpu_spinner_is_stopped_by_sigxcpu_with_its_limit_in_words() {
 }
 
 #[test]
-fn memory_hog_cannot_allocate_beyond_the_memory_limit() {
+fn without_a_memory_cgroup_a_hog_cannot_allocate_beyond_the_memory_limit() {
+    // Not isolated, so no cgroups: the memory limit is the per-process RLIMIT_AS.
     let sandbox = Sandbox::new();
-    let hog = sandbox.compile(
-        "hog",
-        "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n\
-         int main(void) {\n\
-             alarm(20);\n\
-             for (int i = 0; i < 64; i++) {\n\
-                 char *chunk = malloc(16 << 20);\n\
-                 if (chunk == NULL) { printf(\"malloc failed after %d MiB\\n\", i * 16); return 3; }\n\
-                 memset(chunk, 1, 16 << 20);\n\
-             }\n\
-             puts(\"allocated 1 GiB\");\n\
-             return 0;\n\
-         }\n",
-    );
+    let hog = sandbox.compile("hog", &hog_source(64));
     let observation = run(&sandbox.job(
         &hog,
         &[],
         Limits {
             memory_bytes: 64 << 20,
+            isolate: false,
             ..limits()
         },
     ));
+    assert_eq!(observation.resources, None, "{observation:#?}");
     assert_exited(&observation, 3);
     assert!(
         observation.stdout.text.contains("malloc failed after"),
@@ -404,23 +404,7 @@ fn isolated_program_cannot_connect_to_a_listener_of_the_host() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("listen on 127.0.0.1");
     let port = listener.local_addr().expect("address").port().to_string();
     let sandbox = Sandbox::new();
-    let client = sandbox.compile(
-        "client",
-        "#include <arpa/inet.h>\n#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n\
-         #include <string.h>\n#include <sys/socket.h>\n#include <unistd.h>\n\
-         int main(int argc, char **argv) {\n\
-             alarm(20);\n\
-             int fd = socket(AF_INET, SOCK_STREAM, 0);\n\
-             if (fd < 0) { printf(\"socket: %s\\n\", strerror(errno)); return 1; }\n\
-             struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };\n\
-             inet_pton(AF_INET, \"127.0.0.1\", &address.sin_addr);\n\
-             if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {\n\
-                 printf(\"connect: %s\\n\", strerror(errno)); return 1;\n\
-             }\n\
-             puts(\"connected\");\n\
-             return 0;\n\
-         }\n",
-    );
+    let client = sandbox.compile("client", CONNECT);
     // The control: not isolated, the same program reaches the listener.
     let open = run(&sandbox.job(
         &client,
@@ -478,4 +462,321 @@ fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
     let uid = dropped_uid(&observation);
     let left = processes_of(uid);
     assert!(left.is_empty(), "processes of uid {uid} remain: {left:?}");
+}
+
+/// Whether the machine gives root cgroups with the `pids` and `memory` controllers (v1, or v2
+/// at `/sys/fs/cgroup`), writable; says why not on stderr. Probed here independently of
+/// labgrade, so that labgrade failing to use them fails the tests instead of skipping them.
+fn needs_cgroups() -> bool {
+    if !needs_root() {
+        return false;
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut missing = Vec::new();
+    for controller in ["pids", "memory"] {
+        let v1 = mounts.lines().any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(2) == Some(&"cgroup")
+                && fields.get(3).is_some_and(|options| {
+                    options.split(',').any(|option| option == controller)
+                        && options.split(',').any(|option| option == "rw")
+                })
+        });
+        let v2 = mounts.lines().any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(2) == Some(&"cgroup2")
+                && fields
+                    .get(3)
+                    .is_some_and(|options| options.split(',').any(|option| option == "rw"))
+                && std::fs::read_to_string(Path::new(fields[1]).join("cgroup.controllers"))
+                    .is_ok_and(|list| list.split_whitespace().any(|name| name == controller))
+        });
+        if !v1 && !v2 {
+            missing.push(controller);
+        }
+    }
+    if !missing.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: needs writable cgroups with the {} controller(s)",
+            missing.join(" and ")
+        );
+    }
+    missing.is_empty()
+}
+
+/// Runs `job` under a supervisor started here, so that its pid (the name of its job
+/// cgroups) is known; returns the pid and the observation.
+fn supervise_directly(job: &Job) -> (u32, Observation) {
+    use std::process::Stdio;
+    let mut supervisor = Command::new(env!("CARGO_BIN_EXE_labgrade"))
+        .arg("__supervise")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the supervisor");
+    let pid = supervisor.id();
+    let stdin = supervisor.stdin.take().expect("stdin");
+    serde_json::to_writer(stdin, job).expect("send the job");
+    let output = supervisor
+        .wait_with_output()
+        .expect("the supervisor's reply");
+    assert!(output.status.success(), "supervisor failed: {output:?}");
+    let reply: labgrade::run::Reply =
+        serde_json::from_slice(&output.stdout).expect("a reply in JSON");
+    match reply {
+        labgrade::run::Reply::Observed(observation) => (pid, observation),
+        labgrade::run::Reply::SpawnFailed { message } => panic!("spawn failed: {message}"),
+    }
+}
+
+/// Job cgroups named `pid` anywhere under `/sys/fs/cgroup` (at most a few levels deep).
+fn job_cgroups_of(pid: u32) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![(PathBuf::from("/sys/fs/cgroup"), 0)];
+    while let Some((dir, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                continue;
+            }
+            if dir.ends_with("labgrade") && entry.file_name().to_str() == Some(&pid.to_string()) {
+                found.push(path);
+            } else if depth < 5 {
+                pending.push((path, depth + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn memory_hog_is_killed_for_memory_by_its_cgroup() {
+    if !needs_cgroups() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    // Touches every byte it allocates: the cgroup counts memory used, not reserved.
+    let hog = sandbox.compile("hog", &hog_source(16));
+    let observation = run(&sandbox.job(
+        &hog,
+        &[],
+        Limits {
+            memory_bytes: 64 << 20,
+            ..limits()
+        },
+    ));
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::Signaled { signal: 9, .. }
+        ),
+        "{observation:#?}"
+    );
+    let resources = observation.resources.clone().expect("cgroup statistics");
+    assert!(resources.oom_kills.unwrap_or(0) >= 1, "{observation:#?}");
+    assert_eq!(resources.memory_limit_bytes, Some(64 << 20));
+    let peak = resources.memory_peak_bytes.expect("memory peak");
+    assert!(
+        (32 << 20..=(64 << 20) + (1 << 20)).contains(&peak),
+        "{observation:#?}"
+    );
+    assert!(observation.killed_for_memory());
+    assert_eq!(
+        observation.termination_text(),
+        "killed for memory: it used more than its memory limit of 64 MiB (signal SIGKILL)"
+    );
+}
+
+#[test]
+fn eight_threads_fit_a_small_memory_limit_and_are_counted() {
+    // Under RLIMIT_AS alone, 64 MiB refuses the threads (each reserves a stack and a malloc
+    // arena); the memory cgroup counts only what is used.
+    if !needs_cgroups() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    // The eight threads wait for each other at a barrier: all are alive at once.
+    let threads = sandbox.compile(
+        "threads",
+        "#include <pthread.h>\n#include <stdio.h>\n#include <unistd.h>\n\
+         static pthread_barrier_t barrier;\n\
+         static void *work(void *arg) { (void)arg; pthread_barrier_wait(&barrier); return NULL; }\n\
+         int main(void) {\n\
+             alarm(20);\n\
+             pthread_t threads[8];\n\
+             pthread_barrier_init(&barrier, NULL, 8);\n\
+             for (int i = 0; i < 8; i++)\n\
+                 if (pthread_create(&threads[i], NULL, work, NULL) != 0) {\n\
+                     printf(\"pthread_create failed after %d\\n\", i);\n\
+                     return 1;\n\
+                 }\n\
+             for (int i = 0; i < 8; i++) pthread_join(threads[i], NULL);\n\
+             puts(\"joined 8\");\n\
+             return 0;\n\
+         }\n",
+    );
+    let small = Limits {
+        memory_bytes: 64 << 20,
+        ..limits()
+    };
+    let observation = run(&sandbox.job(&threads, &[], small));
+    assert_exited(&observation, 0);
+    assert_eq!(observation.stdout.text, "joined 8\n", "{observation:#?}");
+    let resources = observation.resources.expect("cgroup statistics");
+    // The main thread and the eight workers.
+    assert_eq!(resources.tasks_peak, Some(9), "{resources:?}");
+    assert_eq!(resources.task_limit_hits, Some(0));
+    assert_eq!(resources.oom_kills, Some(0));
+    // The control: without cgroups (not isolated), RLIMIT_AS is the memory limit.
+    let control = run(&sandbox.job(
+        &threads,
+        &[],
+        Limits {
+            isolate: false,
+            ..small
+        },
+    ));
+    assert_exited(&control, 1);
+    assert!(
+        control.stdout.text.starts_with("pthread_create failed"),
+        "{control:#?}"
+    );
+}
+
+#[test]
+fn fork_bomb_as_root_is_held_at_the_cgroup_task_limit() {
+    if !needs_cgroups() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let bomb = sandbox.compile(
+        "bomb",
+        // Each process forks until a fork fails, then waits to be killed: the bomb reaches the
+        // limit at once but does not load the machine while it is held there.
+        "#include <unistd.h>\n\
+         int main(void) { alarm(5); for (;;) if (fork() < 0) pause(); }\n",
+    );
+    let mut job = sandbox.job(
+        &bomb,
+        &[],
+        Limits {
+            tasks: 40,
+            ..limits()
+        },
+    );
+    job.timeout_ms = 1_500;
+    let (pid, observation) = supervise_directly(&job);
+    assert!(
+        matches!(observation.termination, Termination::TimedOut { .. }),
+        "{observation:#?}"
+    );
+    let resources = observation.resources.clone().expect("cgroup statistics");
+    assert_eq!(resources.task_limit, Some(40));
+    assert!(resources.task_limit_hits.unwrap_or(0) > 0, "{resources:?}");
+    assert_eq!(resources.tasks_peak, Some(40), "{resources:?}");
+    let notes = observation.notes();
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.starts_with("the program was stopped at its task limit of 40")),
+        "{notes:?}"
+    );
+    let left = job_cgroups_of(pid);
+    assert!(left.is_empty(), "job cgroups remain: {left:?}");
+    let uid = dropped_uid(&observation);
+    let survivors = processes_of(uid);
+    assert!(
+        survivors.is_empty(),
+        "processes of uid {uid} remain: {survivors:?}"
+    );
+}
+
+#[test]
+fn the_program_runs_in_its_job_cgroups_which_are_removed_after_it() {
+    if !needs_cgroups() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let (pid, observation) = supervise_directly(&sandbox.script("cat /proc/self/cgroup", limits()));
+    assert_exited(&observation, 0);
+    // Every hierarchy that limits or counts lists the program in `labgrade/<supervisor pid>`.
+    let inside = format!("/labgrade/{pid}\n");
+    let lines: Vec<&str> = observation
+        .stdout
+        .text
+        .lines()
+        .filter(|line| {
+            line.contains(":pids:") || line.contains(":memory:") || line.starts_with("0::")
+        })
+        .collect();
+    assert!(!lines.is_empty(), "{observation:#?}");
+    for line in &lines {
+        assert!(
+            format!("{line}\n").ends_with(&inside),
+            "{line} in {lines:?}"
+        );
+    }
+    assert!(
+        observation
+            .containment
+            .iter()
+            .any(|item| item.starts_with("cgroup (")),
+        "{:?}",
+        observation.containment
+    );
+    let left = job_cgroups_of(pid);
+    assert!(left.is_empty(), "job cgroups remain: {left:?}");
+}
+
+#[test]
+fn job_cgroups_of_a_killed_supervisor_are_removed_by_the_next_one() {
+    if !needs_cgroups() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let tag = crate::supervisor::marker(41);
+    // The escapee leaves the process group and has no death signal: it survives its
+    // supervisor, in the job cgroups.
+    let job = sandbox.script(&format!("setsid sleep {tag} & sleep {tag}"), limits());
+    let mut supervisor = Command::new(env!("CARGO_BIN_EXE_labgrade"))
+        .arg("__supervise")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the supervisor");
+    let pid = supervisor.id();
+    serde_json::to_writer(supervisor.stdin.take().expect("stdin"), &job).expect("send the job");
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while crate::supervisor::processes_with(&tag).len() < 2 {
+        assert!(Instant::now() < give_up, "the program never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    supervisor.kill().expect("SIGKILL the supervisor");
+    supervisor.wait().expect("reap the supervisor");
+    let stale = job_cgroups_of(pid);
+    assert!(
+        !stale.is_empty(),
+        "the killed supervisor left no cgroup to clean"
+    );
+    // The next isolated job removes them; members killed by it are reaped by PID 1, which may
+    // take a few seconds here, so a few jobs may go by before the folders can go.
+    let give_up = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert_exited(&run(&sandbox.script("true", limits())), 0);
+        if job_cgroups_of(pid).is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < give_up,
+            "stale cgroups remain: {:?}",
+            job_cgroups_of(pid)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    crate::supervisor::assert_gone(&tag);
 }

@@ -32,7 +32,18 @@ pub(crate) fn sh(script: &str) -> Job {
         output_limit: 64 * 1024,
         trace: None,
         limits: None,
+        sandbox: None,
     }
+}
+
+/// Asserts that the program exited by itself with `code`.
+#[track_caller]
+pub(crate) fn assert_exited(observation: &Observation, code: i32) {
+    assert_eq!(
+        observation.termination,
+        Termination::Exited { code },
+        "{observation:#?}"
+    );
 }
 
 pub(crate) fn run(job: &Job) -> Observation {

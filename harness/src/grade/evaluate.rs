@@ -28,9 +28,13 @@ pub fn evaluate_case(
     observation: Observation,
 ) -> CaseGrade {
     let mut failures = Vec::new();
-    if let Some(failure) =
-        termination_failure(&check.expect, &observation.termination, &replay.vars)
-    {
+    let termination_text = observation.termination_text();
+    if let Some(failure) = termination_failure(
+        &check.expect,
+        &observation.termination,
+        &termination_text,
+        &replay.vars,
+    ) {
         failures.push(failure);
     }
     let (captures, unmatched_groups) =
@@ -51,7 +55,9 @@ pub fn evaluate_case(
         passed_runs: u32::from(failures.is_empty()),
         replay,
         observed: Observed {
-            termination_text: observation.termination.describe(),
+            notes: observation.notes(),
+            resources: observation.resources.clone(),
+            termination_text,
             termination: observation.termination,
             wall_ms: observation.wall_ms,
             cpu_us: observation.cpu_us,
@@ -114,7 +120,12 @@ fn match_output(
                 unmatched_groups.extend(regex.capture_names().flatten().map(str::to_owned));
             }
             let truncated = if output.truncated {
-                format!(" (only the first {} bytes were kept)", output.text.len())
+                // The total tells a flood (gigabytes) from a slightly long answer.
+                format!(
+                    " (it wrote {} bytes; only the first {} were kept)",
+                    output.total_bytes,
+                    output.text.len()
+                )
             } else {
                 String::new()
             };
@@ -262,10 +273,9 @@ fn census_failures(
             .filter(|task| task.kind == TaskKind::Process)
             .filter_map(|task| task.termination.as_ref())
             .collect();
-        if !children
-            .iter()
-            .any(|termination| termination_failure(expect, termination, vars).is_none())
-        {
+        if !children.iter().any(|termination| {
+            termination_failure(expect, termination, &termination.describe(), vars).is_none()
+        }) {
             let seen: Vec<String> = children
                 .iter()
                 .map(|termination| termination.describe())
@@ -293,9 +303,11 @@ fn shorten(text: &str) -> String {
     }
 }
 
+/// Whether `termination` breaks `expect`; `text` is the termination in words, as reported.
 fn termination_failure(
     expect: &Expect,
     termination: &Termination,
+    text: &str,
     vars: &BTreeMap<String, String>,
 ) -> Option<Failure> {
     let holds = match (expect, termination) {
@@ -314,8 +326,8 @@ fn termination_failure(
         what: "termination".to_owned(),
         expected: format!("the program to {}", expect.describe(vars)),
         actual: match termination {
-            Termination::Exited { .. } => format!("it {}", termination.describe()),
-            _ => format!("it was {}", termination.describe()),
+            Termination::Exited { .. } => format!("it {text}"),
+            _ => format!("it was {text}"),
         },
     })
 }
@@ -607,6 +619,7 @@ mod tests {
             cpu_us: 0,
             census: None,
             containment: Vec::new(),
+            resources: None,
         }
     }
 
@@ -1074,7 +1087,7 @@ compare = [{ capture = "sum", equals = 10 }]
         run.stdout.total_bytes = 5000;
         let case = grade(&check, run);
         let expected = format!(
-            "stdout was \"{}…\" (only the first 1000 bytes were kept)",
+            "stdout was \"{}…\" (it wrote 5000 bytes; only the first 1000 were kept)",
             "x".repeat(400)
         );
         assert_eq!(case.failures[0].actual, expected);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::run::{CapturedOutput, Census, Termination};
+use crate::run::{CapturedOutput, Census, CgroupUsage, Termination};
 
 /// Version of the grade's serialized form, bumped on any breaking change.
 pub const GRADE_FORMAT_VERSION: u32 = 1;
@@ -189,6 +189,14 @@ pub struct Observed {
     /// How the program was contained, in words, such as `["rlimits", "network namespace",
     /// "uid 63839", "task limit 50"]`, so a TA sees what student code could not do.
     pub containment: Vec<String>,
+    /// What the program's cgroups measured (task and memory peaks, limit hits, OOM kills), when
+    /// it ran in cgroups of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<CgroupUsage>,
+    /// What the run's measurements show that the termination does not say, in plain words,
+    /// such as the program being stopped at its task limit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Named groups captured by the check's regexes.
     pub captures: BTreeMap<String, String>,
 }

@@ -33,11 +33,8 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out)?;
     writeln!(out, "{BOLD}this machine{BOLD:#}")?;
     let mut gaps = write_isolation(caps, out)?;
+    gaps.extend(write_cgroups(caps, out)?);
     write_unused(caps, out)?;
-    gaps.push("reading files outside the scratch folder is refused only by file permissions (Landlock is not used yet): keep solutions and other submissions unreadable to other users");
-    gaps.push(
-        "memory is limited per process, not for the whole program (cgroups are not used yet)",
-    );
     writeln!(out)?;
     writeln!(out, "{BOLD}cannot guarantee here{BOLD:#}")?;
     for gap in gaps {
@@ -54,7 +51,7 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
             out,
             Some(true),
             "uid drop",
-            "running as root: each student program runs as an unprivileged uid of its own, where the task limit (RLIMIT_NPROC) holds",
+            "running as root: each student program runs as an unprivileged uid of its own (61000 and up, one per running program, locked in /run/labgrade), where the task limit (RLIMIT_NPROC) holds",
         )?;
     } else {
         item(
@@ -82,13 +79,42 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
     if !ptrace {
         gaps.push("checks with `census`, `expect-child` or `perturb` cannot be graded (ptrace is forbidden here)");
     }
+    if let Some(abi) = caps.landlock_abi {
+        item(
+            out,
+            Some(true),
+            "landlock",
+            &format!(
+                "ABI {abi}: a student program reads only the system's libraries and its own binary, and writes only its scratch folder; a build reads only the toolchain and its build folder (so `include_str!` cannot read a solution){}",
+                if abi >= 6 {
+                    "; signals to processes outside the program are refused"
+                } else {
+                    ""
+                }
+            ),
+        )?;
+        if abi < 6 && !caps.root {
+            gaps.push("student programs can send signals to your other processes (Landlock before ABI 6 does not scope signals)");
+        }
+    } else {
+        item(
+            out,
+            Some(false),
+            "landlock",
+            "not offered by this kernel: files are protected only by their permissions",
+        )?;
+        gaps.push("reading files outside the scratch folder is refused only by file permissions (no Landlock here): keep solutions and other submissions unreadable to other users, and know that a build can `include_str!` any file labgrade's user can read");
+    }
     let network_used = caps.root && caps.network_namespace;
+    let tcp_refused = caps.landlock_abi.is_some_and(|abi| abi >= 4);
     item(
         out,
-        Some(network_used),
+        Some(network_used || tcp_refused),
         "network",
         if network_used {
-            "each student program gets a network namespace of its own, with no interface up: it cannot connect anywhere"
+            "each student program and each build gets a network namespace of its own, with no interface up: it cannot connect anywhere"
+        } else if tcp_refused {
+            "no network namespace without root, but Landlock refuses TCP connections and listening sockets"
         } else if caps.network_namespace {
             "namespaces work, but only root may create one for a program: student programs share your network"
         } else {
@@ -96,7 +122,69 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
         },
     )?;
     if !network_used {
-        gaps.push("student programs can open network connections");
+        gaps.push(if tcp_refused {
+            "student programs can still send UDP datagrams (only TCP is refused without root)"
+        } else {
+            "student programs can open network connections"
+        });
+    }
+    Ok(gaps)
+}
+
+/// The cgroups line: the layout found and what labgrade uses of it; returns what it cannot
+/// guarantee without them.
+fn write_cgroups(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'static str>> {
+    let layout = match caps.cgroups {
+        CgroupLayout::Unified => "cgroup v2",
+        CgroupLayout::Hybrid => "hybrid (v1 controllers beside a v2 tree)",
+        CgroupLayout::Legacy => "cgroup v1",
+        CgroupLayout::None => "none mounted",
+    };
+    let per_process = "memory is limited per process (address space), not for the whole program: a program of many processes or threads can use more";
+    let mut gaps = Vec::new();
+    match &caps.cgroup_use {
+        Ok(used) => {
+            // `used` is in the words of the containment list: `cgroup (hybrid: …)`, then what
+            // is missing, if anything.
+            let (first, missing) = used.split_once("; ").unwrap_or((used, ""));
+            let first = first
+                .strip_prefix("cgroup (")
+                .and_then(|inner| inner.strip_suffix(')'))
+                .unwrap_or(first);
+            let missing = if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" ({missing})")
+            };
+            item(
+                out,
+                Some(true),
+                "cgroups",
+                &format!(
+                    "{layout}; each isolated student program runs in cgroups of its own ({first}): memory and task limits hold for the whole program (even as root), and whatever is left in them is killed at the end{missing}"
+                ),
+            )?;
+            if used.contains("no memory cgroup") {
+                gaps.push(per_process);
+            }
+            if used.contains("no task limit cgroup") && !caps.root {
+                gaps.push("the task limit is not enforced (no pids cgroup, and RLIMIT_NPROC would count your own processes)");
+            }
+        }
+        Err(reason) => {
+            item(
+                out,
+                Some(false),
+                "cgroups",
+                &format!(
+                    "{layout}, but none usable ({reason}): memory is limited per process (address space), and tasks only for a uid of their own (as root)"
+                ),
+            )?;
+            gaps.push(per_process);
+            if !caps.root {
+                gaps.push("the task limit is not enforced (no cgroup, and RLIMIT_NPROC would count your own processes)");
+            }
+        }
     }
     Ok(gaps)
 }
@@ -115,25 +203,6 @@ fn write_unused(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> {
         };
         item(out, None, name, text)?;
     }
-    let cgroups = match caps.cgroups {
-        CgroupLayout::Unified => "cgroup v2",
-        CgroupLayout::Hybrid => "hybrid (v1 controllers beside a v2 tree)",
-        CgroupLayout::Legacy => "cgroup v1",
-        CgroupLayout::None => "none",
-    };
-    item(
-        out,
-        None,
-        "cgroups",
-        &format!(
-            "{cgroups}; not used yet: memory is limited per process (address space), tasks per uid"
-        ),
-    )?;
-    let landlock = caps.landlock_abi.map_or_else(
-        || "not available".to_owned(),
-        |abi| format!("ABI {abi}, not used yet"),
-    );
-    item(out, None, "landlock", &landlock)?;
     let seccomp = if caps.seccomp {
         "available, not used yet"
     } else {

@@ -178,6 +178,9 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
             case.observed.leftover_processes
         )?;
     }
+    for note in &case.observed.notes {
+        writeln!(out, "            note: {note}")?;
+    }
     let stderr = case.observed.stderr.text.trim_end();
     if !stderr.is_empty() && !case.failures.iter().any(|failure| failure.what == "stderr") {
         let first: Vec<&str> = stderr.lines().take(5).collect();

@@ -4,16 +4,20 @@
 //! `&mut dyn Write` and never print, so tests render them into a buffer.
 
 mod doctor;
+mod gradebook;
 mod human;
 mod json;
 mod selfcheck;
+mod summary;
 
 use std::io::{self, Write};
 
 pub use doctor::write_doctor;
+pub use gradebook::write_gradebook;
 pub use human::Human;
 pub use json::Json;
 pub use selfcheck::write_selfcheck;
+pub use summary::write_summary;
 
 use crate::grade::Grade;
 

@@ -31,6 +31,27 @@ pub struct Job {
     /// cargo) runs it with the supervisor's own limits, as the supervisor's user.
     #[serde(default)]
     pub limits: Option<Limits>,
+    /// What the program may reach of the file system and the network; `None` leaves it
+    /// everything its user may reach.
+    #[serde(default)]
+    pub sandbox: Option<Sandbox>,
+}
+
+/// The files and network an untrusted program may reach, enforced with Landlock where the
+/// kernel has it, and with a network namespace of its own when the supervisor is root.
+///
+/// Besides the folders named here, the program may read and execute the system's programs and
+/// libraries (`/usr`, `/bin`, `/lib*`), read `/proc`, `/sys` and the few files of `/etc` that
+/// the C library needs, and use `/dev/null`, `/dev/zero` and the random devices: see the
+/// supervisor's `sandbox` module. Everything else (other submissions, the reference solutions,
+/// the rubrics, labgrade's own files, `/tmp`) is refused, as are TCP connections and listening
+/// sockets, and signals to processes outside the program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Sandbox {
+    /// Folders and files the program may read and execute.
+    pub read: Vec<PathBuf>,
+    /// Folders the program may read, write and execute in.
+    pub write: Vec<PathBuf>,
 }
 
 /// Resource limits and isolation applied to an untrusted program just before it starts.
@@ -44,9 +65,14 @@ pub struct Limits {
     /// CPU time per process, in milliseconds, rounded up to whole seconds (at least 1): past it
     /// the process gets SIGXCPU, and SIGKILL one second later.
     pub cpu_ms: u64,
-    /// Address space per process, in bytes (`RLIMIT_AS`): allocations beyond it fail.
+    /// Memory, in bytes: for an isolated program in a memory cgroup of its own, the memory all
+    /// its processes use together (beyond it the kernel kills one), with `RLIMIT_AS` only a
+    /// backstop; otherwise the address space of each process (`RLIMIT_AS`): allocations beyond
+    /// it fail.
     pub memory_bytes: u64,
-    /// Threads and processes of the program's user at once (`RLIMIT_NPROC`), when isolated.
+    /// Threads and processes of the program at once: the `pids.max` of its cgroup, when
+    /// isolated and cgroups are usable (even as root), and `RLIMIT_NPROC` of its user, when
+    /// isolated as root.
     pub tasks: u64,
     /// Largest file a process may write, in bytes: writing beyond it raises SIGXFSZ.
     pub file_bytes: u64,
@@ -124,6 +150,123 @@ pub struct Observation {
     /// had no [`Job::limits`].
     #[serde(default)]
     pub containment: Vec<String>,
+    /// What the program's cgroups measured, when it ran in cgroups of its own (an isolated
+    /// program on a machine where labgrade can create them); `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<CgroupUsage>,
+}
+
+/// What the cgroups of a program measured over its whole run, all its threads and processes
+/// together. A value is `None` where it was not measured: the limit was not applied by a
+/// cgroup, or this kernel does not offer the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CgroupUsage {
+    /// The limit on threads and processes alive at once ([`Limits::tasks`]), when a cgroup
+    /// enforced it (it holds even for root, unlike `RLIMIT_NPROC`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_limit: Option<u64>,
+    /// Most threads and processes alive at once (`pids.peak`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks_peak: Option<u64>,
+    /// How many times creating a thread or process failed because the program was at its task
+    /// limit (the `max` count of `pids.events`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_limit_hits: Option<u64>,
+    /// The memory limit of the whole program, in bytes ([`Limits::memory_bytes`]), when a
+    /// cgroup enforced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit_bytes: Option<u64>,
+    /// Most memory the program used at once, in bytes (v1 `memory.max_usage_in_bytes`, v2
+    /// `memory.peak`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_peak_bytes: Option<u64>,
+    /// Processes the kernel killed because the program used more than its memory limit (the
+    /// `oom_kill` count of v1 `memory.oom_control` or v2 `memory.events`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oom_kills: Option<u64>,
+}
+
+impl Observation {
+    /// Whether the main process was killed by the kernel for using more than the memory limit:
+    /// it died of SIGKILL, which labgrade did not send (a deadline kill is a
+    /// [`Termination::TimedOut`]), while the program's memory cgroup recorded an OOM kill.
+    #[must_use]
+    pub fn killed_for_memory(&self) -> bool {
+        matches!(self.termination, Termination::Signaled { signal, .. } if signal == libc::SIGKILL)
+            && self
+                .resources
+                .as_ref()
+                .is_some_and(|usage| usage.oom_kills.unwrap_or(0) > 0)
+    }
+
+    /// How the main process ended, in plain words for reports: [`Termination::describe`],
+    /// except that a kill for memory says so and names the limit.
+    #[must_use]
+    pub fn termination_text(&self) -> String {
+        let limit = self
+            .resources
+            .as_ref()
+            .and_then(|usage| usage.memory_limit_bytes);
+        match (&self.termination, limit) {
+            (Termination::Signaled { name, .. }, Some(limit)) if self.killed_for_memory() => {
+                format!(
+                    "killed for memory: it used more than its memory limit of {} (signal {name})",
+                    format_bytes(limit)
+                )
+            }
+            (termination, _) => termination.describe(),
+        }
+    }
+
+    /// What the cgroups saw that the termination does not already say, in plain words: the
+    /// task limit stopping thread or process creation, and processes other than the main one
+    /// killed for memory.
+    #[must_use]
+    pub fn notes(&self) -> Vec<String> {
+        let Some(usage) = &self.resources else {
+            return Vec::new();
+        };
+        let mut notes = Vec::new();
+        if let (Some(hits @ 1..), Some(limit)) = (usage.task_limit_hits, usage.task_limit) {
+            notes.push(format!(
+                "the program was stopped at its task limit of {limit} threads and processes at once: creating a thread or process failed {hits} {}",
+                if hits == 1 { "time" } else { "times" }
+            ));
+        }
+        let others = usage
+            .oom_kills
+            .unwrap_or(0)
+            .saturating_sub(u64::from(self.killed_for_memory()));
+        if let (1.., Some(limit)) = (others, usage.memory_limit_bytes) {
+            let count = if others == 1 {
+                "a process".to_owned()
+            } else {
+                format!("{others} processes")
+            };
+            let besides = if self.killed_for_memory() {
+                " besides its main process"
+            } else {
+                ""
+            };
+            notes.push(format!(
+                "the kernel killed {count} of the program{besides} for using more than its memory limit of {}",
+                format_bytes(limit)
+            ));
+        }
+        notes
+    }
+}
+
+/// A number of bytes in the largest binary unit that divides it exactly, such as `64 MiB`, so
+/// that a limit reads as the rubric wrote it.
+#[must_use]
+pub fn format_bytes(bytes: u64) -> String {
+    for (unit, name) in [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
+        if bytes >= unit && bytes.is_multiple_of(unit) {
+            return format!("{} {name}", bytes / unit);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// Every task (thread or process) a traced program created, counted exactly by ptrace events.
@@ -307,6 +450,10 @@ impl Termination {
 }
 
 /// The supervisor's answer on its stdout.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one reply per supervisor process, read once: boxing would only add noise"
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Reply {
@@ -403,6 +550,109 @@ mod tests {
         assert_eq!(limits(500).cpu_seconds(), 1);
         assert_eq!(limits(1_000).cpu_seconds(), 1);
         assert_eq!(limits(1_001).cpu_seconds(), 2);
+    }
+
+    fn observed(termination: Termination, resources: Option<CgroupUsage>) -> Observation {
+        Observation {
+            termination,
+            wall_ms: 1,
+            stdout: CapturedOutput::default(),
+            stderr: CapturedOutput::default(),
+            leftover_processes: 0,
+            cpu_us: 0,
+            census: None,
+            containment: Vec::new(),
+            resources,
+        }
+    }
+
+    fn usage(oom_kills: u64, task_limit_hits: u64) -> CgroupUsage {
+        CgroupUsage {
+            task_limit: Some(50),
+            tasks_peak: Some(50),
+            task_limit_hits: Some(task_limit_hits),
+            memory_limit_bytes: Some(64 << 20),
+            memory_peak_bytes: Some(64 << 20),
+            oom_kills: Some(oom_kills),
+        }
+    }
+
+    #[test]
+    fn a_kill_for_memory_says_so_and_names_the_limit() {
+        let sigkill = signaled(libc::SIGKILL, "SIGKILL", None);
+        let killed = observed(sigkill.clone(), Some(usage(1, 0)));
+        assert!(killed.killed_for_memory());
+        assert_eq!(
+            killed.termination_text(),
+            "killed for memory: it used more than its memory limit of 64 MiB (signal SIGKILL)"
+        );
+        assert!(killed.notes().is_empty(), "{:?}", killed.notes());
+        // A SIGKILL without an OOM kill (sent by the program itself) is only a signal.
+        let plain = observed(sigkill.clone(), Some(usage(0, 0)));
+        assert!(!plain.killed_for_memory());
+        assert_eq!(plain.termination_text(), "killed by signal SIGKILL (9)");
+        assert_eq!(
+            observed(sigkill, None).termination_text(),
+            "killed by signal SIGKILL (9)"
+        );
+        // Another process killed for memory while the main one exited is a note.
+        let child_killed = observed(Termination::Exited { code: 0 }, Some(usage(2, 0)));
+        assert_eq!(child_killed.termination_text(), "exited with code 0");
+        assert_eq!(
+            child_killed.notes(),
+            [
+                "the kernel killed 2 processes of the program for using more than its memory limit of 64 MiB"
+            ]
+        );
+    }
+
+    #[test]
+    fn hitting_the_task_limit_is_a_note() {
+        let bomb = observed(
+            Termination::TimedOut {
+                limit_ms: 2000,
+                cpu_ms: Some(1900),
+            },
+            Some(usage(0, 10250)),
+        );
+        assert_eq!(
+            bomb.notes(),
+            [
+                "the program was stopped at its task limit of 50 threads and processes at once: creating a thread or process failed 10250 times"
+            ]
+        );
+        let once = observed(Termination::Exited { code: 1 }, Some(usage(0, 1)));
+        assert!(
+            once.notes()[0].ends_with("failed 1 time"),
+            "{:?}",
+            once.notes()
+        );
+        let fine = observed(Termination::Exited { code: 0 }, Some(usage(0, 0)));
+        assert!(fine.notes().is_empty());
+    }
+
+    #[test]
+    fn byte_counts_read_in_the_largest_exact_unit() {
+        assert_eq!(format_bytes(64 << 20), "64 MiB");
+        assert_eq!(format_bytes(1 << 30), "1 GiB");
+        assert_eq!(format_bytes(1536 << 20), "1536 MiB");
+        assert_eq!(format_bytes(4096), "4 KiB");
+        assert_eq!(format_bytes(1000), "1000 bytes");
+        assert_eq!(format_bytes(0), "0 bytes");
+    }
+
+    #[test]
+    fn observations_without_resources_still_parse() {
+        let mut wire = serde_json::to_value(observed(Termination::Exited { code: 0 }, None))
+            .expect("serializes");
+        assert!(wire.get("resources").is_none(), "{wire}");
+        wire.as_object_mut().unwrap().remove("containment");
+        let parsed: Observation = serde_json::from_value(wire).expect("an old reply parses");
+        assert_eq!(parsed.resources, None);
+        let with = observed(Termination::Exited { code: 0 }, Some(usage(0, 3)));
+        let wire = serde_json::to_value(&with).unwrap();
+        assert_eq!(wire["resources"]["task_limit_hits"], 3);
+        assert_eq!(serde_json::from_value::<Observation>(wire).unwrap(), with);
     }
 
     #[test]

@@ -19,8 +19,10 @@
 //!
 //! A job with [`Job::limits`] (every student program; never cargo) is contained: rlimits on CPU
 //! time, address space, file size, open files and tasks, and, when the supervisor is root, a
-//! network namespace of its own and an unprivileged uid of its own. What was applied is in
-//! [`Observation::containment`].
+//! network namespace of its own and an unprivileged uid of its own. An isolated program also
+//! runs in cgroups of its own where the machine allows: its memory and task limits then hold for
+//! the whole program, everything left in them is killed at the end, and what they measured is
+//! in [`Observation::resources`]. What was applied is in [`Observation::containment`].
 
 mod job;
 mod probe;
@@ -28,8 +30,8 @@ mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, Job, Limits, Observation, Perturbation, Reaping, Reply, Task,
-    TaskKind, Termination, Trace,
+    BaseEnv, CapturedOutput, Census, CgroupUsage, Job, Limits, Observation, Perturbation, Reaping,
+    Reply, Sandbox, Task, TaskKind, Termination, Trace, format_bytes,
 };
 pub use probe::{Capabilities, CgroupLayout, probe};
 pub use runner::{RunError, Runner};

@@ -1,7 +1,7 @@
 //! What containment this machine offers: probed once, for `labgrade doctor`.
 //!
-//! Each probe asks the kernel directly (a short-lived forked child tries an `unshare`, the
-//! Landlock ABI is queried by its system call), so the answer holds for this machine as it is
+//! Each probe asks the kernel directly (a short-lived forked child tries an `unshare`, a job
+//! cgroup is created and removed, the Landlock ABI is queried by its system call), so the answer holds for this machine as it is
 //! now, not for the machine the code was written on.
 
 use std::fs;
@@ -32,6 +32,10 @@ pub struct Capabilities {
     pub user_namespace: bool,
     /// How cgroups are mounted.
     pub cgroups: CgroupLayout,
+    /// What labgrade uses of them for each isolated student program, in the words of
+    /// `Observation::containment` (such as `cgroup (hybrid: v1 pids+memory, v2 kill)`), or why
+    /// it can use none. Found by creating and removing a job cgroup, as a supervisor does.
+    pub cgroup_use: Result<String, String>,
     /// Landlock ABI version, if the kernel offers Landlock.
     pub landlock_abi: Option<u32>,
     /// Whether the kernel supports seccomp filters.
@@ -64,6 +68,7 @@ pub fn probe() -> Capabilities {
         mount_namespace: can_unshare(CloneFlags::CLONE_NEWNS),
         user_namespace: can_unshare(CloneFlags::CLONE_NEWUSER),
         cgroups: cgroup_layout(&fs::read_to_string("/proc/self/mounts").unwrap_or_default()),
+        cgroup_use: super::supervisor::cgroup_trial(),
         landlock_abi: landlock_abi(),
         seccomp: fs::read_to_string("/proc/self/status")
             .is_ok_and(|status| status.lines().any(|line| line.starts_with("Seccomp:"))),
@@ -102,7 +107,7 @@ fn cgroup_layout(mounts: &str) -> CgroupLayout {
 }
 
 /// The Landlock ABI version, asked of `landlock_create_ruleset` with the version flag.
-fn landlock_abi() -> Option<u32> {
+pub(crate) fn landlock_abi() -> Option<u32> {
     const LANDLOCK_CREATE_RULESET_VERSION: nix::libc::c_uint = 1;
     // SAFETY: with a null attribute pointer, size 0 and the version flag, the call only returns
     // a number; it reads and writes no memory.

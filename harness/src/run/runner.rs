@@ -12,8 +12,11 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::os::unix::process::CommandExt;
+
+use nix::sys::prctl;
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::unistd::{Pid, getpid, getppid};
 
 use super::job::{Job, Observation, Reply};
 use super::supervisor::live_descendants;
@@ -133,11 +136,30 @@ impl Runner {
             program: job.program.clone(),
             source,
         })?;
-        let mut child = Command::new(&self.supervisor)
+        let mut command = Command::new(&self.supervisor);
+        command
             .arg("__supervise")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        let front_end = getpid();
+        // SAFETY: the closure runs in the forked child before `exec` and only makes the `prctl`
+        // and `getppid` system calls through nix's thin wrappers; nothing allocates or locks.
+        unsafe {
+            command.pre_exec(move || {
+                // If labgrade dies (even by SIGKILL), the supervisor gets SIGTERM, on which it
+                // kills the whole program, escapees included, before it exits. The signal
+                // comes when the spawning *thread* ends; `run` lasts until the supervisor has
+                // ended, so only the death of labgrade itself sends it.
+                prctl::set_pdeathsig(Signal::SIGTERM)?;
+                if getppid() != front_end {
+                    // labgrade died between `fork` and `prctl`: the signal will never come.
+                    return Err(io::Error::from_raw_os_error(nix::libc::ESRCH));
+                }
+                Ok(())
+            });
+        }
+        let mut child = command
             .spawn()
             .map_err(|source| RunError::StartSupervisor {
                 supervisor: self.supervisor.clone(),
@@ -302,6 +324,7 @@ mod tests {
             output_limit: 0,
             trace: None,
             limits: None,
+            sandbox: None,
         };
         let start = Instant::now();
         let error = runner.run(&job).expect_err("`yes` is no supervisor");

@@ -28,8 +28,11 @@
 //! stops raise too), the output pipes, the deadline and the instants at which held tasks resume
 //! set its timeout, and each turn reaps or handles every pending wait status.
 
+mod cgroup;
 mod procfs;
+mod sandbox;
 mod tracer;
+mod uid;
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -53,10 +56,12 @@ use nix::sys::time::TimeValLike;
 use nix::sys::wait::WaitPidFlag;
 use nix::unistd::{Gid, Pid, Uid, chown, geteuid, getpid, getppid, setgid, setgroups, setuid};
 
+pub(super) use cgroup::trial as cgroup_trial;
 pub(super) use procfs::live_descendants;
 pub use tracer::{PerturbationDelays, perturbation_delays};
 
 use super::job::{BaseEnv, CapturedOutput, Job, Limits, Observation, Reply, Termination};
+use sandbox::Prepared;
 use tracer::Tracer;
 
 /// Longest sleep between two looks at the deadline and the children. SIGCHLD and pipe activity
@@ -81,12 +86,10 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Reads per pipe per loop turn. A program that writes as fast as it can would otherwise keep
 /// the supervisor reading and never looking at the deadline.
 const READS_PER_TURN: usize = 16;
+/// Least `RLIMIT_AS` of a program whose memory a cgroup limits: only runaway reservations hit it.
+const ADDRESS_SPACE_BACKSTOP: u64 = 4 << 30;
 /// `PATH` of [`BaseEnv::Clean`].
 const CLEAN_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
-/// First uid (and gid) of the range isolated programs run as.
-const ISOLATED_UID_BASE: u32 = 61_000;
-/// Number of uids in that range.
-const ISOLATED_UID_COUNT: u32 = 4_000;
 
 /// Reads one [`Job`] from `input`, runs it, writes one [`Reply`] to `output`.
 ///
@@ -162,23 +165,69 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
             source,
         })?;
 
-    let containment = job.limits.map(|limits| Containment::plan(limits, getpid()));
+    // Held until the supervisor exits, after every process of the program is gone.
+    let uid_claim = job
+        .limits
+        .filter(|limits| limits.isolate && geteuid().is_root())
+        .map(|_| uid::claim(getpid()));
+    let mut containment = job
+        .limits
+        .map(|limits| Containment::plan(limits, uid_claim.as_ref()));
+    // Cgroups of the job's own for an isolated program; removed (after every process of the
+    // program is reaped) before the reply is written, or on drop if the supervisor fails.
+    let mut cgroup = job.limits.filter(|limits| limits.isolate).map(|limits| {
+        let layout = cgroup::Layout::detect();
+        cgroup::remove_stale(&layout);
+        cgroup::JobCgroup::create(&layout, getpid(), limits.tasks, limits.memory_bytes)
+    });
+    if let (Some(containment), Some(Ok(cgroup))) = (&mut containment, &cgroup) {
+        containment.rely_on(cgroup);
+    }
+    let sandbox = job.sandbox.as_ref().map(Prepared::new);
+    let network_namespace = geteuid().is_root()
+        && (sandbox.is_some() || containment.is_some_and(|containment| containment.user.is_some()));
+    let mut applied = containment
+        .as_ref()
+        .map(Containment::describe)
+        .unwrap_or_default();
+    if network_namespace {
+        applied.push("network namespace".to_owned());
+    } else if job.sandbox.is_some() || job.limits.is_some_and(|limits| limits.isolate) {
+        applied.push("no network namespace: not root".to_owned());
+    }
+    applied.extend(uid_claim.as_ref().and_then(|claim| claim.caveat.clone()));
+    applied.extend(sandbox.as_ref().map(Prepared::describe).unwrap_or_default());
     // Taken before the program starts: a supervisor descheduled right after `spawn` must not
     // start the clock after the program.
     let start = Instant::now();
-    let reply = match spawn(&job, containment.as_ref()) {
+    let join = cgroup
+        .as_ref()
+        .and_then(|cgroup| Some(cgroup.as_ref().ok()?.join()));
+    let reply = match spawn(&job, containment.as_ref(), sandbox, network_namespace, join) {
         Ok(child) => {
-            let applied = containment.as_ref().map(Containment::describe);
-            Reply::Observed(watch(
-                &job,
-                child,
-                signals,
-                start,
-                applied.unwrap_or_default(),
-            )?)
+            let program = Pid::from_raw(child.id().cast_signed());
+            match &mut cgroup {
+                Some(Ok(cgroup)) => {
+                    cgroup.started(program);
+                    applied.extend(cgroup.describe());
+                    let tasks = job.limits.map_or(0, |limits| limits.tasks);
+                    let task_limit = format!("task limit {tasks}");
+                    if cgroup.limits_tasks() && !applied.contains(&task_limit) {
+                        applied.push(task_limit);
+                    }
+                }
+                Some(Err(reason)) => applied.push(format!("no cgroups: {reason}")),
+                None => {}
+            }
+            let cgroup = cgroup.as_ref().and_then(|cgroup| cgroup.as_ref().ok());
+            Reply::Observed(watch(&job, child, signals, start, applied, cgroup)?)
         }
         Err(message) => Reply::SpawnFailed { message },
     };
+    // Every process of the program is reaped by now: the cgroups are empty.
+    if let Some(Ok(cgroup)) = &mut cgroup {
+        cgroup.remove();
+    }
 
     serde_json::to_writer(&mut *output, &reply)
         .map_err(io::Error::from)
@@ -195,14 +244,27 @@ struct Containment {
     root: bool,
     /// The user the program runs as, when isolated: uid and gid are the same number.
     user: Option<u32>,
+    /// `RLIMIT_AS`: the memory limit, or a generous backstop when a cgroup limits the memory
+    /// of the whole program (see [`Containment::rely_on`]).
+    address_space: u64,
+    /// `RLIMIT_NPROC` of an isolated program: the task limit, or a backstop above it when a
+    /// cgroup limits the tasks of the whole program.
+    task_rlimit: u64,
 }
 
 impl Containment {
-    /// The containment of a job with `limits`, run by the supervisor `supervisor`.
-    fn plan(limits: Limits, supervisor: Pid) -> Self {
+    /// The containment of a job with `limits`, whose program runs as the uid of `claim` when
+    /// there is one (only root claims a uid, and only for an isolated program).
+    fn plan(limits: Limits, claim: Option<&uid::Claim>) -> Self {
         let root = geteuid().is_root();
-        let user = (root && limits.isolate).then(|| isolated_uid(supervisor));
-        Self { limits, root, user }
+        let user = claim.map(|claim| claim.uid);
+        Self {
+            limits,
+            root,
+            user,
+            address_space: limits.memory_bytes,
+            task_rlimit: limits.tasks,
+        }
     }
 
     /// What is applied, in words, for [`Observation::containment`].
@@ -211,29 +273,42 @@ impl Containment {
         if !self.limits.isolate {
             applied.push("not isolated: isolate is off".to_owned());
         } else if let Some(uid) = self.user {
-            applied.push("network namespace".to_owned());
             applied.push(format!("uid {uid}"));
             applied.push(format!("task limit {}", self.limits.tasks));
         } else if !self.root {
-            applied.push("no network namespace: not root".to_owned());
             applied.push("no uid drop: not root".to_owned());
         }
         applied
     }
-}
 
-/// The uid an isolated program of supervisor `supervisor` runs as:
-/// `ISOLATED_UID_BASE + pid % ISOLATED_UID_COUNT`.
-///
-/// Programs of concurrent jobs must not share a uid: `RLIMIT_NPROC` counts every task of a uid
-/// system-wide, and processes of the same uid may signal each other. The pids of live
-/// supervisors are distinct, and so are their uids unless two pids differ by a multiple of
-/// 4000: possible, since pids go up to `pid_max` (32768 or more) and wrap around, but unlikely
-/// with the few supervisors that run at once. A slot number handed out by the front end would
-/// rule it out, and is the next step if many jobs run in parallel. A uid is reused only once its supervisor is gone, and a supervisor reaps every
-/// process of its program before it ends, so no process of a previous program holds the uid.
-fn isolated_uid(supervisor: Pid) -> u32 {
-    ISOLATED_UID_BASE + supervisor.as_raw().unsigned_abs() % ISOLATED_UID_COUNT
+    /// Hands the memory and task limits to `cgroup` where it enforces them for the whole
+    /// program. The rlimits stay as backstops: `RLIMIT_AS` counts reserved address space, not
+    /// memory used, per process, and refuses legitimate multi-threaded programs (every thread
+    /// reserves a stack and a malloc arena); `RLIMIT_NPROC` at the task limit would refuse a
+    /// fork before the cgroup could count it.
+    fn rely_on(&mut self, cgroup: &cgroup::JobCgroup) {
+        if cgroup.limits_memory() {
+            self.address_space = self
+                .limits
+                .memory_bytes
+                .saturating_mul(4)
+                .max(ADDRESS_SPACE_BACKSTOP);
+        }
+        if cgroup.limits_tasks() {
+            self.task_rlimit = self.limits.tasks.saturating_mul(2);
+        }
+    }
+
+    /// In the child: takes back the per-process limits whose cgroup it could not join.
+    /// Async-signal-safe.
+    fn fall_back(&mut self, joined: cgroup::Joined) {
+        if !joined.memory {
+            self.address_space = self.limits.memory_bytes;
+        }
+        if !joined.pids {
+            self.task_rlimit = self.limits.tasks;
+        }
+    }
 }
 
 /// Sets `resource` to `soft` and `hard`, both lowered to the current hard limit when they
@@ -247,8 +322,7 @@ fn set_limit(resource: Resource, soft: u64, hard: u64) -> nix::Result<()> {
 /// Applies `containment` in the child before `exec`. Async-signal-safe: system calls only.
 ///
 /// The order matters: every rlimit is set while still root (so a hard limit may be raised),
-/// the network namespace is made while still root (unsharing it needs `CAP_SYS_ADMIN`), and the
-/// uid drop comes last (std's `Command::uid` would drop before `pre_exec`, too early).
+/// and the uid drop comes last (std's `Command::uid` would drop before `pre_exec`, too early).
 fn contain(containment: &Containment) -> nix::Result<()> {
     let limits = &containment.limits;
     let seconds = limits.cpu_seconds();
@@ -257,8 +331,8 @@ fn contain(containment: &Containment) -> nix::Result<()> {
     set_limit(Resource::RLIMIT_CPU, seconds, seconds.saturating_add(1))?;
     set_limit(
         Resource::RLIMIT_AS,
-        limits.memory_bytes,
-        limits.memory_bytes,
+        containment.address_space,
+        containment.address_space,
     )?;
     set_limit(Resource::RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes)?;
     set_limit(
@@ -270,9 +344,11 @@ fn contain(containment: &Containment) -> nix::Result<()> {
         // RLIMIT_NPROC counts every task of the real uid and root ignores it: it is set only for
         // a program that gets a uid of its own (for the supervisor's own user it would count
         // every process that user runs elsewhere).
-        set_limit(Resource::RLIMIT_NPROC, limits.tasks, limits.tasks)?;
-        // A new network namespace holds only `lo`, down: no connection goes anywhere.
-        unshare(CloneFlags::CLONE_NEWNET)?;
+        set_limit(
+            Resource::RLIMIT_NPROC,
+            containment.task_rlimit,
+            containment.task_rlimit,
+        )?;
         setgroups(&[])?;
         setgid(Gid::from_raw(user))?;
         setuid(Uid::from_raw(user))?;
@@ -281,7 +357,17 @@ fn contain(containment: &Containment) -> nix::Result<()> {
 }
 
 /// Starts the program of `job`; on failure returns the reason, naming what could not be used.
-fn spawn(job: &Job, containment: Option<&Containment>) -> Result<Child, String> {
+///
+/// With `network_namespace` (only as root) the program gets a network namespace of its own;
+/// `sandbox` is enforced last, after the uid drop. With `join`, the program moves itself into
+/// its job cgroups first.
+fn spawn(
+    job: &Job,
+    containment: Option<&Containment>,
+    mut sandbox: Option<Prepared>,
+    network_namespace: bool,
+    join: Option<cgroup::Join>,
+) -> Result<Child, String> {
     let mut command = Command::new(&job.program);
     command
         .args(&job.args)
@@ -303,15 +389,18 @@ fn spawn(job: &Job, containment: Option<&Containment>) -> Result<Child, String> 
     if let Some(user) = containment.and_then(|containment| containment.user) {
         give_cwd(&job.cwd, user)?;
     }
-    let containment = containment.copied();
+    let mut containment = containment.copied();
     let supervisor = getpid();
     let traced = job.trace.is_some();
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
     // work is allowed. It only makes the `sigprocmask`, `getrlimit`, `setrlimit`, `unshare`,
     // `setgroups`, `setgid`, `setuid`, `prctl`, `getppid` and `ptrace` system calls through
-    // nix's thin wrappers, with a signal set on the stack and a copied `Containment`, and
-    // builds `io::Error`s from raw errno values; nothing allocates, locks or touches state
-    // shared with the parent.
+    // nix's thin wrappers, with a signal set on the stack and a copied `Containment`, makes
+    // the two Landlock calls through the ruleset built before the fork (moved into the
+    // closure, enforced once: see `Prepared::enforce`), writes to the `cgroup.procs`
+    // descriptors the supervisor opened before the fork (see `cgroup::Join::enter`), and builds
+    // `io::Error`s from raw errno values; nothing allocates, locks or touches state shared with
+    // the parent.
     unsafe {
         command.pre_exec(move || {
             // std does not reset the signal mask, and the supervisor blocks signals for its own
@@ -320,8 +409,23 @@ fn spawn(job: &Job, containment: Option<&Containment>) -> Result<Child, String> 
             // core_pattern is plain `core`: a crashing program would drop core files into the
             // submission.
             setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
-            if let Some(containment) = &containment {
+            if network_namespace {
+                // A new network namespace holds only `lo`, down: no connection goes anywhere.
+                // Made while still root: unsharing it needs `CAP_SYS_ADMIN`.
+                unshare(CloneFlags::CLONE_NEWNET)?;
+            }
+            if let Some(containment) = &mut containment {
+                // Before the uid drop: only root may move a process into a cgroup it owns. A
+                // cgroup that cannot be joined leaves its limit to the rlimit.
+                if let Some(join) = &join {
+                    containment.fall_back(join.enter());
+                }
                 contain(containment)?;
+            }
+            // After the uid drop: Landlock sets no-new-privileges, and nothing after this point
+            // opens a file.
+            if let Some(sandbox) = &mut sandbox {
+                sandbox.enforce()?;
             }
             // After the uid drop, which clears it.
             prctl::set_pdeathsig(Signal::SIGKILL)?;
@@ -368,13 +472,14 @@ fn give_cwd(cwd: &std::path::Path, user: u32) -> Result<(), String> {
 }
 
 /// Follows the running program, started at `start`, to its end and cleans up after it.
-/// `containment` is what was applied to it, in words.
+/// `containment` is what was applied to it, in words; `cgroup`, the job cgroups it runs in.
 fn watch(
     job: &Job,
     mut child: Child,
     signals: SignalFd,
     start: Instant,
     containment: Vec<String>,
+    cgroup: Option<&cgroup::JobCgroup>,
 ) -> Result<Observation, SuperviseError> {
     let main = Pid::from_raw(child.id().cast_signed());
     let limit = usize::try_from(job.output_limit).unwrap_or(usize::MAX);
@@ -403,7 +508,7 @@ fn watch(
             Err(source) => {
                 // The program is stopped before its first instruction; it must not stay.
                 let _ = kill(main, Signal::SIGKILL);
-                watch.kill_leftovers(main, true);
+                watch.kill_leftovers(main, true, BTreeSet::new());
                 return Err(SuperviseError::Setup {
                     what: "trace the program",
                     source,
@@ -451,7 +556,15 @@ fn watch(
 
     // After a timeout the deadline kill already took the whole group down with the main
     // process; only processes that had left the group survived it and count as left behind.
-    let leftover_processes = watch.kill_leftovers(main, group_killed);
+    // The job cgroup lists every live process of the program, escaped or not: they are
+    // counted, then killed at once (forks cannot outrun `cgroup.kill`). The walk then counts
+    // and kills whatever else it finds, each pid counted once, and reaps everything.
+    let mut counted = BTreeSet::new();
+    if let Some(cgroup) = cgroup {
+        counted = watch.cgroup_leftovers(cgroup, main, group_killed);
+        cgroup.kill_all();
+    }
+    let leftover_processes = watch.kill_leftovers(main, group_killed, counted);
     if let Some(signal) = watch.interrupted {
         return Err(SuperviseError::Interrupted(signal));
     }
@@ -473,6 +586,8 @@ fn watch(
         cpu_us,
         census,
         containment,
+        // Read once every process is reaped, so the counters are final.
+        resources: cgroup.map(cgroup::JobCgroup::usage),
     })
 }
 
@@ -657,13 +772,43 @@ impl Watch {
         }
     }
 
+    /// Live processes of the program in `cgroup`, noted for the census as leftovers that
+    /// labgrade killed, and returned unless they are members of the program's group and
+    /// `group_already_killed` (as in [`Watch::kill_leftovers`]).
+    fn cgroup_leftovers(
+        &mut self,
+        cgroup: &cgroup::JobCgroup,
+        group: Pid,
+        group_already_killed: bool,
+    ) -> BTreeSet<Pid> {
+        let mut found = BTreeSet::new();
+        for pid in cgroup.members() {
+            let Some(process) = procfs::stat(pid.as_raw()).filter(|process| process.alive) else {
+                continue;
+            };
+            if let Some(tracer) = &mut self.tracer {
+                tracer.note_leftover_kill(pid);
+            }
+            if !(group_already_killed && process.pgrp == group.as_raw()) {
+                found.insert(pid);
+            }
+        }
+        found
+    }
+
     /// Kills every process still alive in the program's tree, reaps until the supervisor has no
     /// children and the pipes reach end of file, and returns how many distinct processes it had
-    /// to kill. Members of the program's group are not counted when `group_already_killed`.
-    fn kill_leftovers(&mut self, group: Pid, group_already_killed: bool) -> u32 {
+    /// to kill, `counted` (already found and killed elsewhere) included. Members of the
+    /// program's group are not counted when `group_already_killed`.
+    fn kill_leftovers(
+        &mut self,
+        group: Pid,
+        group_already_killed: bool,
+        counted: BTreeSet<Pid>,
+    ) -> u32 {
         let me = getpid();
         let give_up = Instant::now() + CLEANUP_LIMIT;
-        let mut killed = BTreeSet::new();
+        let mut killed = counted;
         loop {
             // Look before killing, so that processes are counted while still alive and not
             // confused with zombies.

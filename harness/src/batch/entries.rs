@@ -1,0 +1,220 @@
+//! The students of a batch: every entry of the batch folder is one student's submission,
+//! named by the entry (without its archive extension).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::BatchError;
+use crate::error::io;
+
+/// What kind of submission an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A folder of files.
+    Folder,
+    /// A folder with `.git`: its working tree is graded.
+    GitRepository,
+    /// A `.zip` archive.
+    Zip,
+    /// A `.tar.gz` or `.tgz` archive.
+    TarGz,
+    /// Anything else (a `.rar`, a lone source file): graded as nothing, with a message.
+    Unsupported,
+}
+
+/// One student's entry in the batch folder.
+#[derive(Debug, Clone)]
+pub struct Student {
+    /// The student id: the entry's name without its archive extension.
+    pub id: String,
+    /// The entry.
+    pub path: PathBuf,
+    /// Its kind.
+    pub kind: Kind,
+}
+
+/// Archive extensions, longest first, and their kinds.
+const ARCHIVES: [(&str, Kind); 3] = [
+    (".tar.gz", Kind::TarGz),
+    (".tgz", Kind::TarGz),
+    (".zip", Kind::Zip),
+];
+
+/// Every student of batch folder `dir`, sorted by id. Entries whose name starts with `.` (such
+/// as `.DS_Store`) and the folder `skip` (the output folder, if it lies inside) are not
+/// students.
+pub fn discover(dir: &Path, skip: Option<&Path>) -> Result<Vec<Student>, BatchError> {
+    match fs::metadata(dir) {
+        Err(_) => {
+            return Err(BatchError::DirNotFound {
+                path: dir.to_owned(),
+            });
+        }
+        Ok(meta) if !meta.is_dir() => {
+            return Err(BatchError::NotDirectory {
+                path: dir.to_owned(),
+            });
+        }
+        Ok(_) => {}
+    }
+    let skip = skip.and_then(|path| path.canonicalize().ok());
+    let mut students: Vec<Student> = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io("read", dir))? {
+        let entry = entry.map_err(io("read", dir))?;
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(ToOwned::to_owned) else {
+            return Err(BatchError::BadName { path });
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        if skip.is_some() && path.canonicalize().ok() == skip {
+            continue;
+        }
+        // A symbolic link to a submission elsewhere counts as that submission.
+        let is_dir = fs::metadata(&path).is_ok_and(|meta| meta.is_dir());
+        let (id, kind) = if is_dir {
+            let kind = if path.join(".git").exists() {
+                Kind::GitRepository
+            } else {
+                Kind::Folder
+            };
+            (name.clone(), kind)
+        } else {
+            let lower = name.to_ascii_lowercase();
+            ARCHIVES
+                .iter()
+                .find(|(extension, _)| lower.ends_with(extension) && lower.len() > extension.len())
+                .map_or_else(
+                    || {
+                        let stem = Path::new(&name)
+                            .file_stem()
+                            .and_then(|stem| stem.to_str())
+                            .unwrap_or(&name);
+                        (stem.to_owned(), Kind::Unsupported)
+                    },
+                    |(extension, kind)| (name[..name.len() - extension.len()].to_owned(), *kind),
+                )
+        };
+        students.push(Student { id, path, kind });
+    }
+    students.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
+    if let Some(pair) = students.windows(2).find(|pair| pair[0].id == pair[1].id) {
+        return Err(BatchError::DuplicateStudent {
+            id: pair[0].id.clone(),
+            first: pair[0].path.clone(),
+            second: pair[1].path.clone(),
+        });
+    }
+    Ok(students)
+}
+
+/// Names in a submission that say nothing about it: macOS's archive debris and hidden files.
+fn is_debris(name: &str) -> bool {
+    name == "__MACOSX" || name.starts_with('.')
+}
+
+/// The folder of `dir` that holds the submission. An LMS often wraps a submission in a folder
+/// of its own (`alice/src/...` inside `alice.zip`): while `dir` holds a single folder and no
+/// file, and that folder is not the start of a path the rubric lists (`src` for
+/// `src/bin/x.rs`), the submission is inside it.
+#[must_use]
+pub fn submission_root(dir: &Path, rubric_files: &[PathBuf]) -> PathBuf {
+    let mut root = dir.to_owned();
+    // A few levels at most: deeper nesting is not an LMS's doing.
+    for _ in 0..4 {
+        let Ok(entries) = fs::read_dir(&root) else {
+            break;
+        };
+        let kept: Vec<fs::DirEntry> = entries
+            .filter_map(Result::ok)
+            .filter(|entry| !entry.file_name().to_str().is_some_and(is_debris))
+            .collect();
+        let [only] = kept.as_slice() else {
+            break;
+        };
+        // Never follows a symbolic link out of the submission.
+        if !only.file_type().is_ok_and(|kind| kind.is_dir()) {
+            break;
+        }
+        let name = only.file_name();
+        let starts_a_listed_path = rubric_files.iter().any(|file| {
+            file.components()
+                .next()
+                .is_some_and(|first| first.as_os_str() == name)
+        });
+        if starts_a_listed_path {
+            break;
+        }
+        root = only.path();
+    }
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::{Kind, discover, submission_root};
+
+    #[test]
+    fn ids_drop_archive_extensions_and_hidden_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "bob.zip",
+            "carol.tar.gz",
+            "dave.TGZ",
+            "eve.rar",
+            ".DS_Store",
+        ] {
+            std::fs::write(dir.path().join(file), b"x").unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("alice/src")).unwrap();
+        std::fs::create_dir_all(dir.path().join("frank/.git")).unwrap();
+        let students = discover(dir.path(), None).unwrap();
+        let found: Vec<(&str, Kind)> = students
+            .iter()
+            .map(|student| (student.id.as_str(), student.kind))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("alice", Kind::Folder),
+                ("bob", Kind::Zip),
+                ("carol", Kind::TarGz),
+                ("dave", Kind::TarGz),
+                ("eve", Kind::Unsupported),
+                ("frank", Kind::GitRepository),
+            ]
+        );
+    }
+
+    #[test]
+    fn two_entries_of_one_student_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("alice")).unwrap();
+        std::fs::write(dir.path().join("alice.zip"), b"x").unwrap();
+        let error = discover(dir.path(), None).unwrap_err().to_string();
+        assert!(error.contains("`alice`"), "{error}");
+    }
+
+    #[test]
+    fn a_wrapping_folder_is_entered_but_not_a_listed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [PathBuf::from("src/bin/x.rs")];
+        std::fs::create_dir_all(dir.path().join("alice/src/bin")).unwrap();
+        std::fs::create_dir_all(dir.path().join("__MACOSX")).unwrap();
+        assert_eq!(
+            submission_root(dir.path(), &files),
+            dir.path().join("alice")
+        );
+        let inner = dir.path().join("alice");
+        assert_eq!(submission_root(&inner, &files), inner);
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(submission_root(empty.path(), &files), empty.path());
+        assert_eq!(
+            submission_root(Path::new("/nonexistent"), &files),
+            Path::new("/nonexistent")
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! The hostile corpus: submissions that attack the machine, the harness and other students,
+//! graded in one batch beside an honest submission.
+//!
+//! For each: the verdict names the cause, the harness finishes within the case limits plus a
+//! margin, the honest submission's grade is the one it gets when graded alone, no process of
+//! the uids the programs ran as remains, nothing is left in labgrade's temporary folder or
+//! planted in `/tmp`, and labgrade's own peak memory stays bounded while a program floods
+//! gigabytes into its stdout.
+//!
+//! The corpus holds a fork bomb and `kill(-1, SIGKILL)`: it runs only as root (as in CI), where
+//! every program gets an unprivileged uid of its own; as another user the test says it skipped.
+
+use std::io::{ErrorKind, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{labgrade, root};
+
+/// The hostile submissions, each a fixture in `tests/fixtures/sum-array/`.
+const HOSTILE: [&str; 13] = [
+    "fork_bomb",
+    "memory_hog",
+    "output_flood",
+    "ignores_sigterm",
+    "setsid_escape",
+    "kill_everyone",
+    "kill_parent",
+    "reads_solution",
+    "writes_outside",
+    "network_connect",
+    "disk_filler",
+    "fd_exhaustion",
+    "waits_on_stdin",
+];
+/// Time limit of every case in the hostile rubric, and the margin the harness gets on top.
+const CASE_LIMIT: Duration = Duration::from_secs(2);
+const MARGIN: Duration = Duration::from_secs(3);
+/// labgrade's own resident memory may not grow past this while grading the corpus; an
+/// output flood buffered instead of drained would take gigabytes.
+const PEAK_MEMORY_BOUND_KIB: u64 = 256 * 1024;
+/// What `writes_outside` tries to plant.
+const PLANTED: &str = "labgrade-planted-by-writes-outside";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Peak resident memory of process `pid` so far, in KiB (`VmHWM`).
+fn peak_memory_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Live processes whose executable lies under `dir` (deleted or not), as `pid: exe`.
+fn processes_under(dir: &Path) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+            exe.starts_with(dir)
+                .then(|| format!("{}: {}", entry.file_name().to_string_lossy(), exe.display()))
+        })
+        .collect()
+}
+
+/// The one case of check `check` in the report `report`.
+fn case<'a>(report: &'a Value, check: &str) -> &'a Value {
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|graded| graded["id"] == check)
+        .unwrap_or_else(|| panic!("no check {check} in {report:#}"));
+    &check["cases"][0]
+}
+
+fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
+}
+
+/// A grade without what differs from one run to another: seeds, timings, paths, measurements.
+fn comparable(report: &Value) -> Value {
+    let checks: Vec<Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| {
+            let cases: Vec<Value> = check["cases"]
+                .as_array()
+                .map(|cases| {
+                    cases
+                        .iter()
+                        .map(|case| {
+                            serde_json::json!({
+                                "name": case["name"],
+                                "passed": case["passed"],
+                                "score": case["score"],
+                                "termination": case["observed"]["termination"],
+                                "failures": case["failures"],
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            serde_json::json!({
+                "id": check["id"], "status": check["status"], "score": check["score"],
+                "cases": cases,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "score": report["score"], "max_score": report["max_score"],
+        "build": report["build"]["status"], "checks": checks,
+    })
+}
+
+/// Runs `labgrade batch` of `class` into `out` with `temp` as its temporary folder; returns
+/// how long it took and labgrade's peak resident memory in KiB.
+fn run_batch(class: &Path, rubric: &Path, temp: &Path, out: &Path) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut batch = Command::new(labgrade().get_program())
+        .arg("batch")
+        .arg(class)
+        .arg("--rubric")
+        .arg(rubric)
+        .arg("--out")
+        .arg(out)
+        .args(["--jobs", "2", "--quiet"])
+        .env("TMPDIR", temp)
+        .env(
+            "LABGRADE_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"),
+        )
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = batch.id();
+    let mut peak_kib = 0;
+    // Polled until labgrade ends; VmHWM only grows, so the last reading is close to the peak.
+    while batch.try_wait().unwrap().is_none() {
+        peak_kib = peak_kib.max(peak_memory_kib(pid).unwrap_or(0));
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the batch is still running after 10 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let output = batch.wait_with_output().unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    (elapsed, peak_kib)
+}
+
+/// The verdict of every hostile submission names its cause, or shows the attack refused.
+fn assert_verdicts(report: &dyn Fn(&str) -> Value) {
+    // Verdicts that name the cause.
+    let verdict = |name: &str| -> (Value, String) {
+        let case = case(&report(name), "threads-sum").clone();
+        let text = text(&case, "/observed/termination_text").to_owned();
+        (case, text)
+    };
+    let (case, termination) = verdict("fork_bomb");
+    assert!(termination.contains("time limit"), "{termination}");
+    if case["observed"]["resources"].is_object() {
+        assert!(
+            case["observed"]["notes"]
+                .as_array()
+                .is_some_and(|notes| notes.iter().any(|note| note
+                    .as_str()
+                    .is_some_and(|note| note.contains("task limit")))),
+            "{case:#}"
+        );
+    }
+    let (case, termination) = verdict("memory_hog");
+    if case["observed"]["resources"]["memory_limit_bytes"].is_u64() {
+        assert!(
+            termination.starts_with("killed for memory"),
+            "{termination}"
+        );
+    } else {
+        assert!(
+            text(&case, "/observed/stderr/text").contains("memory allocation"),
+            "{case:#}"
+        );
+    }
+    let (case, termination) = verdict("output_flood");
+    assert!(termination.contains("time limit"), "{termination}");
+    assert_eq!(case["observed"]["stdout"]["truncated"], true);
+    assert!(
+        case["observed"]["stdout"]["total_bytes"].as_u64().unwrap() > 1 << 20,
+        "{:#}",
+        case["observed"]["stdout"]
+    );
+    let (_, termination) = verdict("ignores_sigterm");
+    assert!(
+        termination.contains("time limit") && termination.contains("blocked or sleeping"),
+        "{termination}"
+    );
+    let (case, _) = verdict("setsid_escape");
+    assert_eq!(case["observed"]["leftover_processes"], 1, "{case:#}");
+    let (_, termination) = verdict("disk_filler");
+    assert!(
+        termination.contains("SIGXFSZ") && termination.contains("file beyond the size limit"),
+        "{termination}"
+    );
+    let (case, _) = verdict("fd_exhaustion");
+    assert!(
+        text(&case, "/observed/stderr/text").contains("Too many open files"),
+        "{case:#}"
+    );
+    let (case, termination) = verdict("waits_on_stdin");
+    assert_eq!(termination, "exited with code 1");
+    assert!(
+        text(&case, "/observed/stderr/text").contains("no worker count on stdin"),
+        "{case:#}"
+    );
+
+    // Attacks that fail: the program still ran to the end, and says it was refused.
+    for (name, refused) in [
+        ("kill_everyone", "kill(-1)"),
+        ("kill_parent", "kill(parent) refused"),
+        ("reads_solution", "stolen files: 0"),
+        ("network_connect", "connections: 0"),
+    ] {
+        let (case, termination) = verdict(name);
+        assert_eq!(termination, "exited with code 0", "{name}: {case:#}");
+        let stderr = text(&case, "/observed/stderr/text");
+        assert!(stderr.contains(refused), "{name}: {stderr}");
+    }
+    let (case, _) = verdict("reads_solution");
+    assert!(
+        !text(&case, "/observed/stderr/text").contains("stolen /"),
+        "{case:#}"
+    );
+    let (case, _) = verdict("writes_outside");
+    let stderr = text(&case, "/observed/stderr/text");
+    assert!(!stderr.contains("planted /"), "{stderr}");
+    assert_eq!(stderr.matches("refused /").count(), 4, "{stderr}");
+}
+
+#[test]
+fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
+    if !nix::unistd::Uid::effective().is_root() {
+        // Straight to stderr: the skip shows even when the harness captures output.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: needs root (the corpus holds a fork bomb and kill(-1), safe only under a uid of its own)"
+        );
+        return;
+    }
+    let fixtures = root().join("tests/fixtures/sum-array");
+    let rubric = root().join("tests/fixtures/rubrics/hostile.toml");
+    let class = tempfile::tempdir().unwrap();
+    for name in HOSTILE {
+        copy_dir(&fixtures.join(name), &class.path().join(name));
+    }
+    copy_dir(&fixtures.join("all_pass"), &class.path().join("honest"));
+    let temp = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let planted_in_tmp = PathBuf::from("/tmp").join(PLANTED);
+    let _ = std::fs::remove_file(&planted_in_tmp);
+
+    let (elapsed, peak_kib) = run_batch(class.path(), &rubric, temp.path(), out.path());
+    assert!(
+        peak_kib > 0 && peak_kib < PEAK_MEMORY_BOUND_KIB,
+        "labgrade's peak memory: {peak_kib} KiB"
+    );
+
+    let report = |student: &str| -> Value {
+        let path = out.path().join("reports").join(format!("{student}.json"));
+        serde_json::from_str(
+            &std::fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("no report {}: {error}", path.display())),
+        )
+        .unwrap()
+    };
+    for name in HOSTILE.iter().chain(&["honest"]) {
+        let report = report(name);
+        let case = case(&report, "threads-sum");
+        let wall = Duration::from_millis(case["observed"]["wall_ms"].as_u64().unwrap());
+        assert!(wall <= CASE_LIMIT + MARGIN, "{name}: ran for {wall:?}");
+        let uid = case["observed"]["containment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|item| item.as_str()?.strip_prefix("uid ")?.parse::<u32>().ok());
+        assert!(
+            uid.is_some(),
+            "{name} did not run under a uid of its own: {case:#}"
+        );
+    }
+    // Every run of the batch took its turn of at most the limit and the margin, two at a time,
+    // besides the builds: a generous bound that a hang (a reader waiting for the end of a
+    // stdout that an escapee holds) would break.
+    let runs = u32::try_from(HOSTILE.len() + 2).unwrap();
+    assert!(
+        elapsed < (CASE_LIMIT + MARGIN) * runs + Duration::from_secs(120),
+        "the batch took {elapsed:?}"
+    );
+
+    assert_verdicts(&report);
+    assert!(!planted_in_tmp.exists());
+    assert!(!root().join(PLANTED).exists());
+    assert!(
+        matches!(listener.accept(), Err(ref error) if error.kind() == ErrorKind::WouldBlock),
+        "a student program reached the test's listener"
+    );
+
+    // The honest submission's grade is the one it gets alone.
+    let alone = labgrade()
+        .arg("grade")
+        .arg(fixtures.join("all_pass"))
+        .arg("--rubric")
+        .arg(&rubric)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(alone.status.code(), Some(0));
+    let alone: Value = serde_json::from_slice(&alone.stdout).unwrap();
+    assert_eq!(comparable(&report("honest")), comparable(&alone));
+    assert_eq!(report("honest")["score"], 100.0);
+
+    // Nothing left: no process runs a program of the batch (their binaries all lie in
+    // labgrade's temporary folder), whichever uid it ran as.
+    assert_eq!(processes_under(temp.path()), Vec::<String>::new());
+    let left: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in the temporary folder: {left:?}");
+}

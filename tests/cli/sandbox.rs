@@ -1,0 +1,325 @@
+//! The Landlock sandbox of untrusted programs ([`Job::sandbox`]): files outside the folders it
+//! names are refused, and so are TCP and signals to processes outside the program, with or
+//! without root.
+//!
+//! Each test runs the same shell script or C program twice: without the sandbox (the control,
+//! which must succeed, so that a refusal cannot come from something else) and with it. Tests
+//! print `skipped: no Landlock` and return on a kernel without Landlock.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use labgrade::run::{Job, Observation, Sandbox, Termination};
+use tempfile::TempDir;
+
+use crate::supervisor::{assert_exited, run, sh};
+
+/// A test's folders: `work/`, the program's scratch folder, and `outside/`, a sibling that
+/// stands for everything else (another submission, a reference solution), readable and
+/// writable by every user so that only the sandbox can refuse it.
+struct Folders {
+    dir: TempDir,
+}
+
+impl Folders {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the temporary directory");
+        for name in ["work", "outside", "bin"] {
+            let path = dir.path().join(name);
+            std::fs::create_dir(&path).expect("create a folder");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777))
+                .expect("chmod a folder");
+        }
+        let secret = dir.path().join("outside/solution.rs");
+        std::fs::write(&secret, "fn main() { /* the reference solution */ }\n")
+            .expect("write the secret");
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644))
+            .expect("chmod the secret");
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `script` run by `/bin/sh` in `work/`, sandboxed or not; no limits, so that only the
+    /// sandbox (and, as root, its network namespace) is at work.
+    fn script(&self, script: &str, sandboxed: bool) -> Job {
+        let mut job = sh(script);
+        job.cwd = self.path("work");
+        job.sandbox = sandboxed.then(|| Sandbox {
+            read: vec![self.path("bin")],
+            write: vec![self.path("work")],
+        });
+        job
+    }
+
+    /// Compiles C `source` into `bin/<name>` and runs it with `args`, sandboxed or not.
+    fn c_program(&self, name: &str, source: &str, args: &[&str], sandboxed: bool) -> Job {
+        let binary = self.path("bin").join(name);
+        if !binary.exists() {
+            let source_path = self.path(&format!("{name}.c"));
+            std::fs::write(&source_path, source).expect("write the C source");
+            let output = Command::new("cc")
+                .args(["-O1", "-Wall", "-o"])
+                .arg(&binary)
+                .arg(&source_path)
+                .output()
+                .unwrap_or_else(|error| panic!("these tests need a C compiler `cc`: {error}"));
+            assert!(
+                output.status.success(),
+                "cc failed on {name}:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let mut job = self.script("", sandboxed);
+        job.program = binary;
+        job.args = args.iter().map(|arg| (*arg).to_owned()).collect();
+        job
+    }
+}
+
+/// Whether the kernel has Landlock; says so on stderr when it has not.
+fn needs_landlock() -> bool {
+    let observation = run(&Folders::new().script("true", true));
+    let available = observation
+        .containment
+        .iter()
+        .any(|item| item.starts_with("landlock (ABI"));
+    if !available {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: no Landlock: {:?}",
+            observation.containment
+        );
+    }
+    available
+}
+
+/// Runs `script`, which reads the secret outside the sandbox, twice: unsandboxed it must print
+/// the secret; sandboxed it must fail (exit 1) without it. Returns the sandboxed run.
+fn secret_readable_only_unsandboxed(folders: &Folders, script: &str) -> Observation {
+    let open = run(&folders.script(script, false));
+    assert_exited(&open, 0);
+    assert!(open.stdout.text.contains("reference solution"), "{open:#?}");
+    let sandboxed = run(&folders.script(script, true));
+    assert_exited(&sandboxed, 1);
+    assert!(
+        !sandboxed.stdout.text.contains("reference solution"),
+        "{sandboxed:#?}"
+    );
+    sandboxed
+}
+
+#[test]
+fn reading_outside_the_sandbox_is_refused() {
+    if !needs_landlock() {
+        return;
+    }
+    let folders = Folders::new();
+    let sandboxed = secret_readable_only_unsandboxed(
+        &folders,
+        &format!(
+            "cat {} && echo own > own.txt && cat own.txt && head -c 4 /usr/bin/env >/dev/null",
+            folders.path("outside/solution.rs").display()
+        ),
+    );
+    assert!(
+        sandboxed.stderr.text.contains("Permission denied"),
+        "{sandboxed:#?}"
+    );
+    // The program's own scratch folder and the system's programs stay usable.
+    let own = run(&folders.script(
+        "echo own > own.txt && cat own.txt && ls /usr/bin >/dev/null",
+        true,
+    ));
+    assert_exited(&own, 0);
+    assert_eq!(own.stdout.text, "own\n");
+}
+
+#[test]
+fn a_path_through_proc_to_an_outside_folder_is_refused() {
+    if !needs_landlock() {
+        return;
+    }
+    let folders = Folders::new();
+    // `/proc/self/root` is a magic link to `/`: the file it leads to is judged like any other.
+    secret_readable_only_unsandboxed(
+        &folders,
+        &format!(
+            "cat /proc/self/root{}",
+            folders.path("outside/solution.rs").display()
+        ),
+    );
+}
+
+#[test]
+fn writing_outside_the_scratch_folder_is_refused() {
+    if !needs_landlock() {
+        return;
+    }
+    let folders = Folders::new();
+    let target = folders.path("outside/planted.txt");
+    let script = format!("echo planted > {}", target.display());
+    let open = run(&folders.script(&script, false));
+    assert_exited(&open, 0);
+    std::fs::remove_file(&target).expect("the control wrote the file");
+
+    let sandboxed = run(&folders.script(&script, true));
+    assert_exited(&sandboxed, 2);
+    assert!(!target.exists(), "{sandboxed:#?}");
+    // `/tmp`, writable by everyone, is outside too.
+    let in_tmp = std::env::temp_dir().join(format!("labgrade-sandbox-{}", std::process::id()));
+    let sandboxed = run(&folders.script(&format!("echo x > {}", in_tmp.display()), true));
+    assert!(!in_tmp.exists(), "{sandboxed:#?}");
+    assert_ne!(sandboxed.termination, Termination::Exited { code: 0 });
+}
+
+/// A C program that connects to TCP port `argv[1]` on 127.0.0.1 and says whether it could.
+pub(crate) const CONNECT: &str = r#"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    alarm(20);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) { printf("socket: %s\n", strerror(errno)); return 1; }
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        printf("connect: %s\n", strerror(errno)); return 1;
+    }
+    puts("connected");
+    return 0;
+}
+"#;
+
+#[test]
+fn tcp_to_a_listener_of_the_host_is_refused() {
+    if !needs_landlock() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen on 127.0.0.1");
+    let port = listener.local_addr().expect("address").port().to_string();
+    let folders = Folders::new();
+    let open = run(&folders.c_program("connect", CONNECT, &[&port], false));
+    assert_exited(&open, 0);
+    assert_eq!(open.stdout.text, "connected\n");
+    let sandboxed = run(&folders.c_program("connect", CONNECT, &[&port], true));
+    assert_exited(&sandboxed, 1);
+    assert!(
+        sandboxed.stdout.text.starts_with("connect: "),
+        "{sandboxed:#?}"
+    );
+}
+
+const SIGNAL_PARENT: &str = r#"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+    /* Signal 0 only asks whether the signal could be sent: nothing is killed either way. */
+    if (kill(getppid(), 0) != 0) { printf("kill: %s\n", strerror(errno)); return 1; }
+    puts("could signal the supervisor");
+    return 0;
+}
+"#;
+
+#[test]
+fn signals_to_processes_outside_the_program_are_refused() {
+    if !needs_landlock() {
+        return;
+    }
+    let folders = Folders::new();
+    let open = run(&folders.c_program("signal", SIGNAL_PARENT, &[], false));
+    assert_exited(&open, 0);
+    let sandboxed = run(&folders.c_program("signal", SIGNAL_PARENT, &[], true));
+    if !sandboxed
+        .containment
+        .iter()
+        .any(|item| item.contains("signals to processes outside the program refused"))
+    {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: Landlock too old to scope signals"
+        );
+        return;
+    }
+    assert_exited(&sandboxed, 1);
+    assert_eq!(sandboxed.stdout.text, "kill: Operation not permitted\n");
+}
+
+#[test]
+fn the_sandbox_is_stated_in_the_containment() {
+    let folders = Folders::new();
+    let observation = run(&folders.script("true", true));
+    assert_exited(&observation, 0);
+    let landlock = observation
+        .containment
+        .iter()
+        .filter(|item| item.contains("landlock"))
+        .count();
+    assert!(landlock >= 1, "{:?}", observation.containment);
+    let plain = run(&folders.script("true", false));
+    assert!(
+        plain
+            .containment
+            .iter()
+            .all(|item| !item.contains("landlock")),
+        "{:?}",
+        plain.containment
+    );
+}
+
+#[test]
+fn concurrent_isolated_programs_run_as_distinct_uids() {
+    if !nix::unistd::Uid::effective().is_root() {
+        let _ = writeln!(std::io::stderr(), "skipped: needs root");
+        return;
+    }
+    let folders = Folders::new();
+    let uids: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    // Overlapping in time, so that every uid is held while the others claim.
+                    let mut job = folders.script("id -u; sleep 0.5", true);
+                    job.cwd = std::env::temp_dir();
+                    job.limits = Some(labgrade::run::Limits {
+                        cpu_ms: 10_000,
+                        memory_bytes: 1 << 30,
+                        tasks: 64,
+                        file_bytes: 1 << 20,
+                        open_files: 64,
+                        isolate: true,
+                    });
+                    let observation = run(&job);
+                    assert_exited(&observation, 0);
+                    observation.stdout.text.trim().to_owned()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a run thread panicked"))
+            .collect()
+    });
+    let distinct: std::collections::BTreeSet<&String> = uids.iter().collect();
+    assert_eq!(distinct.len(), 8, "uids: {uids:?}");
+    assert!(
+        uids.iter()
+            .all(|uid| uid.parse::<u32>().is_ok_and(|uid| uid >= 61_000)),
+        "uids: {uids:?}"
+    );
+}

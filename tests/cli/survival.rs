@@ -1,0 +1,79 @@
+//! labgrade survives its own death: killed mid-grading (even by SIGKILL), it takes the
+//! student's programs with it, and the next labgrade to start removes what it left in the
+//! temporary folder.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{labgrade, root};
+
+/// Pids of the processes whose executable lies under `dir`.
+fn processes_under(dir: &Path) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+            exe.starts_with(dir).then_some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_labgrade_takes_its_programs_with_it_and_its_leftovers_go_at_the_next_start() {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let base = labgrade().get_program().to_owned();
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache");
+    // The fixture spins forever in every case, far longer than this test waits.
+    let mut grading = Command::new(&base)
+        .args(["grade", "tests/fixtures/sum-array/infinite_loop"])
+        .args(["--rubric", "rubrics/sum-array.toml"])
+        .env("TMPDIR", temp.path())
+        .env("LABGRADE_CACHE_DIR", &cache)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start labgrade");
+    let started = Instant::now();
+    let running = loop {
+        let running = processes_under(temp.path());
+        if !running.is_empty() || started.elapsed() > Duration::from_secs(120) {
+            break running;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!running.is_empty(), "the student's program never started");
+    grading.kill().expect("SIGKILL labgrade");
+    grading.wait().expect("reap labgrade");
+    let killed = Instant::now();
+    // The program's time limit is 5 s; it must be gone long before.
+    while !processes_under(temp.path()).is_empty() && killed.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        processes_under(temp.path()),
+        Vec::<i32>::new(),
+        "programs outlived labgrade by {:?}",
+        killed.elapsed()
+    );
+    let left: Vec<_> = std::fs::read_dir(temp.path()).unwrap().collect();
+    assert!(!left.is_empty(), "labgrade, killed, could not clean up");
+
+    // The next labgrade to start clears the folder of the dead one.
+    labgrade()
+        .args(["grade", "exercises/sum-array/solution"])
+        .args(["--rubric", "rubrics/sum-array.toml"])
+        .env("TMPDIR", temp.path())
+        .assert()
+        .code(0);
+    let left: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in the temporary folder: {left:?}");
+}
