@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::error::{Error, io};
 use crate::rubric::{Profile, Rubric};
-use crate::run::{BaseEnv, Job, Observation, Runner, Sandbox, Termination};
+use crate::run::{BaseEnv, Job, Limits, Observation, Runner, Sandbox, Termination};
 use crate::submission::Assembly;
 
 /// Bytes of compiler output kept for the report.
@@ -28,6 +28,15 @@ const DIAGNOSTICS_BYTES: u64 = 256 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
 /// Time allowed for `cargo clean -p`.
 const CLEAN_TIMEOUT: Duration = Duration::from_secs(120);
+/// Address space of each process of a build: the compiler builds the exercises' dependencies
+/// in release mode within 1 GiB; four times that leaves room for larger packages.
+const BUILD_MEMORY: u64 = 4 << 30;
+/// Largest file a build may write: far above any binary of an exercise.
+const BUILD_FILE_SIZE: u64 = 1 << 30;
+/// Open files of each process of a build.
+const BUILD_OPEN_FILES: u64 = 4096;
+/// Tasks of a build; only counted for an isolated job, which a build is not.
+const BUILD_TASKS: u64 = 4096;
 /// Pause between two looks for a free build slot when every slot is busy.
 const SLOT_POLL: Duration = Duration::from_millis(100);
 
@@ -133,6 +142,20 @@ impl Toolchain {
         job.env
             .insert("TMPDIR".to_owned(), tmp.display().to_string());
         job.sandbox = Some(self.build_sandbox(&workspace));
+        // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
+        // every process of the build gets generous limits, so that such code is a compile error
+        // rather than a machine out of memory or disk.
+        job.limits = Some(Limits {
+            cpu_ms: u64::try_from(rubric.build.timeout.as_millis()).unwrap_or(u64::MAX),
+            memory_bytes: BUILD_MEMORY,
+            tasks: BUILD_TASKS,
+            file_bytes: BUILD_FILE_SIZE,
+            open_files: BUILD_OPEN_FILES,
+            // The compiler runs as labgrade's user: no student code runs during a build (the
+            // manifest is the course's, so no build script or procedural macro of theirs),
+            // and what the compiler reads is confined by the sandbox.
+            isolate: false,
+        });
         let observation = runner.run(&job)?;
         let diagnostics = relative_diagnostics(&observation, &workspace, assembly);
         let wall_ms = observation.wall_ms;

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{labgrade, root};
+use crate::support::{Grade, labgrade, root};
 
 /// The hostile submissions, each a fixture in `tests/fixtures/sum-array/`.
 const HOSTILE: [&str; 13] = [
@@ -335,6 +335,12 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
     );
 
     assert_verdicts(&report);
+    // The readable feedback says so too, though the escapee's case passed.
+    let feedback = std::fs::read_to_string(out.path().join("feedback/setsid_escape.txt")).unwrap();
+    assert!(
+        feedback.contains("1 process(es) were still running after the program ended"),
+        "{feedback}"
+    );
     assert!(!planted_in_tmp.exists());
     assert!(!root().join(PLANTED).exists());
     assert!(
@@ -364,4 +370,44 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
         .map(|entry| entry.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "left in the temporary folder: {left:?}");
+}
+
+#[test]
+fn a_compiler_bomb_is_a_compile_error() {
+    let graded = Grade::fixture("compiler_bomb").json();
+    let build = &graded.report["build"];
+    assert_eq!(build["status"], "compile_error", "{build:#}");
+    let diagnostics = build["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("more memory than available to compiler"),
+        "{diagnostics}"
+    );
+}
+
+#[test]
+fn the_compiler_cannot_read_the_course() {
+    let doctor = labgrade().arg("doctor").output().unwrap();
+    if !String::from_utf8_lossy(&doctor.stdout).contains("yes  landlock") {
+        let _ = writeln!(std::io::stderr(), "skipped: no Landlock");
+        return;
+    }
+    // The fixture's path leads to the real rubric from the build folder of the tests' cache,
+    // `<course>/target/tmp/labgrade-cache/builds/sum-array/ws-<n>/sum-array`: without the
+    // sandbox it would compile.
+    if Path::new(env!("CARGO_TARGET_TMPDIR")) != root().join("target/tmp") {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: the target folder is not `target/` of the course"
+        );
+        return;
+    }
+    assert!(root().join("rubrics/sum-array.toml").is_file());
+    let graded = Grade::fixture("includes_solution").json();
+    let build = &graded.report["build"];
+    assert_eq!(build["status"], "compile_error", "{build:#}");
+    let diagnostics = build["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("rubrics/sum-array.toml`: Permission denied"),
+        "{diagnostics}"
+    );
 }

@@ -146,6 +146,21 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
     for case in check.cases.iter().filter(|case| !case.passed) {
         write_failed_case(case, out)?;
     }
+    // A passing case does not show its details, but what labgrade had to clean up or cut short
+    // after it is worth a line: it is how a TA spots an escapee or a program at its limits.
+    for case in check.cases.iter().filter(|case| case.passed) {
+        let leftovers = case.observed.leftover_processes;
+        if leftovers > 0 {
+            writeln!(
+                out,
+                "        note: case {}: {leftovers} process(es) were still running after the program ended; labgrade killed them",
+                case.name
+            )?;
+        }
+        for note in &case.observed.notes {
+            writeln!(out, "        note: case {}: {note}", case.name)?;
+        }
+    }
     Ok(())
 }
 
