@@ -354,15 +354,19 @@ fn remove_executables(built: &Path) -> Result<(), Error> {
 fn copy_executables(built: &Path, bin_dir: &Path) -> Result<(), Error> {
     fs::create_dir_all(bin_dir).map_err(io("create", bin_dir))?;
     // Student programs may run as an unprivileged uid of their own (see `run::Limits`): they
-    // must be able to reach their binary.
-    fs::set_permissions(bin_dir, fs::Permissions::from_mode(0o755))
+    // must be able to reach and execute their binary, but not list or read another student's
+    // (execute-only: the kernel needs no read permission to start a binary). This holds by
+    // permissions alone, where the kernel has no Landlock.
+    fs::set_permissions(bin_dir, fs::Permissions::from_mode(0o711))
         .map_err(io("set the permissions of", bin_dir))?;
     for entry in fs::read_dir(built).map_err(io("read", built))? {
         let entry = entry.map_err(io("read", built))?;
         let meta = entry.metadata().map_err(io("read", entry.path()))?;
         if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
-            fs::copy(entry.path(), bin_dir.join(entry.file_name()))
-                .map_err(io("copy", entry.path()))?;
+            let copy = bin_dir.join(entry.file_name());
+            fs::copy(entry.path(), &copy).map_err(io("copy", entry.path()))?;
+            fs::set_permissions(&copy, fs::Permissions::from_mode(0o711))
+                .map_err(io("set the permissions of", &copy))?;
         }
     }
     Ok(())

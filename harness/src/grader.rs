@@ -333,12 +333,14 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
     }
 }
 
-/// Lets every user reach and list folder `dir` (mode 0755), so that a student program running
+/// Lets every user pass through folder `dir` (mode 0711), so that a student program running
 /// as its own uid reaches its binary and its scratch folder (which the supervisor gives to that
-/// uid). Only for the assembly's root, `bin/` and `runs/` folders.
+/// uid) by name. Only for the assembly's root, `bin/` and `runs/` folders.
 fn open_to_programs(dir: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+    // Traversable, not listable: a program of another uid reaches its own folders by name but
+    // cannot list another student's.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
         .map_err(io("set the permissions of", dir))
 }
 
