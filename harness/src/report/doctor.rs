@@ -35,6 +35,9 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     let mut gaps = write_isolation(caps, out)?;
     gaps.extend(write_cgroups(caps, out)?);
     write_unused(caps, out)?;
+    // True on every machine: the file-size limit caps each file, not how many a program
+    // writes, and no disk quota is set on the scratch folder.
+    gaps.push("disk space: a program may write many files in its scratch folder, each below the file-size limit (no quota); the scratch folder is deleted after every run");
     writeln!(out)?;
     writeln!(out, "{BOLD}cannot guarantee here{BOLD:#}")?;
     for gap in gaps {
@@ -60,7 +63,11 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
             "uid drop",
             "not root: student programs run as you",
         )?;
-        gaps.push("student programs run as your own user: they can read and change what you can, and the task limit counts your other processes too; run labgrade as root (as CI does) for a uid of their own");
+        gaps.push(if caps.landlock_abi.is_some() {
+            "student programs run as your own user (Landlock confines their files, network and signals, but a program may still use your other programs' resources, such as your share of processes); run labgrade as root (as CI does) for a uid of their own"
+        } else {
+            "student programs run as your own user: they can read and change what you can, and the task limit counts your other processes too; run labgrade as root (as CI does) for a uid of their own"
+        });
     }
     let ptrace = caps.ptrace_scope.is_none_or(|scope| scope <= 1);
     let scope = caps.ptrace_scope.map_or_else(
