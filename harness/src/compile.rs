@@ -141,7 +141,7 @@ impl Toolchain {
         fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
         job.env
             .insert("TMPDIR".to_owned(), tmp.display().to_string());
-        job.sandbox = Some(self.build_sandbox(&workspace));
+        job.sandbox = Some(self.build_sandbox(rubric, &workspace));
         // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
         // every process of the build gets generous limits, so that such code is a compile error
         // rather than a machine out of memory or disk.
@@ -263,7 +263,7 @@ impl Toolchain {
     /// What a build in `workspace` may reach: the toolchain (cargo's and rustup's homes, the
     /// cargo binary's folder) and cargo's configuration folders above the slot, read-only; the
     /// slot itself, read-write. Not the course, not other submissions, not labgrade's files.
-    fn build_sandbox(&self, workspace: &Path) -> Sandbox {
+    fn build_sandbox(&self, rubric: &Rubric, workspace: &Path) -> Sandbox {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let from_env = |name: &str, default: &str| {
             std::env::var_os(name)
@@ -294,6 +294,8 @@ impl Toolchain {
         Sandbox {
             read,
             write: vec![workspace.to_owned()],
+            hide: course_folders(rubric),
+            landlock: true,
         }
     }
 }
@@ -400,4 +402,20 @@ fn relative_diagnostics(
         .replace(&format!("{}/{package_dir}/", workspace.display()), "")
         .replace(&format!("--> {package_dir}/"), "--> ")
         .replace(&format!("{}/", workspace.display()), "")
+}
+
+/// The folders of the course a student program must not see: the course's root (two folders
+/// above the exercise package, holding the solutions, the rubrics and, in development, the
+/// build cache) and the rubric's folder. Hidden only where Landlock is missing and labgrade
+/// runs as root (see [`Sandbox::hide`]), from student programs and from the compiler.
+pub(crate) fn course_folders(rubric: &Rubric) -> Vec<PathBuf> {
+    let package = &rubric.exercise.package;
+    [
+        package.parent().and_then(Path::parent),
+        rubric.path.parent(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|folder| std::path::absolute(folder).ok())
+    .collect()
 }

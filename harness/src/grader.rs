@@ -7,14 +7,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use labgrade_support::{FAULT_VAR, SEED_VAR};
+use labgrade_support::{FAULT_VAR, Fault, FaultAction, SEED_VAR};
 
-use crate::compile::{BuildOutcome, Toolchain, profile_dir};
+use crate::compile::{BuildOutcome, Toolchain, course_folders, profile_dir};
 use crate::error::{Error, io};
 use crate::grade::{
-    BuildGrade, BuildStatus, CheckGrade, CheckStatus, Grade, GradeHeader, Replay, blocked_by,
-    case_seed, combine_runs, draw_fault, evaluate_case, score_check, total, unscored_check,
+    BuildGrade, BuildStatus, CaseGrade, CaseLimits, CheckGrade, CheckStatus, Grade, GradeHeader,
+    InjectedFault, Replay, blocked_by, case_seed, combine_runs, draw_fault, evaluate_case,
+    score_check, total, unscored_check,
 };
+use crate::grade::{for_students, student_rubric};
 use crate::rubric::{Check, Profile, Rubric};
 use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, Trace};
 use crate::submission::{Assembly, assemble, remove_abandoned};
@@ -56,6 +58,93 @@ impl Grader {
     /// Everything the submission does wrong is part of the returned [`Grade`]; an [`Error`]
     /// means no grade could be computed.
     pub fn grade(&self, rubric: &Rubric, submission: &Path) -> Result<Grade, Error> {
+        let seed = self.options.seed.unwrap_or_else(fresh_seed);
+        let header = GradeHeader {
+            exercise: rubric.exercise.name.clone(),
+            rubric: rubric.path.display().to_string(),
+            submission: submission.display().to_string(),
+            seed,
+        };
+        let prepared = self.prepare(rubric, submission)?;
+        let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
+        for check in &rubric.checks {
+            let blocked = blocked_by(check, &prepared.build, &checks)
+                .or_else(|| unavailable(check, &prepared.assembly));
+            let graded = if let Some(reason) = blocked {
+                unscored_check(check, CheckStatus::Skipped, reason, Vec::new())
+            } else {
+                let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
+                self.run_check(rubric, check, bin_dir, &prepared.assembly, seed)?
+            };
+            checks.push(graded);
+        }
+        for graded in &mut checks {
+            graded.source = program_source(rubric, &prepared.assembly, &graded.id);
+        }
+        let mut grade = total(header, prepared.build, checks);
+        // Relative `rubric` and `submission` paths mean nothing without it (`labgrade replay`).
+        grade.workdir = std::env::current_dir()
+            .ok()
+            .map(|dir| dir.display().to_string());
+        Ok(grade)
+    }
+
+    /// Grades the submission as a student's self-check (`labgrade check`): hidden checks are
+    /// not run (the grade says how many there are and what they are worth), and checks whose
+    /// rubric says `details = "verdict"` or `visibility = "after_due_date"` show only their
+    /// verdict.
+    pub fn self_check(&self, rubric: &Rubric, submission: &Path) -> Result<Grade, Error> {
+        let (visible, hidden) = student_rubric(rubric);
+        let mut grade = for_students(self.grade(&visible, submission)?);
+        grade.hidden = hidden;
+        Ok(grade)
+    }
+
+    /// Runs case `case_names` of check `check_id` of the submission again, with run seed
+    /// `run_seed` (the report's `seed`): the submission is assembled and built as [`Grader::grade`]
+    /// does, then only those cases run, every run of each, planned as grading plans them, so
+    /// they get the same seeds, environment, arguments, delays, fault and limits.
+    ///
+    /// The check's `needs` are not run: a replay asks what this case does, whatever the others
+    /// did.
+    pub fn replay(
+        &self,
+        rubric: &Rubric,
+        submission: &Path,
+        check_id: &str,
+        case_names: &[&str],
+        run_seed: u64,
+    ) -> Result<Replayed, Error> {
+        let prepared = self.prepare(rubric, submission)?;
+        let Some(check) = rubric.checks.iter().find(|check| check.id == check_id) else {
+            return Ok(prepared.replayed(Err(format!("the rubric has no check `{check_id}`"))));
+        };
+        let bin_dir = match (&prepared.bin_dir, unavailable(check, &prepared.assembly)) {
+            (_, Some(reason)) => return Ok(prepared.replayed(Err(reason))),
+            (None, None) => {
+                let reason = blocked_by_build(&prepared.build);
+                return Ok(prepared.replayed(Err(reason)));
+            }
+            (Some(bin_dir), None) => bin_dir.clone(),
+        };
+        let run = Self::start_check(rubric, check, &bin_dir, &prepared.assembly, run_seed)?;
+        let mut cases = Vec::with_capacity(case_names.len());
+        for name in case_names {
+            let Some(index) = check.cases.iter().position(|case| case.name == *name) else {
+                return Ok(
+                    prepared.replayed(Err(format!("check `{check_id}` has no case `{name}`")))
+                );
+            };
+            match self.run_case(&run, index)? {
+                Ok(case) => cases.push(case),
+                Err(reason) => return Ok(prepared.replayed(Err(reason))),
+            }
+        }
+        Ok(prepared.replayed(Ok(cases)))
+    }
+
+    /// Assembles and builds a submission: what every check needs before it runs.
+    fn prepare(&self, rubric: &Rubric, submission: &Path) -> Result<Prepared, Error> {
         match std::fs::metadata(submission) {
             Err(_) => {
                 return Err(Error::SubmissionNotFound {
@@ -69,13 +158,6 @@ impl Grader {
             }
             Ok(_) => {}
         }
-        let seed = self.options.seed.unwrap_or_else(fresh_seed);
-        let header = GradeHeader {
-            exercise: rubric.exercise.name.clone(),
-            rubric: rubric.path.display().to_string(),
-            submission: submission.display().to_string(),
-            seed,
-        };
         let assembly = assemble(rubric, submission)?;
         // `tempfile` made the assembly's root private (0700); student programs may run as an
         // unprivileged uid of their own (`isolate`) and must reach their binary in `bin/` and
@@ -90,29 +172,11 @@ impl Grader {
         )
         .map_err(io("set the permissions of", &workspace))?;
         let (build, bin_dir) = self.build(rubric, &assembly)?;
-        let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
-        for check in &rubric.checks {
-            let blocked = blocked_by(check, &build, &checks).or_else(|| {
-                assembly
-                    .unavailable_programs
-                    .contains(&check.program)
-                    .then(|| {
-                        format!(
-                            "not run: the submission lacks the source of `{}` ({})",
-                            check.program,
-                            missing_list(&assembly.missing)
-                        )
-                    })
-            });
-            let graded = if let Some(reason) = blocked {
-                unscored_check(check, CheckStatus::Skipped, reason, Vec::new())
-            } else {
-                let bin_dir = bin_dir.as_deref().unwrap_or(Path::new(""));
-                self.run_check(rubric, check, bin_dir, &assembly, seed)?
-            };
-            checks.push(graded);
-        }
-        Ok(total(header, build, checks))
+        Ok(Prepared {
+            assembly,
+            build,
+            bin_dir,
+        })
     }
 
     fn build(
@@ -184,6 +248,27 @@ impl Grader {
         assembly: &Assembly,
         run_seed: u64,
     ) -> Result<CheckGrade, Error> {
+        let run = Self::start_check(rubric, check, bin_dir, assembly, run_seed)?;
+        let mut cases = Vec::with_capacity(check.cases.len());
+        for index in 0..check.cases.len() {
+            match self.run_case(&run, index)? {
+                Ok(case) => cases.push(case),
+                Err(reason) => {
+                    return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
+                }
+            }
+        }
+        Ok(score_check(check, cases))
+    }
+
+    /// Finds the check's program and makes its scratch folder.
+    fn start_check<'a>(
+        rubric: &'a Rubric,
+        check: &'a Check,
+        bin_dir: &'a Path,
+        assembly: &Assembly,
+        run_seed: u64,
+    ) -> Result<CheckRun<'a>, Error> {
         let program = bin_dir.join(&check.program);
         if !program.is_file() {
             return Err(Error::UnknownProgram {
@@ -197,70 +282,180 @@ impl Grader {
         std::fs::create_dir_all(&check_dir).map_err(io("create", &check_dir))?;
         open_to_programs(&runs_dir)?;
         open_to_programs(&check_dir)?;
-        let mut cases = Vec::with_capacity(check.cases.len());
-        for (index, case) in check.cases.iter().enumerate() {
-            let mut runs = Vec::with_capacity(check.repeat as usize);
-            for run in 0..check.repeat {
-                // A single run keeps the case's own seed; repeated runs each get their own.
-                let run_name = if check.repeat == 1 {
-                    case.name.clone()
-                } else {
-                    format!("{}#{run}", case.name)
-                };
-                let seed = case_seed(run_seed, &check.id, &run_name);
-                let scratch = check_dir.join(format!("{index}-{run}"));
-                std::fs::create_dir(&scratch).map_err(io("create", &scratch))?;
-                let planned = match plan_run(rubric, check, &case.vars, seed) {
-                    Ok(planned) => planned,
-                    Err(reason) => {
-                        let reason = format!("case `{}` cannot run: {reason}", case.name);
-                        return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
-                    }
-                };
-                let job = Job {
-                    program: program.clone(),
-                    args: planned.args.clone(),
-                    env: planned.env.clone(),
-                    base_env: BaseEnv::Clean,
-                    cwd: scratch.clone(),
-                    timeout_ms: check.timeout.as_millis() as u64,
-                    output_limit: check.output_bytes,
-                    trace: check.traced().then(|| Trace {
-                        perturb: check.perturb.map(|max_delay| Perturbation {
-                            seed,
-                            max_delay_us: max_delay.as_micros() as u64,
-                        }),
-                    }),
-                    limits: Some(Limits {
-                        cpu_ms: check.limits.cpu_time.as_millis() as u64,
-                        memory_bytes: check.limits.memory,
-                        tasks: check.limits.tasks,
-                        file_bytes: check.limits.file_size,
-                        open_files: check.limits.open_files,
-                        isolate: check.limits.isolate,
-                    }),
-                    // The program reads its own binaries and writes only its scratch folder:
-                    // other submissions, the reference solutions and the rubrics are refused.
-                    sandbox: check.limits.isolate.then(|| Sandbox {
-                        read: vec![bin_dir.to_owned()],
-                        write: vec![scratch.clone()],
-                    }),
-                };
-                let replay = replay(rubric, check, seed, planned);
-                match self.runner.run(&job) {
-                    Ok(observation) => {
-                        runs.push(evaluate_case(check, &case.name, replay, observation));
-                    }
-                    Err(error) => {
-                        let reason =
-                            format!("labgrade could not run case `{}`: {error}", case.name);
-                        return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
-                    }
+        Ok(CheckRun {
+            rubric,
+            check,
+            program,
+            bin_dir,
+            check_dir,
+            run_seed,
+        })
+    }
+
+    /// Runs every run of case `index` of a check and joins them. The inner `Err` says why the
+    /// case could not run (the check's status becomes `error`); the outer one that labgrade
+    /// could not go on at all.
+    fn run_case(
+        &self,
+        run: &CheckRun<'_>,
+        index: usize,
+    ) -> Result<Result<CaseGrade, String>, Error> {
+        let check = run.check;
+        let case = &check.cases[index];
+        let mut runs = Vec::with_capacity(check.repeat as usize);
+        for repetition in 0..check.repeat {
+            let scratch = run.check_dir.join(format!("{index}-{repetition}"));
+            std::fs::create_dir(&scratch).map_err(io("create", &scratch))?;
+            let (job, replay) = match plan_case_run(run, index, repetition, &scratch) {
+                Ok(planned) => planned,
+                Err(reason) => {
+                    return Ok(Err(format!("case `{}` cannot run: {reason}", case.name)));
+                }
+            };
+            match self.runner.run(&job) {
+                Ok(observation) => {
+                    runs.push(evaluate_case(check, &case.name, replay, observation));
+                }
+                Err(error) => {
+                    return Ok(Err(format!(
+                        "labgrade could not run case `{}`: {error}",
+                        case.name
+                    )));
                 }
             }
-            cases.extend(combine_runs(runs));
         }
-        Ok(score_check(check, cases))
+        Ok(combine_runs(runs).ok_or_else(|| format!("case `{}` has no run", case.name)))
+    }
+}
+
+/// A submission assembled and built, ready for its checks.
+struct Prepared {
+    assembly: Assembly,
+    build: BuildGrade,
+    bin_dir: Option<PathBuf>,
+}
+
+impl Prepared {
+    fn replayed(self, cases: Result<Vec<CaseGrade>, String>) -> Replayed {
+        Replayed {
+            build: self.build,
+            cases,
+        }
+    }
+}
+
+/// What [`Grader::replay`] found.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    /// The build of the submission, now.
+    pub build: BuildGrade,
+    /// The cases, each with its runs joined as grading joins them (unscored: a case's points
+    /// depend on the whole check); or why they could not run (the build failed, the program's
+    /// source is missing, labgrade could not run it).
+    pub cases: Result<Vec<CaseGrade>, String>,
+}
+
+/// One check about to run: its program, scratch folder and the run's seed.
+struct CheckRun<'a> {
+    rubric: &'a Rubric,
+    check: &'a Check,
+    program: PathBuf,
+    bin_dir: &'a Path,
+    check_dir: PathBuf,
+    run_seed: u64,
+}
+
+/// Plans run `repetition` of case `index`: its seed, the job to run in `scratch`, and how to
+/// replay it. Pure: everything comes from the rubric and the run's seed.
+fn plan_case_run(
+    run: &CheckRun<'_>,
+    index: usize,
+    repetition: u32,
+    scratch: &Path,
+) -> Result<(Job, Replay), String> {
+    let (rubric, check) = (run.rubric, run.check);
+    let case = &check.cases[index];
+    // A single run keeps the case's own seed; repeated runs each get their own.
+    let run_name = if check.repeat == 1 {
+        case.name.clone()
+    } else {
+        format!("{}#{repetition}", case.name)
+    };
+    let seed = case_seed(run.run_seed, &check.id, &run_name);
+    let planned = plan_run(rubric, check, &case.vars, seed)?;
+    let perturbation = check.perturb.map(|max_delay| Perturbation {
+        seed,
+        max_delay_us: max_delay.as_micros() as u64,
+    });
+    let limits = Limits {
+        cpu_ms: check.limits.cpu_time.as_millis() as u64,
+        memory_bytes: check.limits.memory,
+        tasks: check.limits.tasks,
+        file_bytes: check.limits.file_size,
+        open_files: check.limits.open_files,
+        isolate: check.limits.isolate,
+    };
+    let job = Job {
+        program: run.program.clone(),
+        args: planned.args.clone(),
+        env: planned.env.clone(),
+        base_env: BaseEnv::Clean,
+        cwd: scratch.to_owned(),
+        timeout_ms: check.timeout.as_millis() as u64,
+        output_limit: check.output_bytes,
+        trace: check.traced().then(|| Trace {
+            perturb: perturbation.clone(),
+        }),
+        limits: Some(limits),
+        // The program reads its own binaries and writes only its scratch folder:
+        // other submissions, the reference solutions and the rubrics are refused.
+        sandbox: check.limits.isolate.then(|| Sandbox {
+            read: vec![run.bin_dir.to_owned()],
+            write: vec![scratch.to_owned()],
+            hide: course_folders(rubric),
+            landlock: true,
+        }),
+    };
+    let mut replay = replay(rubric, check, seed, planned);
+    replay.run = (check.repeat > 1).then_some(repetition);
+    replay.traced = job.trace.is_some();
+    replay.perturbation = perturbation;
+    replay.limits = Some(CaseLimits {
+        timeout_ms: job.timeout_ms,
+        output_bytes: job.output_limit,
+        cpu_ms: limits.cpu_ms,
+        memory_bytes: limits.memory_bytes,
+        tasks: limits.tasks,
+        file_bytes: limits.file_bytes,
+        open_files: limits.open_files,
+        isolate: limits.isolate,
+    });
+    Ok((job, replay))
+}
+
+/// Why a check of a submission lacking its program's source cannot run, if it does.
+fn unavailable(check: &Check, assembly: &Assembly) -> Option<String> {
+    assembly
+        .unavailable_programs
+        .contains(&check.program)
+        .then(|| {
+            format!(
+                "not run: the submission lacks the source of `{}` ({})",
+                check.program,
+                missing_list(&assembly.missing)
+            )
+        })
+}
+
+/// Why nothing runs after a build that did not produce binaries.
+fn blocked_by_build(build: &BuildGrade) -> String {
+    match build.status {
+        BuildStatus::CompileError => "not run: the submission does not compile".to_owned(),
+        BuildStatus::TimedOut => "not run: the build ran past its time limit".to_owned(),
+        BuildStatus::MissingFiles | BuildStatus::Built => format!(
+            "not run: the submission lacks {}",
+            missing_list(&build.missing_files)
+        ),
     }
 }
 
@@ -269,6 +464,7 @@ struct PlannedRun {
     vars: BTreeMap<String, String>,
     args: Vec<String>,
     env: BTreeMap<String, String>,
+    fault: Option<Fault>,
 }
 
 /// Fills in one run of a case: its seed, its injected fault if any, its arguments and
@@ -281,10 +477,12 @@ fn plan_run(
 ) -> Result<PlannedRun, String> {
     let mut vars = case_vars.clone();
     let mut env = rubric.env.clone();
+    let mut drawn = None;
     if let Some(plan) = &check.fault {
         let (fault, fault_vars) = draw_fault(plan, case_vars, seed)?;
         vars.extend(fault_vars);
         env.insert(FAULT_VAR.to_owned(), fault.to_env());
+        drawn = Some(fault);
     }
     env.extend(
         check
@@ -294,7 +492,12 @@ fn plan_run(
     );
     env.insert(SEED_VAR.to_owned(), seed.to_string());
     let args = check.args.iter().map(|arg| arg.render(&vars)).collect();
-    Ok(PlannedRun { vars, args, env })
+    Ok(PlannedRun {
+        vars,
+        args,
+        env,
+        fault: drawn,
+    })
 }
 
 /// How to run a case again by hand: the exact command, environment and seed.
@@ -316,10 +519,23 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
         .collect::<Vec<_>>()
         .join(" ");
     if check.perturb.is_some() {
-        shell.push_str("   # without the tracer's seeded delays; `--seed` replays them");
+        shell.push_str(
+            "   # without the tracer's seeded delays; `labgrade replay <report> <check>/<case>` replays them",
+        );
     }
     Replay {
         seed,
+        fault: planned.fault.map(|fault| InjectedFault {
+            worker: fault.worker,
+            signal: match fault.action {
+                FaultAction::Signal(signal) => Some(signal),
+                FaultAction::Exit(_) => None,
+            },
+            exit_code: match fault.action {
+                FaultAction::Exit(code) => Some(code),
+                FaultAction::Signal(_) => None,
+            },
+        }),
         vars: planned.vars,
         command: std::iter::once(format!(
             "target/{}/{}",
@@ -330,7 +546,18 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
         .collect(),
         env: planned.env,
         shell,
+        ..Replay::default()
     }
+}
+
+/// The source file of the program that check `id` runs, relative to the package.
+fn program_source(rubric: &Rubric, assembly: &Assembly, id: &str) -> Option<String> {
+    let check = rubric.checks.iter().find(|check| check.id == id)?;
+    assembly
+        .binaries
+        .iter()
+        .find(|(name, _)| *name == check.program)
+        .map(|(_, path)| path.to_string_lossy().into_owned())
 }
 
 /// Lets every user pass through folder `dir` (mode 0711), so that a student program running

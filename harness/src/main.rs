@@ -45,8 +45,32 @@ enum Command {
         /// The rubric, such as `rubrics/sum-array.toml`.
         #[arg(long)]
         rubric: PathBuf,
+        /// Exit 0 when the score reaches this percentage of the maximum (0 to 100), even short
+        /// of full marks; 1 below it. For CI on pull requests.
+        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+        min_score: Option<f64>,
         #[command(flatten)]
         options: Options,
+    },
+    /// Run one case of a JSON report again, and say whether it passes or fails as the report
+    /// says.
+    ///
+    /// The submission and rubric are the report's (`submission` or a batch's `entry`, and
+    /// `rubric`) unless given. Exit code 0 when every replayed case passes or fails as
+    /// recorded, 1 when one does not, 2 on bad input (an unknown check or case: the error
+    /// lists the report's), 3 when the case could not run.
+    Replay {
+        /// The JSON report: `labgrade grade --format json`, or a batch's `reports/<id>.json`.
+        report: PathBuf,
+        /// `<check-id>/<case>`, such as `threads-sum/workers=3`; a check id alone replays every
+        /// case of the check.
+        target: String,
+        /// The submission (folder or archive) instead of the report's.
+        #[arg(long)]
+        submission: Option<PathBuf>,
+        /// The rubric instead of the report's.
+        #[arg(long)]
+        rubric: Option<PathBuf>,
     },
     /// Grade your own working copy of an exercise (`exercises/<EXERCISE>`).
     Check {
@@ -102,12 +126,19 @@ struct Options {
     /// Seed of the grading run, to replay one; fresh by default.
     #[arg(long)]
     seed: Option<u64>,
+    /// Also write the report in FORMAT (human, json, junit, gradescope, github) to PATH, such
+    /// as `--report junit=junit.xml`; repeatable.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = Format::parse_target)]
+    report: Vec<(Format, PathBuf)>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FormatArg {
     Human,
     Json,
+    Junit,
+    Gradescope,
+    Github,
 }
 
 fn main() -> ExitCode {
@@ -123,6 +154,20 @@ fn main() -> ExitCode {
             return batch_exit(batch(args));
         }
         Command::Merge { shards, out, quiet } => return batch_exit(merge(&shards, &out, quiet)),
+        Command::Replay {
+            report,
+            target,
+            submission,
+            rubric,
+        } => {
+            let request = labgrade::replay::ReplayRequest {
+                report,
+                target,
+                submission,
+                rubric,
+            };
+            return replay_exit(&request);
+        }
         command => command,
     };
     match run(command) {
@@ -136,11 +181,18 @@ fn run(command: Command) -> Result<u8, Error> {
         Command::Grade {
             submission,
             rubric,
+            min_score,
             options,
         } => {
             let rubric = rubric::load(&rubric)?;
             let grade = grader(options.seed)?.grade(&rubric, &submission)?;
-            write_grade(&grade, options.format)
+            let code = write_grade(&grade, &options)?;
+            Ok(match min_score {
+                Some(percent) if code == exit::NOT_FULL_MARKS && reaches(&grade, percent) => {
+                    exit::FULL_MARKS
+                }
+                _ => code,
+            })
         }
         Command::Check {
             exercise,
@@ -150,8 +202,8 @@ fn run(command: Command) -> Result<u8, Error> {
             let root = course_root(root)?;
             let rubric = rubric::load(&course::rubric_path(&root, &exercise)?)?;
             let submission = rubric.exercise.package.clone();
-            let grade = grader(options.seed)?.grade(&rubric, &submission)?;
-            write_grade(&grade, options.format)
+            let grade = grader(options.seed)?.self_check(&rubric, &submission)?;
+            write_grade(&grade, &options)
         }
         Command::Selfcheck { root, seed } => {
             let root = course_root(root)?;
@@ -176,7 +228,10 @@ fn run(command: Command) -> Result<u8, Error> {
             })?;
             Ok(exit::FULL_MARKS)
         }
-        Command::Supervise | Command::Batch { .. } | Command::Merge { .. } => {
+        Command::Supervise
+        | Command::Batch { .. }
+        | Command::Merge { .. }
+        | Command::Replay { .. } => {
             unreachable!("handled in main")
         }
     }
@@ -215,21 +270,15 @@ fn grader_with_slots(seed: Option<u64>, build_slots: usize) -> Result<Grader, Er
     Ok(Grader::new(Runner::new(exe), options))
 }
 
-fn write_grade(grade: &Grade, format: FormatArg) -> Result<u8, Error> {
-    let format = match format {
+fn write_grade(grade: &Grade, options: &Options) -> Result<u8, Error> {
+    let format = match options.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Gradescope => Format::Gradescope,
+        FormatArg::Github => Format::Github,
     };
-    let mut stdout = anstream::stdout();
-    format
-        .reporter()
-        .report(grade, &mut stdout)
-        .and_then(|()| stdout.flush())
-        .map_err(|source| Error::Io {
-            action: "write to",
-            path: "stdout".into(),
-            source,
-        })?;
+    reports::write(grade, format, &options.report)?;
     Ok(if grade.status == GradeStatus::Incomplete {
         exit::CANNOT_GRADE
     } else if grade.is_full_marks() {
@@ -237,6 +286,51 @@ fn write_grade(grade: &Grade, format: FormatArg) -> Result<u8, Error> {
     } else {
         exit::NOT_FULL_MARKS
     })
+}
+
+/// A percentage from 0 to 100, for `--min-score`.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; give a percentage such as 80"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` is not a percentage from 0 to 100"))
+    }
+}
+
+/// Whether a complete grade reaches `percent` of its maximum score (a rubric worth nothing
+/// reaches any).
+fn reaches(grade: &Grade, percent: f64) -> bool {
+    grade.status == GradeStatus::Graded
+        && (grade.max_score <= 0.0 || grade.score * 100.0 >= percent * grade.max_score - 1e-9)
+}
+
+/// Runs `labgrade replay` and maps its result to an exit code: 0 when every case agrees with
+/// the report, 1 when one does not, 2 on bad input, 3 when a case could not run.
+fn replay_exit(request: &labgrade::replay::ReplayRequest) -> ExitCode {
+    let outcome = grader(None)
+        .map_err(labgrade::replay::ReplayError::from)
+        .and_then(|grader| labgrade::replay::replay(&grader, request));
+    match outcome {
+        Ok(outcome) => {
+            let mut stdout = anstream::stdout();
+            if let Err(error) =
+                labgrade::replay::write_replay(&outcome, &mut stdout).and_then(|()| stdout.flush())
+            {
+                return failure(&format!("cannot write to stdout: {error}"), false);
+            }
+            ExitCode::from(if outcome.agrees() {
+                exit::FULL_MARKS
+            } else {
+                exit::NOT_FULL_MARKS
+            })
+        }
+        Err(error) => failure(&error, error.is_bad_input()),
+    }
 }
 
 /// The arguments of `labgrade batch`.
@@ -247,7 +341,7 @@ struct BatchArgs {
     /// The rubric, such as `rubrics/sum-array.toml`.
     #[arg(long)]
     rubric: PathBuf,
-    /// Output folder: gradebook.csv, summary.txt, reports/, feedback/, journal/.
+    /// Output folder: gradebook.csv, summary.txt, report.html, reports/, feedback/, journal/.
     #[arg(long)]
     out: PathBuf,
     /// Students graded at once; the number of cores by default.
@@ -269,6 +363,10 @@ struct BatchArgs {
     /// Seed of every grading run, to replay a batch; fresh per student by default.
     #[arg(long)]
     seed: Option<u64>,
+    /// Also write the class's report in FORMAT to PATH: `--report junit=class.xml` writes one
+    /// `JUnit` file with a test suite per student (`junit` only).
+    #[arg(long, value_name = "junit=PATH", value_parser = reports::parse_class_target)]
+    report: Vec<(Format, PathBuf)>,
 }
 
 fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
@@ -300,6 +398,7 @@ fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
     let progress = progress::for_stderr(args.quiet);
     let result = labgrade::batch::run(&grader, &rubric, &options, progress.as_ref())?;
     drop(progress);
+    reports::write_class(&result, &args.report)?;
     print_summary(&result);
     Ok(result)
 }
@@ -322,8 +421,9 @@ fn print_summary(result: &BatchResult) {
     let _ = write_summary(&result.summary, &mut stdout);
     let _ = writeln!(
         stdout,
-        "\ngradebook: {}",
-        result.out.join("gradebook.csv").display()
+        "\ngradebook: {}\nclass report: {}",
+        result.out.join("gradebook.csv").display(),
+        result.out.join("report.html").display()
     );
     let _ = stdout.flush();
 }
@@ -517,4 +617,112 @@ fn failure(error: &dyn std::fmt::Display, bad_input: bool) -> ExitCode {
     } else {
         exit::CANNOT_GRADE
     })
+}
+
+/// The reports of `--format` and `--report`: files beside stdout, GitHub's step summary, and a
+/// batch's class report.
+mod reports {
+    use std::fs::{File, OpenOptions};
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+
+    use labgrade::Error;
+    use labgrade::batch::{BatchResult, Layout, Manifest, write_atomically};
+    use labgrade::grade::Grade;
+    use labgrade::report::{Format, write_class_junit, write_step_summary};
+
+    fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_owned();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    /// The folder GitHub annotations name files relative to: `$GITHUB_WORKSPACE`, else the
+    /// current folder.
+    fn workspace() -> Option<PathBuf> {
+        std::env::var_os("GITHUB_WORKSPACE")
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_dir().ok())
+    }
+
+    /// Writes `grade` in `format` to stdout and in every `--report` format to its file; with a
+    /// `github` report, appends a table to `$GITHUB_STEP_SUMMARY` when it is set.
+    pub(crate) fn write(
+        grade: &Grade,
+        format: Format,
+        targets: &[(Format, PathBuf)],
+    ) -> Result<(), Error> {
+        for (target, path) in targets {
+            let mut file = File::create(path).map_err(io("create", path))?;
+            target
+                .reporter_in(workspace())
+                .report(grade, &mut file)
+                .and_then(|()| file.flush())
+                .map_err(io("write", path))?;
+        }
+        let mut stdout = anstream::stdout();
+        format
+            .reporter_in(workspace())
+            .report(grade, &mut stdout)
+            .and_then(|()| stdout.flush())
+            .map_err(io("write to", Path::new("stdout")))?;
+        let github =
+            format == Format::Github || targets.iter().any(|(target, _)| *target == Format::Github);
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|_| github) {
+            let summary = PathBuf::from(summary);
+            let mut file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&summary)
+                .map_err(io("open", &summary))?;
+            write_step_summary(grade, &mut file).map_err(io("write", &summary))?;
+        }
+        Ok(())
+    }
+
+    /// A batch's `--report`: only `junit` has a class form.
+    pub(crate) fn parse_class_target(text: &str) -> Result<(Format, PathBuf), String> {
+        let (format, path) = Format::parse_target(text)?;
+        if format == Format::Junit {
+            Ok((format, path))
+        } else {
+            Err("a batch writes only `junit` class reports (`junit=PATH`); each student's JSON report and feedback are in the output folder already".to_owned())
+        }
+    }
+
+    /// Writes the class reports of a batch from every student's JSON report in its output
+    /// folder (a student whose report cannot be read is left out).
+    pub(crate) fn write_class(
+        result: &BatchResult,
+        targets: &[(Format, PathBuf)],
+    ) -> Result<(), Error> {
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let layout = Layout::new(&result.out);
+        let manifest = Manifest::read(&layout).map_err(|problem| Error::Io {
+            action: "read the batch manifest in",
+            path: result.out.clone(),
+            source: std::io::Error::other(problem),
+        })?;
+        let grades: Vec<(String, Grade)> = manifest
+            .students
+            .iter()
+            .filter_map(|student| {
+                let text = std::fs::read_to_string(layout.report(student)).ok()?;
+                Some((student.clone(), serde_json::from_str(&text).ok()?))
+            })
+            .collect();
+        for (_, path) in targets {
+            // Relative to the current folder, so that a bare file name has a folder too.
+            let path = std::path::absolute(path).map_err(io("find", path))?;
+            write_atomically(&path, |out| {
+                write_class_junit(&manifest.exercise, &grades, out)
+            })?;
+        }
+        Ok(())
+    }
 }

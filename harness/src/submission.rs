@@ -43,6 +43,8 @@ pub struct Assembly {
     pub unavailable_programs: Vec<String>,
     /// Whether the package can be built: every missing file is the source of a binary only.
     pub buildable: bool,
+    /// Every binary of the package and its source file, relative to the package.
+    pub binaries: Vec<(String, PathBuf)>,
 }
 
 impl Assembly {
@@ -142,6 +144,7 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
         missing,
         unavailable_programs,
         buildable,
+        binaries,
     })
 }
 

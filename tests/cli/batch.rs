@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Grade, labgrade, root};
+use crate::support::{Grade, copy_dir, labgrade, root};
 
 /// The quick rubric of the batch tests.
 fn rubric() -> PathBuf {
@@ -90,18 +90,6 @@ impl Class {
     fn raw(self, name: &str, bytes: &[u8]) -> Self {
         std::fs::write(self.path().join(name), bytes).unwrap();
         self
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
     }
 }
 
@@ -338,7 +326,7 @@ fn interrupted_batch_resumes_with_what_is_missing() {
         .unwrap();
     let journal = out.path().join("journal");
     let deadline = Instant::now() + Duration::from_secs(120);
-    while std::fs::read_dir(&journal).map_or(0, Iterator::count) == 0 {
+    while finished_records(&journal) == 0 {
         assert!(Instant::now() < deadline, "no student finished");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -551,6 +539,10 @@ fn shards_merged_equal_a_single_run() {
     }
     assert!(merged.path().join("reports/carol.json").is_file());
     assert!(merged.path().join("feedback/alice.txt").is_file());
+    // The class report too, from the copied reports; its timings are the shards' runs', so it
+    // is not the single run's (`html.rs` shows a merge rewrites the same page).
+    let page = std::fs::read_to_string(merged.path().join("report.html")).unwrap();
+    assert_eq!(page.matches("<tr class=\"student\">").count(), 4);
 }
 
 #[test]
@@ -584,4 +576,19 @@ fn bad_input_names_the_file_and_exits_2() {
     let output = batch(class.path(), out.path(), &[]);
     assert_code(&output, 2);
     assert!(String::from_utf8_lossy(&output.stderr).contains("student `frank`"));
+}
+
+/// Finished records in a batch's journal folder: a record being written is a temporary file
+/// (`.tmp-…`) until it is renamed.
+fn finished_records(journal: &Path) -> usize {
+    std::fs::read_dir(journal).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|entry| {
+                let path = entry.path();
+                path.extension().is_some_and(|ext| ext == "json")
+                    && !entry.file_name().to_string_lossy().starts_with('.')
+            })
+            .count()
+    })
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Grade, labgrade, root};
+use crate::support::{Grade, copy_dir, labgrade, root};
 
 /// The hostile submissions, each a fixture in `tests/fixtures/sum-array/`.
 const HOSTILE: [&str; 13] = [
@@ -44,19 +44,6 @@ const MARGIN: Duration = Duration::from_secs(3);
 const PEAK_MEMORY_BOUND_KIB: u64 = 256 * 1024;
 /// What `writes_outside` tries to plant.
 const PLANTED: &str = "labgrade-planted-by-writes-outside";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// Peak resident memory of process `pid` so far, in KiB (`VmHWM`).
 fn peak_memory_kib(pid: u32) -> Option<u64> {

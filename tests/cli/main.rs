@@ -2,10 +2,14 @@
 
 mod batch;
 mod census;
+mod ci;
 mod containment;
 mod course;
 mod grading;
 mod hostile;
+mod html;
+mod replay;
+mod reports;
 mod rubric_errors;
 mod sandbox;
 mod supervisor;

@@ -88,3 +88,17 @@ fn missing_rubric_file_is_named() {
         .code(2)
         .stderr(contains("cannot read rubric `rubrics/nope.toml`"));
 }
+
+#[test]
+fn bad_visibility_and_details_are_located() {
+    rubric_fails("bad_visibility")
+        .stderr(contains("has 3 problems"))
+        .stderr(contains("unknown visibility `secret`"))
+        .stderr(contains("bad_visibility.toml:11:14"))
+        .stderr(contains("unknown details `terse`"))
+        .stderr(contains("bad_visibility.toml:12:11"))
+        .stderr(contains(
+            "check `usage` needs `hidden-sum`, which is hidden",
+        ))
+        .stderr(contains("bad_visibility.toml:19:10"));
+}

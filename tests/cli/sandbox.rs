@@ -55,6 +55,8 @@ impl Folders {
         job.sandbox = sandboxed.then(|| Sandbox {
             read: vec![self.path("bin")],
             write: vec![self.path("work")],
+            hide: vec![self.path("outside")],
+            landlock: true,
         });
         job
     }
@@ -321,5 +323,79 @@ fn concurrent_isolated_programs_run_as_distinct_uids() {
         uids.iter()
             .all(|uid| uid.parse::<u32>().is_ok_and(|uid| uid >= 61_000)),
         "uids: {uids:?}"
+    );
+}
+
+#[test]
+fn without_landlock_root_hides_the_course_in_a_mount_namespace() {
+    if !nix::unistd::Uid::effective().is_root() {
+        let _ = writeln!(std::io::stderr(), "skipped: needs root");
+        return;
+    }
+    let folders = Folders::new();
+    let secret = folders.path("outside/solution.rs");
+    let in_tmp = std::env::temp_dir().join(format!("labgrade-fallback-{}", std::process::id()));
+    // The scratch folder lies in the temporary folder, which the program gets a private copy
+    // of: it must still reach it.
+    assert!(folders.path("work").starts_with(std::env::temp_dir()));
+    let script = format!(
+        "cat {} ; echo planted > {}/planted.txt ; echo x > {} && echo own > own.txt && cat own.txt",
+        secret.display(),
+        folders.path("outside").display(),
+        in_tmp.display()
+    );
+    // A course outside the temporary folder, covered by an empty read-only file system.
+    let course = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::write(course.path().join("rubric.toml"), "hidden = true\n").unwrap();
+    std::fs::set_permissions(course.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = format!(
+        "ls -A {course} ; echo x > {course}/planted ; {script}",
+        course = course.path().display()
+    );
+    let mut job = folders.script(&script, true);
+    if let Some(sandbox) = &mut job.sandbox {
+        // As on a kernel without Landlock.
+        sandbox.landlock = false;
+        sandbox.hide.push(course.path().to_owned());
+    }
+    let observation = run(&job);
+    assert_exited(&observation, 0);
+    assert!(
+        observation.stderr.text.contains("Read-only file system"),
+        "{observation:#?}"
+    );
+    assert!(!course.path().join("planted").exists());
+    assert_eq!(observation.stdout.text, "own\n", "{observation:#?}");
+    // The secret's folder lies in the temporary folder, so the private one does not even
+    // have it; elsewhere it would be an empty, read-only cover.
+    assert!(
+        observation
+            .stderr
+            .text
+            .contains("solution.rs: No such file or directory")
+            && observation.stderr.text.contains("cannot create"),
+        "{observation:#?}"
+    );
+    assert!(
+        observation
+            .containment
+            .iter()
+            .any(|item| item.starts_with("mount namespace: 2 folders hidden")
+                && item.contains("private /tmp")),
+        "{:?}",
+        observation.containment
+    );
+    // The cover was the program's alone: the host still sees the folder as it was.
+    assert!(
+        std::fs::read_to_string(&secret)
+            .unwrap()
+            .contains("reference solution")
+    );
+    assert!(!folders.path("outside/planted.txt").exists());
+    // What it wrote to the shared temporary folder went to its private one, now gone.
+    assert!(!in_tmp.exists());
+    assert_eq!(
+        std::fs::read_to_string(folders.path("work/own.txt")).unwrap(),
+        "own\n"
     );
 }

@@ -154,3 +154,18 @@ pub(crate) fn rows(rows: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
         .map(|(id, score, status)| ((*id).to_owned(), *score, (*status).to_owned()))
         .collect()
 }
+
+/// Copies the folder `from` to `to`, recursively: a fixture into a class folder or a scratch
+/// copy that a test may change.
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -22,6 +22,20 @@ pub enum Kind {
     Unsupported,
 }
 
+impl Kind {
+    /// The kind as a report's `entry.kind` names it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Folder => "folder",
+            Self::GitRepository => "git",
+            Self::Zip => "zip",
+            Self::TarGz => "tar_gz",
+            Self::Unsupported => "unsupported",
+        }
+    }
+}
+
 /// One student's entry in the batch folder.
 #[derive(Debug, Clone)]
 pub struct Student {
@@ -71,31 +85,7 @@ pub fn discover(dir: &Path, skip: Option<&Path>) -> Result<Vec<Student>, BatchEr
         if skip.is_some() && path.canonicalize().ok() == skip {
             continue;
         }
-        // A symbolic link to a submission elsewhere counts as that submission.
-        let is_dir = fs::metadata(&path).is_ok_and(|meta| meta.is_dir());
-        let (id, kind) = if is_dir {
-            let kind = if path.join(".git").exists() {
-                Kind::GitRepository
-            } else {
-                Kind::Folder
-            };
-            (name.clone(), kind)
-        } else {
-            let lower = name.to_ascii_lowercase();
-            ARCHIVES
-                .iter()
-                .find(|(extension, _)| lower.ends_with(extension) && lower.len() > extension.len())
-                .map_or_else(
-                    || {
-                        let stem = Path::new(&name)
-                            .file_stem()
-                            .and_then(|stem| stem.to_str())
-                            .unwrap_or(&name);
-                        (stem.to_owned(), Kind::Unsupported)
-                    },
-                    |(extension, kind)| (name[..name.len() - extension.len()].to_owned(), *kind),
-                )
-        };
+        let (id, kind) = classify(&path, &name);
         students.push(Student { id, path, kind });
     }
     students.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
@@ -107,6 +97,49 @@ pub fn discover(dir: &Path, skip: Option<&Path>) -> Result<Vec<Student>, BatchEr
         });
     }
     Ok(students)
+}
+
+/// The student the entry at `path` is, as [`discover`] sees it: its id and kind.
+#[must_use]
+pub fn entry(path: &Path) -> Student {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+    let (id, kind) = classify(path, &name);
+    Student {
+        id,
+        path: path.to_owned(),
+        kind,
+    }
+}
+
+/// The id and kind of entry `name` at `path`: a folder (a git working tree with `.git`), an
+/// archive by its extension, or anything else.
+fn classify(path: &Path, name: &str) -> (String, Kind) {
+    // A symbolic link to a submission elsewhere counts as that submission.
+    let is_dir = fs::metadata(path).is_ok_and(|meta| meta.is_dir());
+    if is_dir {
+        let kind = if path.join(".git").exists() {
+            Kind::GitRepository
+        } else {
+            Kind::Folder
+        };
+        return (name.to_owned(), kind);
+    }
+    let lower = name.to_ascii_lowercase();
+    ARCHIVES
+        .iter()
+        .find(|(extension, _)| lower.ends_with(extension) && lower.len() > extension.len())
+        .map_or_else(
+            || {
+                let stem = Path::new(name)
+                    .file_stem()
+                    .and_then(|stem| stem.to_str())
+                    .unwrap_or(name);
+                (stem.to_owned(), Kind::Unsupported)
+            },
+            |(extension, kind)| (name[..name.len() - extension.len()].to_owned(), *kind),
+        )
 }
 
 /// Names in a submission that say nothing about it: macOS's archive debris and hidden files.

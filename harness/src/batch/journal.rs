@@ -92,6 +92,12 @@ impl Layout {
         self.out.join("summary.txt")
     }
 
+    /// The class report.
+    #[must_use]
+    pub fn html(&self) -> PathBuf {
+        self.out.join("report.html")
+    }
+
     /// The batch's description.
     #[must_use]
     pub fn manifest(&self) -> PathBuf {

@@ -15,6 +15,7 @@ mod entries;
 mod extract;
 mod fingerprint;
 mod journal;
+mod open;
 mod progress;
 mod shard;
 mod summary;
@@ -25,12 +26,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub use entries::{Kind, Student, discover, submission_root};
+pub use entries::{Kind, Student, discover, entry, submission_root};
 pub use extract::{ArchiveProblem, Format, Limits};
 pub use fingerprint::harness as harness_fingerprint;
 pub use journal::{
     CheckScore, Column, JOURNAL_VERSION, Key, Layout, Manifest, Outcome, Record, write_atomically,
 };
+pub use open::{OpenError, Opened, open_entry};
 pub use progress::{Done, How, Plan, Progress, Silent};
 pub use shard::{Shard, ShardSource, resolve as resolve_shard};
 pub use summary::{BINS, Summary, summarize};
@@ -40,9 +42,10 @@ use crate::grade::{
     BuildGrade, BuildStatus, CheckStatus, Grade, GradeHeader, GradeStatus, total, unscored_check,
 };
 use crate::grader::Grader;
-use crate::report::{Human, Json, Reporter, write_gradebook, write_summary};
+use crate::report::{
+    ClassStudent, Human, Json, Reporter, write_gradebook, write_html, write_summary,
+};
 use crate::rubric::Rubric;
-use crate::submission::owned_temp_dir;
 
 /// Graders are shared by every grading thread of a batch.
 const _: () = assert_send_sync::<Grader>();
@@ -373,6 +376,27 @@ fn finish(layout: &Layout, manifest: &Manifest) -> Result<BatchResult, Error> {
     })?;
     let summary = summarize(manifest, &records);
     write_atomically(&layout.summary(), |out| write_summary(&summary, out))?;
+    // The class report reads each student's JSON report back, so that a merge (which copies
+    // them) writes the page a run over the same reports writes. A report it cannot read (one
+    // of another labgrade version) leaves that student with their record alone in the page.
+    let grades: Vec<Option<Grade>> = records
+        .iter()
+        .map(|record| {
+            let text = std::fs::read_to_string(layout.report(&record.student)).ok()?;
+            serde_json::from_str(&text).ok()
+        })
+        .collect();
+    let students: Vec<ClassStudent<'_>> = records
+        .iter()
+        .zip(&grades)
+        .map(|(record, grade)| ClassStudent {
+            record,
+            grade: grade.as_ref(),
+        })
+        .collect();
+    write_atomically(&layout.html(), |out| {
+        write_html(manifest, &summary, &students, out)
+    })?;
     Ok(BatchResult {
         summary,
         out: layout.out().to_owned(),
@@ -424,6 +448,14 @@ fn grade_student(
     let record = match outcome {
         Ok((mut grade, note)) => {
             grade.submission = student.path.display().to_string();
+            // An archive was unpacked to a folder gone by now: the entry is what replays it.
+            grade.entry = Some(crate::grade::Entry {
+                path: std::path::absolute(&student.path)
+                    .unwrap_or_else(|_| student.path.clone())
+                    .display()
+                    .to_string(),
+                kind: student.kind.name().to_owned(),
+            });
             write_atomically(&layout.report(&student.id), |out| Json.report(&grade, out))?;
             // The human report without its colours: a file is read in an editor or an LMS.
             let mut styled = Vec::new();
@@ -474,57 +506,14 @@ fn grade_entry(
     student: &Student,
 ) -> Result<(Grade, Option<String>), GradeFailure> {
     let failure = |error: Error| GradeFailure(error.to_string());
-    let format = match student.kind {
-        Kind::Folder | Kind::GitRepository => {
-            let root = submission_root(&student.path, &rubric.exercise.files);
-            return grader
-                .grade(rubric, &root)
-                .map(|grade| (grade, None))
-                .map_err(failure);
-        }
-        Kind::Zip => Format::Zip,
-        Kind::TarGz => Format::TarGz,
-        Kind::Unsupported => {
-            let note = format!(
-                "`{}` is neither a folder nor a .zip, .tar.gz or .tgz archive, so nothing was graded; hand in one of those",
-                entry_name(student)
-            );
-            return Ok((verdict(rubric, student, &note), Some(note)));
-        }
-    };
-    let scratch = owned_temp_dir().map_err(failure)?;
-    let target = scratch.path().join("submission");
-    std::fs::create_dir(&target).map_err(|source| {
-        failure(Error::Io {
-            action: "create",
-            path: target.clone(),
-            source,
-        })
-    })?;
-    match extract::extract(&student.path, format, &target, options.limits) {
-        Ok(()) => {
-            let root = submission_root(&target, &rubric.exercise.files);
-            grader
-                .grade(rubric, &root)
-                .map(|grade| (grade, None))
-                .map_err(failure)
-        }
-        Err(extract::ExtractError::Bad(problem)) => {
-            let note = format!(
-                "the archive `{}` was not unpacked: {problem}; nothing was graded. Hand in a plain archive of your files",
-                entry_name(student)
-            );
-            Ok((verdict(rubric, student, &note), Some(note)))
-        }
-        Err(extract::ExtractError::Local(error)) => Err(failure(error)),
+    match open_entry(student, &rubric.exercise.files, options.limits) {
+        Ok(opened) => grader
+            .grade(rubric, &opened.root)
+            .map(|grade| (grade, None))
+            .map_err(failure),
+        Err(OpenError::Bad(note)) => Ok((verdict(rubric, student, &note), Some(note))),
+        Err(OpenError::Local(error)) => Err(failure(error)),
     }
-}
-
-fn entry_name(student: &Student) -> String {
-    student.path.file_name().map_or_else(
-        || student.id.clone(),
-        |name| name.to_string_lossy().into_owned(),
-    )
 }
 
 /// The grade of a submission that could not be read (a bad archive, an unsupported file):

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, Grade, GradeStatus,
-    Observed, Replay,
+    Observed, Replay, Timing,
 };
 use super::oracle;
 use crate::rubric::{
@@ -420,6 +420,11 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
         Scoring::AllOrNothing if passed == check.cases.len() => max_score,
         Scoring::AllOrNothing => 0.0,
     };
+    let timings = if check.parallelism {
+        timings(&cases, check.parallelism_time.as_deref())
+    } else {
+        Vec::new()
+    };
     let status = if passed == check.cases.len() {
         CheckStatus::Passed
     } else if score > 0.0 {
@@ -434,11 +439,15 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
         max_score,
         status,
         reason: None,
-        info: if check.parallelism {
-            parallelism(&cases, check.parallelism_time.as_deref())
-        } else {
+        info: if timings.is_empty() {
             Vec::new()
+        } else {
+            vec![parallelism_line(&timings)]
         },
+        timings,
+        visibility: check.visibility,
+        details: check.details,
+        source: None,
         cases,
     }
 }
@@ -447,7 +456,7 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
 /// The time is the program's own measure of its work (`time_capture`) when the rubric names one,
 /// else the wall time of the whole run with the cores it kept busy. Information only: on a
 /// shared machine timings are too noisy to grade.
-fn parallelism(cases: &[CaseGrade], time_capture: Option<&str>) -> Vec<String> {
+fn timings(cases: &[CaseGrade], time_capture: Option<&str>) -> Vec<Timing> {
     let time_ms = |case: &CaseGrade| -> f64 {
         time_capture
             .and_then(|name| case.observed.captures.get(name))
@@ -458,27 +467,52 @@ fn parallelism(cases: &[CaseGrade], time_capture: Option<&str>) -> Vec<String> {
         return Vec::new();
     };
     let base = time_ms(first).max(0.5);
-    let parts: Vec<String> = cases
+    cases
         .iter()
         .map(|case| {
             let time = time_ms(case);
-            let speedup = base / time.max(0.5);
-            if time_capture.is_some() {
-                format!("{} {time} ms (×{speedup:.1})", case.name)
-            } else {
-                let busy =
-                    case.observed.cpu_us as f64 / 1000.0 / (case.observed.wall_ms.max(1) as f64);
-                format!(
-                    "{} {time} ms, {busy:.1} cores busy (×{speedup:.1})",
-                    case.name
-                )
+            Timing {
+                case: case.name.clone(),
+                workers: workers(&case.replay.vars),
+                time_ms: time,
+                speedup: base / time.max(0.5),
+                cores_busy: time_capture.is_none().then(|| {
+                    case.observed.cpu_us as f64 / 1000.0 / (case.observed.wall_ms.max(1) as f64)
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The worker count of a case: its `workers` variable, else its only numeric variable, so that
+/// plots have an x axis whatever the rubric calls it.
+fn workers(vars: &BTreeMap<String, String>) -> Option<u32> {
+    if let Some(workers) = vars.get("workers") {
+        return workers.trim().parse().ok();
+    }
+    let mut numeric = vars.values().filter_map(|value| value.trim().parse().ok());
+    match (numeric.next(), numeric.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// The readable form of `timings`, for `info`.
+fn parallelism_line(timings: &[Timing]) -> String {
+    let parts: Vec<String> = timings
+        .iter()
+        .map(|timing| {
+            let (case, time, speedup) = (&timing.case, timing.time_ms, timing.speedup);
+            match timing.cores_busy {
+                None => format!("{case} {time} ms (×{speedup:.1})"),
+                Some(busy) => format!("{case} {time} ms, {busy:.1} cores busy (×{speedup:.1})"),
             }
         })
         .collect();
-    vec![format!(
+    format!(
         "parallelism (information, not graded): {}",
         parts.join("; ")
-    )]
+    )
 }
 
 /// A check that did not run, or could not be graded, with the reason.
@@ -497,6 +531,10 @@ pub fn unscored_check(
         status,
         reason: Some(reason),
         info: Vec::new(),
+        timings: Vec::new(),
+        visibility: check.visibility,
+        details: check.details,
+        source: None,
         cases,
     }
 }
@@ -547,12 +585,15 @@ pub fn total(header: GradeHeader, build: BuildGrade, checks: Vec<CheckGrade>) ->
         exercise: header.exercise,
         rubric: header.rubric,
         submission: header.submission,
+        workdir: None,
+        entry: None,
         seed: header.seed,
         status,
         score,
         max_score,
         build,
         checks,
+        hidden: None,
     }
 }
 
@@ -662,6 +703,7 @@ mod tests {
             command: vec!["target/release/prog".to_owned()],
             env: strings(env),
             shell: "cargo run --quiet --release --bin prog --".to_owned(),
+            ..Replay::default()
         }
     }
 
@@ -719,6 +761,10 @@ mod tests {
             status,
             reason: None,
             info: Vec::new(),
+            timings: Vec::new(),
+            visibility: crate::rubric::Visibility::Visible,
+            details: crate::rubric::Details::Full,
+            source: None,
             cases: Vec::new(),
         }
     }

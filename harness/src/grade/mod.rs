@@ -1,15 +1,19 @@
 //! Grades: what a submission earned and why, computed without running anything.
 
+mod audience;
 mod evaluate;
 mod model;
 mod oracle;
 mod seed;
 
+pub use audience::{REDACTED, for_students, redact_check, student_rubric};
 pub use evaluate::{
     GradeHeader, blocked_by, combine_runs, evaluate_case, score_check, total, unscored_check,
 };
+pub use model::HiddenChecks;
 pub use model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, GRADE_FORMAT_VERSION,
-    Grade, GradeStatus, Observed, Replay,
+    Grade, GradeStatus, Observed, Replay, Timing,
 };
+pub use model::{CaseLimits, Entry, InjectedFault};
 pub use seed::{case_seed, draw_fault};

@@ -6,15 +6,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::run::{CapturedOutput, Census, CgroupUsage, Termination};
+use crate::rubric::{Details, Visibility};
+use crate::run::{CapturedOutput, Census, CgroupUsage, Perturbation, Termination};
 
 /// Version of the grade's serialized form, bumped on any breaking change.
 pub const GRADE_FORMAT_VERSION: u32 = 1;
 
 /// The grade of one submission against one rubric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grade {
     /// [`GRADE_FORMAT_VERSION`].
     pub version: u32,
@@ -24,8 +25,16 @@ pub struct Grade {
     pub exercise: String,
     /// The rubric file.
     pub rubric: String,
-    /// The submission directory.
+    /// The submission directory (for a batch, the student's entry in the batch folder).
     pub submission: String,
+    /// The folder labgrade ran in: `rubric` and `submission`, when relative, are relative to
+    /// it, so that `labgrade replay` finds them from anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
+    /// For a batch: the student's entry as handed in (a folder, a git working tree or an
+    /// archive, which was unpacked to a temporary folder gone after grading).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<Entry>,
     /// Seed of this grading run: `--seed <seed>` replays it.
     pub seed: u64,
     /// Whether every check could be graded.
@@ -38,6 +47,18 @@ pub struct Grade {
     pub build: BuildGrade,
     /// Every check of the rubric, in the order they ran.
     pub checks: Vec<CheckGrade>,
+    /// In a student's self-check, the hidden checks that were not run; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<HiddenChecks>,
+}
+
+/// The hidden checks a student's self-check left out: how many, and what they are worth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HiddenChecks {
+    /// How many checks are hidden.
+    pub checks: u32,
+    /// Points they carry together (not counted in the grade's `max_score`).
+    pub points: f64,
 }
 
 impl Grade {
@@ -49,7 +70,7 @@ impl Grade {
 }
 
 /// Whether a grade is complete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GradeStatus {
     /// Every check was graded; the score is the submission's.
@@ -60,7 +81,7 @@ pub enum GradeStatus {
 }
 
 /// The build step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuildGrade {
     /// What happened.
     pub status: BuildStatus,
@@ -77,7 +98,7 @@ pub struct BuildGrade {
 }
 
 /// Outcome of the build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BuildStatus {
     /// It compiled.
@@ -91,7 +112,7 @@ pub enum BuildStatus {
 }
 
 /// One check of the rubric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckGrade {
     /// Check id.
     pub id: String,
@@ -108,14 +129,28 @@ pub struct CheckGrade {
     pub reason: Option<String>,
     /// Information for the student that does not count towards the score, such as the
     /// speedup across worker counts.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub info: Vec<String>,
+    /// The numbers behind the parallelism line of `info`, one per case, for plots (the batch's
+    /// `report.html`); absent for a check without `parallelism`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timings: Vec<Timing>,
+    /// Who sees the check (the rubric's `visibility`); absent when `visible`.
+    #[serde(default, skip_serializing_if = "Visibility::is_visible")]
+    pub visibility: Visibility,
+    /// How much of a failure students see (the rubric's `details`); absent when `full`.
+    #[serde(default, skip_serializing_if = "Details::is_full")]
+    pub details: Details,
+    /// The source file of the program the check runs, relative to the exercise package (such
+    /// as `src/bin/sum_array_threads.rs`), where labgrade knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Every case that ran.
     pub cases: Vec<CaseGrade>,
 }
 
 /// Status of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     /// Every case passed.
@@ -131,7 +166,7 @@ pub enum CheckStatus {
 }
 
 /// One case of a check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseGrade {
     /// Case name, such as `workers=3`.
     pub name: String,
@@ -151,23 +186,83 @@ pub struct CaseGrade {
     pub failures: Vec<Failure>,
 }
 
-/// Everything needed to run a case again: the exact command and environment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Everything needed to run a case again: the exact command, environment, seed, delays, fault
+/// and limits (`labgrade replay` runs it from these and the rubric).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replay {
     /// Seed of the run's input (and of its perturbation and fault).
     pub seed: u64,
+    /// Which run of a repeated case this is, from 0 (the case's seed is then that of
+    /// `<case>#<run>`); absent when the check runs each case once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<u32>,
     /// Case variables.
     pub vars: BTreeMap<String, String>,
     /// Binary (as built in the exercise package) and arguments.
     pub command: Vec<String>,
     /// Environment set for the program (on top of a clean `PATH`).
     pub env: BTreeMap<String, String>,
+    /// Whether the run was traced (census, `expect-child` or perturbation).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traced: bool,
+    /// The tracer's seeded delays at thread and process creation, when the check perturbs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perturbation: Option<Perturbation>,
+    /// The fault injected in one worker (also in the environment as `LABGRADE_FAULT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<InjectedFault>,
+    /// The limits the run had; absent in reports of labgrade before they were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<CaseLimits>,
     /// One shell line that runs the case from the exercise package folder.
     pub shell: String,
 }
 
+/// A fault drawn for one run: which worker suffers what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InjectedFault {
+    /// Index of the faulty worker, from 0.
+    pub worker: usize,
+    /// The signal that kills it, by number; absent for an exit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// The code it exits with; absent for a signal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+}
+
+/// The limits of one run, as the rubric set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseLimits {
+    /// Wall-clock limit, in milliseconds.
+    pub timeout_ms: u64,
+    /// Bytes of stdout and of stderr kept.
+    pub output_bytes: u64,
+    /// CPU time per process, in milliseconds.
+    pub cpu_ms: u64,
+    /// Memory, in bytes.
+    pub memory_bytes: u64,
+    /// Threads and processes alive at once.
+    pub tasks: u64,
+    /// Largest file a process may write, in bytes.
+    pub file_bytes: u64,
+    /// Open file descriptors per process.
+    pub open_files: u64,
+    /// Whether the run was isolated (uid and network namespace, when root; sandbox).
+    pub isolate: bool,
+}
+
+/// A batch student's entry in the batch folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The entry, as an absolute path.
+    pub path: String,
+    /// `folder`, `git`, `zip`, `tar_gz` or `unsupported`.
+    pub kind: String,
+}
+
 /// What a program did in one case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observed {
     /// How it ended.
     pub termination: Termination,
@@ -195,14 +290,14 @@ pub struct Observed {
     pub resources: Option<CgroupUsage>,
     /// What the run's measurements show that the termination does not say, in plain words,
     /// such as the program being stopped at its task limit.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Named groups captured by the check's regexes.
     pub captures: BTreeMap<String, String>,
 }
 
 /// An expectation that did not hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     /// What was checked: `termination`, `stdout`, `stderr` or `compare`.
     pub what: String,
@@ -210,4 +305,23 @@ pub struct Failure {
     pub expected: String,
     /// What the program did, in words.
     pub actual: String,
+}
+
+/// One case's time in a check with `parallelism`: information, never graded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// The case, such as `workers=4`.
+    pub case: String,
+    /// The worker count: the case's `workers` variable, else its only numeric variable; absent
+    /// when the case has neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<u32>,
+    /// Milliseconds: the program's own measure (`parallelism-time`) when the rubric names one,
+    /// else the wall time of the whole run.
+    pub time_ms: f64,
+    /// The first case's time over this one's.
+    pub speedup: f64,
+    /// CPU time over wall time, when the time is the wall time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores_busy: Option<f64>,
 }

@@ -103,6 +103,14 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
         if abi < 6 && !caps.root {
             gaps.push("student programs can send signals to your other processes (Landlock before ABI 6 does not scope signals)");
         }
+    } else if caps.root && caps.mount_namespace {
+        item(
+            out,
+            Some(false),
+            "landlock",
+            "not offered by this kernel; instead, as root, each student program and each build gets a mount namespace of its own in which the course's folders are hidden and /tmp, /var/tmp and /dev/shm are private",
+        )?;
+        gaps.push("other files are protected only by their permissions (no Landlock here): keep other submissions and anything secret outside the course unreadable to other users");
     } else {
         item(
             out,
@@ -200,7 +208,6 @@ fn write_cgroups(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'s
 fn write_unused(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> {
     for (name, available) in [
         ("pid namespace", caps.pid_namespace),
-        ("mount namespace", caps.mount_namespace),
         ("user namespace", caps.user_namespace),
     ] {
         let text = if available {
@@ -209,6 +216,14 @@ fn write_unused(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> {
             "not available"
         };
         item(out, None, name, text)?;
+    }
+    if caps.landlock_abi.is_some() {
+        let text = if caps.mount_namespace {
+            "available; used only where Landlock is missing (to hide the course and make /tmp private)"
+        } else {
+            "not available; Landlock does its work here"
+        };
+        item(out, None, "mount namespace", text)?;
     }
     let seccomp = if caps.seccomp {
         "available, not used yet"

@@ -4,18 +4,26 @@
 //! `&mut dyn Write` and never print, so tests render them into a buffer.
 
 mod doctor;
+mod github;
 mod gradebook;
+mod gradescope;
+mod html;
 mod human;
 mod json;
+mod junit;
 mod selfcheck;
 mod summary;
 
 use std::io::{self, Write};
 
 pub use doctor::write_doctor;
+pub use github::{Github, escape_data, escape_property, write_step_summary};
 pub use gradebook::write_gradebook;
+pub use gradescope::Gradescope;
+pub use html::{ClassStudent, write_html};
 pub use human::Human;
 pub use json::Json;
+pub use junit::{Junit, write_class as write_class_junit};
 pub use selfcheck::write_selfcheck;
 pub use summary::write_summary;
 
@@ -34,16 +42,65 @@ pub enum Format {
     Human,
     /// The versioned JSON report (`docs/report-format.md`).
     Json,
+    /// `JUnit` XML, for CI test reports.
+    Junit,
+    /// Gradescope's autograder `results.json`.
+    Gradescope,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 impl Format {
-    /// The reporter for this format.
+    /// Every format, with its name on the command line.
+    pub const ALL: [(&'static str, Format); 5] = [
+        ("human", Format::Human),
+        ("json", Format::Json),
+        ("junit", Format::Junit),
+        ("gradescope", Format::Gradescope),
+        ("github", Format::Github),
+    ];
+
+    /// The reporter for this format; GitHub paths are written as the submission's path joins
+    /// them (see [`Format::reporter_in`]).
     #[must_use]
     pub fn reporter(self) -> Box<dyn Reporter> {
+        self.reporter_in(None)
+    }
+
+    /// The reporter for this format, for a repository in folder `workspace` (GitHub
+    /// annotations name files relative to it).
+    #[must_use]
+    pub fn reporter_in(self, workspace: Option<std::path::PathBuf>) -> Box<dyn Reporter> {
         match self {
             Self::Human => Box::new(Human),
             Self::Json => Box::new(Json),
+            Self::Junit => Box::new(Junit),
+            Self::Gradescope => Box::new(Gradescope),
+            Self::Github => Box::new(Github { workspace }),
         }
+    }
+
+    /// The format named `name`.
+    pub fn from_name(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, format)| *format)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(known, _)| *known).collect();
+                format!("unknown format `{name}`; use one of {}", names.join(", "))
+            })
+    }
+
+    /// A `--report` argument, `FORMAT=PATH`, such as `junit=results/junit.xml`.
+    pub fn parse_target(text: &str) -> Result<(Self, std::path::PathBuf), String> {
+        let (name, path) = text
+            .split_once('=')
+            .filter(|(_, path)| !path.is_empty())
+            .ok_or_else(|| {
+                format!("`{text}` is not FORMAT=PATH, such as `junit=results/junit.xml`")
+            })?;
+        Ok((Self::from_name(name)?, path.into()))
     }
 }
 
@@ -56,4 +113,19 @@ pub fn points(value: f64) -> String {
     } else {
         format!("{rounded:.2}").trim_end_matches('0').to_owned()
     }
+}
+
+/// The `expected …` / `but …` lines of a case's failures, each after `indent`, in the words
+/// every text format shares. The `runs` failure (how many runs passed) is said elsewhere.
+pub(crate) fn failure_lines(case: &crate::grade::CaseGrade, indent: &str) -> Vec<String> {
+    case.failures
+        .iter()
+        .filter(|failure| failure.what != "runs")
+        .flat_map(|failure| {
+            [
+                format!("{indent}expected {}", failure.expected),
+                format!("{indent}but      {}", failure.actual),
+            ]
+        })
+        .collect()
 }

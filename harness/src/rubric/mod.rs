@@ -13,8 +13,9 @@ use std::path::Path;
 
 pub use error::{Problem, RubricError};
 pub use model::{
-    BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Exercise, Expect, Expected,
-    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, Scoring, Source, Stream,
+    BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
+    Expected, FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, Scoring, Source,
+    Stream, Visibility,
 };
 pub use template::Template;
 pub use validate::parse;

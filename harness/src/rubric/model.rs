@@ -139,6 +139,64 @@ pub struct Check {
     pub parallelism_time: Option<String>,
     /// Resource limits and isolation of every run.
     pub limits: RunLimits,
+    /// Who sees the check, and when.
+    pub visibility: Visibility,
+    /// How much of a failure a student's report shows.
+    pub details: Details,
+}
+
+/// Who sees a check (`visibility`), in the sense of Gradescope's test visibility.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Run everywhere and shown to students.
+    #[default]
+    Visible,
+    /// Run only when a TA grades (`grade`, `batch`); a student's self-check only says how many
+    /// hidden checks there are and what they are worth.
+    Hidden,
+    /// Run everywhere; before the due date students see only the verdict (as with
+    /// [`Details::Verdict`]), and Gradescope shows the test after the due date.
+    AfterDueDate,
+}
+
+impl Visibility {
+    /// Every visibility, with the name a rubric uses for it.
+    pub const ALL: [(&'static str, Visibility); 3] = [
+        ("visible", Visibility::Visible),
+        ("hidden", Visibility::Hidden),
+        ("after_due_date", Visibility::AfterDueDate),
+    ];
+
+    /// Whether this is the default, [`Visibility::Visible`] (reports then leave it out).
+    #[must_use]
+    pub fn is_visible(&self) -> bool {
+        *self == Self::Visible
+    }
+}
+
+/// How much of a failure a student's report shows (`details`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Details {
+    /// Everything: what was expected and what the program did.
+    #[default]
+    Full,
+    /// That a case failed and how the program ended, but not the expected value (such as the
+    /// oracle's answer) of an output or comparison that failed.
+    Verdict,
+}
+
+impl Details {
+    /// Every level of detail, with the name a rubric uses for it.
+    pub const ALL: [(&'static str, Details); 2] =
+        [("full", Details::Full), ("verdict", Details::Verdict)];
+
+    /// Whether this is the default, [`Details::Full`] (reports then leave it out).
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        *self == Self::Full
+    }
 }
 
 /// Resource limits and isolation of a check's runs (`cpu-time`, `memory`, `tasks`,

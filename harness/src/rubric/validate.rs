@@ -16,8 +16,9 @@ use super::error::{Problem, RubricError};
 use labgrade_support::FaultAction;
 
 use super::model::{
-    BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Exercise, Expect, Expected,
-    FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, Scoring, Source, Stream,
+    BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
+    Expected, FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, Scoring, Source,
+    Stream, Visibility,
 };
 use super::template::Template;
 use super::wire::{
@@ -332,6 +333,90 @@ impl Validator {
         }
     }
 
+    /// The value of `key` among `names` (such as `visibility`), or `default` when absent.
+    fn choice<T: Copy>(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        key: &str,
+        names: &[(&str, T)],
+        default: T,
+    ) -> T {
+        let Some(value) = value else {
+            return default;
+        };
+        if let Some((_, found)) = names.iter().find(|(name, _)| name == value.get_ref()) {
+            return *found;
+        }
+        let problem = Problem::new(
+            Some(value.span()),
+            format!("unknown {key} `{}`", value.get_ref()),
+        );
+        let candidates: Vec<&str> = names.iter().map(|(name, _)| *name).collect();
+        self.problems
+            .push(suggest(problem, value.get_ref(), &candidates));
+        default
+    }
+
+    /// The check's `visibility` and `details`.
+    fn audience(&mut self, wire: &CheckWire) -> (Visibility, Details) {
+        let visibility = self.choice(
+            wire.visibility.as_ref(),
+            "visibility",
+            &Visibility::ALL,
+            Visibility::Visible,
+        );
+        let details = self.choice(
+            wire.details.as_ref(),
+            "details",
+            &Details::ALL,
+            Details::Full,
+        );
+        (visibility, details)
+    }
+
+    /// A check that students run (not `hidden`) must not need a hidden check: their
+    /// self-check does not run hidden checks, so it would always be skipped there.
+    fn hidden_needs(&mut self, wires: &[CheckWire]) {
+        let hidden: BTreeSet<&str> = wires
+            .iter()
+            .filter(|wire| {
+                wire.visibility
+                    .as_ref()
+                    .is_some_and(|visibility| visibility.get_ref() == "hidden")
+            })
+            .map(|wire| wire.id.get_ref().as_str())
+            .collect();
+        for wire in wires {
+            if wire
+                .visibility
+                .as_ref()
+                .is_some_and(|visibility| visibility.get_ref() == "hidden")
+            {
+                continue;
+            }
+            for need in &wire.needs {
+                if hidden.contains(need.get_ref().as_str()) {
+                    self.problems.push(
+                        Problem::new(
+                            Some(need.span()),
+                            format!(
+                                "check `{}` needs `{}`, which is hidden: a student's self-check does not run hidden checks, so `{}` would always be skipped there",
+                                wire.id.get_ref(),
+                                need.get_ref(),
+                                wire.id.get_ref()
+                            ),
+                        )
+                        .help(format!(
+                            "make `{}` hidden too, or `{}` visible",
+                            wire.id.get_ref(),
+                            need.get_ref()
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
     /// A positive integer value of `key`, or `default` when absent.
     fn positive(&mut self, value: Option<&Spanned<i64>>, key: &str, default: u64) -> u64 {
         let Some(value) = value else { return default };
@@ -447,6 +532,7 @@ impl Validator {
         let known: Vec<&str> = std::iter::once(BUILD_ID)
             .chain(ids.keys().map(String::as_str))
             .collect();
+        self.hidden_needs(&wires);
         let checks: Vec<Check> = wires
             .into_iter()
             .filter_map(|wire| self.check(wire, limits, &known))
@@ -524,6 +610,7 @@ impl Validator {
             .collect();
         self.oracle_inputs(&wire, &compares, &vars, fault.is_some());
         let parallelism_time = self.parallelism_time(&wire, &captures);
+        let (visibility, details) = self.audience(&wire);
         (self.problems.len() == before).then(|| Check {
             id: wire.id.into_inner(),
             title: wire.title,
@@ -548,6 +635,8 @@ impl Validator {
             parallelism: wire.parallelism || wire.parallelism_time.is_some(),
             parallelism_time,
             limits: run_limits,
+            visibility,
+            details,
         })
     }
 

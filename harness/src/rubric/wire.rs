@@ -85,6 +85,8 @@ pub(crate) struct CheckWire {
     #[serde(default)]
     pub(crate) parallelism: bool,
     pub(crate) parallelism_time: Option<Spanned<String>>,
+    pub(crate) visibility: Option<Spanned<String>>,
+    pub(crate) details: Option<Spanned<String>>,
 }
 
 impl CheckWire {

@@ -46,12 +46,25 @@ pub struct Job {
 /// supervisor's `sandbox` module. Everything else (other submissions, the reference solutions,
 /// the rubrics, labgrade's own files, `/tmp`) is refused, as are TCP connections and listening
 /// sockets, and signals to processes outside the program.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sandbox {
     /// Folders and files the program may read and execute.
     pub read: Vec<PathBuf>,
     /// Folders the program may read, write and execute in.
     pub write: Vec<PathBuf>,
+    /// Folders to hide from the program where Landlock is missing: when the supervisor is root,
+    /// the program gets a mount namespace of its own in which each is covered by an empty,
+    /// read-only file system. A folder that holds one of `read` or `write` is never hidden.
+    #[serde(default)]
+    pub hide: Vec<PathBuf>,
+    /// Whether to use Landlock where the kernel has it; `false` only to test the fallback.
+    #[serde(default = "yes")]
+    pub landlock: bool,
+}
+
+/// The default of [`Sandbox::landlock`].
+fn yes() -> bool {
+    true
 }
 
 /// Resource limits and isolation applied to an untrusted program just before it starts.

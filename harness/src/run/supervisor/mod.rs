@@ -183,7 +183,10 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
     if let (Some(containment), Some(Ok(cgroup))) = (&mut containment, &cgroup) {
         containment.rely_on(cgroup);
     }
-    let sandbox = job.sandbox.as_ref().map(Prepared::new);
+    let sandbox = job
+        .sandbox
+        .as_ref()
+        .map(|sandbox| Prepared::new(sandbox, geteuid().is_root()));
     let network_namespace = geteuid().is_root()
         && (sandbox.is_some() || containment.is_some_and(|containment| containment.user.is_some()));
     let mut applied = containment
@@ -413,6 +416,11 @@ fn spawn(
                 // A new network namespace holds only `lo`, down: no connection goes anywhere.
                 // Made while still root: unsharing it needs `CAP_SYS_ADMIN`.
                 unshare(CloneFlags::CLONE_NEWNET)?;
+            }
+            // Without Landlock, as root: the course, the cache and other submissions are
+            // covered in a mount namespace of the program's own; root is still needed here.
+            if let Some(sandbox) = &sandbox {
+                sandbox.hide()?;
             }
             if let Some(containment) = &mut containment {
                 // Before the uid drop: only root may move a process into a cgroup it owns. A

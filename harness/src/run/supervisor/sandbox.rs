@@ -7,12 +7,20 @@
 //! kernel without Landlock, or with an older ABI, enforces what it knows, and
 //! [`Prepared::describe`] says what that is.
 
+use std::ffi::{CStr, CString};
+use std::os::fd::IntoRawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, PathBeneath, PathFd,
     Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, Scope,
 };
+
+use nix::fcntl::OFlag;
+use nix::mount::{MsFlags, mount};
+use nix::sched::{CloneFlags, unshare};
+use nix::sys::stat::Mode;
 
 use super::super::job::Sandbox;
 use super::super::probe::landlock_abi;
@@ -59,36 +67,140 @@ const DEVICES: &[&str] = &[
 pub(super) struct Prepared {
     /// The ruleset, taken and enforced once in the child; `None` without Landlock.
     ruleset: Option<RulesetCreated>,
-    /// Landlock ABI of the kernel, if it has Landlock.
+    /// Landlock ABI of the kernel, if it has Landlock (and the job wants it).
     abi: Option<u32>,
     /// Why the ruleset could not be built, though the kernel has Landlock.
     failure: Option<String>,
+    /// The fallback without Landlock, as root: folders to cover in a mount namespace of the
+    /// program's own, as C strings made before the fork.
+    hidden: Vec<CString>,
+    /// Also for the fallback: the folders everyone may write (`/tmp` and the like) get a
+    /// private tmpfs each, and the folders the program needs under them are bound back.
+    shared: Vec<Shared>,
 }
 
+/// A folder everyone may write, covered by a private tmpfs in the fallback.
+struct Shared {
+    /// The folder, such as `/tmp`.
+    folder: CString,
+    /// Folders of the job under it, bound back after the cover.
+    needed: Vec<Rebind>,
+}
+
+/// A folder of the job bound back into a covered shared folder.
+struct Rebind {
+    /// Every folder from the shared folder down to the job's folder, created in the cover; the
+    /// last is the job's folder itself.
+    path: Vec<CString>,
+}
+
+/// Most folders of the job under one shared folder that can be bound back.
+const MOST_REBINDS: usize = 8;
+
 impl Prepared {
-    /// Builds the ruleset of `sandbox`. Never fails: a ruleset that cannot be built leaves the
-    /// program without it, and [`Prepared::describe`] says so.
-    pub(super) fn new(sandbox: &Sandbox) -> Self {
-        let abi = landlock_abi();
-        if abi.is_none() {
-            return Self {
-                ruleset: None,
-                abi,
-                failure: None,
-            };
+    /// Builds the ruleset of `sandbox`, or, without Landlock and as `root`, the list of folders
+    /// to hide. Never fails: a ruleset that cannot be built leaves the program without it, and
+    /// [`Prepared::describe`] says so.
+    pub(super) fn new(sandbox: &Sandbox, root: bool) -> Self {
+        let abi = landlock_abi().filter(|_| sandbox.landlock);
+        let (ruleset, failure) = match abi.map(|_| ruleset(sandbox)) {
+            Some(Ok(ruleset)) => (Some(ruleset), None),
+            Some(Err(error)) => (None, Some(error.to_string())),
+            None => (None, None),
+        };
+        let fallback = ruleset.is_none() && root;
+        let hidden = if fallback {
+            hidden_folders(sandbox)
+        } else {
+            Vec::new()
+        };
+        let shared = if fallback {
+            shared_folders(sandbox)
+        } else {
+            Vec::new()
+        };
+        Self {
+            ruleset,
+            abi,
+            failure,
+            hidden,
+            shared,
         }
-        match ruleset(sandbox) {
-            Ok(ruleset) => Self {
-                ruleset: Some(ruleset),
-                abi,
-                failure: None,
-            },
-            Err(error) => Self {
-                ruleset: None,
-                abi,
-                failure: Some(error.to_string()),
-            },
+    }
+
+    /// Without Landlock, as root: gives the calling process a mount namespace of its own and
+    /// covers every hidden folder with an empty, read-only tmpfs. Run in the child before the
+    /// uid drop (mounting needs `CAP_SYS_ADMIN`); async-signal-safe: system calls on C strings
+    /// made before the fork.
+    pub(super) fn hide(&self) -> nix::Result<()> {
+        if self.hidden.is_empty() && self.shared.is_empty() {
+            return Ok(());
         }
+        unshare(CloneFlags::CLONE_NEWNS)?;
+        // Private, so that nothing mounted here shows in the host's namespace.
+        mount(
+            None::<&CStr>,
+            c"/",
+            None::<&CStr>,
+            MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+            None::<&CStr>,
+        )?;
+        for folder in &self.hidden {
+            mount(
+                Some(c"labgrade-hidden"),
+                folder.as_c_str(),
+                Some(c"tmpfs"),
+                MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+                Some(c"size=4k,mode=0555"),
+            )?;
+        }
+        for shared in &self.shared {
+            // The job's folders are opened before the cover hides them, in this namespace (a
+            // bind mount from a descriptor opened in another namespace fails with EINVAL),
+            // and bound back from `/proc/self/fd/<n>` once the cover is on.
+            let mut sources = [-1; MOST_REBINDS];
+            for (source, rebind) in sources.iter_mut().zip(&shared.needed) {
+                if let Some(folder) = rebind.path.last() {
+                    *source = nix::fcntl::open(
+                        folder.as_c_str(),
+                        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                        Mode::empty(),
+                    )?
+                    .into_raw_fd();
+                }
+            }
+            // Writable by all, as the program expects, but its own and thrown away with it.
+            mount(
+                Some(c"labgrade-tmp"),
+                shared.folder.as_c_str(),
+                Some(c"tmpfs"),
+                MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                Some(c"size=64m,mode=1777"),
+            )?;
+            for (&source, rebind) in sources.iter().zip(&shared.needed) {
+                for folder in &rebind.path {
+                    match nix::unistd::mkdir(folder.as_c_str(), Mode::from_bits_truncate(0o755)) {
+                        Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                let mut buffer = [0_u8; 32];
+                if let (Some(target), Some(source_path)) =
+                    (rebind.path.last(), fd_path(source, &mut buffer))
+                {
+                    mount(
+                        Some(source_path),
+                        target.as_c_str(),
+                        None::<&CStr>,
+                        MsFlags::MS_BIND | MsFlags::MS_REC,
+                        None::<&CStr>,
+                    )?;
+                }
+                // The descriptor was only a handle on the folder; the mount holds it now.
+                let _ = nix::unistd::close(source);
+            }
+        }
+        Ok(())
     }
 
     /// Enforces the ruleset on the calling process, for good; run in the child before `exec`.
@@ -110,6 +222,20 @@ impl Prepared {
     /// [`Observation::containment`]: super::super::job::Observation::containment
     pub(super) fn describe(&self) -> Vec<String> {
         match (self.abi, &self.failure) {
+            (None, _) if !self.hidden.is_empty() || !self.shared.is_empty() => vec![
+                "no landlock: the kernel does not offer it".to_owned(),
+                format!(
+                    "mount namespace: {} folders hidden (the course, the cache, other \
+                     submissions) and a private {}; other files are protected by their \
+                     permissions",
+                    self.hidden.len(),
+                    self.shared
+                        .iter()
+                        .map(|shared| shared.folder.to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ],
             (None, _) => vec![
                 "no landlock: the kernel does not offer it, so files are protected only by \
                  their permissions"
@@ -189,4 +315,141 @@ fn add(
         access & AccessFs::from_file(TARGET_ABI)
     };
     created.add_rule(PathBeneath::new(fd, access))
+}
+
+/// The folders the program reaches (`read` and `write`), as the kernel resolves them: `..`
+/// and symbolic links would otherwise let a needed folder slip under a hidden one.
+fn needed_folders(sandbox: &Sandbox) -> Vec<PathBuf> {
+    sandbox
+        .read
+        .iter()
+        .chain(&sandbox.write)
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .collect()
+}
+
+/// The folders of `sandbox` to hide: those that exist, are absolute, are folders, and hold
+/// none of the folders the program needs (hiding one of those would hide what it must reach).
+fn hidden_folders(sandbox: &Sandbox) -> Vec<CString> {
+    let needed = needed_folders(sandbox);
+    sandbox
+        .hide
+        .iter()
+        .filter(|folder| folder.is_absolute())
+        .filter_map(|folder| std::fs::canonicalize(folder).ok())
+        .filter(|folder| folder.is_dir())
+        .filter(|folder| !needed.iter().any(|path| path.starts_with(folder)))
+        .filter_map(|folder| CString::new(folder.as_os_str().as_bytes()).ok())
+        .collect()
+}
+
+/// `/proc/self/fd/<fd>` as a C string written into `buffer`, without allocating (for use
+/// between `fork` and `exec`); `None` for a negative descriptor.
+fn fd_path(fd: i32, buffer: &mut [u8; 32]) -> Option<&CStr> {
+    const PREFIX: &[u8] = b"/proc/self/fd/";
+    let mut fd = u32::try_from(fd).ok()?;
+    let mut digits = [0_u8; 10];
+    let mut count = 0;
+    loop {
+        digits[count] = b'0' + u8::try_from(fd % 10).ok()?;
+        count += 1;
+        fd /= 10;
+        if fd == 0 {
+            break;
+        }
+    }
+    buffer[..PREFIX.len()].copy_from_slice(PREFIX);
+    for (slot, digit) in buffer[PREFIX.len()..]
+        .iter_mut()
+        .zip(digits[..count].iter().rev())
+    {
+        *slot = *digit;
+    }
+    buffer[PREFIX.len() + count] = 0;
+    CStr::from_bytes_until_nul(&buffer[..]).ok()
+}
+
+/// Folders every user may write, which a program without Landlock could fill or use to pass
+/// files to another student's program.
+const SHARED_FOLDERS: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
+
+/// The shared folders to cover, each with the job's folders under it to bind back. A folder
+/// that cannot be opened is left out (and then stays shared): never a reason not to run.
+fn shared_folders(sandbox: &Sandbox) -> Vec<Shared> {
+    let needed = needed_folders(sandbox);
+    SHARED_FOLDERS
+        .iter()
+        .filter_map(|folder| std::fs::canonicalize(folder).ok())
+        .filter(|folder| folder.is_dir())
+        .filter_map(|folder| {
+            let mut rebinds = Vec::new();
+            for path in needed.iter().filter(|path| path.starts_with(&folder)) {
+                // Every folder from just below the shared one down to the job's own.
+                let relative = path.strip_prefix(&folder).ok()?;
+                let mut current = folder.clone();
+                let mut chain = Vec::new();
+                for component in relative.components() {
+                    current.push(component);
+                    chain.push(CString::new(current.as_os_str().as_bytes()).ok()?);
+                }
+                rebinds.push(Rebind { path: chain });
+            }
+            // More than fit are not bound back: the program would not find them, so the
+            // folder is better left shared.
+            if rebinds.len() > MOST_REBINDS {
+                return None;
+            }
+            Some(Shared {
+                folder: CString::new(folder.as_os_str().as_bytes()).ok()?,
+                needed: rebinds,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptor_paths_are_written_without_allocating() {
+        let mut buffer = [0_u8; 32];
+        assert_eq!(fd_path(0, &mut buffer), Some(c"/proc/self/fd/0"));
+        assert_eq!(
+            fd_path(1_234_567, &mut buffer),
+            Some(c"/proc/self/fd/1234567")
+        );
+        assert_eq!(fd_path(-1, &mut buffer), None);
+    }
+
+    #[test]
+    fn a_folder_that_holds_what_the_program_needs_is_never_hidden() {
+        let temp = tempfile::tempdir().unwrap();
+        let course = temp.path().join("course");
+        let scratch = temp.path().join("scratch");
+        std::fs::create_dir_all(course.join("exercises")).unwrap();
+        std::fs::create_dir_all(&scratch).unwrap();
+        let sandbox = Sandbox {
+            read: vec![course.join("exercises")],
+            write: vec![scratch.clone()],
+            hide: vec![
+                course.clone(),
+                temp.path().join("missing"),
+                PathBuf::from("relative"),
+                temp.path().to_owned(),
+                scratch.join("../course/exercises/.."),
+                temp.path().join("other"),
+            ],
+            landlock: false,
+        };
+        std::fs::create_dir(temp.path().join("other")).unwrap();
+        let hidden: Vec<CString> = hidden_folders(&sandbox);
+        // `course` holds `course/exercises` (however it is spelt), the temporary folder holds
+        // everything, a missing or relative folder is nothing to hide: only `other` is hidden.
+        let other = std::fs::canonicalize(temp.path().join("other")).unwrap();
+        assert_eq!(
+            hidden,
+            [CString::new(other.as_os_str().as_bytes()).unwrap()]
+        );
+    }
 }

@@ -1,0 +1,239 @@
+//! `labgrade replay`: a failed case taken from a batch's report runs again with the same seed,
+//! environment, delays and fault, and ends the same way; a passing case passes again; a
+//! replay with another submission disagrees; an unknown check or case is bad input that names
+//! what the report holds.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::{copy_dir, labgrade, root};
+
+/// The quick sum-array rubric of the batch tests.
+fn quick_rubric() -> PathBuf {
+    root().join("tests/fixtures/batch/sum-array.toml")
+}
+
+fn fixture(exercise: &str, outcome: &str) -> PathBuf {
+    root().join("tests/fixtures").join(exercise).join(outcome)
+}
+
+/// `<id>.tar.gz` of fixture `from`, in folder `class`.
+fn tar_gz(class: &Path, id: &str, from: &Path) {
+    let file = std::fs::File::create(class.join(format!("{id}.tar.gz"))).unwrap();
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::fast(),
+    ));
+    // Entries named `src/...`: a `.` entry is refused like any path that is not plain.
+    builder.append_dir_all("src", from.join("src")).unwrap();
+    builder.into_inner().unwrap().finish().unwrap();
+}
+
+/// Runs `labgrade replay` from folder `cwd` (not the course root: the report's `workdir` must
+/// lead to the rubric).
+fn replay(cwd: &Path, report: &Path, target: &str, extra: &[&str]) -> Output {
+    labgrade()
+        .current_dir(cwd)
+        .arg("replay")
+        .arg(report)
+        .arg(target)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[track_caller]
+fn assert_code(output: &Output, code: i32) {
+    let (stdout, stderr) = text(output);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+}
+
+fn report(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn case<'a>(report: &'a Value, check: &str, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|candidate| candidate["id"] == check)
+        .and_then(|check| {
+            check["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|case| case["name"] == name)
+        })
+        .unwrap_or_else(|| panic!("no case {check}/{name} in\n{report:#}"))
+}
+
+/// The failure lines the replay prints for a case, as the report words them.
+fn failure_lines(case: &Value) -> Vec<String> {
+    case["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|failure| failure["what"] != "runs")
+        .flat_map(|failure| {
+            [
+                format!("expected {}", failure["expected"].as_str().unwrap()),
+                format!("but      {}", failure["actual"].as_str().unwrap()),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn failed_and_passed_cases_of_a_batch_replay_with_the_same_verdict() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    copy_dir(
+        &fixture("sum-array", "remainder_dropped"),
+        &class.path().join("bob"),
+    );
+    tar_gz(class.path(), "carol", &fixture("sum-array", "all_pass"));
+    let batch = labgrade()
+        .args(["batch"])
+        .arg(class.path())
+        .arg("--rubric")
+        .arg(quick_rubric())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--seed", "42", "--quiet", "--jobs", "2"])
+        .output()
+        .unwrap();
+    assert_code(&batch, 0);
+
+    // Bob drops the remainder: 400 000 is not divisible by 3, so `workers=3` fails.
+    let bob = out.path().join("reports/bob.json");
+    let recorded = report(&bob);
+    assert_eq!(recorded["entry"]["kind"], "folder", "{recorded:#}");
+    let failed = case(&recorded, "threads-sum", "workers=3");
+    assert_eq!(failed["passed"], false);
+    assert!(failed["replay"]["limits"]["timeout_ms"].as_u64() == Some(1000));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=3", &[]);
+    assert_code(&output, 0);
+    let (stdout, _) = text(&output);
+    let termination = failed["observed"]["termination_text"].as_str().unwrap();
+    assert!(
+        stdout.contains(&format!("recorded fail: {termination}"))
+            && stdout.contains(&format!("now      fail: {termination}")),
+        "{stdout}"
+    );
+    for line in failure_lines(failed) {
+        assert_eq!(stdout.matches(&line).count(), 2, "`{line}` in\n{stdout}");
+    }
+    assert!(
+        stdout.contains("agrees: both fail; same termination and same failures"),
+        "{stdout}"
+    );
+
+    // Bob's one-worker case passed, and passes again.
+    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=1", &[]);
+    assert_code(&output, 0);
+    assert!(
+        text(&output).0.contains("agrees: both pass"),
+        "{}",
+        text(&output).0
+    );
+
+    // Carol's archive is unpacked again by the batch's own code; every case of the check
+    // replays.
+    let carol = out.path().join("reports/carol.json");
+    assert_eq!(report(&carol)["entry"]["kind"], "tar_gz");
+    let output = replay(elsewhere.path(), &carol, "processes-sum", &[]);
+    assert_code(&output, 0);
+    let (stdout, _) = text(&output);
+    assert_eq!(stdout.matches("agrees: both pass").count(), 2, "{stdout}");
+
+    // Another submission, in place of bob's, passes where bob failed: the replay disagrees.
+    let output = replay(
+        elsewhere.path(),
+        &bob,
+        "threads-sum/workers=3",
+        &[
+            "--submission",
+            fixture("sum-array", "all_pass").to_str().unwrap(),
+        ],
+    );
+    assert_code(&output, 1);
+    assert!(
+        text(&output)
+            .0
+            .contains("DISAGREES: the report says fail, the replay pass"),
+        "{}",
+        text(&output).0
+    );
+
+    // Bad input names what the report holds.
+    let output = replay(elsewhere.path(), &bob, "threads-summ/workers=3", &[]);
+    assert_code(&output, 2);
+    let (_, stderr) = text(&output);
+    assert!(
+        stderr.contains("no check `threads-summ`")
+            && stderr.contains("`threads-sum` (cases workers=1, workers=3)")
+            && stderr.contains("`processes-sum`")
+            && stderr.contains("`threads-usage`"),
+        "{stderr}"
+    );
+    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=9", &[]);
+    assert_code(&output, 2);
+    let (_, stderr) = text(&output);
+    assert!(
+        stderr.contains("`threads-sum/workers=1`, `threads-sum/workers=3`"),
+        "{stderr}"
+    );
+}
+
+/// `forgot_join` prints the array before its thread negated it; the tracer's seeded delays
+/// make every run show it. The replay derives the same five runs, delays included.
+#[test]
+fn a_perturbed_repeated_case_replays_its_runs() {
+    let out = tempfile::tempdir().unwrap();
+    let graded = labgrade()
+        .arg("grade")
+        .arg(fixture("wait-for-me", "forgot_join"))
+        .arg("--rubric")
+        .arg("rubrics/wait-for-me.toml")
+        .args(["--format", "json", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert_code(&graded, 1);
+    let path = out.path().join("report.json");
+    std::fs::write(&path, &graded.stdout).unwrap();
+    let recorded = report(&path);
+    let failed = case(&recorded, "threads-negated", "default");
+    assert_eq!(failed["passed"], false, "{failed:#}");
+    let replay_of = &failed["replay"];
+    assert_eq!(replay_of["traced"], true);
+    assert_eq!(replay_of["perturbation"]["max_delay_us"], 20_000);
+    assert_eq!(
+        replay_of["perturbation"]["seed"], replay_of["seed"],
+        "delays come from the run's seed"
+    );
+    assert!(replay_of["run"].is_u64(), "{replay_of:#}");
+
+    let output = replay(&root(), &path, "threads-negated/default", &[]);
+    assert_code(&output, 0);
+    let (stdout, _) = text(&output);
+    assert!(
+        stdout.contains("recorded fail (passed") && stdout.contains("now      fail (passed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("agrees: both fail"), "{stdout}");
+}

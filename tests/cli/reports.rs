@@ -1,0 +1,398 @@
+//! Report formats for each reader: `JUnit` (validated against the `JUnit` XSD with `xmllint`),
+//! Gradescope (validated against a JSON Schema of its documented `results.json`), GitHub
+//! annotations and step summary; and the rubric's `visibility` and `details` in a student's
+//! self-check.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::support::{labgrade, root};
+
+const QUICK: &str = "tests/fixtures/batch/sum-array.toml";
+const VISIBILITY: &str = "tests/fixtures/rubrics/visibility.toml";
+
+/// Whether `tool` can be run; when it cannot, a test returns early after saying why, unless
+/// `LABGRADE_REQUIRE_TOOLS=1` (as in CI) makes the absence a failure.
+#[track_caller]
+#[allow(clippy::print_stderr, reason = "a skipped test says why on stderr")]
+fn tool_available(tool: &str, why: &str) -> bool {
+    let found = Command::new(tool).arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var("LABGRADE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "`{tool}` is missing and LABGRADE_REQUIRE_TOOLS=1; run .ci/setup"
+        );
+        eprintln!("skipped: `{tool}` is not installed ({why}); .ci/setup installs it");
+    }
+    found
+}
+
+/// Runs `labgrade grade <fixture> --rubric <rubric>` with `args`; returns the exit code and
+/// stdout.
+fn grade(fixture: &str, rubric: &str, args: &[&str], env: &[(&str, &Path)]) -> (i32, String) {
+    let mut command = labgrade();
+    command
+        .args(["grade", &format!("tests/fixtures/sum-array/{fixture}")])
+        .args(["--rubric", rubric, "--seed", "7"])
+        .args(args)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_WORKSPACE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[track_caller]
+fn xmllint_validates(report: &Path) {
+    let schema = root().join("tests/fixtures/schemas/junit.xsd");
+    let output = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(report)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "xmllint rejects {}:\n{}\n{}",
+        report.display(),
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(report).unwrap_or_default()
+    );
+}
+
+#[test]
+fn junit_reports_validate_against_the_junit_schema() {
+    if !tool_available("xmllint", "it validates JUnit reports against the XSD") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for fixture in ["all_pass", "compile_error", "remainder_dropped"] {
+        let path = dir.path().join(format!("{fixture}.xml"));
+        let target = format!("junit={}", path.display());
+        let (code, stdout) = grade(
+            fixture,
+            QUICK,
+            &["--format", "junit", "--report", &target],
+            &[],
+        );
+        assert!(code == 0 || code == 1, "{fixture}: exit code {code}");
+        // `--format junit` on stdout and `--report junit=…` in a file say the same.
+        assert_eq!(stdout, std::fs::read_to_string(&path).unwrap(), "{fixture}");
+        xmllint_validates(&path);
+        match fixture {
+            "all_pass" => assert!(stdout.contains(r#"failures="0""#), "{stdout}"),
+            "compile_error" => {
+                assert!(stdout.contains(r#"type="compile_error""#), "{stdout}");
+                assert!(stdout.contains("<skipped"), "{stdout}");
+            }
+            _ => {
+                assert!(
+                    stdout.contains(
+                        r#"<testcase name="threads-sum workers=3" classname="threads-sum""#
+                    ),
+                    "{stdout}"
+                );
+                assert!(
+                    stdout.contains("<failure message=\"expected `sum` to be"),
+                    "{stdout}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn gradescope_results_match_the_documented_format() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/schemas/gradescope.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for fixture in ["compile_error", "remainder_dropped"] {
+        let (_, stdout) = grade(fixture, VISIBILITY, &["--format", "gradescope"], &[]);
+        let results: Value = serde_json::from_str(&stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&results)
+            .map(|error| format!("{error} at {}", error.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{fixture}: {errors:#?}\n{results:#}");
+        if fixture == "remainder_dropped" {
+            let tests = results["tests"].as_array().unwrap();
+            let visibility: Vec<(&str, &str)> = tests
+                .iter()
+                .map(|test| {
+                    (
+                        test["tags"][0].as_str().unwrap(),
+                        test["visibility"].as_str().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                visibility,
+                [
+                    ("threads-sum", "visible"),
+                    ("processes-sum", "hidden"),
+                    ("threads-usage", "after_due_date")
+                ]
+            );
+            // Students read `output`: a `details = "verdict"` check keeps the oracle's answer
+            // to itself; a hidden check, which students never see, keeps every detail.
+            let threads = tests[0]["output"].as_str().unwrap();
+            assert!(threads.contains("✗ case workers=3"), "{threads}");
+            assert!(!threads.contains("`sum` to be"), "{threads}");
+            let processes = tests[1]["output"].as_str().unwrap();
+            assert!(processes.contains("`sum` to be"), "{processes}");
+            assert!((results["score"].as_f64().unwrap() - 62.5).abs() < 1e-9);
+        }
+    }
+}
+
+#[test]
+fn github_annotations_point_at_the_students_lines() {
+    let (code, stdout) = grade("compile_error", QUICK, &["--format", "github"], &[]);
+    assert_eq!(code, 1);
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "::error file=tests/fixtures/sum-array/compile_error/src/bin/sum_array_threads.rs,line=39,col=25,title=error[E0308]%3A mismatched types::error[E0308]: mismatched types%0A  --> src/bin/sum_array_threads.rs:39:25%0A"
+        ),
+        "{stdout}"
+    );
+    assert!(!first.contains('\n'));
+    assert!(
+        stdout.contains(
+            "::warning title=threads-sum 0/40%3A Threads%3A the sum is right for every worker count::not run: the submission does not compile\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("::notice title=labgrade score::sum-array: 0 / 100 points\n"));
+
+    let summary_dir = tempfile::tempdir().unwrap();
+    let summary = summary_dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let (code, stdout) = grade(
+        "remainder_dropped",
+        QUICK,
+        &["--format", "github"],
+        &[("GITHUB_STEP_SUMMARY", &summary)],
+    );
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].starts_with(
+            "::error file=tests/fixtures/sum-array/remainder_dropped/src/bin/sum_array_threads.rs,line=1,title=threads-sum 20/40%3A Threads%3A the sum is right for every worker count::1 of 2 cases failed%0Acase workers=3: expected `sum` to be "
+        ),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "::error file=tests/fixtures/sum-array/remainder_dropped/src/bin/sum_array_processes.rs,line=1,title=processes-sum 20/40%3A"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[2],
+        "::notice title=labgrade score::sum-array: 60 / 100 points"
+    );
+    // The step summary is appended to, as a Markdown table.
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("earlier step\n### labgrade: sum-array · 60 / 100 points\n"));
+    assert!(
+        text.contains("| check | status | score | cases passed |\n| --- | --- | --- | --- |\n")
+    );
+    assert!(text.contains("| build | ✅ built | 0 / 0 | |\n"), "{text}");
+    assert!(
+        text.contains(
+            "| `threads-sum` Threads: the sum is right for every worker count | 🟡 partial | 20 / 40 | 1 of 2 |\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn several_reports_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let json = dir.path().join("report.json");
+    let gradescope = dir.path().join("results.json");
+    let output = labgrade()
+        .args([
+            "grade",
+            "tests/fixtures/sum-array/all_pass",
+            "--rubric",
+            QUICK,
+        ])
+        .arg("--report")
+        .arg(format!("junit={}", junit.display()))
+        .arg("--report")
+        .arg(format!("json={}", json.display()))
+        .arg("--report")
+        .arg(format!("gradescope={}", gradescope.display()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("score 100 / 100"));
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .starts_with("<?xml")
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["score"], 100.0);
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(&gradescope).unwrap()).unwrap();
+    assert_eq!(results["score"], 100.0);
+
+    labgrade()
+        .args([
+            "grade",
+            "tests/fixtures/sum-array/all_pass",
+            "--rubric",
+            QUICK,
+        ])
+        .args(["--report", "yaml=x.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown format `yaml`"));
+}
+
+/// A course folder whose `sum-array` rubric is the visibility rubric, grading the skeleton in
+/// `exercises/sum-array` (which sums nothing).
+fn course_with_visibility_rubric() -> tempfile::TempDir {
+    let course = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(course.path().join("rubrics")).unwrap();
+    std::fs::create_dir_all(course.path().join("exercises")).unwrap();
+    let package: PathBuf = root().join("exercises/sum-array");
+    let rubric = std::fs::read_to_string(root().join(VISIBILITY))
+        .unwrap()
+        .replace(
+            r#"package = "../../../exercises/sum-array""#,
+            &format!("package = {:?}", package.display().to_string()),
+        );
+    std::fs::write(course.path().join("rubrics/sum-array.toml"), rubric).unwrap();
+    course
+}
+
+#[test]
+fn hidden_checks_are_left_out_of_the_self_check_and_verdicts_hide_expected_values() {
+    let course = course_with_visibility_rubric();
+    let output = labgrade()
+        .args([
+            "check",
+            "sum-array",
+            "--format",
+            "json",
+            "--seed",
+            "7",
+            "--root",
+        ])
+        .arg(course.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_str(&String::from_utf8_lossy(&output.stdout))
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| check["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["threads-sum", "threads-usage"], "{report:#}");
+    assert_eq!(report["hidden"]["checks"], 1);
+    assert_eq!(report["hidden"]["points"], 35.0);
+    assert_eq!(report["max_score"], 65.0);
+    let text = report.to_string();
+    assert!(!text.contains("processes-sum"), "{report:#}");
+    // The skeleton sums nothing: the case fails, but the right sum is not in the report.
+    let threads = &report["checks"][0];
+    assert_eq!(threads["details"], "verdict");
+    let failure = &threads["cases"][0]["failures"][0];
+    assert_eq!(failure["what"], "compare");
+    assert!(
+        failure["expected"]
+            .as_str()
+            .unwrap()
+            .starts_with("(not shown")
+    );
+    assert!(!text.contains("`sum` to be"), "{report:#}");
+
+    // The readable self-check says so too.
+    labgrade()
+        .args(["check", "sum-array", "--seed", "7", "--root"])
+        .arg(course.path())
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "hidden: 1 check worth 35 points is not run here; your TA's grading runs it",
+        ))
+        .stdout(contains("expected (not shown"))
+        .stdout(contains("processes-sum").not());
+
+    // A TA's grade runs the hidden check and shows every detail.
+    let (_, stdout) = grade("remainder_dropped", VISIBILITY, &["--format", "json"], &[]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["checks"][1]["id"], "processes-sum");
+    assert_eq!(report["checks"][1]["visibility"], "hidden");
+    assert!(report.get("hidden").is_none());
+    assert!(report.to_string().contains("`sum` to be"));
+}
+
+#[test]
+fn batch_writes_one_junit_file_for_the_class() {
+    if !tool_available("xmllint", "it validates JUnit reports against the XSD") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let class = dir.path().join("class");
+    std::fs::create_dir_all(&class).unwrap();
+    for (student, fixture) in [("alice", "all_pass"), ("bob", "compile_error")] {
+        let to = class.join(student).join("src/bin");
+        std::fs::create_dir_all(&to).unwrap();
+        for file in ["sum_array_threads.rs", "sum_array_processes.rs"] {
+            std::fs::copy(
+                root()
+                    .join("tests/fixtures/sum-array")
+                    .join(fixture)
+                    .join("src/bin")
+                    .join(file),
+                to.join(file),
+            )
+            .unwrap();
+        }
+    }
+    let junit = dir.path().join("class.xml");
+    labgrade()
+        .arg("batch")
+        .arg(&class)
+        .args(["--rubric", QUICK, "--quiet", "--jobs", "2", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--report")
+        .arg(format!("junit={}", junit.display()))
+        .assert()
+        .code(0);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"<testsuite name="alice""#), "{xml}");
+    assert!(xml.contains(r#"<testsuite name="bob""#), "{xml}");
+    xmllint_validates(&junit);
+
+    labgrade()
+        .arg("batch")
+        .arg(&class)
+        .args(["--rubric", QUICK, "--out"])
+        .arg(dir.path().join("out"))
+        .args(["--report", "gradescope=x.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("only `junit`"));
+}
