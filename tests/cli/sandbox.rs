@@ -344,8 +344,9 @@ fn without_landlock_root_hides_the_course_in_a_mount_namespace() {
         folders.path("outside").display(),
         in_tmp.display()
     );
-    // A course outside the temporary folder, covered by an empty read-only file system.
-    let course = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    // A course outside the shared temporary folders (which the program gets private copies
+    // of), covered by an empty read-only file system: `/run` is root's, as this test is.
+    let course = tempfile::tempdir_in("/run").unwrap();
     std::fs::write(course.path().join("rubric.toml"), "hidden = true\n").unwrap();
     std::fs::set_permissions(course.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let script = format!(
