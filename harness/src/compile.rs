@@ -11,10 +11,11 @@
 //! binaries are then copied out of the slot, into the submission's own temporary folder, before
 //! the next build may start.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::error::{Error, io};
@@ -178,7 +179,16 @@ impl Toolchain {
 
     /// Downloads the exercise's dependencies if they are missing. The manifest and lockfile are
     /// labgrade's own, so this is the one step allowed to reach the network.
+    /// Skipped when this process already fetched for the same slot and lockfile: a batch
+    /// builds hundreds of submissions in each slot, and a no-op `cargo fetch` still costs a
+    /// tenth of a second.
     fn fetch(&self, runner: &Runner, workspace: &Path, package: &Path) -> Result<(), Error> {
+        static FETCHED: Mutex<BTreeSet<(PathBuf, Vec<u8>)>> = Mutex::new(BTreeSet::new());
+        let lockfile = fs::read(workspace.join("Cargo.lock")).unwrap_or_default();
+        let key = (workspace.to_owned(), lockfile);
+        if FETCHED.lock().is_ok_and(|fetched| fetched.contains(&key)) {
+            return Ok(());
+        }
         let job = self.cargo_job(
             workspace,
             vec!["fetch".to_owned(), "--quiet".to_owned()],
@@ -186,7 +196,12 @@ impl Toolchain {
         );
         let observation = runner.run(&job)?;
         match observation.termination {
-            Termination::Exited { code: 0 } => Ok(()),
+            Termination::Exited { code: 0 } => {
+                if let Ok(mut fetched) = FETCHED.lock() {
+                    fetched.insert(key);
+                }
+                Ok(())
+            }
             _ => Err(Error::Fetch {
                 package: package.to_owned(),
                 diagnostics: observation.stderr.text,
@@ -302,24 +317,34 @@ impl Toolchain {
 
 /// Makes `slot` hold exactly the files of `assembled`, keeping only the slot's `target/`.
 fn sync_workspace(assembled: &Path, slot: &Path) -> Result<(), Error> {
-    fs::create_dir_all(slot).map_err(io("create", slot))?;
-    for entry in fs::read_dir(slot).map_err(io("read", slot))? {
-        let entry = entry.map_err(io("read", slot))?;
-        if entry.file_name() == "target" {
+    sync_dir(assembled, slot, true)
+}
+
+/// Makes folder `to` hold exactly what `from` holds (at the top, `target/` excepted). A file
+/// whose bytes are already there is left untouched, modification time included: cargo decides
+/// what to rebuild by those times, and rewriting the course's unchanged files (the support
+/// crate) would recompile them for every submission. The exercise package itself is rebuilt
+/// anyway (`cargo clean -p`), so a student's file equal to the previous one is no risk.
+fn sync_dir(from: &Path, to: &Path, top: bool) -> Result<(), Error> {
+    fs::create_dir_all(to).map_err(io("create", to))?;
+    for entry in fs::read_dir(to).map_err(io("read", to))? {
+        let entry = entry.map_err(io("read", to))?;
+        if top && entry.file_name() == "target" {
             continue;
         }
         let path = entry.path();
-        if entry.file_type().map_err(io("read", &path))?.is_dir() {
+        let is_dir = entry.file_type().map_err(io("read", &path))?.is_dir();
+        let source = from.join(entry.file_name());
+        let source_kind = fs::symlink_metadata(&source).ok().map(|meta| meta.is_dir());
+        if source_kind == Some(is_dir) {
+            continue;
+        }
+        if is_dir {
             fs::remove_dir_all(&path).map_err(io("remove", &path))?;
         } else {
             fs::remove_file(&path).map_err(io("remove", &path))?;
         }
     }
-    copy_dir(assembled, slot)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
-    fs::create_dir_all(to).map_err(io("create", to))?;
     for entry in fs::read_dir(from).map_err(io("read", from))? {
         let entry = entry.map_err(io("read", from))?;
         let target = to.join(entry.file_name());
@@ -328,9 +353,12 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
             .map_err(io("read", entry.path()))?
             .is_dir()
         {
-            copy_dir(&entry.path(), &target)?;
+            sync_dir(&entry.path(), &target, false)?;
         } else {
-            fs::copy(entry.path(), &target).map_err(io("copy", entry.path()))?;
+            let bytes = fs::read(entry.path()).map_err(io("read", entry.path()))?;
+            if fs::read(&target).ok().as_ref() != Some(&bytes) {
+                fs::write(&target, &bytes).map_err(io("write", &target))?;
+            }
         }
     }
     Ok(())

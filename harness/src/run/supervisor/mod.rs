@@ -231,6 +231,13 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
     if let Some(Ok(cgroup)) = &mut cgroup {
         cgroup.remove();
     }
+    // No child left means no process of the program left: as the subreaper, every orphan of
+    // it would have become a child of ours. The uid can then be claimed again without a search.
+    if let Some(claim) = &uid_claim
+        && nix::sys::wait::waitpid(None, Some(WaitPidFlag::WNOHANG)) == Err(Errno::ECHILD)
+    {
+        claim.mark_clean();
+    }
 
     serde_json::to_writer(&mut *output, &reply)
         .map_err(io::Error::from)

@@ -14,7 +14,7 @@
 //! linger as zombies, since zombies still count against the task limit.
 
 use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{Flock, FlockArg};
@@ -36,7 +36,20 @@ pub(super) struct Claim {
     /// How the uid was chosen, in words, when it is not held by a lock.
     pub(super) caveat: Option<String>,
     /// The lock; dropping it frees the uid.
-    _lock: Option<Flock<File>>,
+    lock: Option<Flock<File>>,
+}
+
+/// What a lock file holds while no process of its uid is left.
+const CLEAN: &[u8] = b"clean\n";
+
+impl Claim {
+    /// Marks the uid as left without any process, so that the next supervisor to claim it
+    /// need not search `/proc`. Call only once every process of the program is reaped.
+    pub(super) fn mark_clean(&self) {
+        if let Some(lock) = &self.lock {
+            let _ = lock.write_all_at(CLEAN, 0);
+        }
+    }
 }
 
 /// Claims a uid for supervisor `supervisor`, starting the search at a place that depends on its
@@ -52,7 +65,7 @@ pub(super) fn claim(supervisor: Pid) -> Claim {
             caveat: Some(format!(
                 "uid chosen from the supervisor's pid, not locked: {reason}"
             )),
-            _lock: None,
+            lock: None,
         },
     }
 }
@@ -71,6 +84,7 @@ fn claim_in(lock_dir: &Path, start: u32) -> Result<Claim, String> {
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .mode(0o600)
             .open(&path)
@@ -78,12 +92,22 @@ fn claim_in(lock_dir: &Path, start: u32) -> Result<Claim, String> {
         let Ok(lock) = Flock::lock(file, FlockArg::LockExclusiveNonblock) else {
             continue;
         };
-        let left = processes_of(uid);
+        // A supervisor that saw its program's every process gone marked the uid clean; only
+        // otherwise (it died, or this uid is new) is `/proc` searched, which costs a read of
+        // every process's status on the machine.
+        let mut marker = [0_u8; CLEAN.len()];
+        let clean = lock
+            .read_at(&mut marker, 0)
+            .is_ok_and(|read| read == CLEAN.len())
+            && marker == CLEAN;
+        let left = if clean { Vec::new() } else { processes_of(uid) };
         if left.is_empty() {
+            // In use until marked clean again: a supervisor killed now leaves it unclean.
+            let _ = lock.set_len(0);
             return Ok(Claim {
                 uid,
                 caveat: None,
-                _lock: Some(lock),
+                lock: Some(lock),
             });
         }
         // Left by a supervisor that died: nobody else may hold this uid, so they go.
@@ -150,6 +174,21 @@ mod tests {
         assert_eq!(last.uid, BASE + COUNT - 1);
         let wrapped = claim_in(dir.path(), COUNT - 1).unwrap();
         assert_eq!(wrapped.uid, BASE);
+    }
+
+    #[test]
+    fn a_uid_is_marked_clean_only_when_asked_and_unclean_while_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join((BASE + 3).to_string());
+        let claim = claim_in(dir.path(), 3).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"");
+        claim.mark_clean();
+        drop(claim);
+        assert_eq!(std::fs::read(&path).unwrap(), CLEAN);
+        // Claimed again: unclean until its supervisor says otherwise, even if it dies.
+        let claim = claim_in(dir.path(), 3).unwrap();
+        assert_eq!(claim.uid, BASE + 3);
+        assert_eq!(std::fs::read(&path).unwrap(), b"");
     }
 
     #[test]
