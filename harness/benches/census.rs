@@ -11,12 +11,14 @@
 )]
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use labgrade::run::{BaseEnv, Job, Observation, Runner, Termination, Trace};
+
+mod common;
+
+use common::{build_solution, median};
 
 fn main() {
     let runs: usize = std::env::var("LABGRADE_BENCH_RUNS")
@@ -28,7 +30,7 @@ fn main() {
         .expect("the harness is in the workspace")
         .to_owned();
     let build = tempfile::tempdir().expect("temporary directory");
-    let program = build_solution(&root, build.path());
+    let program = build_solution(&root, build.path(), "sum-array", "sum_array_threads");
     let runner = Runner::new(PathBuf::from(env!("CARGO_BIN_EXE_labgrade")));
     let untraced = job(&program, build.path(), None);
     let traced = job(&program, build.path(), Some(Trace::default()));
@@ -128,72 +130,5 @@ fn job(program: &Path, cwd: &Path, trace: Option<Trace>) -> Job {
         trace,
         limits: None,
         sandbox: None,
-    }
-}
-
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut values: Vec<f64> = values.collect();
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        f64::midpoint(values[middle - 1], values[middle])
-    } else {
-        values[middle]
-    }
-}
-
-/// Builds the reference `sum_array_threads` in a copy of the exercise under `dir`, as labgrade
-/// builds a submission: a workspace of its own with the support crate beside it, offline, in
-/// release mode. Returns the binary.
-fn build_solution(root: &Path, dir: &Path) -> PathBuf {
-    let exercises = root.join("exercises");
-    let workspace = dir.join("ws");
-    for package in ["support", "sum-array"] {
-        copy_tree(&exercises.join(package), &workspace.join(package));
-    }
-    let bins = workspace.join("sum-array/solution/src/bin");
-    for entry in fs::read_dir(&bins).expect("the solution's binaries") {
-        let source = entry.expect("a solution file").path();
-        let name = source.file_name().expect("a file name");
-        fs::copy(&source, workspace.join("sum-array/src/bin").join(name)).expect("copied");
-    }
-    fs::write(
-        workspace.join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"sum-array\"]\n",
-    )
-    .expect("workspace manifest");
-    fs::copy(root.join("Cargo.lock"), workspace.join("Cargo.lock")).expect("lock file");
-    let target = dir.join("target");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--offline",
-            "--release",
-            "--quiet",
-            "--bin",
-            "sum_array_threads",
-        ])
-        .current_dir(&workspace)
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo starts");
-    assert!(status.success(), "building the solution failed");
-    target.join("release/sum_array_threads")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("folder created");
-    for entry in fs::read_dir(from).expect("readable folder") {
-        let entry = entry.expect("folder entry");
-        let path = entry.path();
-        if entry.file_name() == "target" {
-            continue;
-        }
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&path, &to.join(entry.file_name()));
-        } else {
-            fs::copy(&path, to.join(entry.file_name())).expect("file copied");
-        }
     }
 }

@@ -17,8 +17,8 @@ use crate::grade::{
     score_check, total, unscored_check,
 };
 use crate::grade::{for_students, student_rubric};
-use crate::rubric::{Check, Profile, Rubric};
-use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, Trace};
+use crate::rubric::{CensusCount, Check, Profile, Rubric};
+use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, SyscallWatch, Trace};
 use crate::submission::{Assembly, assemble, remove_abandoned};
 
 /// Settings of a grading run.
@@ -405,6 +405,17 @@ fn plan_case_run(
         output_limit: check.output_bytes,
         trace: check.traced().then(|| Trace {
             perturb: perturbation.clone(),
+            // Short reads draw from the case's seed, so a replay shortens the same reads.
+            syscalls: check.observes_syscalls().then(|| SyscallWatch {
+                short_reads: check.short_reads.then_some(seed),
+            }),
+            gather_us: check
+                .start_together
+                .map(|quiet| u64::try_from(quiet.as_micros()).unwrap_or(u64::MAX)),
+            stacks: check
+                .census
+                .iter()
+                .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)),
         }),
         limits: Some(limits),
         // The program reads its own binaries and writes only its scratch folder:
@@ -521,6 +532,10 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
     if check.perturb.is_some() {
         shell.push_str(
             "   # without the tracer's seeded delays; `labgrade replay <report> <check>/<case>` replays them",
+        );
+    } else if check.short_reads {
+        shell.push_str(
+            "   # without the tracer's seeded short reads; `labgrade replay <report> <check>/<case>` replays them",
         );
     }
     Replay {

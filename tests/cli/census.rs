@@ -421,6 +421,7 @@ fn unjoined(program: &Program, seed: Option<u64>) -> Job {
             seed,
             max_delay_us: 50_000,
         }),
+        ..Trace::default()
     });
     job
 }
@@ -475,6 +476,7 @@ fn perturbation_does_not_change_the_census() {
             seed: 3,
             max_delay_us: 3_000,
         }),
+        ..Trace::default()
     });
     let (observation, census) = census_of(&job);
     assert_eq!(observation.termination, Termination::Exited { code: 0 });
@@ -494,6 +496,7 @@ fn a_task_held_by_the_perturbation_dies_at_the_deadline() {
     let mut job = program.traced(&["1"]);
     job.trace = Some(Trace {
         perturb: Some(perturbation),
+        ..Trace::default()
     });
     job.timeout_ms = 300;
     let start = Instant::now();

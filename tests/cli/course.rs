@@ -7,7 +7,15 @@ use crate::support::{labgrade, root};
 #[test]
 fn selfcheck_reference_full_marks_and_skeleton_not() {
     let mut assert = labgrade().arg("selfcheck").assert().code(0);
-    for exercise in ["memory-corruption", "seg-fault", "sum-array", "wait-for-me"] {
+    for exercise in [
+        "green-threads",
+        "memory-corruption",
+        "race-condition",
+        "seg-fault",
+        "sum-array",
+        "thread-stacks",
+        "wait-for-me",
+    ] {
         assert = assert
             .stdout(predicate::str::contains(format!(
                 "ok {exercise}: reference solution (must earn full marks): 100 / 100"

@@ -51,6 +51,13 @@ impl Grade {
         }
     }
 
+    /// Grades the reference solution of `exercise` with that exercise's rubric: an exercise's
+    /// passing fixture is its solution, not a copy of it.
+    pub(crate) fn solution(exercise: &str) -> Self {
+        Self::exercise(exercise, "all_pass")
+            .submission(root().join("exercises").join(exercise).join("solution"))
+    }
+
     pub(crate) fn submission(mut self, submission: impl Into<PathBuf>) -> Self {
         self.submission = submission.into();
         self
@@ -168,4 +175,16 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
+}
+
+/// Asserts that every check passed in full and that labgrade said so with exit code 0.
+#[track_caller]
+pub(crate) fn full_marks(graded: &Graded) {
+    let failing: Vec<_> = graded
+        .scores()
+        .into_iter()
+        .filter(|(_, _, status)| status != "passed")
+        .collect();
+    assert!(failing.is_empty(), "{failing:?}");
+    assert_eq!(graded.code, 0);
 }

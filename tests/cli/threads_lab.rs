@@ -2,7 +2,7 @@
 //! seg-fault and memory-corruption exercises, each fixture losing exactly the points it should.
 
 use crate::grading::ALL_POINTS;
-use crate::support::{Grade, Graded, rows};
+use crate::support::{Grade, full_marks, rows};
 
 /// `ALL_POINTS` with some checks replaced.
 fn all_points_but(changes: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
@@ -61,17 +61,6 @@ fn threads_instead_of_processes_loses_the_process_census() {
             ("processes-reaped", 0.0, "skipped"),
         ])
     );
-}
-
-#[track_caller]
-fn full_marks(graded: &Graded) {
-    let failing: Vec<_> = graded
-        .scores()
-        .into_iter()
-        .filter(|(_, _, status)| status != "passed")
-        .collect();
-    assert!(failing.is_empty(), "{failing:?}");
-    assert_eq!(graded.code, 0);
 }
 
 #[test]

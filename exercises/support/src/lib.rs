@@ -303,6 +303,101 @@ pub fn message(seed: u64) -> String {
     )
 }
 
+/// `PIPE_BUF` on Linux: the most bytes a `write` to a pipe is guaranteed to deliver in one
+/// piece. Messages of the IPC exercises go well beyond it.
+pub const PIPE_BUF: usize = 4096;
+
+/// Longest message of the IPC exercises, in bytes: eight times [`PIPE_BUF`], still well under
+/// what one datagram of a Unix socket may carry by default.
+pub const MAX_MESSAGE_LEN: usize = 8 * PIPE_BUF;
+
+/// The messages a parent sends its child in the IPC exercises, from the seed: between 12 and
+/// 20 of them, of lengths from 1 byte to [`MAX_MESSAGE_LEN`] (the first is 1 byte long, the
+/// second longer than [`PIPE_BUF`], the others drawn among tiny, small, medium and large), with
+/// arbitrary bytes, newlines and zeros included, so that no byte can serve as a delimiter
+/// without escaping.
+#[must_use]
+pub fn ipc_messages(seed: u64) -> Vec<Vec<u8>> {
+    let mut state = seed ^ 0x1bc0_ffee_0000_0000;
+    let count = 12 + (splitmix64(&mut state) % 9) as usize;
+    (0..count)
+        .map(|index| {
+            let draw = splitmix64(&mut state);
+            let (low, high) = match (index, draw % 4) {
+                (0, _) => (1, 1),
+                (1, _) | (_, 3) => (PIPE_BUF + 1, MAX_MESSAGE_LEN),
+                (_, 0) => (1, 16),
+                (_, 1) => (17, 512),
+                _ => (513, PIPE_BUF),
+            };
+            let len = low + ((draw >> 8) % (high - low + 1) as u64) as usize;
+            let mut bytes = Vec::with_capacity(len + 8);
+            while bytes.len() < len {
+                bytes.extend_from_slice(&splitmix64(&mut state).to_le_bytes());
+            }
+            bytes.truncate(len);
+            bytes
+        })
+        .collect()
+}
+
+/// The checksum of a message the IPC exercises print: 32-bit FNV-1a.
+#[must_use]
+pub fn checksum(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |hash: u32, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// The line the child of an IPC exercise prints for the message it received as number `index`
+/// (from 0): `message 3: 4100 bytes, checksum 2166136261`.
+#[must_use]
+pub fn message_line(index: usize, message: &[u8]) -> String {
+    format!(
+        "message {index}: {} bytes, checksum {}",
+        message.len(),
+        checksum(message)
+    )
+}
+
+/// Length in bytes of the payload of the handover exercise for `seed`: between 4 and 8 MiB, not
+/// a whole number of pages.
+#[must_use]
+pub fn handover_len(seed: u64) -> usize {
+    let mut state = seed ^ 0x4a4d_0000_0000_0001;
+    (4 << 20) + (splitmix64(&mut state) % (4 << 20)) as usize + 1
+}
+
+/// Fills `payload` (of [`handover_len`] bytes, or any length) with the handover payload of
+/// `seed`: the same bytes for the same seed and length, written in place so that a program can
+/// generate it straight into shared memory.
+pub fn fill_handover_payload(seed: u64, payload: &mut [u8]) {
+    let mut state = seed ^ 0x4a4d_0000_0000_0002;
+    for chunk in payload.chunks_mut(8) {
+        let bytes = splitmix64(&mut state).to_le_bytes();
+        chunk.copy_from_slice(&bytes[..chunk.len()]);
+    }
+}
+
+/// The handover payload of `seed`, [`handover_len`] bytes.
+#[must_use]
+pub fn handover_payload(seed: u64) -> Vec<u8> {
+    let mut payload = vec![0; handover_len(seed)];
+    fill_handover_payload(seed, &mut payload);
+    payload
+}
+
+/// The line the receiver of the handover exercise prints: `payload: 4194305 bytes, checksum
+/// 2166136261`.
+#[must_use]
+pub fn payload_line(payload: &[u8]) -> String {
+    format!(
+        "payload: {} bytes, checksum {}",
+        payload.len(),
+        checksum(payload)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +484,25 @@ mod tests {
                 assert!(ranges.windows(2).all(|pair| pair[0].end == pair[1].start));
             }
         }
+    }
+
+    #[test]
+    fn ipc_messages_are_seeded_and_span_pipe_buf() {
+        let messages = ipc_messages(42);
+        assert_eq!(messages, ipc_messages(42));
+        assert_ne!(messages, ipc_messages(43));
+        assert!((12..=20).contains(&messages.len()));
+        assert_eq!(messages[0].len(), 1);
+        assert!(messages[1].len() > PIPE_BUF);
+        assert!(
+            messages
+                .iter()
+                .all(|message| (1..=MAX_MESSAGE_LEN).contains(&message.len()))
+        );
+        assert_eq!(checksum(b""), 0x811c_9dc5);
+        assert_eq!(
+            message_line(0, b"a"),
+            format!("message 0: 1 bytes, checksum {}", checksum(b"a"))
+        );
     }
 }

@@ -11,7 +11,7 @@ use super::model::{
 };
 use super::oracle;
 use crate::rubric::{
-    CensusCount, Check, Compare, Expect, Expected, Matcher, Scoring, Source, Stream,
+    CensusCount, Check, Compare, Expect, Expected, Matcher, Scoring, Source, Stream, SyscallRule,
 };
 use crate::run::{Observation, TaskKind, Termination};
 
@@ -47,6 +47,7 @@ pub fn evaluate_case(
         }
     }
     census_failures(check, &replay.vars, &observation, &mut failures);
+    syscall_failures(check, &observation, &mut failures);
     CaseGrade {
         name: case_name.to_owned(),
         passed: failures.is_empty(),
@@ -250,6 +251,24 @@ fn census_failures(
         return;
     };
     for rule in &check.census {
+        match rule.count {
+            CensusCount::Overlap => {
+                failures.extend(overlap_failure(&census.tasks));
+                continue;
+            }
+            CensusCount::Stacks => {
+                failures.extend(stacks_failure(&census.tasks, &rule.expected.render(vars)));
+                continue;
+            }
+            CensusCount::PrintedStacks => {
+                failures.extend(printed_stacks_failure(
+                    &census.tasks,
+                    &observation.stdout.text,
+                ));
+                continue;
+            }
+            _ => {}
+        }
         let expected = rule.expected.render(vars);
         let actual = match rule.count {
             CensusCount::Threads => census.threads,
@@ -257,6 +276,7 @@ fn census_failures(
             CensusCount::Children => census.children,
             CensusCount::Unreaped => census.unreaped,
             CensusCount::OutlivedParent => census.outlived_parent,
+            CensusCount::Overlap | CensusCount::Stacks | CensusCount::PrintedStacks => continue,
         };
         if !same_value(&actual.to_string(), &expected) {
             failures.push(Failure {
@@ -290,6 +310,211 @@ fn census_failures(
                 },
             });
         }
+    }
+}
+
+/// Why the threads of a census did not all run at one same moment (`overlap = true`), if they
+/// did not. A thread runs from its creation plus the time the tracer held it (a perturbation's
+/// delay, or the wait of `start-together`), to its exit; the tracer sees a thread's exit before anyone can join it, so threads made one after
+/// the other, each joined before the next is created, never overlap, however short they are.
+fn overlap_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
+    let threads: Vec<(u64, Option<u64>)> = tasks
+        .iter()
+        .filter(|task| task.kind == TaskKind::Thread)
+        .map(|task| (task.started_us + task.delay_us, task.ended_us))
+        .collect();
+    let expected = "the program's threads (at least 2) all running at one same moment".to_owned();
+    if threads.len() < 2 {
+        return Some(Failure {
+            what: "census".to_owned(),
+            expected,
+            actual: format!(
+                "the program created {} thread{}",
+                threads.len(),
+                if threads.len() == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    let last_start = threads.iter().map(|thread| thread.0).max()?;
+    // A thread never seen ending was still running when the program ended.
+    let first_end = threads.iter().filter_map(|thread| thread.1).min();
+    match first_end {
+        Some(first_end) if first_end <= last_start => Some(Failure {
+            what: "census".to_owned(),
+            expected,
+            actual: format!(
+                "one thread ended at {first_end} µs, before the last one started at {last_start} µs: \
+                 they ran one after the other"
+            ),
+        }),
+        _ => None,
+    }
+}
+
+/// The system calls a check requires or forbids, against what the tracer counted.
+fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec<Failure>) {
+    if check.syscalls.is_empty() {
+        return;
+    }
+    let Some(counts) = observation
+        .census
+        .as_ref()
+        .and_then(|census| census.syscalls.as_ref())
+    else {
+        failures.push(Failure {
+            what: "system calls".to_owned(),
+            expected: "the program's system calls to be observed".to_owned(),
+            actual: "they were not observed (labgrade observes them on x86-64 Linux only)"
+                .to_owned(),
+        });
+        return;
+    };
+    let seen = |rule: &SyscallRule| -> Vec<String> {
+        counts
+            .iter()
+            .filter(|(name, count)| **count > 0 && rule.pattern.matches(name))
+            .map(|(name, count)| format!("{name} ×{count}"))
+            .collect()
+    };
+    let observed = || {
+        let all: Vec<String> = counts
+            .iter()
+            .filter(|(name, _)| name.as_str() != "read")
+            .map(|(name, count)| format!("{name} ×{count}"))
+            .collect();
+        if all.is_empty() {
+            "it made none of the IPC calls labgrade observes".to_owned()
+        } else {
+            format!("it made {}", all.join(", "))
+        }
+    };
+    for rule in &check.syscalls {
+        let made = seen(rule);
+        if rule.required && made.is_empty() {
+            failures.push(Failure {
+                what: "system calls".to_owned(),
+                expected: format!("a call to {}", rule.pattern),
+                actual: observed(),
+            });
+        } else if !rule.required && !made.is_empty() {
+            failures.push(Failure {
+                what: "system calls".to_owned(),
+                expected: format!("no call to {}", rule.pattern),
+                actual: format!("it made {}", made.join(", ")),
+            });
+        }
+    }
+}
+
+/// The stacks the tracer found for the program's threads, in order of creation; `None` for a
+/// thread whose stack could not be read.
+fn thread_stacks(tasks: &[crate::run::Task]) -> Vec<Option<crate::run::StackRange>> {
+    tasks
+        .iter()
+        .filter(|task| task.kind == TaskKind::Thread)
+        .map(|task| task.stack)
+        .collect()
+}
+
+/// Why the threads did not each run on a stack of their own of at least `bytes` bytes, if they
+/// did not (`stacks`). The stack of a thread is the mapping that held its stack pointer as it
+/// ended: the harness's own observation, whatever the program printed.
+fn stacks_failure(tasks: &[crate::run::Task], bytes: &str) -> Option<Failure> {
+    let failure = |expected: String, actual: String| Failure {
+        what: "census".to_owned(),
+        expected,
+        actual,
+    };
+    let Ok(bytes) = bytes.trim().parse::<u64>() else {
+        return Some(failure(
+            "a number of bytes for `stacks`".to_owned(),
+            format!("`{bytes}`"),
+        ));
+    };
+    let expected = format!("every thread on a stack of its own of at least {bytes} bytes");
+    let stacks = thread_stacks(tasks);
+    if stacks.is_empty() {
+        return Some(failure(
+            expected,
+            "the program created no thread".to_owned(),
+        ));
+    }
+    let mut seen: Vec<crate::run::StackRange> = Vec::new();
+    for (index, stack) in stacks.iter().enumerate() {
+        let number = index + 1;
+        let Some(stack) = stack else {
+            return Some(failure(
+                expected,
+                format!("the stack of thread {number} could not be found"),
+            ));
+        };
+        if stack.len() < bytes {
+            return Some(failure(
+                expected,
+                format!("thread {number} ran on a stack of {} bytes", stack.len()),
+            ));
+        }
+        if let Some(other) = seen.iter().position(|earlier| earlier.overlaps(stack)) {
+            return Some(failure(
+                expected,
+                format!(
+                    "threads {} and {number} ran on the same stack ({:#x}-{:#x})",
+                    other + 1,
+                    stack.start,
+                    stack.end
+                ),
+            ));
+        }
+        seen.push(*stack);
+    }
+    None
+}
+
+/// Why the addresses the program printed (every `0x…` on stdout) are not one in the stack of
+/// each thread, if they are not (`printed-stacks`).
+fn printed_stacks_failure(tasks: &[crate::run::Task], stdout: &str) -> Option<Failure> {
+    let expected = "one printed address (0x…) in the stack of each thread".to_owned();
+    let failure = |actual: String| {
+        Some(Failure {
+            what: "census".to_owned(),
+            expected: expected.clone(),
+            actual,
+        })
+    };
+    let stacks = thread_stacks(tasks);
+    let addresses: Vec<u64> = stdout
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter_map(|word| {
+            let digits = word
+                .strip_prefix("0x")
+                .or_else(|| word.strip_prefix("0X"))?;
+            u64::from_str_radix(digits, 16).ok()
+        })
+        .collect();
+    let mut owners = vec![false; stacks.len()];
+    for address in &addresses {
+        let owner = stacks
+            .iter()
+            .position(|stack| stack.is_some_and(|stack| stack.contains(*address)));
+        match owner {
+            None => return failure(format!("{address:#x} lies in the stack of no thread")),
+            Some(index) if owners[index] => {
+                return failure(format!(
+                    "{address:#x} and another printed address both lie in the stack of thread {}",
+                    index + 1
+                ));
+            }
+            Some(index) => owners[index] = true,
+        }
+    }
+    match owners.iter().position(|owned| !owned) {
+        Some(index) => failure(format!(
+            "no printed address lies in the stack of thread {} ({} addresses for {} threads)",
+            index + 1,
+            addresses.len(),
+            stacks.len()
+        )),
+        None => None,
     }
 }
 
@@ -767,6 +992,53 @@ mod tests {
             source: None,
             cases: Vec::new(),
         }
+    }
+
+    #[test]
+    fn syscalls_are_required_and_forbidden_by_pattern() {
+        let check = parse_check(
+            "syscalls = { require = [\"socketpair(SOCK_SEQPACKET|SOCK_DGRAM)\"], forbid = [\"pipe\"] }\n",
+        );
+        assert!(check.traced() && check.observes_syscalls());
+        let with_calls = |calls: &[(&str, u64)]| {
+            let mut observation = exited(0, "");
+            observation.census = Some(crate::run::Census {
+                syscalls: Some(
+                    calls
+                        .iter()
+                        .map(|(name, count)| ((*name).to_owned(), *count))
+                        .collect(),
+                ),
+                ..crate::run::Census::default()
+            });
+            observation
+        };
+        assert!(
+            grade(
+                &check,
+                with_calls(&[("socketpair(SOCK_DGRAM)", 1), ("read", 9)])
+            )
+            .passed
+        );
+        assert!(grade(&check, with_calls(&[("socketpair(SOCK_SEQPACKET)", 1)])).passed);
+        let case = grade(
+            &check,
+            with_calls(&[("socketpair(SOCK_STREAM)", 1), ("pipe", 2)]),
+        );
+        assert_eq!(
+            failures(&case),
+            [
+                (
+                    "system calls",
+                    "a call to socketpair(SOCK_SEQPACKET|SOCK_DGRAM)",
+                    "it made pipe ×2, socketpair(SOCK_STREAM) ×1"
+                ),
+                ("system calls", "no call to pipe", "it made pipe ×2"),
+            ]
+        );
+        let case = grade(&check, exited(0, ""));
+        assert_eq!(failures(&case)[0].0, "system calls");
+        assert!(failures(&case)[0].2.contains("not observed"));
     }
 
     #[test]
@@ -1381,5 +1653,113 @@ needs = ["sum"]
         assert_close(grade.score, 0.0);
         assert_close(grade.max_score, 10.0);
         assert!(!grade.is_full_marks());
+    }
+
+    /// A thread created at `started` µs, held `delay` µs, ended at `ended` µs.
+    fn thread(tid: i32, started: u64, delay: u64, ended: Option<u64>) -> crate::run::Task {
+        crate::run::Task {
+            tid,
+            kind: TaskKind::Thread,
+            process: 1,
+            parent: Some(1),
+            started_us: started,
+            ended_us: ended,
+            cpu_us: 0,
+            termination: None,
+            reaping: None,
+            delay_us: delay,
+            stack: None,
+        }
+    }
+
+    #[test]
+    fn overlap_needs_every_thread_created_before_the_first_ended() {
+        // Created together, whatever the delays and ends.
+        assert!(
+            overlap_failure(&[
+                thread(2, 100, 50_000, Some(53_000)),
+                thread(3, 180, 50_000, Some(51_000)),
+            ])
+            .is_none()
+        );
+        // Still running at the end of the program counts as not ended.
+        assert!(overlap_failure(&[thread(2, 100, 0, None), thread(3, 200, 0, None)]).is_none());
+        // Joined before the next was created.
+        let failure = overlap_failure(&[
+            thread(2, 100, 50_000, Some(53_000)),
+            thread(3, 53_400, 50_000, Some(104_000)),
+        ])
+        .expect("serial threads do not overlap");
+        assert_eq!(failure.what, "census");
+        assert!(
+            failure.actual.contains("one after the other"),
+            "{failure:?}"
+        );
+        // One thread cannot overlap with anything.
+        let failure = overlap_failure(&[thread(2, 100, 0, Some(200))]).expect("one thread");
+        assert_eq!(failure.actual, "the program created 1 thread");
+        assert_eq!(
+            overlap_failure(&[]).map(|failure| failure.actual),
+            Some("the program created 0 threads".to_owned())
+        );
+    }
+
+    fn with_stack(mut task: crate::run::Task, start: u64, end: u64) -> crate::run::Task {
+        task.stack = Some(crate::run::StackRange { start, end });
+        task
+    }
+
+    #[test]
+    fn stacks_must_be_large_enough_and_apart() {
+        let apart = [
+            with_stack(thread(2, 0, 0, Some(9)), 0x10_0000, 0x14_0000),
+            with_stack(thread(3, 1, 0, Some(9)), 0x20_0000, 0x24_0000),
+        ];
+        assert!(stacks_failure(&apart, "262144").is_none());
+        let small = stacks_failure(&apart, "262145").expect("too small");
+        assert_eq!(small.actual, "thread 1 ran on a stack of 262144 bytes");
+        let shared = [
+            with_stack(thread(2, 0, 0, Some(9)), 0x10_0000, 0x14_0000),
+            with_stack(thread(3, 1, 0, Some(9)), 0x13_0000, 0x17_0000),
+        ];
+        let failure = stacks_failure(&shared, "4096").expect("overlapping stacks");
+        assert!(
+            failure
+                .actual
+                .starts_with("threads 1 and 2 ran on the same stack")
+        );
+        let unknown = stacks_failure(&[thread(2, 0, 0, Some(9))], "4096").expect("no stack");
+        assert_eq!(unknown.actual, "the stack of thread 1 could not be found");
+        assert!(stacks_failure(&apart, "{size}").is_some());
+    }
+
+    #[test]
+    fn printed_stacks_must_be_one_in_each_thread_stack() {
+        let tasks = [
+            with_stack(thread(2, 0, 0, Some(9)), 0x10_0000, 0x14_0000),
+            with_stack(thread(3, 1, 0, Some(9)), 0x20_0000, 0x24_0000),
+        ];
+        let good = "thread 0: stack at 0x13fff0\nthread 1: [0x23ff00]\n";
+        assert!(printed_stacks_failure(&tasks, good).is_none());
+        let same = "thread 0: 0x13fff0\nthread 1: 0x13ff00\n";
+        let failure = printed_stacks_failure(&tasks, same).expect("same stack twice");
+        assert!(
+            failure.actual.contains("both lie in the stack of thread 1"),
+            "{failure:?}"
+        );
+        let outside = printed_stacks_failure(&tasks, "0x7ffe00000000").expect("outside");
+        assert_eq!(
+            failure_text(&outside),
+            "0x7ffe00000000 lies in the stack of no thread"
+        );
+        let missing = printed_stacks_failure(&tasks, "0x13fff0").expect("one missing");
+        assert_eq!(
+            failure_text(&missing),
+            "no printed address lies in the stack of thread 2 (1 addresses for 2 threads)"
+        );
+    }
+
+    fn failure_text(failure: &Failure) -> &str {
+        &failure.actual
     }
 }

@@ -66,6 +66,23 @@ pub(crate) fn value(
                 .sum::<i64>()
                 .to_string()
         }
+        // The integers of every line the child prints, in order: index, length, checksum.
+        Oracle::IpcMessages => labgrade_support::ipc_messages(seed)
+            .iter()
+            .enumerate()
+            .map(|(index, message)| {
+                format!(
+                    "{index} {} {}",
+                    message.len(),
+                    labgrade_support::checksum(message)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Oracle::HandoverPayload => {
+            let payload = labgrade_support::handover_payload(seed);
+            format!("{} {}", payload.len(), labgrade_support::checksum(&payload))
+        }
     })
 }
 

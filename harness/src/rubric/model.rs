@@ -130,8 +130,15 @@ pub struct Check {
     /// Longest delay the tracer injects when a thread or process is created; `None` runs
     /// undisturbed.
     pub perturb: Option<Duration>,
+    /// `start-together`: the tracer holds new tasks until none has been created for this long,
+    /// then starts them all at once; `None` does not.
+    pub start_together: Option<Duration>,
     /// The fault injected in one worker of every run.
     pub fault: Option<FaultPlan>,
+    /// System calls the program must make, or must not (`syscalls`).
+    pub syscalls: Vec<SyscallRule>,
+    /// Whether the tracer makes reads of pipes come back short (`short-reads`).
+    pub short_reads: bool,
     /// Whether the report shows the time of each case and the speedup over the first case.
     pub parallelism: bool,
     /// Capture holding the program's own measure of its work, in milliseconds, used by
@@ -222,7 +229,83 @@ impl Check {
     /// Whether runs of this check are traced (a census is needed to grade them).
     #[must_use]
     pub fn traced(&self) -> bool {
-        !self.census.is_empty() || self.expect_child.is_some() || self.perturb.is_some()
+        !self.census.is_empty()
+            || self.expect_child.is_some()
+            || self.perturb.is_some()
+            || self.start_together.is_some()
+            || self.observes_syscalls()
+    }
+
+    /// Whether runs of this check stop at the system calls of interest (to count them, or to
+    /// shorten reads).
+    #[must_use]
+    pub fn observes_syscalls(&self) -> bool {
+        !self.syscalls.is_empty() || self.short_reads
+    }
+}
+
+/// The families of system calls the tracer observes and the details a record of one can carry,
+/// in the words a rubric uses: `socketpair(SOCK_DGRAM)` is family `socketpair` with detail
+/// `SOCK_DGRAM`. `pipe` counts `pipe` and `pipe2`, `poll` also `ppoll`, `epoll_wait` also
+/// `epoll_pwait` and `epoll_pwait2`, `select` also `pselect6`; `mmap`, `fcntl` and `ioctl` are
+/// observed only with the argument listed.
+pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
+    ("pipe", &[]),
+    (
+        "socketpair",
+        &["SOCK_STREAM", "SOCK_DGRAM", "SOCK_SEQPACKET"],
+    ),
+    ("memfd_create", &[]),
+    ("fcntl", &["F_ADD_SEALS", "F_SETFL", "O_NONBLOCK"]),
+    ("vmsplice", &["SPLICE_F_GIFT"]),
+    ("mmap", &["MAP_SHARED"]),
+    ("poll", &[]),
+    ("epoll_wait", &[]),
+    ("select", &[]),
+    ("ioctl", &["FIONREAD"]),
+    ("read", &[]),
+];
+
+/// A system call a check requires (made at least once by the program) or forbids (never made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyscallRule {
+    /// Which calls.
+    pub pattern: SyscallPattern,
+    /// `true` for `require`, `false` for `forbid`.
+    pub required: bool,
+}
+
+/// `socketpair(SOCK_SEQPACKET|SOCK_DGRAM)`: a family of [`SYSCALL_FAMILIES`], and optionally the
+/// details of which any one matches; without details, every call of the family matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyscallPattern {
+    /// The family, such as `socketpair`.
+    pub family: String,
+    /// Accepted details, such as `SOCK_SEQPACKET`; empty accepts any.
+    pub details: Vec<String>,
+}
+
+impl SyscallPattern {
+    /// Whether a recorded call name (`socketpair(SOCK_DGRAM)`, `pipe`) matches.
+    #[must_use]
+    pub fn matches(&self, recorded: &str) -> bool {
+        let (family, detail) = match recorded.split_once('(') {
+            Some((family, rest)) => (family, rest.strip_suffix(')')),
+            None => (recorded, None),
+        };
+        family == self.family
+            && (self.details.is_empty()
+                || detail.is_some_and(|detail| self.details.iter().any(|wanted| wanted == detail)))
+    }
+}
+
+impl std::fmt::Display for SyscallPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.details.is_empty() {
+            f.write_str(&self.family)
+        } else {
+            write!(f, "{}({})", self.family, self.details.join("|"))
+        }
     }
 }
 
@@ -248,6 +331,15 @@ pub enum CensusCount {
     Unreaped,
     /// Processes still running when their parent ended.
     OutlivedParent,
+    /// Whether every thread the program created was running at one same moment (`overlap`):
+    /// not a count, its expected value is always `true`.
+    Overlap,
+    /// Every thread ran on a stack of its own of at least this many bytes (`stacks`): the
+    /// mappings holding the threads' stack pointers, no two of them overlapping.
+    Stacks,
+    /// Every address the program printed (`0x…` on stdout) lies in the stack of a thread, a
+    /// different one for each address, one for every thread (`printed-stacks`); always `true`.
+    PrintedStacks,
 }
 
 impl CensusCount {
@@ -260,6 +352,9 @@ impl CensusCount {
             Self::Children => "child processes of the program",
             Self::Unreaped => "processes never waited for by their parent",
             Self::OutlivedParent => "processes still running when their parent ended",
+            Self::Overlap => "threads running at the same time",
+            Self::Stacks => "bytes of every thread's own stack",
+            Self::PrintedStacks => "printed stack addresses",
         }
     }
 }
@@ -428,16 +523,23 @@ pub enum Oracle {
     ArraySumWithoutFault,
     /// The sum after worker 0 negated everything outside its part (`corrupted-sum`).
     CorruptedSum,
+    /// Index, length and checksum of every message of the IPC exercises, in order
+    /// (`ipc-messages`).
+    IpcMessages,
+    /// Length and checksum of the handover exercise's payload (`handover-payload`).
+    HandoverPayload,
 }
 
 impl Oracle {
     /// Every oracle, with the name a rubric uses for it.
-    pub const ALL: [(&'static str, Oracle); 5] = [
+    pub const ALL: [(&'static str, Oracle); 7] = [
         ("array-sum", Oracle::ArraySum),
         ("negated-array", Oracle::NegatedArray),
         ("message", Oracle::Message),
         ("array-sum-without-fault", Oracle::ArraySumWithoutFault),
         ("corrupted-sum", Oracle::CorruptedSum),
+        ("ipc-messages", Oracle::IpcMessages),
+        ("handover-payload", Oracle::HandoverPayload),
     ];
 
     /// The name a rubric uses.

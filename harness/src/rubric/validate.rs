@@ -17,19 +17,23 @@ use labgrade_support::FaultAction;
 
 use super::model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
-    Expected, FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, Scoring, Source,
-    Stream, Visibility,
+    Expected, FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, SYSCALL_FAMILIES,
+    Scoring, Source, Stream, SyscallPattern, SyscallRule, Visibility,
 };
 use super::template::Template;
 use super::wire::{
     BuildWire, CasesWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, FaultWire, LimitsWire,
-    MatcherWire, ScalarWire,
+    MatcherWire, ScalarWire, SyscallsWire,
 };
 
 const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_OUTPUT_BYTES: u64 = 1 << 20;
 const DEFAULT_PERTURB_DELAY: Duration = Duration::from_millis(20);
+/// How long `start-together` waits for another new task before it starts the held ones: long
+/// enough that a program creating its threads in a row creates the next within it even on a
+/// loaded machine, short enough to cost little per run.
+const START_TOGETHER_QUIET: Duration = Duration::from_millis(50);
 /// Address space of each process. Generous on purpose: it only catches runaway allocation. A
 /// Rust program with 8 threads reserves far more address space than it uses (glibc gives each
 /// thread a 64 MiB malloc arena reservation, each thread stack 2 MiB or more).
@@ -84,6 +88,7 @@ struct Observing {
     expect_child: Option<Expect>,
     repeat: u32,
     perturb: Option<Duration>,
+    start_together: Option<Duration>,
 }
 
 struct Limits {
@@ -568,6 +573,7 @@ impl Validator {
             vars.extend(FAULT_VARS.iter().map(|var| (*var).to_owned()));
         }
         let observing = self.observing(&wire, &vars);
+        let (syscalls, short_reads) = self.syscall_keys(&wire);
         let args = wire
             .args
             .iter()
@@ -631,7 +637,10 @@ impl Validator {
             expect_child: observing.expect_child,
             repeat: observing.repeat,
             perturb: observing.perturb,
+            start_together: observing.start_together,
             fault,
+            syscalls,
+            short_reads,
             parallelism: wire.parallelism || wire.parallelism_time.is_some(),
             parallelism_time,
             limits: run_limits,
@@ -686,6 +695,7 @@ impl Validator {
                 ),
                 None => {}
             }
+            self.census_extras(wanted, vars, &mut census);
         }
         let expect_child = wire
             .expect_child
@@ -723,12 +733,93 @@ impl Validator {
             }
             _ => None,
         };
+        let start_together = self.start_together(wire, perturb.is_some());
         Observing {
             census,
             expect_child,
             repeat,
             perturb,
+            start_together,
         }
+    }
+
+    /// The census keys that are not counts: `stacks`, `printed-stacks` and `overlap`.
+    fn census_extras(
+        &mut self,
+        wanted: &super::wire::CensusWire,
+        vars: &BTreeSet<String>,
+        census: &mut Vec<CensusRule>,
+    ) {
+        if let Some(bytes) = &wanted.stacks {
+            let text = Spanned::new(bytes.span(), bytes.get_ref().to_string());
+            if let Some(expected) = self.template(&text, vars) {
+                census.push(CensusRule {
+                    count: CensusCount::Stacks,
+                    expected,
+                });
+            }
+        }
+        match &wanted.printed_stacks {
+            Some(printed) if *printed.get_ref() => census.push(CensusRule {
+                count: CensusCount::PrintedStacks,
+                expected: Template::literal("true"),
+            }),
+            Some(printed) => self.problems.push(
+                Problem::new(Some(printed.span()), "`printed-stacks = false` asks for nothing")
+                    .help("write `printed-stacks = true` to check the stack addresses the program prints, or leave it out"),
+            ),
+            None => {}
+        }
+        match &wanted.overlap {
+            Some(overlap) if *overlap.get_ref() => census.push(CensusRule {
+                count: CensusCount::Overlap,
+                expected: Template::literal("true"),
+            }),
+            Some(overlap) => self.problems.push(
+                Problem::new(Some(overlap.span()), "`overlap = false` asks for nothing")
+                    .help("write `overlap = true` to require that the program's threads ran at the same time, or leave it out"),
+            ),
+            None => {}
+        }
+    }
+
+    /// `start-together`, and the `overlap` of the census that needs it.
+    fn start_together(&mut self, wire: &CheckWire, perturbed: bool) -> Option<Duration> {
+        let start_together = match &wire.start_together {
+            Some(on) if !*on.get_ref() => {
+                self.problems.push(
+                    Problem::new(Some(on.span()), "`start-together = false` asks for nothing")
+                        .help("write `start-together = true` to start new threads together, or leave it out"),
+                );
+                None
+            }
+            Some(on) if perturbed => {
+                self.problems.push(
+                    Problem::new(
+                        Some(on.span()),
+                        "`start-together` and `perturb` both decide when new tasks start",
+                    )
+                    .help("use one of them per check"),
+                );
+                None
+            }
+            Some(_) => Some(START_TOGETHER_QUIET),
+            None => None,
+        };
+        let overlap = wire
+            .census
+            .as_ref()
+            .and_then(|census| census.get_ref().overlap.as_ref())
+            .filter(|overlap| *overlap.get_ref());
+        if let Some(overlap) = overlap
+            && wire.start_together.is_none()
+        {
+            self.problems.push(
+                Problem::new(Some(overlap.span()), "`overlap = true` needs `start-together = true`")
+                    .help("without it, a correct program whose first thread ends before the next is created fails by chance: add `start-together = true` to the check"),
+            );
+        }
+        start_together
     }
 
     fn fault(&mut self, wire: &Spanned<FaultWire>, vars: &BTreeSet<String>) -> Option<FaultPlan> {
@@ -773,6 +864,44 @@ impl Validator {
             worker_count: worker_count?,
             actions,
         })
+    }
+
+    /// `syscalls` and `short-reads`.
+    fn syscall_keys(&mut self, wire: &CheckWire) -> (Vec<SyscallRule>, bool) {
+        let syscalls = wire
+            .syscalls
+            .as_ref()
+            .map(|syscalls| self.syscalls(syscalls))
+            .unwrap_or_default();
+        let short_reads = wire
+            .short_reads
+            .as_ref()
+            .is_some_and(|short| *short.get_ref());
+        (syscalls, short_reads)
+    }
+
+    /// `syscalls = { require = [...], forbid = [...] }`: every pattern names a family of
+    /// [`SYSCALL_FAMILIES`], optionally with details of it in parentheses, separated by `|`.
+    fn syscalls(&mut self, wire: &Spanned<SyscallsWire>) -> Vec<SyscallRule> {
+        let syscalls = wire.get_ref();
+        if syscalls.require.is_empty() && syscalls.forbid.is_empty() {
+            self.problems.push(
+                Problem::new(Some(wire.span()), "`syscalls` requires and forbids nothing")
+                    .help("add `require = [\"pipe\"]` or `forbid = [\"pipe\"]`, or remove the key"),
+            );
+        }
+        let mut rules = Vec::new();
+        for (patterns, required) in [(&syscalls.require, true), (&syscalls.forbid, false)] {
+            for pattern in patterns {
+                match parse_syscall_pattern(pattern.get_ref()) {
+                    Ok(pattern) => rules.push(SyscallRule { pattern, required }),
+                    Err((message, help)) => self
+                        .problems
+                        .push(Problem::new(Some(pattern.span()), message).help(help)),
+                }
+            }
+        }
+        rules
     }
 
     /// Oracles that read more than the seed need their inputs in the check.
@@ -1213,6 +1342,63 @@ fn lexically_normal(path: &Path) -> PathBuf {
         }
     }
     normal
+}
+
+/// Parses `family` or `family(DETAIL|DETAIL)`; an error is a message and a help line.
+fn parse_syscall_pattern(text: &str) -> Result<SyscallPattern, (String, String)> {
+    let text = text.trim();
+    let (family, details) = match text.split_once('(') {
+        Some((family, rest)) => {
+            let Some(inner) = rest.strip_suffix(')') else {
+                return Err((
+                    format!("`{text}` has no closing parenthesis"),
+                    "write `family(DETAIL|DETAIL)`, such as `socketpair(SOCK_SEQPACKET|SOCK_DGRAM)`"
+                        .to_owned(),
+                ));
+            };
+            let details: Vec<String> = inner.split('|').map(|d| d.trim().to_owned()).collect();
+            (family.trim(), details)
+        }
+        None => (text, Vec::new()),
+    };
+    let names: Vec<&str> = SYSCALL_FAMILIES.iter().map(|(name, _)| *name).collect();
+    let Some((_, known)) = SYSCALL_FAMILIES.iter().find(|(name, _)| *name == family) else {
+        let help = match strsim_closest(family, &names) {
+            Some(close) => format!(
+                "did you mean `{close}`? labgrade observes {}",
+                names.join(", ")
+            ),
+            None => format!("labgrade observes {}", names.join(", ")),
+        };
+        return Err((
+            format!("`{family}` is not a system call labgrade observes"),
+            help,
+        ));
+    };
+    for detail in &details {
+        if !known.contains(&detail.as_str()) {
+            let help = if known.is_empty() {
+                format!("`{family}` takes no detail: write `{family}`")
+            } else {
+                format!("`{family}` takes {}", known.join(", "))
+            };
+            return Err((format!("`{detail}` is not a detail of `{family}`"), help));
+        }
+    }
+    Ok(SyscallPattern {
+        family: family.to_owned(),
+        details,
+    })
+}
+
+/// The name of `names` closest to `text`, if one is close enough to be a typo.
+fn strsim_closest<'a>(text: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|name| (strsim::jaro_winkler(text, name), *name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
 }
 
 #[cfg(test)]
@@ -1719,7 +1905,7 @@ needs = [\"a\"]
                 40,
                 "unknown oracle `median`",
                 Some(
-                    "oracles: array-sum, negated-array, message, array-sum-without-fault, corrupted-sum"
+                    "oracles: array-sum, negated-array, message, array-sum-without-fault, corrupted-sum, ipc-messages, handover-payload"
                 )
             )
         );
@@ -2087,5 +2273,48 @@ timeout = "10"
             message,
             "capture `ms` is not a named group of any regex of this check"
         );
+    }
+
+    #[test]
+    fn overlap_needs_start_together_and_start_together_excludes_perturb() {
+        let (at, message, help) =
+            problem(&with_check("census = { threads = 2, overlap = true }\n"));
+        assert_eq!(at, (10, 35));
+        assert_eq!(message, "`overlap = true` needs `start-together = true`");
+        assert!(help.is_some_and(|help| help.contains("start-together = true")));
+        let (at, message, _) = problem(&with_check("start-together = true\nperturb = true\n"));
+        assert_eq!(at, (10, 18));
+        assert_eq!(
+            message,
+            "`start-together` and `perturb` both decide when new tasks start"
+        );
+        let (at, message, _) = problem(&with_check("start-together = false\n"));
+        assert_eq!(at, (10, 18));
+        assert_eq!(message, "`start-together = false` asks for nothing");
+        let (_, message, _) = problem(&with_check(
+            "start-together = true\ncensus = { overlap = false }\n",
+        ));
+        assert_eq!(message, "`overlap = false` asks for nothing");
+        let rubric = parse_ok(&with_check(
+            "start-together = true\ncensus = { threads = 2, overlap = true }\n",
+        ));
+        let check = &rubric.checks[0];
+        assert!(check.traced());
+        assert_eq!(check.start_together, Some(START_TOGETHER_QUIET));
+        assert_eq!(check.census[1].count, CensusCount::Overlap);
+    }
+
+    #[test]
+    fn stacks_take_bytes_and_printed_stacks_a_true() {
+        let rubric = parse_ok(&with_check(
+            "cases = { kib = [256] }\ncensus = { stacks = \"{kib}\", printed-stacks = true }\n",
+        ));
+        let census = &rubric.checks[0].census;
+        assert_eq!(census[0].count, CensusCount::Stacks);
+        assert_eq!(census[0].expected.source(), "{kib}");
+        assert_eq!(census[1].count, CensusCount::PrintedStacks);
+        let (at, message, _) = problem(&with_check("census = { printed-stacks = false }\n"));
+        assert_eq!(at, (10, 29));
+        assert_eq!(message, "`printed-stacks = false` asks for nothing");
     }
 }

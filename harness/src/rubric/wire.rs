@@ -81,7 +81,10 @@ pub(crate) struct CheckWire {
     pub(crate) repeat: Option<Spanned<i64>>,
     pub(crate) perturb: Option<Spanned<bool>>,
     pub(crate) perturb_max_delay: Option<Spanned<String>>,
+    pub(crate) start_together: Option<Spanned<bool>>,
     pub(crate) fault: Option<Spanned<FaultWire>>,
+    pub(crate) syscalls: Option<Spanned<SyscallsWire>>,
+    pub(crate) short_reads: Option<Spanned<bool>>,
     #[serde(default)]
     pub(crate) parallelism: bool,
     pub(crate) parallelism_time: Option<Spanned<String>>,
@@ -114,6 +117,20 @@ pub(crate) struct CensusWire {
     pub(crate) processes: Option<Spanned<ScalarWire>>,
     pub(crate) children: Option<Spanned<ScalarWire>>,
     pub(crate) reaped: Option<Spanned<bool>>,
+    pub(crate) overlap: Option<Spanned<bool>>,
+    pub(crate) stacks: Option<Spanned<ScalarWire>>,
+    pub(crate) printed_stacks: Option<Spanned<bool>>,
+}
+
+/// `syscalls = { require = ["socketpair(SOCK_SEQPACKET|SOCK_DGRAM)"], forbid = ["pipe"] }`:
+/// system calls the program must make at least once, and must never make.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SyscallsWire {
+    #[serde(default)]
+    pub(crate) require: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) forbid: Vec<Spanned<String>>,
 }
 
 /// `fault = { worker-count = "{workers}", signals = ["SIGSEGV"], exit-codes = [3] }`: the fault

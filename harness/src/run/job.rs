@@ -110,6 +110,30 @@ pub struct Trace {
     /// Delays injected to make races show up; `None` lets the program run undisturbed.
     #[serde(default)]
     pub perturb: Option<Perturbation>,
+    /// Observe the system calls of interest to the IPC exercises (a seccomp filter stops only
+    /// those); `None` stops at no system call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscalls: Option<SyscallWatch>,
+    /// Start new tasks together: hold every new thread and process at its first stop until no
+    /// task has been created for this many microseconds, then let all the held ones run at
+    /// once; `None` does not. Threads a program starts one right after the other then run at
+    /// the same moment (a race shows), and a program that waits for one thread before it
+    /// creates the next cannot hide it (see `overlap` in rubrics/README.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gather_us: Option<u64>,
+    /// Record each thread's stack mapping at its exit stop ([`Task::stack`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stacks: bool,
+}
+
+/// What the tracer does at the system calls of interest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SyscallWatch {
+    /// Make reads from pipes come back short: each `read` of a pipe asks for fewer bytes, as
+    /// many as a generator seeded with this seed draws, so that a program assuming one `read`
+    /// per message fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_reads: Option<u64>,
 }
 
 /// Seeded delays injected by the tracer: the same seed gives the same delays, so a TA can
@@ -300,6 +324,22 @@ pub struct Census {
     pub outlived_parent: u32,
     /// Every task, in order of creation; the program's own process first.
     pub tasks: Vec<Task>,
+    /// How many times each system call of interest was made, by every task together, keyed by
+    /// its name and the argument that matters (`socketpair(SOCK_SEQPACKET)`, `pipe`,
+    /// `ioctl(FIONREAD)`): present only when [`Trace::syscalls`] asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscalls: Option<BTreeMap<String, u64>>,
+    /// Reads from pipes the tracer made short under [`SyscallWatch::short_reads`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub short_reads: u64,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's `skip_serializing_if` passes a reference"
+)]
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// One thread or process of a traced program.
@@ -328,9 +368,49 @@ pub struct Task {
     /// Whether its parent waited for it; `None` for threads and the program's own process.
     pub reaping: Option<Reaping>,
     /// How long the tracer kept the task stopped before it first ran, in microseconds: its
-    /// delay under [`Trace::perturb`], 0 without perturbation.
+    /// delay under [`Trace::perturb`], its wait for the others under [`Trace::gather_us`], 0
+    /// otherwise.
     #[serde(default)]
     pub delay_us: u64,
+    /// For a thread, under [`Trace::stacks`]: the memory mapping that held its stack pointer at
+    /// its exit stop, from `/proc/<pid>/task/<tid>/maps`; `None` otherwise, or if unreadable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<StackRange>,
+}
+
+/// A range of addresses, `[start, end)`: one mapping of a process's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackRange {
+    /// First address.
+    pub start: u64,
+    /// One past the last address.
+    pub end: u64,
+}
+
+impl StackRange {
+    /// Its size in bytes.
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether it holds no address.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `address` lies in it.
+    #[must_use]
+    pub fn contains(&self, address: u64) -> bool {
+        (self.start..self.end).contains(&address)
+    }
+
+    /// Whether it shares an address with `other`.
+    #[must_use]
+    pub fn overlaps(&self, other: &StackRange) -> bool {
+        self.start < other.end && other.start < self.end
+    }
 }
 
 /// Kind of task.

@@ -31,7 +31,7 @@ mod supervisor;
 
 pub use job::{
     BaseEnv, CapturedOutput, Census, CgroupUsage, Job, Limits, Observation, Perturbation, Reaping,
-    Reply, Sandbox, Task, TaskKind, Termination, Trace, format_bytes,
+    Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind, Termination, Trace, format_bytes,
 };
 pub use probe::{Capabilities, CgroupLayout, probe};
 pub use runner::{RunError, Runner};

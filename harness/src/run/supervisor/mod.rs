@@ -20,7 +20,9 @@
 //! * measuring the CPU time of the whole program (`getrusage(RUSAGE_CHILDREN)` once everything
 //!   is reaped: a process reaped by its own parent rolls up into that parent);
 //! * for a traced job ([`Job::trace`]), tracing every thread and process of the program with
-//!   ptrace to take its census, and delaying new tasks when asked to perturb: see [`tracer`].
+//!   ptrace to take its census, and delaying new tasks when asked to perturb: see [`tracer`];
+//!   with [`crate::run::Trace::syscalls`], also stopping at the system calls of interest to the
+//!   IPC exercises, and shortening reads of pipes: see [`syscalls`].
 //!
 //! It must stay single-threaded: `waitpid(-1)` would steal other threads' children,
 //! `PR_SET_PDEATHSIG` fires when the spawning *thread* ends, and ptrace requests must come from
@@ -31,6 +33,7 @@
 mod cgroup;
 mod procfs;
 mod sandbox;
+mod syscalls;
 mod tracer;
 mod uid;
 
@@ -402,9 +405,16 @@ fn spawn(
     let mut containment = containment.copied();
     let supervisor = getpid();
     let traced = job.trace.is_some();
+    // Built before the fork: the child only installs it.
+    let filter = job
+        .trace
+        .as_ref()
+        .and_then(|trace| trace.syscalls.as_ref())
+        .and_then(|_| syscalls::Filter::new());
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
     // work is allowed. It only makes the `sigprocmask`, `getrlimit`, `setrlimit`, `unshare`,
-    // `setgroups`, `setgid`, `setuid`, `prctl`, `getppid` and `ptrace` system calls through
+    // `setgroups`, `setgid`, `setuid`, `prctl`, `getppid`, `ptrace` and `seccomp` (a filter
+    // built before the fork, see `syscalls::Filter::install`) system calls through
     // nix's thin wrappers, with a signal set on the stack and a copied `Containment`, makes
     // the two Landlock calls through the ruleset built before the fork (moved into the
     // closure, enforced once: see `Prepared::enforce`), writes to the `cgroup.procs`
@@ -455,6 +465,11 @@ fn spawn(
             // after `exec`, which the supervisor waits for.
             if traced {
                 ptrace::traceme()?;
+            }
+            // After `traceme`, right before `exec`: the filter's stops need the tracer, and no
+            // call it stops is made from here to `exec`.
+            if let Some(filter) = &filter {
+                filter.install()?;
             }
             Ok(())
         });

@@ -128,6 +128,19 @@ fn status_field<'a>(status: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// The mapping of task `tid` of process `pid` that holds `address`, as `(start, end)`, from
+/// `/proc/<pid>/task/<tid>/maps`.
+pub(crate) fn mapping_containing(pid: i32, tid: i32, address: u64) -> Option<(u64, u64)> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/maps")).ok()?;
+    maps.lines().find_map(|line| {
+        let range = line.split_whitespace().next()?;
+        let (start, end) = range.split_once('-')?;
+        let start = u64::from_str_radix(start, 16).ok()?;
+        let end = u64::from_str_radix(end, 16).ok()?;
+        (start..end).contains(&address).then_some((start, end))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

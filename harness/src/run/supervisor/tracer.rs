@@ -7,7 +7,9 @@
 //! (`TRACEEXIT`), report an `exec` as an event rather than a stray SIGTRAP (`TRACEEXEC`), and
 //! kill every tracee if the supervisor dies (`EXITKILL`). No system-call stops are used, so code
 //! that computes pays nothing; each task creation and end costs a few ptrace stops and `/proc`
-//! reads.
+//! reads. The one exception is a job that observes system calls ([`Trace::syscalls`]): a
+//! seccomp filter then stops only the calls of interest (`PTRACE_O_TRACESECCOMP`), handed to
+//! [`super::syscalls`].
 //!
 //! The supervisor's wait loop hands this module every stop ([`Tracer::on_stop`]) and every end
 //! ([`Tracer::on_end`]) of a tracee:
@@ -19,15 +21,17 @@
 //! * Every new task starts with a SIGSTOP, which is swallowed. It may arrive before its creator's
 //!   event; the task is then kept stopped until the event names it.
 //! * `PTRACE_EVENT_EXIT` stops a task on its way out, still whole: its end time and CPU time
-//!   (`/proc/<pid>/task/<tid>/schedstat`) are taken there. When it is the last task of its
-//!   process, the process's children are judged from `/proc` at that instant, while they are
-//!   still its children: still running is [`Reaping::OutlivedParent`], a zombie is
-//!   [`Reaping::NotReaped`], gone is [`Reaping::Reaped`]. That works because the tracer receives
-//!   a traced process's exit status first, and only then is its real parent told and able to
-//!   reap it (measured on Linux 6.18: a parent blocked in `waitpid` gets its child's code). A
-//!   process never judged that way (its parent's exit was never reported) is judged at the end:
-//!   reparented to the supervisor as a zombie means not reaped, alive when labgrade killed the
-//!   program means it outlived its parent.
+//!   (`/proc/<pid>/task/<tid>/schedstat`) are taken there, and under [`Trace::stacks`] a
+//!   thread's stack: the mapping of `/proc/<pid>/task/<tid>/maps` holding its stack pointer
+//!   (`PTRACE_GETREGS`, x86-64 only), which is still its own stack on its way out. When it is the
+//!   last task of its process, the process's children are judged from `/proc` at that instant,
+//!   while they are still its children: still running is [`Reaping::OutlivedParent`], a zombie is
+//!   [`Reaping::NotReaped`], gone is [`Reaping::Reaped`]. That works because the tracer receives a
+//!   traced process's exit status first, and only then is its real parent told and able to reap it
+//!   (measured on Linux 6.18: a parent blocked in `waitpid` gets its child's code). A process
+//!   never judged that way (its parent's exit was never reported) is judged at the end: reparented
+//!   to the supervisor as a zombie means not reaped, alive when labgrade killed the program means
+//!   it outlived its parent.
 //! * The exit status the tracer collects for each process is its [`Termination`]; a process
 //!   killed by the deadline kill is [`Termination::TimedOut`], and one labgrade killed because
 //!   it was left running after the main process ended has none.
@@ -49,6 +53,13 @@
 //! printing results before the worker ran) far more often than plain repetition does; the same
 //! seed gives the same delays ([`perturbation_delays`]), so a failing run can be replayed.
 //!
+//! **Starting together.** With [`Trace::gather_us`], each new task is held at its first stop,
+//! and every creation of a task or first stop moves the start of all held tasks to that
+//! instant plus the quiet period: they all start in the same [`Tracer::service`] once no task
+//! has been created for that long, each recording how long it was held as its `delay_us`.
+//! Threads created in a row then run at the same moment; a thread joined before the next is
+//! created ends before that one exists, which `census.overlap` detects from the lifetimes.
+//!
 //! Known limits: a traced program cannot trace its own tasks (they are all traced already, so
 //! `PTRACE_TRACEME` and `PTRACE_ATTACH` fail with EPERM); a `clone` with `CLONE_PARENT` is
 //! recorded, and judged, as a child of its creator; after an `exec` by a thread other than the
@@ -67,8 +78,11 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::WaitPidFlag;
 use nix::unistd::Pid;
 
+use super::syscalls::Observer;
 use super::{decode, procfs};
-use crate::run::job::{Census, Perturbation, Reaping, Task, TaskKind, Termination, Trace};
+use crate::run::job::{
+    Census, Perturbation, Reaping, StackRange, Task, TaskKind, Termination, Trace,
+};
 
 /// How often held group-stopped tasks are checked for a pending SIGCONT.
 const GROUP_STOP_POLL: Duration = Duration::from_millis(5);
@@ -185,6 +199,12 @@ pub(super) struct Tracer {
     group_stopped: Vec<i32>,
     /// CPU time of the task about to be reaped, read from its zombie.
     reaped_cpu: Option<(i32, u64)>,
+    /// The seccomp stops' observer, when the job observes system calls (see [`super::syscalls`]).
+    syscalls: Option<Observer>,
+    /// [`Trace::gather_us`]: how long no task must be created before the held ones start.
+    gather: Option<Duration>,
+    /// [`Trace::stacks`]: record each thread's stack mapping at its exit stop.
+    stacks: bool,
 }
 
 impl Tracer {
@@ -210,6 +230,9 @@ impl Tracer {
             held: BinaryHeap::new(),
             group_stopped: Vec::new(),
             reaped_cpu: None,
+            syscalls: trace.syscalls.as_ref().map(Observer::new),
+            gather: trace.gather_us.map(Duration::from_micros),
+            stacks: trace.stacks,
         };
         let index = tracer.register(main.as_raw(), TaskKind::Main, main.as_raw(), None, start);
         tracer.records[index].state = State::Running;
@@ -226,15 +249,18 @@ impl Tracer {
             // A signal that came between `PTRACE_TRACEME` and `exec` is the program's.
             resume(main.as_raw(), signal);
         }
-        ptrace::setoptions(
-            main,
-            Options::PTRACE_O_TRACECLONE
-                | Options::PTRACE_O_TRACEFORK
-                | Options::PTRACE_O_TRACEVFORK
-                | Options::PTRACE_O_TRACEEXIT
-                | Options::PTRACE_O_TRACEEXEC
-                | Options::PTRACE_O_EXITKILL,
-        )?;
+        let mut options = Options::PTRACE_O_TRACECLONE
+            | Options::PTRACE_O_TRACEFORK
+            | Options::PTRACE_O_TRACEVFORK
+            | Options::PTRACE_O_TRACEEXIT
+            | Options::PTRACE_O_TRACEEXEC
+            | Options::PTRACE_O_EXITKILL;
+        if tracer.syscalls.is_some() {
+            // Set before the program's first instruction: its seccomp filter's stops would
+            // otherwise fail the calls with ENOSYS.
+            options |= Options::PTRACE_O_TRACESECCOMP;
+        }
+        ptrace::setoptions(main, options)?;
         ptrace::cont(main, None)?;
         Ok((tracer, None))
     }
@@ -327,6 +353,13 @@ impl Tracer {
             if let Some(&index) = self.by_tid.get(&tid)
                 && self.records[index].state == State::Held(at)
             {
+                if self.gather.is_some() {
+                    // Its delay is how long it waited for the others.
+                    let held_us = self
+                        .micros(now)
+                        .saturating_sub(self.records[index].task.started_us);
+                    self.records[index].task.delay_us = held_us;
+                }
                 self.records[index].state = State::Running;
                 resume(tid, 0);
             }
@@ -409,7 +442,14 @@ impl Tracer {
         let count = |keep: &dyn Fn(&Task) -> bool| {
             u32::try_from(tasks.iter().filter(|task| keep(task)).count()).unwrap_or(u32::MAX)
         };
+        let (syscalls, short_reads) = self
+            .syscalls
+            .take()
+            .map(Observer::finish)
+            .map_or((None, 0), |(counts, short)| (Some(counts), short));
         Census {
+            syscalls,
+            short_reads,
             threads: count(&|task| task.kind == TaskKind::Thread),
             processes: count(&|task| task.kind == TaskKind::Process),
             children: count(&|task| task.kind == TaskKind::Process && task.parent == Some(main)),
@@ -432,6 +472,10 @@ impl Tracer {
             }
         } else if event == Event::PTRACE_EVENT_EXIT as i32 {
             self.exit_stop(tid);
+        } else if event == Event::PTRACE_EVENT_SECCOMP as i32 {
+            if let Some(observer) = &mut self.syscalls {
+                observer.on_stop(tid);
+            }
         } else if event == Event::PTRACE_EVENT_EXEC as i32
             && let Ok(former) = ptrace::getevent(pid)
             && former as i32 != tid
@@ -467,6 +511,10 @@ impl Tracer {
             new
         };
         let index = self.register(new, kind, process, Some(parent), early.seen.unwrap_or(now));
+        if let Some(quiet) = self.gather {
+            // A new task: the ones held so far wait for it (and any that follow quickly).
+            self.regather(now + quiet);
+        }
         if let Some(delays) = &mut self.delays {
             let delay = delays.next().unwrap_or_default();
             self.records[index].task.delay_us = u64::try_from(delay.as_micros()).unwrap_or(0);
@@ -504,6 +552,7 @@ impl Tracer {
                 termination: None,
                 reaping: None,
                 delay_us: 0,
+                stack: None,
             },
             state: State::Pending,
             status: None,
@@ -543,6 +592,9 @@ impl Tracer {
         let tid = record.task.tid;
         if record.state != State::Pending {
             // Already on its way out: a kill woke it from its first stop.
+        } else if let Some(quiet) = self.gather {
+            record.state = State::Held(Instant::now());
+            self.regather(Instant::now() + quiet);
         } else if record.task.delay_us == 0 {
             record.state = State::Running;
             resume(tid, 0);
@@ -550,6 +602,18 @@ impl Tracer {
             let at = Instant::now() + Duration::from_micros(record.task.delay_us);
             record.state = State::Held(at);
             self.held.push(Reverse((at, tid)));
+        }
+    }
+
+    /// Under [`Trace::gather_us`], moves the start of every held task to `at`, so that they all
+    /// start in the same [`Tracer::service`]; their earlier heap entries no longer match their
+    /// state and are dropped when they come up.
+    fn regather(&mut self, at: Instant) {
+        for record in &mut self.records {
+            if let State::Held(_) = record.state {
+                record.state = State::Held(at);
+                self.held.push(Reverse((at, record.task.tid)));
+            }
         }
     }
 
@@ -563,6 +627,12 @@ impl Tracer {
         };
         let process = self.records[index].task.process;
         let cpu = procfs::task_cpu_us(process, tid);
+        if self.stacks && self.records[index].task.kind == TaskKind::Thread {
+            // Stopped on its way out, the thread still runs on its own stack.
+            self.records[index].task.stack = stack_pointer(tid)
+                .and_then(|sp| procfs::mapping_containing(process, tid, sp))
+                .map(|(start, end)| StackRange { start, end });
+        }
         if self.end(index, now, cpu)
             && let Some(entry) = self.processes.get(&process)
             && !entry.judged
@@ -699,6 +769,20 @@ fn is_group_stop(tid: i32, signal: i32) -> bool {
         signal,
         libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
     ) && ptrace::getsiginfo(Pid::from_raw(tid)) == Err(Errno::EINVAL)
+}
+
+/// The stack pointer of stopped tracee `tid`, where labgrade knows how to read it.
+#[cfg(target_arch = "x86_64")]
+fn stack_pointer(tid: i32) -> Option<u64> {
+    ptrace::getregs(Pid::from_raw(tid))
+        .ok()
+        .map(|regs| regs.rsp)
+}
+
+/// The stack pointer of stopped tracee `tid`, where labgrade knows how to read it.
+#[cfg(not(target_arch = "x86_64"))]
+fn stack_pointer(_tid: i32) -> Option<u64> {
+    None
 }
 
 /// Resumes a stopped tracee, delivering `signal` unless it is 0.

@@ -1,0 +1,373 @@
+//! The system calls of interest to the IPC exercises, observed exactly and cheaply: a seccomp
+//! filter stops only those in the tracer, which counts each with the argument that matters, and
+//! can make reads from pipes come back short.
+//!
+//! **Why seccomp.** `PTRACE_SYSCALL` would stop every task at every system call, twice; a
+//! program summing an array or moving megabytes through a pipe would pay for calls nobody
+//! grades. The filter, installed in the program just before its `exec`, returns
+//! `SECCOMP_RET_TRACE` only for the listed calls (and for `mmap`, `fcntl` and `ioctl` only with
+//! the argument that matters: `MAP_SHARED`, `F_ADD_SEALS`/`F_SETFL`, `FIONREAD`); every other
+//! call runs at full speed. The tracer, which sets `PTRACE_O_TRACESECCOMP`, gets a
+//! `PTRACE_EVENT_SECCOMP` stop at the entry of each listed call and hands it to
+//! [`Observer::on_stop`]. The filter is inherited by every task the program creates, and so is
+//! the tracer's option, so the count covers the whole program.
+//!
+//! **Short reads.** At a `read` of a pipe, with [`SyscallWatch::short_reads`], the tracer lowers
+//! the count argument (a register) to a smaller value drawn from `SplitMix64` seeded with the
+//! run's seed, so the same seed gives the same lengths in the same order of reads. The kernel may
+//! return fewer bytes than asked whenever it likes; this only makes that happen every time, so
+//! a program that assumes one `read` per message fails instead of passing by luck. Reads of
+//! anything but a pipe are left alone: on a datagram socket a shorter read would cut a message.
+//!
+//! Limits: only x86-64 is supported (the filter checks the audit architecture and lets calls of
+//! other ABIs, such as x32 or i386, run unobserved); elsewhere [`Filter::new`] gives nothing and
+//! the census says the system calls were not observed. A filter that returns
+//! `SECCOMP_RET_TRACE` with no tracer attached fails the call with `ENOSYS`: the program is a
+//! tracee from `exec` on, and no listed call is made between the installation and the `exec`.
+
+use std::collections::BTreeMap;
+
+use crate::run::job::SyscallWatch;
+
+/// Longest read the short-read perturbation lets through, in bytes: a bit more than a page, so
+/// that a message longer than that always takes several reads.
+const MAX_SHORT_READ: u64 = 4096 + 17;
+
+/// The seccomp filter of an observed job, built before the fork so that installing it in the
+/// child allocates nothing.
+pub(super) struct Filter {
+    #[cfg(target_arch = "x86_64")]
+    instructions: Vec<nix::libc::sock_filter>,
+}
+
+#[cfg(target_arch = "x86_64")]
+mod bpf {
+    //! The filter's program, for x86-64.
+
+    use nix::libc;
+
+    /// `AUDIT_ARCH_X86_64`: `EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE`.
+    const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+    /// `F_ADD_SEALS` (`F_LINUX_SPECIFIC_BASE + 9`).
+    pub(super) const F_ADD_SEALS: u64 = 1033;
+    /// `epoll_pwait2`, newer than some libc tables.
+    pub(super) const SYS_EPOLL_PWAIT2: i64 = 441;
+    /// Offsets in `struct seccomp_data`.
+    const NR: u32 = 0;
+    const ARCH: u32 = 4;
+    /// Low 32 bits of argument `index` (little-endian).
+    const fn arg_low(index: u32) -> u32 {
+        16 + 8 * index
+    }
+
+    /// When a call is stopped.
+    enum When {
+        Always,
+        /// Argument `.0` (its low 32 bits) equals one of these.
+        ArgIs(u32, &'static [u32]),
+        /// Argument `.0` has one of the bits of `.1`.
+        ArgHasBits(u32, u32),
+    }
+
+    fn stmt(code: u32, k: u32) -> libc::sock_filter {
+        libc::sock_filter {
+            code: code as u16,
+            jt: 0,
+            jf: 0,
+            k,
+        }
+    }
+
+    fn jump(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+        libc::sock_filter {
+            code: code as u16,
+            jt,
+            jf,
+            k,
+        }
+    }
+
+    /// The program: for each observed call, load the number, compare, and (for a conditional
+    /// one) load the argument and test it; `SECCOMP_RET_TRACE` on a match, else go on; allow
+    /// everything else.
+    pub(super) fn program() -> Vec<libc::sock_filter> {
+        let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+        let jeq = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
+        let jset = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
+        let ret = libc::BPF_RET | libc::BPF_K;
+        let trace = stmt(ret, libc::SECCOMP_RET_TRACE);
+        let allow = stmt(ret, libc::SECCOMP_RET_ALLOW);
+        let calls: [(i64, When); 16] = [
+            (libc::SYS_pipe, When::Always),
+            (libc::SYS_pipe2, When::Always),
+            (libc::SYS_socketpair, When::Always),
+            (libc::SYS_memfd_create, When::Always),
+            (
+                libc::SYS_fcntl,
+                When::ArgIs(1, &[F_ADD_SEALS as u32, libc::F_SETFL as u32]),
+            ),
+            (libc::SYS_vmsplice, When::Always),
+            (libc::SYS_mmap, When::ArgHasBits(3, libc::MAP_SHARED as u32)),
+            (libc::SYS_poll, When::Always),
+            (libc::SYS_ppoll, When::Always),
+            (libc::SYS_epoll_wait, When::Always),
+            (libc::SYS_epoll_pwait, When::Always),
+            (SYS_EPOLL_PWAIT2, When::Always),
+            (libc::SYS_select, When::Always),
+            (libc::SYS_pselect6, When::Always),
+            (libc::SYS_ioctl, When::ArgIs(1, &[libc::FIONREAD as u32])),
+            (libc::SYS_read, When::Always),
+        ];
+        let mut program = vec![
+            stmt(load, ARCH),
+            // Another ABI: numbers mean other calls; let it run.
+            jump(jeq, AUDIT_ARCH_X86_64, 1, 0),
+            allow,
+        ];
+        for (number, when) in calls {
+            program.push(stmt(load, NR));
+            match when {
+                When::Always => {
+                    program.push(jump(jeq, number as u32, 0, 1));
+                    program.push(trace);
+                }
+                When::ArgIs(arg, values) => {
+                    // [jeq nr] [load arg] [jeq v]… [allow] [trace]
+                    let tests = values.len() as u8;
+                    program.push(jump(jeq, number as u32, 0, tests + 3));
+                    program.push(stmt(load, arg_low(arg)));
+                    for (index, value) in values.iter().enumerate() {
+                        program.push(jump(jeq, *value, tests - index as u8, 0));
+                    }
+                    program.push(allow);
+                    program.push(trace);
+                }
+                When::ArgHasBits(arg, bits) => {
+                    program.push(jump(jeq, number as u32, 0, 4));
+                    program.push(stmt(load, arg_low(arg)));
+                    program.push(jump(jset, bits, 1, 0));
+                    program.push(allow);
+                    program.push(trace);
+                }
+            }
+        }
+        program.push(allow);
+        program
+    }
+}
+
+impl Filter {
+    /// The filter, or `None` where labgrade cannot observe system calls.
+    #[cfg_attr(
+        target_arch = "x86_64",
+        allow(clippy::unnecessary_wraps, reason = "`None` on other architectures")
+    )]
+    pub(super) fn new() -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            Some(Self {
+                instructions: bpf::program(),
+            })
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            None
+        }
+    }
+
+    /// Installs the filter in the calling process (the child, before `exec`). Async-signal-safe:
+    /// two system calls on memory built before the fork. Sets no-new-privileges first, which a
+    /// filter needs without `CAP_SYS_ADMIN` (Landlock has set it already when it is used).
+    pub(super) fn install(&self) -> nix::Result<()> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use nix::errno::Errno;
+            use nix::libc;
+            // SAFETY: `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)` reads and writes no memory.
+            Errno::result(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) })?;
+            let program = libc::sock_fprog {
+                len: self.instructions.len() as u16,
+                filter: self.instructions.as_ptr().cast_mut(),
+            };
+            // SAFETY: the kernel copies the program from `program`, which points to a live
+            // `Vec` of valid BPF instructions for the whole call; nothing is written.
+            Errno::result(unsafe {
+                libc::syscall(
+                    libc::SYS_seccomp,
+                    libc::SECCOMP_SET_MODE_FILTER,
+                    0,
+                    &raw const program,
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// What the tracer learns at the seccomp stops of one job.
+#[derive(Debug)]
+pub(super) struct Observer {
+    counts: BTreeMap<String, u64>,
+    /// State of the short reads' generator, when they are asked for.
+    short_reads: Option<u64>,
+    shortened: u64,
+}
+
+impl Observer {
+    pub(super) fn new(watch: &SyscallWatch) -> Self {
+        Self {
+            counts: BTreeMap::new(),
+            short_reads: watch.short_reads,
+            shortened: 0,
+        }
+    }
+
+    /// Handles the seccomp stop of `tid`, at the entry of an observed call: counts it, and
+    /// shortens a read of a pipe. The caller resumes the task.
+    pub(super) fn on_stop(&mut self, tid: i32) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use nix::sys::ptrace;
+            use nix::unistd::Pid;
+            let pid = Pid::from_raw(tid);
+            // A failure means the task was killed meanwhile; its end is reported by `waitpid`.
+            let Ok(mut regs) = ptrace::getregs(pid) else {
+                return;
+            };
+            let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
+            let Some(name) = name(regs.orig_rax.cast_signed(), args) else {
+                return;
+            };
+            *self.counts.entry(name).or_default() += 1;
+            if regs.orig_rax == nix::libc::SYS_read as u64
+                && let Some(state) = &mut self.short_reads
+                && regs.rdx > 1
+                && is_pipe(tid, regs.rdi)
+            {
+                let draw = labgrade_support::splitmix64(state);
+                regs.rdx = 1 + draw % (regs.rdx - 1).min(MAX_SHORT_READ);
+                if ptrace::setregs(pid, regs).is_ok() {
+                    self.shortened += 1;
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = tid;
+    }
+
+    /// The counts by name, and how many reads were shortened.
+    pub(super) fn finish(self) -> (BTreeMap<String, u64>, u64) {
+        (self.counts, self.shortened)
+    }
+}
+
+/// Whether descriptor `fd` of `tid` is a pipe (`/proc/<tid>/fd/<fd>` reads `pipe:[inode]`).
+#[cfg(target_arch = "x86_64")]
+fn is_pipe(tid: i32, fd: u64) -> bool {
+    std::fs::read_link(format!("/proc/{tid}/fd/{fd}"))
+        .is_ok_and(|target| target.as_os_str().as_encoded_bytes().starts_with(b"pipe:"))
+}
+
+/// The name a call is recorded under, from its number and arguments; `None` for a call the
+/// filter should not have stopped.
+#[cfg(target_arch = "x86_64")]
+fn name(number: i64, args: [u64; 6]) -> Option<String> {
+    use nix::libc;
+    let with = |family: &str, detail: &str| format!("{family}({detail})");
+    Some(match number {
+        libc::SYS_pipe | libc::SYS_pipe2 => "pipe".to_owned(),
+        libc::SYS_socketpair => {
+            // The type carries SOCK_NONBLOCK and SOCK_CLOEXEC in its high bits.
+            let kind = (args[1] & 0xf) as i32;
+            match kind {
+                libc::SOCK_STREAM => with("socketpair", "SOCK_STREAM"),
+                libc::SOCK_DGRAM => with("socketpair", "SOCK_DGRAM"),
+                libc::SOCK_SEQPACKET => with("socketpair", "SOCK_SEQPACKET"),
+                other => with("socketpair", &other.to_string()),
+            }
+        }
+        libc::SYS_memfd_create => "memfd_create".to_owned(),
+        libc::SYS_fcntl => match args[1] {
+            bpf::F_ADD_SEALS => with("fcntl", "F_ADD_SEALS"),
+            _ if args[2] & libc::O_NONBLOCK as u64 != 0 => with("fcntl", "O_NONBLOCK"),
+            _ => with("fcntl", "F_SETFL"),
+        },
+        libc::SYS_vmsplice if args[3] & u64::from(libc::SPLICE_F_GIFT) != 0 => {
+            with("vmsplice", "SPLICE_F_GIFT")
+        }
+        libc::SYS_vmsplice => "vmsplice".to_owned(),
+        libc::SYS_mmap => with("mmap", "MAP_SHARED"),
+        libc::SYS_poll | libc::SYS_ppoll => "poll".to_owned(),
+        libc::SYS_epoll_wait | libc::SYS_epoll_pwait | bpf::SYS_EPOLL_PWAIT2 => {
+            "epoll_wait".to_owned()
+        }
+        libc::SYS_select | libc::SYS_pselect6 => "select".to_owned(),
+        libc::SYS_ioctl => with("ioctl", "FIONREAD"),
+        libc::SYS_read => "read".to_owned(),
+        _ => return None,
+    })
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use nix::libc;
+
+    /// Every name the tracer records is a family (and detail) a rubric can name.
+    #[test]
+    fn recorded_names_are_known_to_rubrics() {
+        let known = |name: &str| {
+            let (family, detail) = match name.split_once('(') {
+                Some((family, rest)) => (family, rest.strip_suffix(')')),
+                None => (name, None),
+            };
+            crate::rubric::SYSCALL_FAMILIES
+                .iter()
+                .any(|(known, details)| {
+                    *known == family && detail.is_none_or(|detail| details.contains(&detail))
+                })
+        };
+        let calls = [
+            (libc::SYS_pipe2, [0; 6]),
+            (libc::SYS_socketpair, [1, 5 | 0x80000, 0, 0, 0, 0]),
+            (libc::SYS_socketpair, [1, 2, 0, 0, 0, 0]),
+            (libc::SYS_socketpair, [1, 1, 0, 0, 0, 0]),
+            (libc::SYS_fcntl, [3, 1033, 8, 0, 0, 0]),
+            (libc::SYS_fcntl, [3, 4, 0o4000, 0, 0, 0]),
+            (libc::SYS_fcntl, [3, 4, 0, 0, 0, 0]),
+            (libc::SYS_vmsplice, [3, 0, 1, 8, 0, 0]),
+            (libc::SYS_vmsplice, [3, 0, 1, 0, 0, 0]),
+            (libc::SYS_mmap, [0, 4096, 3, 1, 3, 0]),
+            (libc::SYS_ppoll, [0; 6]),
+            (libc::SYS_epoll_pwait, [0; 6]),
+            (libc::SYS_pselect6, [0; 6]),
+            (libc::SYS_ioctl, [3, 0x541B, 0, 0, 0, 0]),
+            (libc::SYS_read, [0; 6]),
+            (libc::SYS_memfd_create, [0; 6]),
+        ];
+        for (number, args) in calls {
+            let name = name(number, args).expect("an observed call");
+            assert!(known(&name), "{name}");
+        }
+        assert_eq!(
+            name(libc::SYS_socketpair, [1, 5 | 0x80000, 0, 0, 0, 0]).as_deref(),
+            Some("socketpair(SOCK_SEQPACKET)")
+        );
+        assert_eq!(name(libc::SYS_write, [0; 6]), None);
+    }
+
+    /// Every jump of the filter lands inside it, on a return or a load.
+    #[test]
+    fn the_filter_jumps_inside_itself() {
+        let program = bpf::program();
+        let ret = (libc::BPF_RET | libc::BPF_K) as u16;
+        assert_eq!(program.last().map(|last| last.code), Some(ret));
+        for (index, instruction) in program.iter().enumerate() {
+            if instruction.code & 0x07 == libc::BPF_JMP as u16 {
+                for offset in [instruction.jt, instruction.jf] {
+                    assert!(index + 1 + usize::from(offset) < program.len());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! The synchronization lab and thread internals: race-condition (three fixes of a lost-update
+//! race, each graded on its result over many runs and on its threads really running at the same
+//! time), thread-stacks (stacks observed by labgrade itself) and green-threads (user-level
+//! against kernel threads), each fixture losing exactly the points it should.
+
+use crate::support::{Grade, full_marks, root, rows};
+
+/// Scores of race-condition with every check passed.
+const RACE_FULL: [(&str, f64, &str); 9] = [
+    ("mutex-update-zero", 20.0, "passed"),
+    ("mutex-update-perturbed", 5.0, "passed"),
+    ("mutex-update-concurrent", 8.0, "passed"),
+    ("mutex-loop-zero", 20.0, "passed"),
+    ("mutex-loop-perturbed", 5.0, "passed"),
+    ("mutex-loop-concurrent", 8.0, "passed"),
+    ("atomic-zero", 20.0, "passed"),
+    ("atomic-perturbed", 5.0, "passed"),
+    ("atomic-concurrent", 9.0, "passed"),
+];
+
+/// `RACE_FULL` with some checks replaced.
+fn race_but(changes: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
+    let expected: Vec<(&str, f64, &str)> = RACE_FULL
+        .iter()
+        .map(|row| {
+            *changes
+                .iter()
+                .find(|change| change.0 == row.0)
+                .unwrap_or(row)
+        })
+        .collect();
+    rows(&expected)
+}
+
+#[test]
+fn race_condition_solution_earns_full_marks_and_reports_the_cost_of_each_fix() {
+    let graded = Grade::solution("race-condition").json();
+    full_marks(&graded);
+    // The two worker threads were created before either ended, with start-together.
+    let census = &graded.check("atomic-concurrent")["cases"][0]["observed"]["census"];
+    assert_eq!(census["threads"], 2, "{census:#}");
+    // The cost of each fix, measured in the same run, is information and never scored.
+    for id in ["mutex-update", "mutex-loop", "atomic"] {
+        let check = graded.check(&format!("{id}-concurrent"));
+        assert_eq!(
+            check["timings"].as_array().map(Vec::len),
+            Some(1),
+            "{check:#}"
+        );
+        assert!(
+            check["info"][0]
+                .as_str()
+                .is_some_and(|line| line.contains("not graded")),
+            "{check:#}"
+        );
+    }
+}
+
+#[test]
+fn race_fixed_by_serialising_loses_the_concurrency_points() {
+    let graded = Grade::exercise("race-condition", "race_fixed_by_serialising")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        race_but(&[
+            ("mutex-update-concurrent", 0.0, "failed"),
+            ("mutex-loop-concurrent", 0.0, "failed"),
+            ("atomic-concurrent", 0.0, "failed"),
+        ])
+    );
+    let case = &graded.check("atomic-concurrent")["cases"][0];
+    let failure = &case["failures"][0];
+    assert_eq!(failure["what"], "census");
+    assert!(
+        failure["actual"]
+            .as_str()
+            .is_some_and(|actual| actual.contains("one after the other")),
+        "{failure:#}"
+    );
+}
+
+#[test]
+fn race_unfixed_loses_every_point() {
+    let graded = Grade::exercise("race-condition", "race_unfixed")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("mutex-update-zero", 0.0, "failed"),
+            ("mutex-update-perturbed", 0.0, "skipped"),
+            ("mutex-update-concurrent", 0.0, "skipped"),
+            ("mutex-loop-zero", 0.0, "failed"),
+            ("mutex-loop-perturbed", 0.0, "skipped"),
+            ("mutex-loop-concurrent", 0.0, "skipped"),
+            ("atomic-zero", 0.0, "failed"),
+            ("atomic-perturbed", 0.0, "skipped"),
+            ("atomic-concurrent", 0.0, "skipped"),
+        ])
+    );
+}
+
+#[test]
+fn atomic_load_then_store_is_still_a_race() {
+    let graded = Grade::exercise("race-condition", "atomic_load_then_store")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        race_but(&[
+            ("atomic-zero", 0.0, "failed"),
+            ("atomic-perturbed", 0.0, "skipped"),
+            ("atomic-concurrent", 0.0, "skipped"),
+        ])
+    );
+    let case = &graded.check("atomic-zero")["cases"][0];
+    assert_eq!(case["runs"], 50);
+    assert!(case["passed_runs"].as_u64().unwrap() < 50);
+}
+
+#[test]
+fn thread_stacks_solution_earns_full_marks_with_observed_stacks() {
+    let graded = Grade::solution("thread-stacks").json();
+    full_marks(&graded);
+    // labgrade found each thread's stack itself: distinct mappings of at least 256 KiB.
+    let tasks = &graded.check("own-stacks")["cases"][1]["observed"]["census"]["tasks"];
+    let stacks: Vec<(u64, u64)> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|task| task["kind"] == "thread")
+        .map(|task| {
+            let stack = &task["stack"];
+            (
+                stack["start"].as_u64().unwrap(),
+                stack["end"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(stacks.len(), 5, "{tasks:#}");
+    for (index, (start, end)) in stacks.iter().enumerate() {
+        assert!(end - start >= 256 * 1024, "{stacks:x?}");
+        assert!(
+            stacks[index + 1..]
+                .iter()
+                .all(|(other_start, other_end)| other_end <= start || end <= other_start),
+            "{stacks:x?}"
+        );
+    }
+}
+
+#[test]
+fn thread_stacks_skeleton_neither_prints_stacks_nor_overflows() {
+    let graded = Grade::exercise("thread-stacks", "skeleton")
+        .submission(root().join("exercises/thread-stacks"))
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("fits", 20.0, "passed"),
+            ("own-stacks", 30.0, "passed"),
+            ("printed-stacks", 0.0, "failed"),
+            ("overflow", 0.0, "failed"),
+        ])
+    );
+    // The default stack (2 MiB) holds 1024 frames of 1 KiB: no overflow.
+    let case = &graded.check("overflow")["cases"][0];
+    assert_eq!(case["failures"][0]["what"], "termination");
+}
+
+#[test]
+fn stack_shared_by_all_loses_the_printed_stacks() {
+    let graded = Grade::exercise("thread-stacks", "stack_shared_by_all")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("fits", 20.0, "passed"),
+            ("own-stacks", 30.0, "passed"),
+            ("printed-stacks", 0.0, "failed"),
+            ("overflow", 30.0, "passed"),
+        ])
+    );
+    let failure = &graded.check("printed-stacks")["cases"][0]["failures"][0];
+    assert!(
+        failure["actual"]
+            .as_str()
+            .is_some_and(|actual| actual.ends_with("lies in the stack of no thread")),
+        "{failure:#}"
+    );
+}
+
+#[test]
+fn green_threads_solution_earns_full_marks_and_reports_cores_busy() {
+    let graded = Grade::solution("green-threads").json();
+    full_marks(&graded);
+    // Cores kept busy by each version, measured in the same run: information only.
+    for id in ["green-no-thread", "kernel-threads"] {
+        let timing = &graded.check(id)["timings"][0];
+        assert!(timing["cores_busy"].as_f64().is_some(), "{timing:#}");
+    }
+}
+
+#[test]
+fn green_threads_are_kernel_threads_loses_the_no_thread_points() {
+    let graded = Grade::exercise("green-threads", "green_threads_are_kernel_threads")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("green-round-robin", 30.0, "passed"),
+            ("green-no-thread", 0.0, "failed"),
+            ("kernel-all-steps", 20.0, "passed"),
+            ("kernel-threads", 30.0, "passed"),
+        ])
+    );
+    let case = &graded.check("green-no-thread")["cases"][0];
+    assert_eq!(case["observed"]["census"]["threads"], 4);
+}
