@@ -226,9 +226,9 @@ fn write_unused(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> {
         item(out, None, "mount namespace", text)?;
     }
     let seccomp = if caps.seccomp {
-        "available, not used yet"
+        "available; used only to stop at the system calls a check observes (the IPC exercises), not to refuse any"
     } else {
-        "not available"
+        "not available: checks that observe system calls cannot be graded"
     };
     item(out, None, "seccomp", seccomp)
 }
