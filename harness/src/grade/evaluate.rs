@@ -542,6 +542,7 @@ fn termination_failure(
         }
         (Expect::NonZeroExit, Termination::Exited { code }) => *code != 0,
         (Expect::Signal(expected, _), Termination::Signaled { signal, .. }) => expected == signal,
+        (Expect::AnySignal, Termination::Signaled { .. }) => true,
         (Expect::SignalOf(expected), Termination::Signaled { signal, .. }) => {
             labgrade_support::signal_number(expected.render(vars).trim()) == Some(*signal)
         }
@@ -1395,6 +1396,20 @@ compare = [{ capture = "sum", equals = 10 }]
             .map(|failure| failure.what.as_str())
             .collect();
         assert_eq!(what, ["termination", "stdout", "stderr"]);
+    }
+
+    #[test]
+    fn any_signal_is_met_by_every_signal_but_not_by_an_exit_or_a_timeout() {
+        let check = parse_check("expect = { signal = \"any\" }\n");
+        assert!(grade(&check, signaled(6, "SIGABRT")).passed);
+        assert!(grade(&check, signaled(11, "SIGSEGV")).passed);
+        let exited = grade(&check, exited(0, ""));
+        assert!(!exited.passed);
+        assert_eq!(
+            exited.failures[0].expected,
+            "the program to be killed by a signal"
+        );
+        assert!(!grade(&check, timed_out()).passed);
     }
 
     #[test]

@@ -396,6 +396,9 @@ pub enum Expect {
     NonZeroExit,
     /// Be killed by this signal (number and name).
     Signal(i32, String),
+    /// Be killed by a signal, whichever (`signal = "any"`): the runtime's choice, such as
+    /// SIGSEGV or SIGABRT for a stack overflow, is not the student's. A timeout is not one.
+    AnySignal,
     /// Exit with the code a placeholder gives, such as `{fault_exit_code}`.
     ExitOf(Template),
     /// Be killed by the signal a placeholder gives, such as `{fault_signal}`.
@@ -410,6 +413,7 @@ impl Expect {
             Self::Exit(code) => format!("exit with code {code}"),
             Self::NonZeroExit => "exit with a non-zero code".to_owned(),
             Self::Signal(number, name) => format!("be killed by signal {name} ({number})"),
+            Self::AnySignal => "be killed by a signal".to_owned(),
             Self::ExitOf(code) => format!("exit with code {}", code.render(vars)),
             Self::SignalOf(signal) => format!("be killed by signal {}", signal.render(vars)),
         }

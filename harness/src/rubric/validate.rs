@@ -1072,6 +1072,7 @@ impl Validator {
                     Expect::Exit(0)
                 }
             },
+            (None, Some(signal)) if signal.get_ref() == "any" => Expect::AnySignal,
             (None, Some(signal)) if signal.get_ref().contains('{') => self
                 .template(signal, vars)
                 .map_or(Expect::Exit(0), Expect::SignalOf),
@@ -1090,7 +1091,7 @@ impl Validator {
                             Some(signal.span()),
                             format!("`{}` is not a signal name", signal.get_ref()),
                         )
-                        .help("use a name from `kill -l`, such as `SIGSEGV`"),
+                        .help("use a name from `kill -l`, such as `SIGSEGV`, or `\"any\"`"),
                     );
                     Expect::Exit(0)
                 }
@@ -1789,6 +1790,7 @@ needs = [\"a\"]
         assert_eq!(expect_of("{ exit = 3 }"), Expect::Exit(3));
         assert_eq!(expect_of("{ exit = 255 }"), Expect::Exit(255));
         assert_eq!(expect_of("{ exit = \"nonzero\" }"), Expect::NonZeroExit);
+        assert_eq!(expect_of("{ signal = \"any\" }"), Expect::AnySignal);
     }
 
     #[test]
@@ -1812,7 +1814,7 @@ needs = [\"a\"]
                 10,
                 21,
                 "`SIGNOPE` is not a signal name",
-                Some("use a name from `kill -l`, such as `SIGSEGV`")
+                Some("use a name from `kill -l`, such as `SIGSEGV`, or `\"any\"`")
             )
         );
     }
