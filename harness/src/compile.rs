@@ -387,16 +387,14 @@ fn copy_executables(built: &Path, bin_dir: &Path) -> Result<(), Error> {
     // must be able to reach and execute their binary, but not list or read another student's
     // (execute-only: the kernel needs no read permission to start a binary). This holds by
     // permissions alone, where the kernel has no Landlock.
-    fs::set_permissions(bin_dir, fs::Permissions::from_mode(0o711))
-        .map_err(io("set the permissions of", bin_dir))?;
+    open_to_programs(bin_dir)?;
     for entry in fs::read_dir(built).map_err(io("read", built))? {
         let entry = entry.map_err(io("read", built))?;
         let meta = entry.metadata().map_err(io("read", entry.path()))?;
         if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
             let copy = bin_dir.join(entry.file_name());
             fs::copy(entry.path(), &copy).map_err(io("copy", entry.path()))?;
-            fs::set_permissions(&copy, fs::Permissions::from_mode(0o711))
-                .map_err(io("set the permissions of", &copy))?;
+            open_to_programs(&copy)?;
         }
     }
     Ok(())
@@ -446,4 +444,14 @@ pub(crate) fn course_folders(rubric: &Rubric) -> Vec<PathBuf> {
     .flatten()
     .filter_map(|folder| std::path::absolute(folder).ok())
     .collect()
+}
+
+/// Lets every user pass through `dir` (mode 0711): a folder is traversable, a binary
+/// executable, and neither is listable or readable by another uid. A student program running as
+/// its own uid so reaches its binary and its scratch folder (which the supervisor gives to that
+/// uid) by name, but not another student's. For the assembly's root, `bin/`, `runs/` and the
+/// binaries.
+pub(crate) fn open_to_programs(dir: &Path) -> Result<(), Error> {
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o711))
+        .map_err(io("set the permissions of", dir))
 }

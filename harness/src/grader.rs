@@ -9,12 +9,12 @@ use std::sync::Once;
 
 use labgrade_support::{FAULT_VAR, Fault, FaultAction, SEED_VAR};
 
-use crate::compile::{BuildOutcome, Toolchain, course_folders, profile_dir};
+use crate::compile::{BuildOutcome, Toolchain, course_folders, open_to_programs, profile_dir};
 use crate::error::{Error, io};
 use crate::grade::{
     BuildGrade, BuildStatus, CaseGrade, CaseLimits, CheckGrade, CheckStatus, Grade, GradeHeader,
-    InjectedFault, Replay, blocked_by, case_seed, combine_runs, draw_fault, evaluate_case,
-    score_check, total, unscored_check,
+    InjectedFault, Replay, blocked_by, build_block_reason, case_seed, combine_runs, draw_fault,
+    evaluate_case, missing_list, score_check, total, unscored_check,
 };
 use crate::grade::{for_students, student_rubric};
 use crate::rubric::{CensusCount, Check, Profile, Rubric};
@@ -122,7 +122,14 @@ impl Grader {
         let bin_dir = match (&prepared.bin_dir, unavailable(check, &prepared.assembly)) {
             (_, Some(reason)) => return Ok(prepared.replayed(Err(reason))),
             (None, None) => {
-                let reason = blocked_by_build(&prepared.build);
+                // Without binaries the build did not make them; a build that says otherwise
+                // lacked the files of this program.
+                let reason = build_block_reason(&prepared.build).unwrap_or_else(|| {
+                    format!(
+                        "not run: the submission lacks {}",
+                        missing_list(&prepared.build.missing_files)
+                    )
+                });
                 return Ok(prepared.replayed(Err(reason)));
             }
             (Some(bin_dir), None) => bin_dir.clone(),
@@ -458,18 +465,6 @@ fn unavailable(check: &Check, assembly: &Assembly) -> Option<String> {
         })
 }
 
-/// Why nothing runs after a build that did not produce binaries.
-fn blocked_by_build(build: &BuildGrade) -> String {
-    match build.status {
-        BuildStatus::CompileError => "not run: the submission does not compile".to_owned(),
-        BuildStatus::TimedOut => "not run: the build ran past its time limit".to_owned(),
-        BuildStatus::MissingFiles | BuildStatus::Built => format!(
-            "not run: the submission lacks {}",
-            missing_list(&build.missing_files)
-        ),
-    }
-}
-
 /// The arguments, environment and placeholders of one run.
 struct PlannedRun {
     vars: BTreeMap<String, String>,
@@ -573,25 +568,6 @@ fn program_source(rubric: &Rubric, assembly: &Assembly, id: &str) -> Option<Stri
         .iter()
         .find(|(name, _)| *name == check.program)
         .map(|(_, path)| path.to_string_lossy().into_owned())
-}
-
-/// Lets every user pass through folder `dir` (mode 0711), so that a student program running
-/// as its own uid reaches its binary and its scratch folder (which the supervisor gives to that
-/// uid) by name. Only for the assembly's root, `bin/` and `runs/` folders.
-fn open_to_programs(dir: &Path) -> Result<(), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    // Traversable, not listable: a program of another uid reaches its own folders by name but
-    // cannot list another student's.
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
-        .map_err(io("set the permissions of", dir))
-}
-
-fn missing_list(files: &[String]) -> String {
-    files
-        .iter()
-        .map(|file| format!("`{file}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn fresh_seed() -> u64 {

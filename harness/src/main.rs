@@ -394,11 +394,16 @@ fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
         shard_source,
         regrade: args.regrade,
         limits: Limits::default(),
+        // Relative to the current folder, so that a bare file name has a folder too.
+        class_junit: args
+            .report
+            .iter()
+            .map(|(_, path)| std::path::absolute(path).unwrap_or_else(|_| path.clone()))
+            .collect(),
     };
     let progress = progress::for_stderr(args.quiet);
     let result = labgrade::batch::run(&grader, &rubric, &options, progress.as_ref())?;
     drop(progress);
-    reports::write_class(&result, &args.report)?;
     print_summary(&result);
     Ok(result)
 }
@@ -627,9 +632,8 @@ mod reports {
     use std::path::{Path, PathBuf};
 
     use labgrade::Error;
-    use labgrade::batch::{BatchResult, Layout, Manifest, write_atomically};
     use labgrade::grade::Grade;
-    use labgrade::report::{Format, write_class_junit, write_step_summary};
+    use labgrade::report::{Format, write_step_summary};
 
     fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.to_owned();
@@ -691,38 +695,5 @@ mod reports {
         } else {
             Err("a batch writes only `junit` class reports (`junit=PATH`); each student's JSON report and feedback are in the output folder already".to_owned())
         }
-    }
-
-    /// Writes the class reports of a batch from every student's JSON report in its output
-    /// folder (a student whose report cannot be read is left out).
-    pub(crate) fn write_class(
-        result: &BatchResult,
-        targets: &[(Format, PathBuf)],
-    ) -> Result<(), Error> {
-        if targets.is_empty() {
-            return Ok(());
-        }
-        let layout = Layout::new(&result.out);
-        let manifest = Manifest::read(&layout).map_err(|problem| Error::Io {
-            action: "read the batch manifest in",
-            path: result.out.clone(),
-            source: std::io::Error::other(problem),
-        })?;
-        let grades: Vec<(String, Grade)> = manifest
-            .students
-            .iter()
-            .filter_map(|student| {
-                let text = std::fs::read_to_string(layout.report(student)).ok()?;
-                Some((student.clone(), serde_json::from_str(&text).ok()?))
-            })
-            .collect();
-        for (_, path) in targets {
-            // Relative to the current folder, so that a bare file name has a folder too.
-            let path = std::path::absolute(path).map_err(io("find", path))?;
-            write_atomically(&path, |out| {
-                write_class_junit(&manifest.exercise, &grades, out)
-            })?;
-        }
-        Ok(())
     }
 }

@@ -467,7 +467,7 @@ fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
 /// Whether the machine gives root cgroups with the `pids` and `memory` controllers (v1, or v2
 /// at `/sys/fs/cgroup`), writable; says why not on stderr. Probed here independently of
 /// labgrade, so that labgrade failing to use them fails the tests instead of skipping them.
-fn needs_cgroups() -> bool {
+pub(crate) fn needs_cgroups() -> bool {
     if !needs_root() {
         return false;
     }

@@ -7,15 +7,10 @@ use crate::support::{labgrade, root};
 #[test]
 fn selfcheck_reference_full_marks_and_skeleton_not() {
     let mut assert = labgrade().arg("selfcheck").assert().code(0);
-    for exercise in [
-        "green-threads",
-        "memory-corruption",
-        "race-condition",
-        "seg-fault",
-        "sum-array",
-        "thread-stacks",
-        "wait-for-me",
-    ] {
+    // Every exercise with a rubric, so that a new one cannot go unchecked.
+    let exercises = labgrade::course::exercise_names(&root());
+    assert!(exercises.len() >= 10, "{exercises:?}");
+    for exercise in &exercises {
         assert = assert
             .stdout(predicate::str::contains(format!(
                 "ok {exercise}: reference solution (must earn full marks): 100 / 100"

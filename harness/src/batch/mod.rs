@@ -43,7 +43,8 @@ use crate::grade::{
 };
 use crate::grader::Grader;
 use crate::report::{
-    ClassStudent, Human, Json, Reporter, write_gradebook, write_html, write_summary,
+    ClassStudent, Human, Json, Reporter, write_class_junit, write_gradebook, write_html,
+    write_summary,
 };
 use crate::rubric::Rubric;
 
@@ -121,6 +122,9 @@ pub struct BatchOptions {
     pub regrade: bool,
     /// Limits on unpacked archives.
     pub limits: Limits,
+    /// Files to write the class's `JUnit` report to (`--report junit=PATH`), one testsuite per
+    /// student whose JSON report is readable.
+    pub class_junit: Vec<PathBuf>,
 }
 
 /// What a finished batch (or merge) produced.
@@ -205,7 +209,7 @@ pub fn run(
     }
 
     grade_in_parallel(grader, rubric, options, &layout, &todo, jobs, progress)?;
-    let result = finish(&layout, &manifest)?;
+    let result = finish(&layout, &manifest, &options.class_junit)?;
     progress.finished();
     Ok(result)
 }
@@ -361,11 +365,16 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<BatchResult, BatchError> 
         ..first
     };
     manifest.write(&target)?;
-    Ok(finish(&target, &manifest)?)
+    Ok(finish(&target, &manifest, &[])?)
 }
 
-/// Writes the gradebook and summary of `manifest`'s students from their records.
-fn finish(layout: &Layout, manifest: &Manifest) -> Result<BatchResult, Error> {
+/// Writes the gradebook, summary, class report and `class_junit` files of `manifest`'s students
+/// from their records and JSON reports.
+fn finish(
+    layout: &Layout,
+    manifest: &Manifest,
+    class_junit: &[PathBuf],
+) -> Result<BatchResult, Error> {
     let records: Vec<Record> = manifest
         .students
         .iter()
@@ -397,6 +406,18 @@ fn finish(layout: &Layout, manifest: &Manifest) -> Result<BatchResult, Error> {
     write_atomically(&layout.html(), |out| {
         write_html(manifest, &summary, &students, out)
     })?;
+    if !class_junit.is_empty() {
+        let readable: Vec<(String, Grade)> = records
+            .iter()
+            .zip(grades)
+            .filter_map(|(record, grade)| Some((record.student.clone(), grade?)))
+            .collect();
+        for path in class_junit {
+            write_atomically(path, |out| {
+                write_class_junit(&manifest.exercise, &readable, out)
+            })?;
+        }
+    }
     Ok(BatchResult {
         summary,
         out: layout.out().to_owned(),

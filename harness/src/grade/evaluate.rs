@@ -213,11 +213,12 @@ fn numbers(text: &str) -> Vec<String> {
         std::sync::LazyLock::new(|| regex::Regex::new(r"-?\d+").expect("the pattern is valid"));
     NUMBER
         .find_iter(text)
-        .map(|found| found.as_str().trim_start_matches('+').to_owned())
-        .map(|number| {
+        .map(|found| {
+            let number = found.as_str();
+            // Normalized (`-0` and `007` read as `0` and `7`) when it fits an i128.
             number
                 .parse::<i128>()
-                .map_or(number, |value| value.to_string())
+                .map_or_else(|_| number.to_owned(), |value| value.to_string())
         })
         .collect()
 }
@@ -771,25 +772,36 @@ pub fn unscored_check(
 pub fn blocked_by(check: &Check, build: &BuildGrade, graded: &[CheckGrade]) -> Option<String> {
     check.needs.iter().find_map(|need| {
         if need == crate::rubric::BUILD_ID {
-            return (build.status != BuildStatus::Built).then(|| match build.status {
-                BuildStatus::MissingFiles => format!(
-                    "not run: the submission lacks {}",
-                    build
-                        .missing_files
-                        .iter()
-                        .map(|f| format!("`{f}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                BuildStatus::CompileError => "not run: the submission does not compile".to_owned(),
-                BuildStatus::TimedOut => "not run: the build ran past its time limit".to_owned(),
-                BuildStatus::Built => unreachable!("checked above"),
-            });
+            return build_block_reason(build);
         }
         let needed = graded.iter().find(|graded| &graded.id == need)?;
         (needed.status != CheckStatus::Passed)
             .then(|| format!("not run: it needs check `{need}` to pass in full"))
     })
+}
+
+/// Why nothing runs after `build`, in the words of a skipped check; `None` if it built.
+#[must_use]
+pub fn build_block_reason(build: &BuildGrade) -> Option<String> {
+    match build.status {
+        BuildStatus::Built => None,
+        BuildStatus::MissingFiles => Some(format!(
+            "not run: the submission lacks {}",
+            missing_list(&build.missing_files)
+        )),
+        BuildStatus::CompileError => Some("not run: the submission does not compile".to_owned()),
+        BuildStatus::TimedOut => Some("not run: the build ran past its time limit".to_owned()),
+    }
+}
+
+/// Files as a report lists them: `` `src/a.rs`, `src/b.rs` ``.
+#[must_use]
+pub fn missing_list(files: &[String]) -> String {
+    files
+        .iter()
+        .map(|file| format!("`{file}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Puts the parts together and totals the score.

@@ -8,7 +8,8 @@ mod seed;
 
 pub use audience::{REDACTED, for_students, redact_check, student_rubric};
 pub use evaluate::{
-    GradeHeader, blocked_by, combine_runs, evaluate_case, score_check, total, unscored_check,
+    GradeHeader, blocked_by, build_block_reason, combine_runs, evaluate_case, missing_list,
+    score_check, total, unscored_check,
 };
 pub use model::HiddenChecks;
 pub use model::{

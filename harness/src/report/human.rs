@@ -189,13 +189,8 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
         "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}{runs}",
         case.name
     )?;
-    for failure in case
-        .failures
-        .iter()
-        .filter(|failure| failure.what != "runs")
-    {
-        writeln!(out, "            expected {}", failure.expected)?;
-        writeln!(out, "            but      {}", failure.actual)?;
+    for line in super::failure_lines(case, "            ") {
+        writeln!(out, "{line}")?;
     }
     if case.observed.leftover_processes > 0 {
         writeln!(

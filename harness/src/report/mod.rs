@@ -60,13 +60,6 @@ impl Format {
         ("github", Format::Github),
     ];
 
-    /// The reporter for this format; GitHub paths are written as the submission's path joins
-    /// them (see [`Format::reporter_in`]).
-    #[must_use]
-    pub fn reporter(self) -> Box<dyn Reporter> {
-        self.reporter_in(None)
-    }
-
     /// The reporter for this format, for a repository in folder `workspace` (GitHub
     /// annotations name files relative to it).
     #[must_use]

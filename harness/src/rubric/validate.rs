@@ -1314,13 +1314,8 @@ fn in_cycle(check: &Check, remaining: &[Check]) -> bool {
 
 /// Adds "did you mean" help when `name` is close to one of `candidates`.
 fn suggest(problem: Problem, name: &str, candidates: &[&str]) -> Problem {
-    let best = candidates
-        .iter()
-        .map(|candidate| (strsim::jaro_winkler(name, candidate), *candidate))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, candidate)) => problem.help(format!("did you mean `{candidate}`?")),
+    match strsim_closest(name, candidates) {
+        Some(candidate) => problem.help(format!("did you mean `{candidate}`?")),
         None if problem.help.is_none() && !candidates.is_empty() => {
             problem.help(format!("expected one of: {}", candidates.join(", ")))
         }

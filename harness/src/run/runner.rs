@@ -14,9 +14,8 @@ use std::time::{Duration, Instant};
 
 use std::os::unix::process::CommandExt;
 
-use nix::sys::prctl;
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::{Pid, getpid, getppid};
+use nix::unistd::{Pid, getpid};
 
 use super::job::{Job, Observation, Reply};
 use super::supervisor::live_descendants;
@@ -151,12 +150,7 @@ impl Runner {
                 // kills the whole program, escapees included, before it exits. The signal
                 // comes when the spawning *thread* ends; `run` lasts until the supervisor has
                 // ended, so only the death of labgrade itself sends it.
-                prctl::set_pdeathsig(Signal::SIGTERM)?;
-                if getppid() != front_end {
-                    // labgrade died between `fork` and `prctl`: the signal will never come.
-                    return Err(io::Error::from_raw_os_error(nix::libc::ESRCH));
-                }
-                Ok(())
+                super::die_with_parent(front_end, Signal::SIGTERM)
             });
         }
         let mut child = command

@@ -57,7 +57,7 @@ use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, killpg, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::time::TimeValLike;
 use nix::sys::wait::WaitPidFlag;
-use nix::unistd::{Gid, Pid, Uid, chown, geteuid, getpid, getppid, setgid, setgroups, setuid};
+use nix::unistd::{Gid, Pid, Uid, chown, geteuid, getpid, setgid, setgroups, setuid};
 
 pub(super) use cgroup::trial as cgroup_trial;
 pub(super) use procfs::live_descendants;
@@ -253,9 +253,8 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
 #[derive(Debug, Clone, Copy)]
 struct Containment {
     limits: Limits,
-    /// Whether the supervisor runs as root; without root there is no namespace and no uid drop.
-    root: bool,
-    /// The user the program runs as, when isolated: uid and gid are the same number.
+    /// The user the program runs as, when isolated and the supervisor is root (only root drops
+    /// to another uid): uid and gid are the same number.
     user: Option<u32>,
     /// `RLIMIT_AS`: the memory limit, or a generous backstop when a cgroup limits the memory
     /// of the whole program (see [`Containment::rely_on`]).
@@ -269,11 +268,9 @@ impl Containment {
     /// The containment of a job with `limits`, whose program runs as the uid of `claim` when
     /// there is one (only root claims a uid, and only for an isolated program).
     fn plan(limits: Limits, claim: Option<&uid::Claim>) -> Self {
-        let root = geteuid().is_root();
         let user = claim.map(|claim| claim.uid);
         Self {
             limits,
-            root,
             user,
             address_space: limits.memory_bytes,
             task_rlimit: limits.tasks,
@@ -288,7 +285,8 @@ impl Containment {
         } else if let Some(uid) = self.user {
             applied.push(format!("uid {uid}"));
             applied.push(format!("task limit {}", self.limits.tasks));
-        } else if !self.root {
+        } else {
+            // Isolated without a uid of its own: only root claims one.
             applied.push("no uid drop: not root".to_owned());
         }
         applied
@@ -452,13 +450,9 @@ fn spawn(
             if let Some(sandbox) = &mut sandbox {
                 sandbox.enforce()?;
             }
-            // After the uid drop, which clears it.
-            prctl::set_pdeathsig(Signal::SIGKILL)?;
-            // If the supervisor died between `fork` and `prctl`, the death signal will never
-            // come; do not run the program unsupervised.
-            if getppid() != supervisor {
-                return Err(Errno::ESRCH.into());
-            }
+            // After the uid drop, which clears it. If the supervisor already died, the program
+            // must not run unsupervised.
+            super::die_with_parent(supervisor, Signal::SIGKILL)?;
             // Last, so that a child failing an earlier step is never a tracee, and so that the
             // window in which a signal would stop it before `exec` (and leave `spawn` waiting)
             // is as short as can be. It only marks the child: its first stop is the SIGTRAP

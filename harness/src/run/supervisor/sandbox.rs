@@ -108,16 +108,11 @@ impl Prepared {
             Some(Err(error)) => (None, Some(error.to_string())),
             None => (None, None),
         };
-        let fallback = ruleset.is_none() && root;
-        let hidden = if fallback {
-            hidden_folders(sandbox)
+        let (hidden, shared) = if ruleset.is_none() && root {
+            let needed = needed_folders(sandbox);
+            (hidden_folders(sandbox, &needed), shared_folders(&needed))
         } else {
-            Vec::new()
-        };
-        let shared = if fallback {
-            shared_folders(sandbox)
-        } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         Self {
             ruleset,
@@ -330,8 +325,7 @@ fn needed_folders(sandbox: &Sandbox) -> Vec<PathBuf> {
 
 /// The folders of `sandbox` to hide: those that exist, are absolute, are folders, and hold
 /// none of the folders the program needs (hiding one of those would hide what it must reach).
-fn hidden_folders(sandbox: &Sandbox) -> Vec<CString> {
-    let needed = needed_folders(sandbox);
+fn hidden_folders(sandbox: &Sandbox, needed: &[PathBuf]) -> Vec<CString> {
     sandbox
         .hide
         .iter()
@@ -373,10 +367,9 @@ fn fd_path(fd: i32, buffer: &mut [u8; 32]) -> Option<&CStr> {
 /// files to another student's program.
 const SHARED_FOLDERS: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
 
-/// The shared folders to cover, each with the job's folders under it to bind back. A folder
-/// that cannot be opened is left out (and then stays shared): never a reason not to run.
-fn shared_folders(sandbox: &Sandbox) -> Vec<Shared> {
-    let needed = needed_folders(sandbox);
+/// The shared folders to cover, each with the job's `needed` folders under it to bind back. A
+/// folder that cannot be opened is left out (and then stays shared): never a reason not to run.
+fn shared_folders(needed: &[PathBuf]) -> Vec<Shared> {
     SHARED_FOLDERS
         .iter()
         .filter_map(|folder| std::fs::canonicalize(folder).ok())
@@ -443,7 +436,7 @@ mod tests {
             landlock: false,
         };
         std::fs::create_dir(temp.path().join("other")).unwrap();
-        let hidden: Vec<CString> = hidden_folders(&sandbox);
+        let hidden: Vec<CString> = hidden_folders(&sandbox, &needed_folders(&sandbox));
         // `course` holds `course/exercises` (however it is spelt), the temporary folder holds
         // everything, a missing or relative folder is nothing to hide: only `other` is hidden.
         let other = std::fs::canonicalize(temp.path().join("other")).unwrap();
