@@ -14,7 +14,7 @@ use crate::error::{Error, io};
 use crate::grade::{
     BuildGrade, BuildStatus, CaseGrade, CaseLimits, CheckGrade, CheckStatus, Grade, GradeHeader,
     InjectedFault, Replay, blocked_by, build_block_reason, case_seed, combine_runs, draw_fault,
-    evaluate_case, missing_list, score_check, total, unscored_check,
+    evaluate_case, missing_list, score_check, score_ratio, total, unscored_check,
 };
 use crate::grade::{for_students, student_rubric};
 use crate::rubric::{CensusCount, Check, Profile, Rubric};
@@ -76,6 +76,10 @@ impl Grader {
                 let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
                 self.run_check(rubric, check, bin_dir, &prepared.assembly, seed)?
             };
+            checks.push(graded);
+        }
+        for ratio in &rubric.ratios {
+            let graded = score_ratio(ratio, &checks);
             checks.push(graded);
         }
         for graded in &mut checks {

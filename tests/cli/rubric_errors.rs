@@ -102,3 +102,25 @@ fn bad_visibility_and_details_are_located() {
         ))
         .stderr(contains("bad_visibility.toml:19:10"));
 }
+
+#[test]
+fn ratio_and_interleaved_matcher_errors_are_all_located() {
+    rubric_fails("bad_ratio")
+        .stderr(contains("has 8 problems"))
+        .stderr(contains(
+            "`array-sum` is not an oracle of sequences of lines",
+        ))
+        .stderr(contains("bad_ratio.toml:12:19"))
+        .stderr(contains("the line `b` is in the sequences twice"))
+        .stderr(contains("`byte-count` and `counted-lines` go together"))
+        .stderr(contains(
+            "`absent = true` cannot negate `sequences` or `byte-count`",
+        ))
+        .stderr(contains(
+            "oracle `async-messages` gives sequences of lines, not a value to compare",
+        ))
+        .stderr(contains("unknown figure `wall-clock`"))
+        .stderr(contains("bad_ratio.toml:30:7"))
+        .stderr(contains("did you mean `fast`?"))
+        .stderr(contains("`at-least` (3) is above `at-most` (2)"));
+}

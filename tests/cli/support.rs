@@ -162,6 +162,24 @@ pub(crate) fn rows(rows: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
         .collect()
 }
 
+/// The rows of `full` (every check passed) with the checks of `changes` replaced: the scores of
+/// a fixture that loses exactly those points.
+pub(crate) fn rows_but(
+    full: &[(&str, f64, &str)],
+    changes: &[(&str, f64, &str)],
+) -> Vec<(String, f64, String)> {
+    let expected: Vec<(&str, f64, &str)> = full
+        .iter()
+        .map(|row| {
+            *changes
+                .iter()
+                .find(|change| change.0 == row.0)
+                .unwrap_or(row)
+        })
+        .collect();
+    rows(&expected)
+}
+
 /// Copies the folder `from` to `to`, recursively: a fixture into a class folder or a scratch
 /// copy that a test may change.
 pub(crate) fn copy_dir(from: &Path, to: &Path) {

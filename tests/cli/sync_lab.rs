@@ -3,10 +3,10 @@
 //! time), thread-stacks (stacks observed by labgrade itself) and green-threads (user-level
 //! against kernel threads), each fixture losing exactly the points it should.
 
-use crate::support::{Grade, full_marks, root, rows};
+use crate::support::{Grade, full_marks, root, rows, rows_but};
 
 /// Scores of race-condition with every check passed.
-const RACE_FULL: [(&str, f64, &str); 9] = [
+const RACE_FULL: [(&str, f64, &str); 10] = [
     ("mutex-update-zero", 20.0, "passed"),
     ("mutex-update-perturbed", 5.0, "passed"),
     ("mutex-update-concurrent", 8.0, "passed"),
@@ -16,21 +16,8 @@ const RACE_FULL: [(&str, f64, &str); 9] = [
     ("atomic-zero", 20.0, "passed"),
     ("atomic-perturbed", 5.0, "passed"),
     ("atomic-concurrent", 9.0, "passed"),
+    ("cost-of-each-fix", 0.0, "passed"),
 ];
-
-/// `RACE_FULL` with some checks replaced.
-fn race_but(changes: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
-    let expected: Vec<(&str, f64, &str)> = RACE_FULL
-        .iter()
-        .map(|row| {
-            *changes
-                .iter()
-                .find(|change| change.0 == row.0)
-                .unwrap_or(row)
-        })
-        .collect();
-    rows(&expected)
-}
 
 #[test]
 fn race_condition_solution_earns_full_marks_and_reports_the_cost_of_each_fix() {
@@ -39,21 +26,22 @@ fn race_condition_solution_earns_full_marks_and_reports_the_cost_of_each_fix() {
     // The two worker threads were created before either ended, with start-together.
     let census = &graded.check("atomic-concurrent")["cases"][0]["observed"]["census"];
     assert_eq!(census["threads"], 2, "{census:#}");
-    // The cost of each fix, measured in the same run, is information and never scored.
-    for id in ["mutex-update", "mutex-loop", "atomic"] {
-        let check = graded.check(&format!("{id}-concurrent"));
-        assert_eq!(
-            check["timings"].as_array().map(Vec::len),
-            Some(1),
-            "{check:#}"
-        );
-        assert!(
-            check["info"][0]
-                .as_str()
-                .is_some_and(|line| line.contains("not graded")),
-            "{check:#}"
-        );
-    }
+    // The cost of each fix, the medians of the 50 runs of each measured in the same grading
+    // run, is one line of information, worth no points.
+    let cost = graded.check("cost-of-each-fix");
+    assert_eq!(cost["max_score"], 0.0, "{cost:#}");
+    let info = cost["info"][0].as_str().unwrap_or_default();
+    assert!(
+        info.starts_with(
+            "median wall time per run (information, not graded): `mutex-update-zero` "
+        ) && info.contains(" ms (×")
+            && info.contains("`atomic-zero` ")
+            && info.ends_with(" ms"),
+        "{info}"
+    );
+    // 50 runs of each, every one measured.
+    let figures = &graded.check("atomic-zero")["cases"][0]["figures"];
+    assert_eq!(figures.as_array().map(Vec::len), Some(50), "{figures:#}");
 }
 
 #[test]
@@ -63,11 +51,14 @@ fn race_fixed_by_serialising_loses_the_concurrency_points() {
         .json();
     assert_eq!(
         graded.scores(),
-        race_but(&[
-            ("mutex-update-concurrent", 0.0, "failed"),
-            ("mutex-loop-concurrent", 0.0, "failed"),
-            ("atomic-concurrent", 0.0, "failed"),
-        ])
+        rows_but(
+            &RACE_FULL,
+            &[
+                ("mutex-update-concurrent", 0.0, "failed"),
+                ("mutex-loop-concurrent", 0.0, "failed"),
+                ("atomic-concurrent", 0.0, "failed"),
+            ]
+        )
     );
     let case = &graded.check("atomic-concurrent")["cases"][0];
     let failure = &case["failures"][0];
@@ -97,6 +88,7 @@ fn race_unfixed_loses_every_point() {
             ("atomic-zero", 0.0, "failed"),
             ("atomic-perturbed", 0.0, "skipped"),
             ("atomic-concurrent", 0.0, "skipped"),
+            ("cost-of-each-fix", 0.0, "skipped"),
         ])
     );
 }
@@ -108,11 +100,15 @@ fn atomic_load_then_store_is_still_a_race() {
         .json();
     assert_eq!(
         graded.scores(),
-        race_but(&[
-            ("atomic-zero", 0.0, "failed"),
-            ("atomic-perturbed", 0.0, "skipped"),
-            ("atomic-concurrent", 0.0, "skipped"),
-        ])
+        rows_but(
+            &RACE_FULL,
+            &[
+                ("atomic-zero", 0.0, "failed"),
+                ("atomic-perturbed", 0.0, "skipped"),
+                ("atomic-concurrent", 0.0, "skipped"),
+                ("cost-of-each-fix", 0.0, "skipped"),
+            ]
+        )
     );
     let case = &graded.check("atomic-zero")["cases"][0];
     assert_eq!(case["runs"], 50);
@@ -193,7 +189,7 @@ fn stack_shared_by_all_loses_the_printed_stacks() {
 }
 
 #[test]
-fn green_threads_solution_earns_full_marks_and_reports_cores_busy() {
+fn green_threads_solution_earns_full_marks_and_kernel_threads_want_several_cores() {
     let graded = Grade::solution("green-threads").json();
     full_marks(&graded);
     // Cores kept busy by each version, measured in the same run: information only.
@@ -201,6 +197,41 @@ fn green_threads_solution_earns_full_marks_and_reports_cores_busy() {
         let timing = &graded.check(id)["timings"][0];
         assert!(timing["cores_busy"].as_f64().is_some(), "{timing:#}");
     }
+    // Cores wanted, graded: every run of both checks measured it.
+    for id in ["green-round-robin", "kernel-all-steps"] {
+        let figures = &graded.check(id)["cases"][0]["figures"];
+        assert_eq!(figures.as_array().map(Vec::len), Some(3), "{figures:#}");
+        assert!(
+            figures[0]["cores-wanted"]
+                .as_f64()
+                .is_some_and(|cores| cores > 0.5),
+            "{figures:#}"
+        );
+    }
+}
+
+#[test]
+fn kernel_threads_one_at_a_time_lose_the_parallelism() {
+    let graded = Grade::exercise("green-threads", "kernel_threads_one_at_a_time")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("green-round-robin", 30.0, "passed"),
+            ("green-no-thread", 20.0, "passed"),
+            ("kernel-all-steps", 20.0, "passed"),
+            ("kernel-threads", 20.0, "passed"),
+            ("parallelism", 0.0, "failed"),
+        ])
+    );
+    let reason = graded.check("parallelism")["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("to be at least 1.5, but `kernel-all-steps` over `green-round-robin` was "),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -214,7 +245,9 @@ fn green_threads_are_kernel_threads_loses_the_no_thread_points() {
             ("green-round-robin", 30.0, "passed"),
             ("green-no-thread", 0.0, "failed"),
             ("kernel-all-steps", 20.0, "passed"),
-            ("kernel-threads", 30.0, "passed"),
+            ("kernel-threads", 20.0, "passed"),
+            // Its kernel threads take turns: one core wanted, like user-level threads.
+            ("parallelism", 10.0, "passed"),
         ])
     );
     let case = &graded.check("green-no-thread")["cases"][0];

@@ -2,28 +2,14 @@
 //! seg-fault and memory-corruption exercises, each fixture losing exactly the points it should.
 
 use crate::grading::ALL_POINTS;
-use crate::support::{Grade, full_marks, rows};
-
-/// `ALL_POINTS` with some checks replaced.
-fn all_points_but(changes: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
-    let expected: Vec<(&str, f64, &str)> = ALL_POINTS
-        .iter()
-        .map(|row| {
-            *changes
-                .iter()
-                .find(|change| change.0 == row.0)
-                .unwrap_or(row)
-        })
-        .collect();
-    rows(&expected)
-}
+use crate::support::{Grade, full_marks, rows, rows_but};
 
 #[test]
 fn threads_ignores_workers_loses_the_thread_census() {
     let graded = Grade::fixture("threads_ignores_workers").seed(5).json();
     assert_eq!(
         graded.scores(),
-        all_points_but(&[("threads-census", 3.33, "partial")])
+        rows_but(&ALL_POINTS, &[("threads-census", 3.33, "partial")])
     );
     // One thread is right only when one worker is asked for.
     assert_eq!(
@@ -40,7 +26,7 @@ fn processes_not_reaped_loses_the_reaping_points() {
     let graded = Grade::fixture("processes_not_reaped").seed(5).json();
     assert_eq!(
         graded.scores(),
-        all_points_but(&[("processes-reaped", 0.0, "failed")])
+        rows_but(&ALL_POINTS, &[("processes-reaped", 0.0, "failed")])
     );
     let census = &graded.check("processes-reaped")["cases"][0]["observed"]["census"];
     assert_eq!(census["children"], 3);
@@ -56,10 +42,13 @@ fn threads_instead_of_processes_loses_the_process_census() {
         .json();
     assert_eq!(
         graded.scores(),
-        all_points_but(&[
-            ("processes-census", 0.0, "failed"),
-            ("processes-reaped", 0.0, "skipped"),
-        ])
+        rows_but(
+            &ALL_POINTS,
+            &[
+                ("processes-census", 0.0, "failed"),
+                ("processes-reaped", 0.0, "skipped"),
+            ]
+        )
     );
 }
 

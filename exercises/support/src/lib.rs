@@ -344,7 +344,13 @@ pub fn ipc_messages(seed: u64) -> Vec<Vec<u8>> {
 /// The checksum of a message the IPC exercises print: 32-bit FNV-1a.
 #[must_use]
 pub fn checksum(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5, |hash: u32, byte| {
+    checksum_continue(0x811c_9dc5, bytes)
+}
+
+/// Carries an FNV-1a `hash` on over `bytes`: FNV-1a folds one byte at a time, so the checksum
+/// of a long payload can be computed piece by piece, without holding it whole.
+fn checksum_continue(hash: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(hash, |hash, byte| {
         (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
     })
 }
@@ -368,15 +374,91 @@ pub fn handover_len(seed: u64) -> usize {
     (4 << 20) + (splitmix64(&mut state) % (4 << 20)) as usize + 1
 }
 
+/// Environment variable asking for a handover payload of that many MiB (an integer from 1 to
+/// [`MAX_PAYLOAD_MIB`]) instead of the 4 to 8 MiB of [`handover_len`]: the harness sets it to
+/// time a transfer of hundreds of MiB, where copying shows.
+pub const PAYLOAD_MIB_VAR: &str = "LABGRADE_PAYLOAD_MIB";
+
+/// Largest payload [`PAYLOAD_MIB_VAR`] may ask for, in MiB.
+pub const MAX_PAYLOAD_MIB: u64 = 1024;
+
+/// Length in bytes of the handover payload of `seed`, read from [`PAYLOAD_MIB_VAR`]: see
+/// [`payload_len_for`]. A variable that is set but not a number from 1 to [`MAX_PAYLOAD_MIB`]
+/// is an error naming it.
+pub fn payload_len(seed: u64) -> Result<usize, String> {
+    let mib = match std::env::var(PAYLOAD_MIB_VAR) {
+        Ok(text) => Some(text.trim().parse().map_err(|_| {
+            format!(
+                "`{PAYLOAD_MIB_VAR}` must be an integer from 1 to {MAX_PAYLOAD_MIB}, got `{text}`"
+            )
+        })?),
+        Err(_) => None,
+    };
+    payload_len_for(seed, mib)
+}
+
+/// Length in bytes of the handover payload of `seed` when [`PAYLOAD_MIB_VAR`] is `mib`: without
+/// it, [`handover_len`]; with it, that many MiB and a tail of 1 to 4095 bytes drawn from the
+/// seed, so that the payload is never a whole number of pages.
+///
+/// Programs and the harness's oracle both call it, so they always agree on the length.
+pub fn payload_len_for(seed: u64, mib: Option<u64>) -> Result<usize, String> {
+    let Some(mib) = mib else {
+        return Ok(handover_len(seed));
+    };
+    if !(1..=MAX_PAYLOAD_MIB).contains(&mib) {
+        return Err(format!(
+            "`{PAYLOAD_MIB_VAR}` must be an integer from 1 to {MAX_PAYLOAD_MIB}, got `{mib}`"
+        ));
+    }
+    let mut state = seed ^ 0x4a4d_0000_0000_0003;
+    let tail = 1 + splitmix64(&mut state) % 4095;
+    usize::try_from((mib << 20) + tail)
+        .map_err(|_| format!("`{PAYLOAD_MIB_VAR}` is too large for this machine, got {mib}"))
+}
+
 /// Fills `payload` (of [`handover_len`] bytes, or any length) with the handover payload of
 /// `seed`: the same bytes for the same seed and length, written in place so that a program can
 /// generate it straight into shared memory.
 pub fn fill_handover_payload(seed: u64, payload: &mut [u8]) {
-    let mut state = seed ^ 0x4a4d_0000_0000_0002;
+    fill_handover_from(&mut handover_state(seed), payload);
+}
+
+/// The generator's state at the first byte of the handover payload of `seed`.
+fn handover_state(seed: u64) -> u64 {
+    seed ^ 0x4a4d_0000_0000_0002
+}
+
+/// Writes the next `payload.len()` bytes of the generator at `state` into `payload`.
+///
+/// Each draw gives 8 bytes, so filling a payload in pieces whose lengths are multiples of 8
+/// (only the last may be shorter) gives the same bytes as filling it at once.
+fn fill_handover_from(state: &mut u64, payload: &mut [u8]) {
     for chunk in payload.chunks_mut(8) {
-        let bytes = splitmix64(&mut state).to_le_bytes();
+        let bytes = splitmix64(state).to_le_bytes();
         chunk.copy_from_slice(&bytes[..chunk.len()]);
     }
+}
+
+/// The checksum of the first `len` bytes of the handover payload of `seed`: the same as
+/// `checksum` of the payload that [`fill_handover_payload`] writes into `len` bytes, computed
+/// in pieces of 64 KiB, so that the harness can check a payload of hundreds of MiB without
+/// holding it.
+#[must_use]
+pub fn payload_checksum(seed: u64, len: usize) -> u32 {
+    // A multiple of 8 bytes, so that the generator runs on unbroken from one piece to the next.
+    const PIECE: usize = 64 << 10;
+    let mut state = handover_state(seed);
+    let mut piece = vec![0; PIECE.min(len)];
+    let mut hash = checksum(b"");
+    let mut left = len;
+    while left > 0 {
+        let bytes = &mut piece[..left.min(PIECE)];
+        fill_handover_from(&mut state, bytes);
+        hash = checksum_continue(hash, bytes);
+        left -= bytes.len();
+    }
+    hash
 }
 
 /// The handover payload of `seed`, [`handover_len`] bytes.
@@ -385,6 +467,21 @@ pub fn handover_payload(seed: u64) -> Vec<u8> {
     let mut payload = vec![0; handover_len(seed)];
     fill_handover_payload(seed, &mut payload);
     payload
+}
+
+/// The line the child of the handover exercise prints on stderr once it has the payload:
+/// `transfer: 412 us, 97 us of CPU`. The first figure is the wall time since `start` (taken by
+/// the parent once the payload was ready: `Instant` is the monotonic clock, the same in both
+/// processes); the second is the CPU time the child has used since it was forked (a new
+/// process starts at zero), which is what copying costs whatever else the machine is doing.
+#[must_use]
+pub fn transfer_line(start: std::time::Instant) -> String {
+    let wall = start.elapsed().as_micros();
+    let cpu = nix::time::clock_gettime(nix::time::ClockId::CLOCK_PROCESS_CPUTIME_ID)
+        .map_or(0, |time| {
+            time.tv_sec().cast_unsigned() * 1_000_000 + time.tv_nsec().cast_unsigned() / 1_000
+        });
+    format!("transfer: {wall} us, {cpu} us of CPU")
 }
 
 /// The line the receiver of the handover exercise prints: `payload: 4194305 bytes, checksum
@@ -396,6 +493,63 @@ pub fn payload_line(payload: &[u8]) -> String {
         payload.len(),
         checksum(payload)
     )
+}
+
+/// Producers of the ipc-async exercise.
+pub const ASYNC_PRODUCERS: usize = 2;
+
+/// One message of a producer of the ipc-async exercise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsyncMessage {
+    /// How long the producer sleeps before it sends this message, in milliseconds.
+    pub pause_ms: u64,
+    /// The message: `producer 0 message 3: 9f2c01ab`, without a newline.
+    pub line: String,
+}
+
+/// The messages producer `producer` (0 or 1) of the ipc-async exercise sends for `seed`, in
+/// order, each after its pause.
+///
+/// Producer 0 is fast (16 to 24 messages, 5 to 25 ms apart); producer 1 is slow (5 to 8
+/// messages, 40 to 90 ms apart). The different rates are the point: a consumer that wakes up
+/// for one producer's message usually finds the other's channel empty. Neither producer takes
+/// more than 720 ms in all. A line is `producer {p} message {i}: {token}`, the token 8 to 64
+/// lowercase hexadecimal digits, so every line is far shorter than [`PIPE_BUF`] and one `write`
+/// of it with its newline reaches a pipe in one piece.
+///
+/// # Panics
+///
+/// If `producer` is not below [`ASYNC_PRODUCERS`].
+#[must_use]
+pub fn async_messages(seed: u64, producer: usize) -> Vec<AsyncMessage> {
+    // Unrelated constants, rather than `producer` added to one, so that the two producers of a
+    // seed do not replay the streams of neighbouring seeds.
+    const MIX: [u64; ASYNC_PRODUCERS] = [0x6173_796e_6330_a5e1, 0xc3a5_1b7f_0e29_d84b];
+    const COUNTS: [(u64, u64); ASYNC_PRODUCERS] = [(16, 24), (5, 8)];
+    const PAUSES_MS: [(u64, u64); ASYNC_PRODUCERS] = [(5, 25), (40, 90)];
+    assert!(
+        producer < ASYNC_PRODUCERS,
+        "the ipc-async exercise has {ASYNC_PRODUCERS} producers, not a producer {producer}"
+    );
+    let mut state = seed ^ MIX[producer];
+    let draw =
+        |state: &mut u64, (low, high): (u64, u64)| low + splitmix64(state) % (high - low + 1);
+    let count = draw(&mut state, COUNTS[producer]);
+    (0..count)
+        .map(|index| {
+            let pause_ms = draw(&mut state, PAUSES_MS[producer]);
+            let digits = draw(&mut state, (8, 64)) as usize;
+            let mut token = String::with_capacity(digits + 16);
+            while token.len() < digits {
+                token.push_str(&format!("{:016x}", splitmix64(&mut state)));
+            }
+            token.truncate(digits);
+            AsyncMessage {
+                pause_ms,
+                line: format!("producer {producer} message {index}: {token}"),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -487,6 +641,55 @@ mod tests {
     }
 
     #[test]
+    fn payload_len_follows_the_mib_asked_for() {
+        assert_eq!(payload_len_for(9, None), Ok(handover_len(9)));
+        for seed in [0, 1, 5, u64::MAX] {
+            for mib in [1, 256, MAX_PAYLOAD_MIB] {
+                let len = payload_len_for(seed, Some(mib)).unwrap();
+                assert_eq!(len >> 20, usize::try_from(mib).unwrap());
+                let tail = len & ((1 << 20) - 1);
+                assert!(
+                    (1..=4095).contains(&tail),
+                    "seed {seed}, {mib} MiB: tail {tail}"
+                );
+                assert_eq!(payload_len_for(seed, Some(mib)), Ok(len));
+            }
+        }
+        assert_ne!(payload_len_for(1, Some(8)), payload_len_for(2, Some(8)));
+        assert!(payload_len_for(1, Some(0)).is_err());
+        assert!(payload_len_for(1, Some(MAX_PAYLOAD_MIB + 1)).is_err());
+    }
+
+    #[test]
+    fn payload_len_reads_its_variable() {
+        // Nothing else in these tests reads or sets `PAYLOAD_MIB_VAR`, so the process-wide
+        // variable is this test's alone; the other checks of one run stay in one test so that
+        // they cannot interleave.
+        // SAFETY: no other thread of the test binary reads or writes this variable.
+        unsafe { std::env::remove_var(PAYLOAD_MIB_VAR) };
+        assert_eq!(payload_len(3), Ok(handover_len(3)));
+        // SAFETY: as above.
+        unsafe { std::env::set_var(PAYLOAD_MIB_VAR, " 2 ") };
+        assert_eq!(payload_len(3), payload_len_for(3, Some(2)));
+        // SAFETY: as above.
+        unsafe { std::env::set_var(PAYLOAD_MIB_VAR, "lots") };
+        assert!(payload_len(3).unwrap_err().contains(PAYLOAD_MIB_VAR));
+        // SAFETY: as above.
+        unsafe { std::env::remove_var(PAYLOAD_MIB_VAR) };
+    }
+
+    #[test]
+    fn payload_checksum_streams_the_same_bytes() {
+        for len in [0, 1, 7, 8, 9, 65_535, 65_536, 65_537, 3 * 65_536 + 5] {
+            let mut payload = vec![0; len];
+            fill_handover_payload(11, &mut payload);
+            assert_eq!(payload_checksum(11, len), checksum(&payload), "{len} bytes");
+        }
+        let payload = handover_payload(4);
+        assert_eq!(payload_checksum(4, payload.len()), checksum(&payload));
+    }
+
+    #[test]
     fn ipc_messages_are_seeded_and_span_pipe_buf() {
         let messages = ipc_messages(42);
         assert_eq!(messages, ipc_messages(42));
@@ -504,5 +707,55 @@ mod tests {
             message_line(0, b"a"),
             format!("message 0: 1 bytes, checksum {}", checksum(b"a"))
         );
+    }
+
+    #[test]
+    fn async_messages_are_seeded_and_in_range() {
+        for seed in [0, 1, 42, u64::MAX] {
+            let fast = async_messages(seed, 0);
+            let slow = async_messages(seed, 1);
+            assert_eq!(fast, async_messages(seed, 0));
+            assert_eq!(slow, async_messages(seed, 1));
+            assert!((16..=24).contains(&fast.len()));
+            assert!((5..=8).contains(&slow.len()));
+            assert!(
+                fast.iter()
+                    .all(|message| (5..=25).contains(&message.pause_ms))
+            );
+            assert!(
+                slow.iter()
+                    .all(|message| (40..=90).contains(&message.pause_ms))
+            );
+            for (producer, messages) in [(0, &fast), (1, &slow)] {
+                for (index, message) in messages.iter().enumerate() {
+                    let token = message
+                        .line
+                        .strip_prefix(&format!("producer {producer} message {index}: "))
+                        .unwrap();
+                    assert!((8..=64).contains(&token.len()));
+                    assert!(
+                        token
+                            .bytes()
+                            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+                    );
+                    // One write of the line and its newline must be atomic.
+                    assert!(message.line.len() + 1 < PIPE_BUF);
+                }
+            }
+        }
+        assert_ne!(async_messages(1, 0), async_messages(2, 0));
+        let tokens = |seed, producer| -> Vec<String> {
+            async_messages(seed, producer)
+                .into_iter()
+                .map(|message| message.line.split_once(": ").unwrap().1.to_owned())
+                .collect()
+        };
+        assert_ne!(tokens(7, 0)[..5], tokens(7, 1)[..5]);
+    }
+
+    #[test]
+    #[should_panic(expected = "producers")]
+    fn async_messages_reject_a_third_producer() {
+        let _ = async_messages(1, ASYNC_PRODUCERS);
     }
 }

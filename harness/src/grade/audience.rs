@@ -24,9 +24,25 @@ pub fn student_rubric(rubric: &Rubric) -> (Rubric, Option<HiddenChecks>) {
         .into_iter()
         .partition(|check| check.visibility == Visibility::Hidden);
     visible.checks = kept;
+    // A ratio that compares a hidden check is hidden with it.
+    let (hidden_ratios, kept): (Vec<_>, Vec<_>) = visible.ratios.into_iter().partition(|ratio| {
+        ratio
+            .of
+            .iter()
+            .chain(std::iter::once(&ratio.over))
+            .any(|id| hidden.iter().any(|check| &check.id == id))
+    });
+    visible.ratios = kept;
     let summary = (!hidden.is_empty()).then(|| HiddenChecks {
-        checks: hidden.len() as u32,
-        points: hidden.iter().map(|check| f64::from(check.points)).sum(),
+        checks: (hidden.len() + hidden_ratios.len()) as u32,
+        points: hidden
+            .iter()
+            .map(|check| f64::from(check.points))
+            .sum::<f64>()
+            + hidden_ratios
+                .iter()
+                .map(|ratio| f64::from(ratio.points))
+                .sum::<f64>(),
     });
     (visible, summary)
 }

@@ -9,9 +9,10 @@ use super::model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, Grade, GradeStatus,
     Observed, Replay, Timing,
 };
-use super::oracle;
+use super::{interleaved, oracle};
 use crate::rubric::{
-    CensusCount, Check, Compare, Expect, Expected, Matcher, Scoring, Source, Stream, SyscallRule,
+    CensusCount, Check, Compare, Expect, Expected, Figure, Matcher, SLEEPS_MAX_BUSY,
+    SLEEPS_MIN_LIFE_US, Scoring, Sequences, Source, Stream, SyscallRule,
 };
 use crate::run::{Observation, TaskKind, Termination};
 
@@ -37,8 +38,7 @@ pub fn evaluate_case(
     ) {
         failures.push(failure);
     }
-    let (captures, unmatched_groups) =
-        match_output(check, &replay.vars, &observation, &mut failures);
+    let (captures, unmatched_groups) = match_output(check, &replay, &observation, &mut failures);
     for compare in &check.compares {
         if let Some(failure) =
             compare_failure(compare, &captures, &unmatched_groups, &replay, &observation)
@@ -48,6 +48,7 @@ pub fn evaluate_case(
     }
     census_failures(check, &replay.vars, &observation, &mut failures);
     syscall_failures(check, &observation, &mut failures);
+    let figures = run_figures(&check.figures, &observation, &captures);
     CaseGrade {
         name: case_name.to_owned(),
         passed: failures.is_empty(),
@@ -70,7 +71,46 @@ pub fn evaluate_case(
             captures,
         },
         failures,
+        figures: if figures.is_empty() {
+            Vec::new()
+        } else {
+            vec![figures]
+        },
     }
+}
+
+/// The figures of one run that the rubric's ratios compare. A figure that could not be measured
+/// (a capture that is not a number, `cores-wanted` of an untraced run) is left out.
+fn run_figures(
+    wanted: &[Figure],
+    observation: &Observation,
+    captures: &BTreeMap<String, String>,
+) -> BTreeMap<String, f64> {
+    let wall_ms = observation.wall_ms.max(1) as f64;
+    wanted
+        .iter()
+        .filter_map(|figure| {
+            let value = match figure {
+                Figure::WallTime => Some(observation.wall_ms as f64),
+                Figure::CpuTime => Some(observation.cpu_us as f64 / 1000.0),
+                Figure::CoresBusy => Some(observation.cpu_us as f64 / 1000.0 / wall_ms),
+                Figure::CoresWanted => observation.census.as_ref().map(|census| {
+                    let wanted_us: u64 = census
+                        .tasks
+                        .iter()
+                        .map(|task| task.cpu_us + task.waiting_us)
+                        .sum();
+                    wanted_us as f64 / 1000.0 / wall_ms
+                }),
+                Figure::Capture(name) => captures
+                    .get(name)
+                    .and_then(|text| text.trim().parse::<f64>().ok()),
+            };
+            value
+                .filter(|value| value.is_finite())
+                .map(|value| (figure.key().to_owned(), value))
+        })
+        .collect()
 }
 
 /// Joins the runs of one case: it passes only if every run passed, and it shows the first
@@ -79,6 +119,10 @@ pub fn evaluate_case(
 pub fn combine_runs(runs: Vec<CaseGrade>) -> Option<CaseGrade> {
     let total = runs.len() as u32;
     let passed = runs.iter().filter(|run| run.passed).count() as u32;
+    let figures: Vec<BTreeMap<String, f64>> = runs
+        .iter()
+        .flat_map(|run| run.figures.iter().cloned())
+        .collect();
     let first_failing = runs.iter().position(|run| !run.passed);
     let mut shown = match first_failing {
         Some(index) => runs.into_iter().nth(index)?,
@@ -86,6 +130,7 @@ pub fn combine_runs(runs: Vec<CaseGrade>) -> Option<CaseGrade> {
     };
     shown.runs = total;
     shown.passed_runs = passed;
+    shown.figures = figures;
     if total > 1 && passed < total {
         shown.failures.insert(
             0,
@@ -103,10 +148,11 @@ pub fn combine_runs(runs: Vec<CaseGrade>) -> Option<CaseGrade> {
 /// did not match (whose failure is already listed).
 fn match_output(
     check: &Check,
-    vars: &BTreeMap<String, String>,
+    replay: &Replay,
     observation: &Observation,
     failures: &mut Vec<Failure>,
 ) -> (BTreeMap<String, String>, BTreeSet<String>) {
+    let vars = &replay.vars;
     let mut captures = BTreeMap::new();
     let mut unmatched_groups = BTreeSet::new();
     for (stream, matchers, output) in [
@@ -114,22 +160,23 @@ fn match_output(
         ("stderr", &check.stderr, &observation.stderr),
     ] {
         for matcher in matchers {
+            if let Some(outcome) = order_failure(matcher, &output.text, replay) {
+                if let Err(actual) = outcome {
+                    failures.push(Failure {
+                        what: stream.to_owned(),
+                        expected: format!("{stream} to hold {}", matcher.describe(vars)),
+                        actual: format!("{actual}{}", truncation(output)),
+                    });
+                }
+                continue;
+            }
             if apply_matcher(matcher, &output.text, vars, &mut captures) {
                 continue;
             }
             if let Matcher::Regex(regex) = matcher {
                 unmatched_groups.extend(regex.capture_names().flatten().map(str::to_owned));
             }
-            let truncated = if output.truncated {
-                // The total tells a flood (gigabytes) from a slightly long answer.
-                format!(
-                    " (it wrote {} bytes; only the first {} were kept)",
-                    output.total_bytes,
-                    output.text.len()
-                )
-            } else {
-                String::new()
-            };
+            let truncated = truncation(output);
             failures.push(Failure {
                 what: stream.to_owned(),
                 expected: match matcher {
@@ -143,6 +190,45 @@ fn match_output(
         }
     }
     (captures, unmatched_groups)
+}
+
+/// How much of a stream was kept, when it was cut: the total tells a flood (gigabytes) from a
+/// slightly long answer.
+fn truncation(output: &crate::run::CapturedOutput) -> String {
+    if output.truncated {
+        format!(
+            " (it wrote {} bytes; only the first {} were kept)",
+            output.total_bytes,
+            output.text.len()
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// For the matchers of interleaved output (`sequences`, `byte-count`): whether `text` holds,
+/// or why not; `None` for every other matcher.
+fn order_failure(matcher: &Matcher, text: &str, replay: &Replay) -> Option<Result<(), String>> {
+    let outcome = match matcher {
+        Matcher::Sequences(Sequences::Written(sequences)) => {
+            let rendered: Vec<Vec<String>> = sequences
+                .iter()
+                .map(|lines| lines.iter().map(|line| line.render(&replay.vars)).collect())
+                .collect();
+            interleaved::sequences_failure(&rendered, text)
+        }
+        Matcher::Sequences(Sequences::Oracle(oracle)) => {
+            match oracle::sequences(*oracle, &replay.env) {
+                Ok(sequences) => interleaved::sequences_failure(&sequences, text),
+                Err(reason) => Some(format!("labgrade could not compute the lines: {reason}")),
+            }
+        }
+        Matcher::ByteCount { count, counted } => {
+            interleaved::byte_count_failure(count, counted, text)
+        }
+        _ => return None,
+    };
+    Some(outcome.map_or(Ok(()), Err))
 }
 
 fn compare_failure(
@@ -268,6 +354,10 @@ fn census_failures(
                 ));
                 continue;
             }
+            CensusCount::Sleeps => {
+                failures.extend(spinning_failure(&census.tasks));
+                continue;
+            }
             _ => {}
         }
         let expected = rule.expected.render(vars);
@@ -277,7 +367,10 @@ fn census_failures(
             CensusCount::Children => census.children,
             CensusCount::Unreaped => census.unreaped,
             CensusCount::OutlivedParent => census.outlived_parent,
-            CensusCount::Overlap | CensusCount::Stacks | CensusCount::PrintedStacks => continue,
+            CensusCount::Overlap
+            | CensusCount::Stacks
+            | CensusCount::PrintedStacks
+            | CensusCount::Sleeps => continue,
         };
         if !same_value(&actual.to_string(), &expected) {
             failures.push(Failure {
@@ -312,6 +405,50 @@ fn census_failures(
             });
         }
     }
+}
+
+/// Why the program spun instead of sleeping (`sleeps = true`), if it did: the task that wanted a
+/// CPU for the largest share of its life, when that share is over [`SLEEPS_MAX_BUSY`].
+///
+/// A task wants a CPU while it runs on one and while it is runnable but waits for one (the
+/// first two fields of its `schedstat`). A task that blocks in `poll`, `read` or `wait` wants
+/// none while it waits; one that loops on a non-blocking call wants one all the time. Unlike CPU
+/// time over wall time, the share does not fall when the machine is busy: a spinning task
+/// that gets a CPU a third of the time waits for one the rest of it.
+fn spinning_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
+    let busiest = tasks
+        .iter()
+        .filter_map(|task| {
+            let life = task
+                .ended_us?
+                .checked_sub(task.started_us + task.delay_us)?;
+            (life >= SLEEPS_MIN_LIFE_US).then(|| (task, busy_share(task, life), life))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (task, share, life) = busiest;
+    (share > SLEEPS_MAX_BUSY).then(|| Failure {
+        what: "census".to_owned(),
+        expected: format!(
+            "every thread and process to sleep while it waits: to want a CPU (run or wait for one) at most {:.0}% of its life",
+            SLEEPS_MAX_BUSY * 100.0
+        ),
+        actual: format!(
+            "{} {} wanted a CPU {:.0}% of its {} ms: {} ms on a CPU and {} ms waiting for one, with {} voluntary and {} involuntary context switches; it spins instead of blocking",
+            task.kind.describe(),
+            task.tid,
+            share * 100.0,
+            life / 1000,
+            task.cpu_us / 1000,
+            task.waiting_us / 1000,
+            task.voluntary_switches,
+            task.involuntary_switches,
+        ),
+    })
+}
+
+/// The share of a task's life of `life_us` microseconds during which it wanted a CPU.
+fn busy_share(task: &crate::run::Task, life_us: u64) -> f64 {
+    (task.cpu_us + task.waiting_us) as f64 / life_us.max(1) as f64
 }
 
 /// Why the threads of a census did not all run at one same moment (`overlap = true`), if they
@@ -373,7 +510,7 @@ fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec
     let seen = |rule: &SyscallRule| -> Vec<String> {
         counts
             .iter()
-            .filter(|(name, count)| **count > 0 && rule.pattern.matches(name))
+            .filter(|(name, count)| **count > 0 && rule.matches(name))
             .map(|(name, count)| format!("{name} ×{count}"))
             .collect()
     };
@@ -394,13 +531,13 @@ fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec
         if rule.required && made.is_empty() {
             failures.push(Failure {
                 what: "system calls".to_owned(),
-                expected: format!("a call to {}", rule.pattern),
+                expected: format!("a call to {rule}"),
                 actual: observed(),
             });
         } else if !rule.required && !made.is_empty() {
             failures.push(Failure {
                 what: "system calls".to_owned(),
-                expected: format!("no call to {}", rule.pattern),
+                expected: format!("no call to {rule}"),
                 actual: format!("it made {}", made.join(", ")),
             });
         }
@@ -597,6 +734,8 @@ fn apply_matcher(
             text.lines()
                 .any(|line| line.trim_end() == wanted.trim_end())
         }
+        // Judged by `order_failure`, and never negated (the rubric forbids it).
+        Matcher::Sequences(_) | Matcher::ByteCount { .. } => false,
     }
 }
 
@@ -1692,11 +1831,36 @@ needs = ["sum"]
             started_us: started,
             ended_us: ended,
             cpu_us: 0,
+            waiting_us: 0,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
             termination: None,
             reaping: None,
             delay_us: delay,
             stack: None,
         }
+    }
+
+    #[test]
+    fn sleeping_tasks_pass_and_the_busiest_spinning_task_is_named() {
+        let mut sleeper = thread(2, 0, 0, Some(600_000));
+        sleeper.cpu_us = 3_000;
+        sleeper.waiting_us = 1_000;
+        // Too young to judge, however busy.
+        let mut young = thread(3, 0, 0, Some(50_000));
+        young.cpu_us = 50_000;
+        assert!(spinning_failure(&[sleeper.clone(), young.clone()]).is_none());
+        // On a busy machine a spinning task gets a CPU a third of the time and waits for one
+        // the rest: it still wants one all its life.
+        let mut spinner = thread(4, 10_000, 10_000, Some(620_000));
+        spinner.cpu_us = 200_000;
+        spinner.waiting_us = 390_000;
+        spinner.involuntary_switches = 150;
+        let failure = spinning_failure(&[sleeper, spinner, young]).expect("it spins");
+        assert_eq!(
+            failure.actual,
+            "thread 4 wanted a CPU 98% of its 600 ms: 200 ms on a CPU and 390 ms waiting for one, with 0 voluntary and 150 involuntary context switches; it spins instead of blocking"
+        );
     }
 
     #[test]

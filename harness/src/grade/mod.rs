@@ -2,8 +2,10 @@
 
 mod audience;
 mod evaluate;
+mod interleaved;
 mod model;
 mod oracle;
+mod ratio;
 mod seed;
 
 pub use audience::{REDACTED, for_students, redact_check, student_rubric};
@@ -17,4 +19,5 @@ pub use model::{
     Grade, GradeStatus, Observed, Replay, Timing,
 };
 pub use model::{CaseLimits, Entry, InjectedFault};
+pub use ratio::score_ratio;
 pub use seed::{case_seed, draw_fault};

@@ -184,6 +184,11 @@ pub struct CaseGrade {
     pub observed: Observed,
     /// Every expectation that did not hold; empty when the case passed.
     pub failures: Vec<Failure>,
+    /// The figures a `[[ratio]]` of the rubric compares, measured in every run of the case (the
+    /// shown one and the others), keyed by the figure's name (`wall-time`, `cores-wanted`, or a
+    /// capture's name); absent when no ratio names the check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<BTreeMap<String, f64>>,
 }
 
 /// Everything needed to run a case again: the exact command, environment, seed, delays, fault

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use labgrade_support::{DEFAULT_LEN, FAULT_VAR, Fault, LEN_VAR, SEED_VAR, split_ranges};
+use labgrade_support::{
+    DEFAULT_LEN, FAULT_VAR, Fault, LEN_VAR, PAYLOAD_MIB_VAR, SEED_VAR, split_ranges,
+};
 
 use crate::rubric::Oracle;
 
@@ -79,11 +81,43 @@ pub(crate) fn value(
             })
             .collect::<Vec<_>>()
             .join(" "),
+        // The length the program computes from the same seed and `LABGRADE_PAYLOAD_MIB`, and
+        // the checksum of that many bytes, streamed: a payload of hundreds of MiB is never held.
         Oracle::HandoverPayload => {
-            let payload = labgrade_support::handover_payload(seed);
-            format!("{} {}", payload.len(), labgrade_support::checksum(&payload))
+            let len = labgrade_support::payload_len_for(seed, number(env, PAYLOAD_MIB_VAR)?)?;
+            format!("{len} {}", labgrade_support::payload_checksum(seed, len))
+        }
+        Oracle::AsyncMessages => {
+            return Err(
+                "`async-messages` gives sequences of lines: use it in a `sequences` matcher"
+                    .to_owned(),
+            );
         }
     })
+}
+
+/// The sequences of lines `oracle` gives for a run with environment `env` (for a `sequences`
+/// matcher), or why it cannot.
+pub(crate) fn sequences(
+    oracle: Oracle,
+    env: &BTreeMap<String, String>,
+) -> Result<Vec<Vec<String>>, String> {
+    let seed: u64 =
+        number(env, SEED_VAR)?.ok_or_else(|| format!("`{SEED_VAR}` is not set for this case"))?;
+    match oracle {
+        Oracle::AsyncMessages => Ok((0..labgrade_support::ASYNC_PRODUCERS)
+            .map(|producer| {
+                labgrade_support::async_messages(seed, producer)
+                    .into_iter()
+                    .map(|message| message.line)
+                    .collect()
+            })
+            .collect()),
+        other => Err(format!(
+            "`{}` gives a value to compare, not sequences of lines",
+            other.name()
+        )),
+    }
 }
 
 fn number(env: &BTreeMap<String, String>, name: &str) -> Result<Option<u64>, String> {
@@ -111,6 +145,31 @@ mod tests {
             value(Oracle::ArraySum, &env, &BTreeMap::new()),
             Ok(expected.to_string())
         );
+    }
+
+    #[test]
+    fn handover_payload_follows_seed_and_size() {
+        let seed_only = BTreeMap::from([(SEED_VAR.to_owned(), "5".to_owned())]);
+        let payload = labgrade_support::handover_payload(5);
+        assert_eq!(
+            value(Oracle::HandoverPayload, &seed_only, &BTreeMap::new()),
+            Ok(format!(
+                "{} {}",
+                payload.len(),
+                labgrade_support::checksum(&payload)
+            ))
+        );
+        let mut sized = seed_only.clone();
+        sized.insert(PAYLOAD_MIB_VAR.to_owned(), "3".to_owned());
+        let len = labgrade_support::payload_len_for(5, Some(3)).unwrap();
+        let mut payload = vec![0; len];
+        labgrade_support::fill_handover_payload(5, &mut payload);
+        assert_eq!(
+            value(Oracle::HandoverPayload, &sized, &BTreeMap::new()),
+            Ok(format!("{len} {}", labgrade_support::checksum(&payload)))
+        );
+        sized.insert(PAYLOAD_MIB_VAR.to_owned(), "0".to_owned());
+        assert!(value(Oracle::HandoverPayload, &sized, &BTreeMap::new()).is_err());
     }
 
     #[test]

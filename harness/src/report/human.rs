@@ -134,19 +134,29 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
         CheckStatus::Skipped => ("skip", DIM),
         CheckStatus::Error => ("error", BLUE),
     };
+    // A ratio without bounds runs nothing and earns nothing: it is information.
+    let informative =
+        check.cases.is_empty() && check.max_score == 0.0 && check.status == CheckStatus::Passed;
+    let (label, style) = if informative {
+        ("info", DIM)
+    } else {
+        (label, style)
+    };
     let passed = check.cases.iter().filter(|case| case.passed).count();
     let cases = if check.cases.is_empty() {
         String::new()
     } else {
         format!(" {DIM}({passed} of {} cases){DIM:#}", check.cases.len())
     };
+    let score = if informative {
+        String::new()
+    } else {
+        format!(" {}/{}", points(check.score), points(check.max_score))
+    };
     writeln!(
         out,
-        "{style}{label:>7}{style:#} {BOLD}{}{BOLD:#}: {} {}/{}{cases}",
-        check.id,
-        check.title,
-        points(check.score),
-        points(check.max_score)
+        "{style}{label:>7}{style:#} {BOLD}{}{BOLD:#}: {}{score}{cases}",
+        check.id, check.title,
     )?;
     if let Some(reason) = &check.reason {
         writeln!(out, "        {reason}")?;

@@ -134,6 +134,15 @@ fn check_cases(check: &CheckGrade) -> Vec<TestCase> {
                 );
             cases.push(named(check, format!("{} (error)", check.id), status));
         }
+        // A ratio runs nothing, so it has no case of its own: it is one test case.
+        CheckStatus::Passed if check.cases.is_empty() => {
+            cases.push(named(check, check.id.clone(), TestCaseStatus::success()));
+        }
+        CheckStatus::Failed | CheckStatus::Partial if check.cases.is_empty() => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(reason).set_type("ratio");
+            cases.push(named(check, check.id.clone(), status));
+        }
         CheckStatus::Passed | CheckStatus::Partial | CheckStatus::Failed => {}
     }
     cases

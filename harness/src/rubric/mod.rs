@@ -14,8 +14,9 @@ use std::path::Path;
 pub use error::{Problem, RubricError};
 pub use model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
-    Expected, FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, SYSCALL_FAMILIES,
-    Scoring, Source, Stream, SyscallPattern, SyscallRule, Visibility,
+    Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio, Rubric, RunLimits,
+    SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SYSCALL_FAMILIES, Scoring, Sequences, Source, Stream,
+    SyscallPattern, SyscallRule, Visibility,
 };
 pub use template::Template;
 pub use validate::parse;

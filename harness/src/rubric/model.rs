@@ -30,6 +30,8 @@ pub struct Rubric {
     pub env: BTreeMap<String, String>,
     /// Checks in an order where every check comes after the checks it needs.
     pub checks: Vec<Check>,
+    /// Comparisons between checks, graded once every check has run.
+    pub ratios: Vec<Ratio>,
 }
 
 impl Rubric {
@@ -42,6 +44,85 @@ impl Rubric {
                 .iter()
                 .map(|check| f64::from(check.points))
                 .sum::<f64>()
+            + self
+                .ratios
+                .iter()
+                .map(|ratio| f64::from(ratio.points))
+                .sum::<f64>()
+    }
+}
+
+/// A `[[ratio]]`: the median of a figure over every run of some checks, each over the median of
+/// the same figure over every run of another check, all measured in the same grading, so that a
+/// noisy machine slows both sides alike. With bounds it is scored; without, it is information.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    /// Unique id among checks and ratios.
+    pub id: String,
+    /// One line for people.
+    pub title: String,
+    /// Points earned when every ratio is within the bounds; 0 for information.
+    pub points: u32,
+    /// What is measured of each run.
+    pub figure: Figure,
+    /// The checks whose figure is divided, each by `over`'s.
+    pub of: Vec<String>,
+    /// The check whose figure divides.
+    pub over: String,
+    /// The largest ratio allowed.
+    pub at_most: Option<f64>,
+    /// The smallest ratio allowed.
+    pub at_least: Option<f64>,
+}
+
+/// What a `[[ratio]]` measures of one run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Figure {
+    /// Wall time of the whole run, in milliseconds (`wall-time`).
+    WallTime,
+    /// CPU time of every process of the program, in milliseconds (`cpu-time`).
+    CpuTime,
+    /// CPU time over wall time: the cores the program kept busy (`cores-busy`). It falls when
+    /// the machine is busy with other work.
+    CoresBusy,
+    /// Time every thread and process wanted a CPU (ran, or waited for one), over wall time: the
+    /// cores the program could have kept busy (`cores-wanted`), whatever the machine's load.
+    /// Needs the tracer.
+    CoresWanted,
+    /// A number the program printed, captured by a named group of the check's regexes.
+    Capture(String),
+}
+
+impl Figure {
+    /// The figures a rubric names with `figure = "…"`.
+    pub const NAMED: [(&'static str, Figure); 4] = [
+        ("wall-time", Figure::WallTime),
+        ("cpu-time", Figure::CpuTime),
+        ("cores-busy", Figure::CoresBusy),
+        ("cores-wanted", Figure::CoresWanted),
+    ];
+
+    /// The figure's name in the rubric and in a run's recorded figures: `wall-time`, or the
+    /// capture's name (a regex group name holds no `-`, so the two never collide).
+    #[must_use]
+    pub fn key(&self) -> &str {
+        match self {
+            Self::WallTime => "wall-time",
+            Self::CpuTime => "cpu-time",
+            Self::CoresBusy => "cores-busy",
+            Self::CoresWanted => "cores-wanted",
+            Self::Capture(name) => name,
+        }
+    }
+
+    /// The unit a value of the figure is written with in reports.
+    #[must_use]
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Self::WallTime | Self::CpuTime => " ms",
+            Self::CoresBusy | Self::CoresWanted => " cores",
+            Self::Capture(_) => "",
+        }
     }
 }
 
@@ -150,6 +231,8 @@ pub struct Check {
     pub visibility: Visibility,
     /// How much of a failure a student's report shows.
     pub details: Details,
+    /// Figures recorded of every run, for the rubric's ratios that name this check.
+    pub figures: Vec<Figure>,
 }
 
 /// Who sees a check (`visibility`), in the sense of Gradescope's test visibility.
@@ -230,6 +313,7 @@ impl Check {
     #[must_use]
     pub fn traced(&self) -> bool {
         !self.census.is_empty()
+            || self.figures.contains(&Figure::CoresWanted)
             || self.expect_child.is_some()
             || self.perturb.is_some()
             || self.start_together.is_some()
@@ -259,9 +343,9 @@ pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
     ("fcntl", &["F_ADD_SEALS", "F_SETFL", "O_NONBLOCK"]),
     ("vmsplice", &["SPLICE_F_GIFT"]),
     ("mmap", &["MAP_SHARED"]),
-    ("poll", &[]),
-    ("epoll_wait", &[]),
-    ("select", &[]),
+    ("poll", &["blocking", "non-blocking"]),
+    ("epoll_wait", &["blocking", "non-blocking"]),
+    ("select", &["blocking", "non-blocking"]),
     ("ioctl", &["FIONREAD"]),
     ("read", &[]),
 ];
@@ -269,8 +353,8 @@ pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
 /// A system call a check requires (made at least once by the program) or forbids (never made).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyscallRule {
-    /// Which calls.
-    pub pattern: SyscallPattern,
+    /// Which calls: any of these patterns (`poll(blocking) or epoll_wait(blocking)`).
+    pub patterns: Vec<SyscallPattern>,
     /// `true` for `require`, `false` for `forbid`.
     pub required: bool,
 }
@@ -283,6 +367,28 @@ pub struct SyscallPattern {
     pub family: String,
     /// Accepted details, such as `SOCK_SEQPACKET`; empty accepts any.
     pub details: Vec<String>,
+}
+
+impl SyscallRule {
+    /// Whether a recorded call name matches one of the rule's patterns.
+    #[must_use]
+    pub fn matches(&self, recorded: &str) -> bool {
+        self.patterns
+            .iter()
+            .any(|pattern| pattern.matches(recorded))
+    }
+}
+
+impl std::fmt::Display for SyscallRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, pattern) in self.patterns.iter().enumerate() {
+            if index > 0 {
+                f.write_str(" or ")?;
+            }
+            write!(f, "{pattern}")?;
+        }
+        Ok(())
+    }
 }
 
 impl SyscallPattern {
@@ -340,7 +446,18 @@ pub enum CensusCount {
     /// Every address the program printed (`0x…` on stdout) lies in the stack of a thread, a
     /// different one for each address, one for every thread (`printed-stacks`); always `true`.
     PrintedStacks,
+    /// Every thread and process that lived long enough wanted a CPU (ran, or waited for one)
+    /// for at most [`SLEEPS_MAX_BUSY`] of its life: it waits by blocking, not by spinning
+    /// (`sleeps`); always `true`.
+    Sleeps,
 }
+
+/// Under `census = { sleeps = true }`, the most of its life a task may want a CPU.
+pub const SLEEPS_MAX_BUSY: f64 = 0.5;
+
+/// Under `census = { sleeps = true }`, tasks that lived less than this, in microseconds, are not
+/// judged: start-up alone keeps a task busy for its first milliseconds.
+pub const SLEEPS_MIN_LIFE_US: u64 = 100_000;
 
 impl CensusCount {
     /// The count in words, for reports.
@@ -355,6 +472,7 @@ impl CensusCount {
             Self::Overlap => "threads running at the same time",
             Self::Stacks => "bytes of every thread's own stack",
             Self::PrintedStacks => "printed stack addresses",
+            Self::Sleeps => "tasks that spin instead of sleeping",
         }
     }
 }
@@ -433,6 +551,30 @@ pub enum Matcher {
     LineWith(Vec<Vec<Template>>),
     /// The inner matcher must not hold (`absent = true`).
     Absent(Box<Matcher>),
+    /// Lines in sequences (`sequences`): every line of every sequence appears exactly once, each
+    /// sequence's lines in its order, the sequences interleaved in any way and other lines
+    /// ignored. One sequence is a total order, sequences of one line a multiset, sequences of
+    /// two lines a partial order ("start of i before end of i").
+    Sequences(Sequences),
+    /// Announced sizes (`byte-count` and `counted-lines`): a line matching `count` announces,
+    /// for its `source`, a number of `bytes`; the lines matching `counted` of the same `source`
+    /// after it, up to its next announcement, must total exactly that many bytes, a newline
+    /// counted for each; and no counted line may come before its source's first announcement.
+    ByteCount {
+        /// Has the named groups `source` and `bytes`.
+        count: Regex,
+        /// Has the named group `source`.
+        counted: Regex,
+    },
+}
+
+/// Where the lines of a [`Matcher::Sequences`] come from.
+#[derive(Debug, Clone)]
+pub enum Sequences {
+    /// Written in the rubric, with placeholders.
+    Written(Vec<Vec<Template>>),
+    /// Computed from the run's input by an oracle that gives sequences of lines.
+    Oracle(Oracle),
 }
 
 impl Matcher {
@@ -460,6 +602,22 @@ impl Matcher {
                 format!("a line with the words {}", terms.join(", "))
             }
             Self::Absent(inner) => format!("not {}", inner.describe(vars)),
+            Self::Sequences(Sequences::Written(sequences)) => {
+                let lines: usize = sequences.iter().map(Vec::len).sum();
+                format!(
+                    "the {lines} lines of the rubric's {} sequence(s), each line once and each sequence in order",
+                    sequences.len()
+                )
+            }
+            Self::Sequences(Sequences::Oracle(oracle)) => format!(
+                "the lines of `{}`, each line once and each sequence in order",
+                oracle.name()
+            ),
+            Self::ByteCount { count, counted } => format!(
+                "for each line matching `{}`, the lines matching `{}` of the same source after it totalling that many bytes",
+                count.as_str(),
+                counted.as_str()
+            ),
         }
     }
 }
@@ -532,11 +690,14 @@ pub enum Oracle {
     IpcMessages,
     /// Length and checksum of the handover exercise's payload (`handover-payload`).
     HandoverPayload,
+    /// The lines each producer of the ipc-async exercise sends, one sequence per producer
+    /// (`async-messages`): lines for a `sequences` matcher, not a value to compare.
+    AsyncMessages,
 }
 
 impl Oracle {
     /// Every oracle, with the name a rubric uses for it.
-    pub const ALL: [(&'static str, Oracle); 7] = [
+    pub const ALL: [(&'static str, Oracle); 8] = [
         ("array-sum", Oracle::ArraySum),
         ("negated-array", Oracle::NegatedArray),
         ("message", Oracle::Message),
@@ -544,7 +705,15 @@ impl Oracle {
         ("corrupted-sum", Oracle::CorruptedSum),
         ("ipc-messages", Oracle::IpcMessages),
         ("handover-payload", Oracle::HandoverPayload),
+        ("async-messages", Oracle::AsyncMessages),
     ];
+
+    /// Whether the oracle gives sequences of lines (for a `sequences` matcher) rather than a
+    /// value (for a comparison).
+    #[must_use]
+    pub fn gives_sequences(self) -> bool {
+        self == Self::AsyncMessages
+    }
 
     /// The name a rubric uses.
     #[must_use]

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use regex::RegexBuilder;
+use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -17,15 +17,17 @@ use labgrade_support::FaultAction;
 
 use super::model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
-    Expected, FAULT_VARS, FaultPlan, Matcher, Oracle, Profile, Rubric, RunLimits, SYSCALL_FAMILIES,
-    Scoring, Source, Stream, SyscallPattern, SyscallRule, Visibility,
+    Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio, Rubric, RunLimits,
+    SYSCALL_FAMILIES, Scoring, Sequences, Source, Stream, SyscallPattern, SyscallRule, Visibility,
 };
 use super::template::Template;
 use super::wire::{
     BuildWire, CasesWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, FaultWire, LimitsWire,
-    MatcherWire, ScalarWire, SyscallsWire,
+    MatcherWire, RatioWire, ScalarWire, SequencesWire, SyscallsWire,
 };
 
+/// What every matcher needs, in the words of its problems.
+const MATCHER_KINDS: &str = "a matcher needs exactly one of `regex`, `contains`, `line`, `line-with`, `sequences` and `byte-count` (with `counted-lines`)";
 const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_OUTPUT_BYTES: u64 = 1 << 20;
@@ -44,7 +46,7 @@ const DEFAULT_MEMORY: u64 = 1 << 30;
 const DEFAULT_TASKS: u64 = 256;
 const DEFAULT_FILE_SIZE: u64 = 64 << 20;
 const DEFAULT_OPEN_FILES: u64 = 256;
-const SECTIONS: [&str; 5] = ["exercise", "build", "limits", "env", "check"];
+const SECTIONS: [&str; 6] = ["exercise", "build", "limits", "env", "check", "ratio"];
 
 /// Parses and validates the rubric `text`, read from `path`.
 ///
@@ -80,6 +82,7 @@ struct Sections<'i> {
     limits: Option<Spanned<DeValue<'i>>>,
     env: Option<Spanned<DeValue<'i>>>,
     checks: Vec<Spanned<DeValue<'i>>>,
+    ratios: Vec<Spanned<DeValue<'i>>>,
 }
 
 /// What a check asks of the tracer and of repeated runs.
@@ -168,13 +171,21 @@ impl Validator {
             .filter_map(|value| self.deserialize(value))
             .collect();
         let limits = limits.unwrap_or_default();
-        let checks = self.checks(wires, written_checks, &limits);
+        let check_ids: Vec<String> = wires.iter().map(|wire| wire.id.get_ref().clone()).collect();
+        let mut checks = self.checks(wires, written_checks, &limits);
+        let ratio_wires: Vec<RatioWire> = sections
+            .ratios
+            .into_iter()
+            .filter_map(|value| self.deserialize(value))
+            .collect();
+        let ratios = self.ratios(ratio_wires, &check_ids, checks.as_deref_mut());
         Some(Rubric {
             path: path.to_owned(),
             exercise: exercise?,
             build: build?,
             env: env?,
             checks: checks?,
+            ratios,
         })
     }
 
@@ -192,6 +203,13 @@ impl Validator {
                     _ => self.problems.push(
                         Problem::new(Some(key.span()), "`check` must be an array of tables")
                             .help("write each check as `[[check]]`"),
+                    ),
+                },
+                "ratio" => match value.into_inner() {
+                    DeValue::Array(array) => sections.ratios.extend(array),
+                    _ => self.problems.push(
+                        Problem::new(Some(key.span()), "`ratio` must be an array of tables")
+                            .help("write each ratio as `[[ratio]]`"),
                     ),
                 },
                 other => {
@@ -502,18 +520,8 @@ impl Validator {
         let mut ids: BTreeMap<String, Range<usize>> = BTreeMap::new();
         for wire in &wires {
             let id = wire.id.get_ref();
-            let valid = !id.is_empty()
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-            if !valid {
-                self.problems.push(
-                    Problem::new(
-                        Some(wire.id.span()),
-                        format!("`{id}` is not a valid check id"),
-                    )
-                    .help("use lowercase letters, digits, `-` and `_`"),
-                );
+            if !self.valid_id(&wire.id, "check") {
+                // Said already.
             } else if id == BUILD_ID {
                 self.problem(
                     Some(wire.id.span()),
@@ -646,6 +654,7 @@ impl Validator {
             limits: run_limits,
             visibility,
             details,
+            figures: Vec::new(),
         })
     }
 
@@ -743,7 +752,7 @@ impl Validator {
         }
     }
 
-    /// The census keys that are not counts: `stacks`, `printed-stacks` and `overlap`.
+    /// The census keys that are not counts: `stacks`, `printed-stacks`, `overlap` and `sleeps`.
     fn census_extras(
         &mut self,
         wanted: &super::wire::CensusWire,
@@ -767,6 +776,17 @@ impl Validator {
             Some(printed) => self.problems.push(
                 Problem::new(Some(printed.span()), "`printed-stacks = false` asks for nothing")
                     .help("write `printed-stacks = true` to check the stack addresses the program prints, or leave it out"),
+            ),
+            None => {}
+        }
+        match &wanted.sleeps {
+            Some(sleeps) if *sleeps.get_ref() => census.push(CensusRule {
+                count: CensusCount::Sleeps,
+                expected: Template::literal("true"),
+            }),
+            Some(sleeps) => self.problems.push(
+                Problem::new(Some(sleeps.span()), "`sleeps = false` asks for nothing")
+                    .help("write `sleeps = true` to require that the program waits by blocking rather than spinning, or leave it out"),
             ),
             None => {}
         }
@@ -893,8 +913,14 @@ impl Validator {
         let mut rules = Vec::new();
         for (patterns, required) in [(&syscalls.require, true), (&syscalls.forbid, false)] {
             for pattern in patterns {
-                match parse_syscall_pattern(pattern.get_ref()) {
-                    Ok(pattern) => rules.push(SyscallRule { pattern, required }),
+                // `poll(blocking) or epoll_wait(blocking)`: any of the alternatives.
+                let parsed: Result<Vec<SyscallPattern>, _> = pattern
+                    .get_ref()
+                    .split(" or ")
+                    .map(parse_syscall_pattern)
+                    .collect();
+                match parsed {
+                    Ok(patterns) => rules.push(SyscallRule { patterns, required }),
                     Err((message, help)) => self
                         .problems
                         .push(Problem::new(Some(pattern.span()), message).help(help)),
@@ -1108,11 +1134,129 @@ impl Validator {
 
     fn matcher(&mut self, wire: &Spanned<MatcherWire>, vars: &BTreeSet<String>) -> Option<Matcher> {
         let matcher = self.present_matcher(wire, vars)?;
-        Some(if wire.get_ref().absent {
-            Matcher::Absent(Box::new(matcher))
-        } else {
-            matcher
+        if !wire.get_ref().absent {
+            return Some(matcher);
+        }
+        if matches!(matcher, Matcher::Sequences(_) | Matcher::ByteCount { .. }) {
+            self.problems.push(
+                Problem::new(Some(wire.span()), "`absent = true` cannot negate `sequences` or `byte-count`")
+                    .help("these matchers check the order or the sizes of many lines; write the lines that must not appear as `line` or `regex` matchers"),
+            );
+            return None;
+        }
+        Some(Matcher::Absent(Box::new(matcher)))
+    }
+
+    /// `sequences` and `byte-count` (with `counted-lines`): the matchers of interleaved output.
+    fn order_matcher(
+        &mut self,
+        wire: &Spanned<MatcherWire>,
+        vars: &BTreeSet<String>,
+    ) -> Option<Matcher> {
+        let matcher = wire.get_ref();
+        if let Some(sequences) = &matcher.sequences {
+            return match sequences.get_ref() {
+                SequencesWire::Oracle(name) => {
+                    let found = Oracle::ALL
+                        .iter()
+                        .find(|(known, oracle)| known == name && oracle.gives_sequences());
+                    if let Some((_, oracle)) = found {
+                        Some(Matcher::Sequences(Sequences::Oracle(*oracle)))
+                    } else {
+                        let names: Vec<&str> = Oracle::ALL
+                            .iter()
+                            .filter(|(_, oracle)| oracle.gives_sequences())
+                            .map(|(known, _)| *known)
+                            .collect();
+                        let problem = Problem::new(
+                            Some(sequences.span()),
+                            format!("`{name}` is not an oracle of sequences of lines"),
+                        )
+                        .help(format!("oracles of sequences: {}; or write the lines, `sequences = [[\"start 0\", \"end 0\"], [\"start 1\", \"end 1\"]]`", names.join(", ")));
+                        self.problems.push(problem);
+                        None
+                    }
+                }
+                SequencesWire::Written(written) => {
+                    let mut seen = BTreeSet::new();
+                    let mut parsed = Vec::with_capacity(written.len());
+                    for sequence in written {
+                        let mut lines = Vec::with_capacity(sequence.len());
+                        for line in sequence {
+                            if !seen.insert(line.trim_end().to_owned()) {
+                                self.problems.push(
+                                    Problem::new(Some(sequences.span()), format!("the line `{line}` is in the sequences twice"))
+                                        .help("every line belongs to one place of one sequence: make the lines distinct"),
+                                );
+                            }
+                            lines.push(
+                                self.template(&Spanned::new(sequences.span(), line.clone()), vars)?,
+                            );
+                        }
+                        parsed.push(lines);
+                    }
+                    if seen.is_empty() {
+                        self.problem(Some(sequences.span()), "`sequences` holds no line");
+                        return None;
+                    }
+                    Some(Matcher::Sequences(Sequences::Written(parsed)))
+                }
+            };
+        }
+        let (count, counted) = match (&matcher.byte_count, &matcher.counted_lines) {
+            (Some(count), Some(counted)) => (count, counted),
+            (Some(only), None) | (None, Some(only)) => {
+                self.problems.push(
+                    Problem::new(Some(only.span()), "`byte-count` and `counted-lines` go together")
+                        .help("write both: `{ byte-count = '^(?<source>\\d+): (?<bytes>\\d+) bytes$', counted-lines = '^(?<source>\\d+) says ' }`"),
+                );
+                return None;
+            }
+            (None, None) => return None,
+        };
+        let count = self.regex_with_groups(count, &["source", "bytes"]);
+        let counted = self.regex_with_groups(counted, &["source"]);
+        Some(Matcher::ByteCount {
+            count: count?,
+            counted: counted?,
         })
+    }
+
+    /// A regex of a matcher that must define the named `groups`.
+    fn regex_with_groups(&mut self, text: &Spanned<String>, groups: &[&str]) -> Option<Regex> {
+        let compiled = self.regex(text)?;
+        let names: BTreeSet<&str> = compiled.capture_names().flatten().collect();
+        let missing: Vec<String> = groups
+            .iter()
+            .filter(|group| !names.contains(**group))
+            .map(|group| format!("`(?<{group}>…)`"))
+            .collect();
+        if missing.is_empty() {
+            Some(compiled)
+        } else {
+            self.problems.push(
+                Problem::new(Some(text.span()), format!("this regex needs the named group(s) {}", missing.join(" and ")))
+                    .help("`source` tells whose lines they are (a producer's number), `bytes` the size announced"),
+            );
+            None
+        }
+    }
+
+    /// Compiles a matcher's regex, `^` and `$` matching at line ends.
+    fn regex(&mut self, text: &Spanned<String>) -> Option<Regex> {
+        match RegexBuilder::new(text.get_ref()).multi_line(true).build() {
+            Ok(compiled) => Some(compiled),
+            Err(error) => {
+                let detail = error.to_string();
+                let last = detail.lines().last().unwrap_or("").trim();
+                let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
+                self.problems.push(
+                    Problem::new(Some(text.span()), format!("invalid regex: {last}"))
+                        .help("the syntax is that of the `regex` crate; escape literal characters with `\\`"),
+                );
+                None
+            }
+        }
     }
 
     fn present_matcher(
@@ -1121,14 +1265,28 @@ impl Validator {
         vars: &BTreeSet<String>,
     ) -> Option<Matcher> {
         let matcher = wire.get_ref();
+        let kinds = [
+            matcher.regex.is_some(),
+            matcher.contains.is_some(),
+            matcher.line.is_some(),
+            matcher.line_with.is_some(),
+            matcher.sequences.is_some(),
+            matcher.byte_count.is_some() || matcher.counted_lines.is_some(),
+        ];
+        if kinds.iter().filter(|set| **set).count() > 1 {
+            self.problems.push(
+                Problem::new(Some(wire.span()), MATCHER_KINDS)
+                    .help("split it into one matcher per key"),
+            );
+            return None;
+        }
+        if matcher.sequences.is_some()
+            || matcher.byte_count.is_some()
+            || matcher.counted_lines.is_some()
+        {
+            return self.order_matcher(wire, vars);
+        }
         if let Some(terms) = &matcher.line_with {
-            if matcher.regex.is_some() || matcher.contains.is_some() || matcher.line.is_some() {
-                self.problem(
-                    Some(wire.span()),
-                    "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`",
-                );
-                return None;
-            }
             if terms.get_ref().is_empty() {
                 self.problem(Some(terms.span()), "`line-with` needs at least one word");
                 return None;
@@ -1147,30 +1305,13 @@ impl Validator {
             return Some(Matcher::LineWith(parsed));
         }
         match (&matcher.regex, &matcher.contains, &matcher.line) {
-            (Some(regex), None, None) => {
-                match RegexBuilder::new(regex.get_ref()).multi_line(true).build() {
-                    Ok(compiled) => Some(Matcher::Regex(compiled)),
-                    Err(error) => {
-                        let detail = error.to_string();
-                        let last = detail.lines().last().unwrap_or("").trim();
-                        let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
-                        self.problems.push(
-                        Problem::new(Some(regex.span()), format!("invalid regex: {last}"))
-                            .help("the syntax is that of the `regex` crate; escape literal characters with `\\`"),
-                    );
-                        None
-                    }
-                }
-            }
+            (Some(regex), None, None) => self.regex(regex).map(Matcher::Regex),
             (None, Some(text), None) => self.template(text, vars).map(Matcher::Contains),
             (None, None, Some(text)) => self.template(text, vars).map(Matcher::Line),
             _ => {
                 self.problems.push(
-                    Problem::new(
-                        Some(wire.span()),
-                        "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`",
-                    )
-                    .help("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`"),
+                    Problem::new(Some(wire.span()), MATCHER_KINDS)
+                        .help("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`"),
                 );
                 None
             }
@@ -1225,10 +1366,21 @@ impl Validator {
                 let found = Oracle::ALL
                     .iter()
                     .find(|(name, _)| name == oracle.get_ref());
-                if let Some((_, oracle)) = found {
+                if let Some((name, oracle)) = found {
+                    if oracle.gives_sequences() {
+                        self.problems.push(
+                            Problem::new(compare.oracle.as_ref().map(Spanned::span), format!("oracle `{name}` gives sequences of lines, not a value to compare"))
+                                .help(format!("use it in a matcher: `stdout = [{{ sequences = \"{name}\" }}]`")),
+                        );
+                        return None;
+                    }
                     Some(Expected::Oracle(*oracle))
                 } else {
-                    let names: Vec<&str> = Oracle::ALL.iter().map(|(name, _)| *name).collect();
+                    let names: Vec<&str> = Oracle::ALL
+                        .iter()
+                        .filter(|(_, oracle)| !oracle.gives_sequences())
+                        .map(|(name, _)| *name)
+                        .collect();
                     let problem = Problem::new(
                         Some(oracle.span()),
                         format!("unknown oracle `{}`", oracle.get_ref()),
@@ -1263,6 +1415,235 @@ impl Validator {
 
     /// Orders checks so that each comes after what it needs, keeping the written order otherwise;
     /// a cycle is a problem.
+    /// Whether `id` is a valid id of a `what` (check or ratio); a problem if not.
+    fn valid_id(&mut self, id: &Spanned<String>, what: &str) -> bool {
+        let text = id.get_ref();
+        let valid = !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid {
+            self.problems.push(
+                Problem::new(
+                    Some(id.span()),
+                    format!("`{text}` is not a valid {what} id"),
+                )
+                .help("use lowercase letters, digits, `-` and `_`"),
+            );
+        }
+        valid
+    }
+
+    /// The `[[ratio]]` tables, each checked against the rubric's checks (`check_ids`, and
+    /// `checks` when they are valid), whose [`Check::figures`] then list what to record.
+    fn ratios(
+        &mut self,
+        wires: Vec<RatioWire>,
+        check_ids: &[String],
+        mut checks: Option<&mut [Check]>,
+    ) -> Vec<Ratio> {
+        let known: Vec<&str> = check_ids.iter().map(String::as_str).collect();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut ratios = Vec::with_capacity(wires.len());
+        for wire in wires {
+            let id = wire.id.get_ref();
+            if self.valid_id(&wire.id, "ratio")
+                && (id == BUILD_ID || known.contains(&id.as_str()) || !seen.insert(id.clone()))
+            {
+                self.problem(
+                    Some(wire.id.span()),
+                    format!("id `{id}` is already used by the build, a check or another ratio"),
+                );
+            }
+            let figure = self.figure(&wire);
+            let named: Vec<&Spanned<String>> = wire
+                .of
+                .get_ref()
+                .iter()
+                .chain(std::iter::once(&wire.over))
+                .collect();
+            if wire.of.get_ref().is_empty() {
+                self.problems.push(
+                    Problem::new(Some(wire.of.span()), "`of` names no check")
+                        .help("list the checks whose figure is divided, such as `of = [\"handover-timed\"]`"),
+                );
+            }
+            for name in &named {
+                if !known.contains(&name.get_ref().as_str()) {
+                    let problem = Problem::new(
+                        Some(name.span()),
+                        format!("`{}` is not a check of this rubric", name.get_ref()),
+                    );
+                    self.problems.push(suggest(problem, name.get_ref(), &known));
+                }
+            }
+            if wire
+                .of
+                .get_ref()
+                .iter()
+                .any(|of| of.get_ref() == wire.over.get_ref())
+            {
+                self.problem(
+                    Some(wire.over.span()),
+                    format!("check `{}` is divided by itself", wire.over.get_ref()),
+                );
+            }
+            let (at_most, at_least) = self.bounds(&wire);
+            let bounded = at_most.is_some() || at_least.is_some();
+            let points = match &wire.points {
+                None => 0,
+                Some(points) => {
+                    let value = self.points(points, true);
+                    if !bounded && value > 0 {
+                        self.problems.push(
+                            Problem::new(Some(points.span()), "a ratio without `at-most` or `at-least` is information and earns no points")
+                                .help("add a bound, or leave `points` out"),
+                        );
+                    }
+                    value
+                }
+            };
+            if bounded && points == 0 {
+                self.problems.push(
+                    Problem::new(Some(wire.id.span()), "a ratio with bounds needs points")
+                        .help("add `points = …` above 0, or drop `at-most` and `at-least` to report the ratio as information"),
+                );
+            }
+            let Some(figure) = figure else { continue };
+            if let Some(checks) = checks.as_deref_mut() {
+                self.record_figure(&figure, &named, &wire, checks);
+            }
+            ratios.push(Ratio {
+                id: id.clone(),
+                title: wire.title.clone(),
+                points,
+                figure,
+                of: wire
+                    .of
+                    .get_ref()
+                    .iter()
+                    .map(|of| of.get_ref().clone())
+                    .collect(),
+                over: wire.over.get_ref().clone(),
+                at_most,
+                at_least,
+            });
+        }
+        ratios
+    }
+
+    /// A ratio's `figure` or `capture`: exactly one.
+    fn figure(&mut self, wire: &RatioWire) -> Option<Figure> {
+        match (&wire.figure, &wire.capture) {
+            (Some(name), None) => {
+                let found = Figure::NAMED
+                    .iter()
+                    .find(|(known, _)| *known == name.get_ref())
+                    .map(|(_, figure)| figure.clone());
+                if found.is_none() {
+                    let names: Vec<&str> = Figure::NAMED.iter().map(|(known, _)| *known).collect();
+                    let problem = Problem::new(
+                        Some(name.span()),
+                        format!("unknown figure `{}`", name.get_ref()),
+                    )
+                    .help(format!(
+                        "use one of {}, or `capture = \"<group>\"` for a number the program prints",
+                        names.join(", ")
+                    ));
+                    self.problems.push(problem);
+                }
+                found
+            }
+            (None, Some(capture)) => Some(Figure::Capture(capture.get_ref().clone())),
+            (Some(_), Some(capture)) => {
+                self.problems.push(
+                    Problem::new(
+                        Some(capture.span()),
+                        "a ratio takes `figure` or `capture`, not both",
+                    )
+                    .help("keep the one that says what to measure"),
+                );
+                None
+            }
+            (None, None) => {
+                self.problems.push(
+                    Problem::new(Some(wire.id.span()), "a ratio needs `figure` or `capture`")
+                        .help("add `figure = \"wall-time\"` (or `cpu-time`, `cores-busy`, `cores-wanted`), or `capture = \"<group>\"`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A ratio's `at-most` and `at-least`: positive, and in order.
+    fn bounds(&mut self, wire: &RatioWire) -> (Option<f64>, Option<f64>) {
+        let mut bound = |value: Option<&Spanned<f64>>, key: &str| {
+            let value = value?;
+            let number = *value.get_ref();
+            if number.is_finite() && number > 0.0 {
+                Some(number)
+            } else {
+                self.problems.push(
+                    Problem::new(
+                        Some(value.span()),
+                        format!("`{key}` must be a number above 0"),
+                    )
+                    .help("a ratio of two measures is positive, such as `0.5` or `2`"),
+                );
+                None
+            }
+        };
+        let at_most = bound(wire.at_most.as_ref(), "at-most");
+        let at_least = bound(wire.at_least.as_ref(), "at-least");
+        if let (Some(most), Some(least), Some(span)) =
+            (at_most, at_least, wire.at_least.as_ref().map(Spanned::span))
+            && least > most
+        {
+            self.problems.push(
+                Problem::new(
+                    Some(span),
+                    format!("`at-least` ({least}) is above `at-most` ({most})"),
+                )
+                .help("no ratio could pass: swap them"),
+            );
+        }
+        (at_most, at_least)
+    }
+
+    /// Tells the checks a ratio names to record its figure, once checked that they can: a
+    /// capture must be a named group of one of each check's regexes.
+    fn record_figure(
+        &mut self,
+        figure: &Figure,
+        named: &[&Spanned<String>],
+        wire: &RatioWire,
+        checks: &mut [Check],
+    ) {
+        for name in named {
+            let Some(check) = checks.iter_mut().find(|check| &check.id == name.get_ref()) else {
+                continue;
+            };
+            if let Figure::Capture(capture) = figure
+                && !check_captures(check).contains(capture.as_str())
+            {
+                let span = wire
+                    .capture
+                    .as_ref()
+                    .map_or_else(|| name.span(), Spanned::span);
+                self.problems.push(
+                    Problem::new(
+                        Some(span),
+                        format!("capture `{capture}` is not a named group of any regex of check `{}`", check.id),
+                    )
+                    .help("name the group holding the number in a regex of that check's `stdout` or `stderr`, such as `(?<transfer_us>\\d+)`"),
+                );
+            }
+            if !check.figures.contains(figure) {
+                check.figures.push(figure.clone());
+            }
+        }
+    }
+
     fn order(
         &mut self,
         checks: Vec<Check>,
@@ -1293,6 +1674,20 @@ impl Validator {
         }
         Some(ordered)
     }
+}
+
+/// The named groups of a check's regexes, on stdout and stderr.
+fn check_captures(check: &Check) -> BTreeSet<&str> {
+    check
+        .stdout
+        .iter()
+        .chain(&check.stderr)
+        .filter_map(|matcher| match matcher {
+            Matcher::Regex(regex) => Some(regex.capture_names().flatten()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
 
 /// Whether `check` needs itself through other checks of `remaining`.
@@ -1816,23 +2211,28 @@ needs = [\"a\"]
 
     #[test]
     fn a_matcher_needs_exactly_one_key() {
-        let message = "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`";
-        let help = Some("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`");
+        let message = MATCHER_KINDS;
+        let split = Some("split it into one matcher per key");
         assert_eq!(
             problem(&with_check(
                 "stdout = [{ regex = 'a', contains = \"b\" }]\n"
             )),
-            found(10, 11, message, help)
+            found(10, 11, message, split)
         );
         assert_eq!(
             problem(&with_check(
                 "stderr = [{ line = \"a\" }, { contains = \"b\", line = \"c\" }]\n"
             )),
-            found(10, 27, message, help)
+            found(10, 27, message, split)
         );
         assert_eq!(
             problem(&with_check("stdout = [{}]\n")),
-            found(10, 11, message, help)
+            found(
+                10,
+                11,
+                message,
+                Some("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`")
+            )
         );
     }
 
@@ -2159,10 +2559,7 @@ timeout = "10"
                 (15, 10),
                 "`expect` needs exactly one of `exit` and `signal`",
             ),
-            (
-                (16, 11),
-                "a matcher needs exactly one of `regex`, `contains`, `line` and `line-with`",
-            ),
+            ((16, 11), MATCHER_KINDS),
             (
                 (17, 24),
                 "capture `summ` is not a named group of any regex of this check",

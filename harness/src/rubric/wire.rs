@@ -108,6 +108,22 @@ impl CheckWire {
     }
 }
 
+/// One `[[ratio]]`: a figure of some checks' runs over the same figure of another check's runs,
+/// all measured in the same grading.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RatioWire {
+    pub(crate) id: Spanned<String>,
+    pub(crate) title: String,
+    pub(crate) points: Option<Spanned<i64>>,
+    pub(crate) figure: Option<Spanned<String>>,
+    pub(crate) capture: Option<Spanned<String>>,
+    pub(crate) of: Spanned<Vec<Spanned<String>>>,
+    pub(crate) over: Spanned<String>,
+    pub(crate) at_most: Option<Spanned<f64>>,
+    pub(crate) at_least: Option<Spanned<f64>>,
+}
+
 /// `census = { threads = "{workers}", processes = 0, reaped = true }`: what the tracer must
 /// count.
 #[derive(Debug, Deserialize)]
@@ -120,6 +136,7 @@ pub(crate) struct CensusWire {
     pub(crate) overlap: Option<Spanned<bool>>,
     pub(crate) stacks: Option<Spanned<ScalarWire>>,
     pub(crate) printed_stacks: Option<Spanned<bool>>,
+    pub(crate) sleeps: Option<Spanned<bool>>,
 }
 
 /// `syscalls = { require = ["socketpair(SOCK_SEQPACKET|SOCK_DGRAM)"], forbid = ["pipe"] }`:
@@ -164,8 +181,50 @@ pub(crate) struct MatcherWire {
     pub(crate) contains: Option<Spanned<String>>,
     pub(crate) line: Option<Spanned<String>>,
     pub(crate) line_with: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(crate) sequences: Option<Spanned<SequencesWire>>,
+    pub(crate) byte_count: Option<Spanned<String>>,
+    pub(crate) counted_lines: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) absent: bool,
+}
+
+/// `sequences = [["a", "b"], ["c"]]` (lines written in the rubric) or `sequences =
+/// "async-messages"` (the lines of an oracle).
+#[derive(Debug)]
+pub(crate) enum SequencesWire {
+    Written(Vec<Vec<String>>),
+    Oracle(String),
+}
+
+impl<'de> Deserialize<'de> for SequencesWire {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SequencesVisitor;
+
+        impl<'de> Visitor<'de> for SequencesVisitor {
+            type Value = SequencesWire;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of arrays of lines, or the name of an oracle")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<SequencesWire, E> {
+                Ok(SequencesWire::Oracle(value.to_owned()))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<SequencesWire, A::Error> {
+                let mut sequences = Vec::new();
+                while let Some(sequence) = seq.next_element::<Vec<String>>()? {
+                    sequences.push(sequence);
+                }
+                Ok(SequencesWire::Written(sequences))
+            }
+        }
+
+        deserializer.deserialize_any(SequencesVisitor)
+    }
 }
 
 /// One comparison: a value taken from the output and what it must equal.

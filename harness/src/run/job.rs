@@ -360,6 +360,16 @@ pub struct Task {
     /// CPU time it used, in microseconds (from `/proc/<pid>/task/<tid>/schedstat` at its exit).
     /// For a process, that of its main thread: its other threads are tasks of their own.
     pub cpu_us: u64,
+    /// Time it was runnable but waited for a CPU, in microseconds (the second field of the same
+    /// `schedstat`): on-CPU plus waiting is the time it wanted a CPU, whatever the machine's load.
+    #[serde(default)]
+    pub waiting_us: u64,
+    /// Context switches it made itself, by blocking or sleeping (`voluntary_ctxt_switches`).
+    #[serde(default)]
+    pub voluntary_switches: u64,
+    /// Context switches forced on it while it could still run (`nonvoluntary_ctxt_switches`).
+    #[serde(default)]
+    pub involuntary_switches: u64,
     /// How a process ended; `None` for threads, and for a process that labgrade killed because
     /// it was still running after the program's main process had ended (its reaping is then
     /// [`Reaping::OutlivedParent`], and it counts in [`Observation::leftover_processes`]). A
@@ -423,6 +433,18 @@ pub enum TaskKind {
     Thread,
     /// A process: fork, vfork, or a clone in a new thread group.
     Process,
+}
+
+impl TaskKind {
+    /// The kind in words, before a tid in reports: `thread 4242`.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Main => "the main process",
+            Self::Thread => "thread",
+            Self::Process => "process",
+        }
+    }
 }
 
 /// Whether a process's parent waited for it.

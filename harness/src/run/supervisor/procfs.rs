@@ -85,17 +85,51 @@ pub(super) fn tgid_and_ppid(tid: i32) -> Option<(i32, i32)> {
     Some((group, parent))
 }
 
-/// CPU time a task has used so far, in microseconds: the first field of its `schedstat`
-/// (nanoseconds on the CPU), readable until the task is reaped. Zero if it cannot be read.
-pub(super) fn task_cpu_us(process: i32, tid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{process}/task/{tid}/schedstat"))
-        .ok()
-        .and_then(|text| parse_schedstat_ns(&text))
-        .map_or(0, |ns| ns / 1_000)
+/// How a task used the CPU so far, readable until the task is reaped: its `schedstat` (time on
+/// a CPU and time runnable but waiting for one) and its context switches. Zero where unreadable.
+pub(super) fn task_times(process: i32, tid: i32) -> TaskTimes {
+    let (cpu_ns, waiting_ns) =
+        std::fs::read_to_string(format!("/proc/{process}/task/{tid}/schedstat"))
+            .ok()
+            .and_then(|text| parse_schedstat_ns(&text))
+            .unwrap_or((0, 0));
+    let status =
+        std::fs::read_to_string(format!("/proc/{process}/task/{tid}/status")).unwrap_or_default();
+    let count = |name| {
+        status_field(&status, name)
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0)
+    };
+    TaskTimes {
+        cpu_us: cpu_ns / 1_000,
+        waiting_us: waiting_ns / 1_000,
+        voluntary_switches: count("voluntary_ctxt_switches"),
+        involuntary_switches: count("nonvoluntary_ctxt_switches"),
+    }
 }
 
-fn parse_schedstat_ns(text: &str) -> Option<u64> {
-    text.split_ascii_whitespace().next()?.parse().ok()
+/// What [`task_times`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct TaskTimes {
+    /// Microseconds on a CPU.
+    pub(super) cpu_us: u64,
+    /// Microseconds runnable but waiting for a CPU (the run queue's delay).
+    pub(super) waiting_us: u64,
+    /// Times it gave up the CPU itself: it blocked or slept.
+    pub(super) voluntary_switches: u64,
+    /// Times the scheduler took the CPU from it while it could still run.
+    pub(super) involuntary_switches: u64,
+}
+
+/// The first two fields of a `schedstat`: nanoseconds on a CPU, and waiting for one.
+fn parse_schedstat_ns(text: &str) -> Option<(u64, u64)> {
+    let mut fields = text.split_ascii_whitespace();
+    let cpu = fields.next()?.parse().ok()?;
+    let waiting = fields
+        .next()
+        .and_then(|field| field.parse().ok())
+        .unwrap_or(0);
+    Some((cpu, waiting))
 }
 
 /// Whether a SIGCONT or SIGKILL waits for the task, in its own queue or its process's: what
@@ -172,7 +206,10 @@ mod tests {
 
     #[test]
     fn schedstat_gives_nanoseconds_on_cpu() {
-        assert_eq!(parse_schedstat_ns("331100 13470 4\n"), Some(331_100));
+        assert_eq!(
+            parse_schedstat_ns("331100 13470 4\n"),
+            Some((331_100, 13_470))
+        );
         assert_eq!(parse_schedstat_ns(""), None);
     }
 
@@ -180,7 +217,7 @@ mod tests {
     fn own_task_is_readable() {
         let me = std::process::id().cast_signed();
         assert_eq!(tgid_and_ppid(me).map(|(tgid, _)| tgid), Some(me));
-        assert!(task_cpu_us(me, me) > 0);
+        assert!(task_times(me, me).cpu_us > 0);
         assert!(!continue_pending(me, me));
     }
 }

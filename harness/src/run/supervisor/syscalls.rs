@@ -235,7 +235,7 @@ impl Observer {
                 return;
             };
             let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
-            let Some(name) = name(regs.orig_rax.cast_signed(), args) else {
+            let Some(name) = name(tid, regs.orig_rax.cast_signed(), args) else {
                 return;
             };
             *self.counts.entry(name).or_default() += 1;
@@ -270,8 +270,30 @@ fn is_pipe(tid: i32, fd: u64) -> bool {
 
 /// The name a call is recorded under, from its number and arguments; `None` for a call the
 /// filter should not have stopped.
+/// The detail of a wait: `blocking` when it may wait, `non-blocking` when it returns at once.
 #[cfg(target_arch = "x86_64")]
-fn name(number: i64, args: [u64; 6]) -> Option<String> {
+fn blocking(waits: bool) -> &'static str {
+    if waits { "blocking" } else { "non-blocking" }
+}
+
+/// Whether a wait whose timeout is the `struct timespec` or `struct timeval` at `address` of
+/// task `tid` may block: a null pointer waits for ever, two zero words return at once.
+#[cfg(target_arch = "x86_64")]
+fn waits(tid: i32, address: u64) -> bool {
+    use nix::sys::ptrace;
+    use nix::unistd::Pid;
+    if address == 0 {
+        return true;
+    }
+    let pid = Pid::from_raw(tid);
+    let word =
+        |offset: u64| ptrace::read(pid, (address + offset) as ptrace::AddressType).unwrap_or(1);
+    // Unreadable counts as waiting: the call itself will fail with EFAULT.
+    word(0) != 0 || word(8) != 0
+}
+
+#[cfg(target_arch = "x86_64")]
+fn name(tid: i32, number: i64, args: [u64; 6]) -> Option<String> {
     use nix::libc;
     let with = |family: &str, detail: &str| format!("{family}({detail})");
     Some(match number {
@@ -297,11 +319,16 @@ fn name(number: i64, args: [u64; 6]) -> Option<String> {
         }
         libc::SYS_vmsplice => "vmsplice".to_owned(),
         libc::SYS_mmap => with("mmap", "MAP_SHARED"),
-        libc::SYS_poll | libc::SYS_ppoll => "poll".to_owned(),
-        libc::SYS_epoll_wait | libc::SYS_epoll_pwait | bpf::SYS_EPOLL_PWAIT2 => {
-            "epoll_wait".to_owned()
+        // Whether a wait may block tells a consumer that sleeps until a channel has data from
+        // one that polls with a zero timeout (and from Rust's own `poll` at start-up, which
+        // checks descriptors 0 to 2 without waiting).
+        libc::SYS_poll => with("poll", blocking(args[2] as i32 != 0)),
+        libc::SYS_ppoll => with("poll", blocking(waits(tid, args[2]))),
+        libc::SYS_epoll_wait | libc::SYS_epoll_pwait => {
+            with("epoll_wait", blocking(args[3] as i32 != 0))
         }
-        libc::SYS_select | libc::SYS_pselect6 => "select".to_owned(),
+        bpf::SYS_EPOLL_PWAIT2 => with("epoll_wait", blocking(waits(tid, args[3]))),
+        libc::SYS_select | libc::SYS_pselect6 => with("select", blocking(waits(tid, args[4]))),
         libc::SYS_ioctl => with("ioctl", "FIONREAD"),
         libc::SYS_read => "read".to_owned(),
         _ => return None,
@@ -346,14 +373,32 @@ mod tests {
             (libc::SYS_memfd_create, [0; 6]),
         ];
         for (number, args) in calls {
-            let name = name(number, args).expect("an observed call");
+            let name = name(0, number, args).expect("an observed call");
             assert!(known(&name), "{name}");
         }
         assert_eq!(
-            name(libc::SYS_socketpair, [1, 5 | 0x80000, 0, 0, 0, 0]).as_deref(),
+            name(0, libc::SYS_socketpair, [1, 5 | 0x80000, 0, 0, 0, 0]).as_deref(),
             Some("socketpair(SOCK_SEQPACKET)")
         );
-        assert_eq!(name(libc::SYS_write, [0; 6]), None);
+        assert_eq!(name(0, libc::SYS_write, [0; 6]), None);
+        // Rust's start-up `poll` has a zero timeout; a consumer's waits do not.
+        assert_eq!(
+            name(0, libc::SYS_poll, [0, 3, 0, 0, 0, 0]).as_deref(),
+            Some("poll(non-blocking)")
+        );
+        assert_eq!(
+            name(0, libc::SYS_poll, [0, 2, u64::from(u32::MAX), 0, 0, 0]).as_deref(),
+            Some("poll(blocking)")
+        );
+        assert_eq!(
+            name(0, libc::SYS_epoll_wait, [3, 0, 8, 0, 0, 0]).as_deref(),
+            Some("epoll_wait(non-blocking)")
+        );
+        // A null timeout pointer waits for ever.
+        assert_eq!(
+            name(0, libc::SYS_ppoll, [0; 6]).as_deref(),
+            Some("poll(blocking)")
+        );
     }
 
     /// Every jump of the filter lands inside it, on a return or a load.

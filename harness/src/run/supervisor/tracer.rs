@@ -78,6 +78,7 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::WaitPidFlag;
 use nix::unistd::Pid;
 
+use super::procfs::TaskTimes;
 use super::syscalls::Observer;
 use super::{decode, procfs};
 use crate::run::job::{
@@ -177,8 +178,8 @@ struct Early {
     seen: Option<Instant>,
     /// Its first SIGSTOP arrived; it is kept stopped until the event.
     stopped: bool,
-    exit_stop: Option<(Instant, u64)>,
-    end: Option<(i32, Instant, u64)>,
+    exit_stop: Option<(Instant, TaskTimes)>,
+    end: Option<(i32, Instant, TaskTimes)>,
     /// `Tgid` and `PPid` from `/proc`, read when it was first seen.
     ids: Option<(i32, i32)>,
 }
@@ -197,8 +198,8 @@ pub(super) struct Tracer {
     delays: Option<PerturbationDelays>,
     held: BinaryHeap<Reverse<(Instant, i32)>>,
     group_stopped: Vec<i32>,
-    /// CPU time of the task about to be reaped, read from its zombie.
-    reaped_cpu: Option<(i32, u64)>,
+    /// How the task about to be reaped used the CPU, read from its zombie.
+    reaped_cpu: Option<(i32, TaskTimes)>,
     /// The seccomp stops' observer, when the job observes system calls (see [`super::syscalls`]).
     syscalls: Option<Observer>,
     /// [`Trace::gather_us`]: how long no task must be created before the held ones start.
@@ -309,7 +310,7 @@ impl Tracer {
             early.ids = early.ids.or(ids);
             ids.map_or(tid, |(tgid, _)| tgid)
         };
-        self.reaped_cpu = Some((tid, procfs::task_cpu_us(process, tid)));
+        self.reaped_cpu = Some((tid, procfs::task_times(process, tid)));
     }
 
     /// Records that `tid` ended with raw wait status `status` (the supervisor reaped it).
@@ -319,7 +320,7 @@ impl Tracer {
             .reaped_cpu
             .take()
             .filter(|(reaped, _)| *reaped == tid)
-            .map_or(0, |(_, cpu)| cpu);
+            .map_or_else(TaskTimes::default, |(_, cpu)| cpu);
         let Some(&index) = self.by_tid.get(&tid) else {
             self.early_entry(tid).end = Some((status, now, cpu));
             return;
@@ -482,7 +483,7 @@ impl Tracer {
             && let Some(&index) = self.by_tid.get(&(former as i32))
         {
             // A thread other than the leader called `exec`: it took over the leader's tid.
-            self.end(index, Instant::now(), 0);
+            self.end(index, Instant::now(), TaskTimes::default());
         }
     }
 
@@ -549,6 +550,9 @@ impl Tracer {
                 started_us: self.micros(started),
                 ended_us: None,
                 cpu_us: 0,
+                waiting_us: 0,
+                voluntary_switches: 0,
+                involuntary_switches: 0,
                 termination: None,
                 reaping: None,
                 delay_us: 0,
@@ -621,12 +625,12 @@ impl Tracer {
     fn exit_stop(&mut self, tid: i32) {
         let now = Instant::now();
         let Some(&index) = self.by_tid.get(&tid) else {
-            let cpu = procfs::task_cpu_us(procfs::tgid_and_ppid(tid).map_or(tid, |ids| ids.0), tid);
+            let cpu = procfs::task_times(procfs::tgid_and_ppid(tid).map_or(tid, |ids| ids.0), tid);
             self.early_entry(tid).exit_stop = Some((now, cpu));
             return;
         };
         let process = self.records[index].task.process;
-        let cpu = procfs::task_cpu_us(process, tid);
+        let cpu = procfs::task_times(process, tid);
         if self.stacks && self.records[index].task.kind == TaskKind::Thread {
             // Stopped on its way out, the thread still runs on its own stack.
             self.records[index].task.stack = stack_pointer(tid)
@@ -642,12 +646,18 @@ impl Tracer {
         }
     }
 
-    /// Records that a task ended at `at` having used `cpu` microseconds. Returns whether it was
+    /// Records that a task ended at `at` having used the CPU as `cpu` says. Returns whether it was
     /// the last live task of its process.
-    fn end(&mut self, index: usize, at: Instant, cpu: u64) -> bool {
+    fn end(&mut self, index: usize, at: Instant, cpu: TaskTimes) -> bool {
         let ended_us = self.micros(at);
         let record = &mut self.records[index];
-        record.task.cpu_us = record.task.cpu_us.max(cpu);
+        // Read twice for some tasks (exit stop, then zombie): the later reading is the larger.
+        if cpu.cpu_us >= record.task.cpu_us {
+            record.task.cpu_us = cpu.cpu_us;
+            record.task.waiting_us = cpu.waiting_us;
+            record.task.voluntary_switches = cpu.voluntary_switches;
+            record.task.involuntary_switches = cpu.involuntary_switches;
+        }
         if record.state == State::Ended {
             return false;
         }
