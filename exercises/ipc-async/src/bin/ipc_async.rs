@@ -1,48 +1,17 @@
 //! One consumer receives the messages of two producers, each through its own pipe: the
 //! asynchronous half of the IPC exercises.
 //!
-//! Run it with `cargo run --release --bin ipc_async`. The producers are written for you. As
-//! given, the consumer reads synchronously: it blocks on producer 0's pipe until producer 0 has
-//! finished, and only then looks at producer 1's, whose messages wait all that time. Your job is
-//! the `TODO`s in `consume` and `Channel`: make the reads non-blocking, sleep in `poll` until
-//! some channel has news, and say on each wake-up how much is waiting on each channel.
+//! Run it with `cargo run --release --bin ipc_async`. The producers are written for you, in
+//! `src/lib.rs` (not graded; nothing to change there). As given, the consumer reads
+//! synchronously: it blocks on producer 0's pipe until producer 0 has finished, and only then
+//! looks at producer 1's, whose messages wait all that time. Your job is the `TODO`s in
+//! `consume` and `Channel`: make the reads non-blocking, sleep in `poll` until some channel has
+//! news, and say on each wake-up how much is waiting on each channel.
 
-use std::io::{self, PipeReader, PipeWriter, Read, Write};
+use std::io::{self, PipeReader, Read, Write};
 use std::process::ExitCode;
-use std::thread;
-use std::time::Duration;
 
-use labgrade_support::{ASYNC_PRODUCERS, ArraySpec, PIPE_BUF};
-use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::{ForkResult, Pid, fork};
-
-/// What producer `producer` does: sends its messages, each after its pause, then exits.
-///
-/// Nothing to change here.
-fn producer_main(producer: usize, seed: u64, pipe: &PipeWriter) -> i32 {
-    labgrade_support::fault_point(producer);
-    for message in labgrade_support::async_messages(seed, producer) {
-        thread::sleep(Duration::from_millis(message.pause_ms));
-        let bytes = format!("{}\n", message.line);
-        // One `write` per message: a write of at most PIPE_BUF bytes reaches a pipe whole, so
-        // the consumer never sees part of a message.
-        match nix::unistd::write(pipe, bytes.as_bytes()) {
-            Ok(written) if written == bytes.len() => {}
-            Ok(written) => {
-                eprintln!(
-                    "producer {producer}: wrote {written} of {} bytes",
-                    bytes.len()
-                );
-                return 1;
-            }
-            Err(error) => {
-                eprintln!("producer {producer}: write failed: {error}");
-                return 1;
-            }
-        }
-    }
-    0
-}
+use labgrade_support::{ArraySpec, PIPE_BUF};
 
 /// The consumer's side of one producer's pipe.
 struct Channel {
@@ -110,29 +79,6 @@ fn consume(channels: &mut [Channel]) -> io::Result<()> {
     Ok(())
 }
 
-/// Forks producer `producer`, which writes into its own pipe's end and nothing else.
-fn spawn_producer(
-    producer: usize,
-    seed: u64,
-    writers: &mut Vec<Option<PipeWriter>>,
-    readers: &mut Vec<PipeReader>,
-) -> nix::Result<Pid> {
-    // SAFETY: the process has a single thread when it forks, so the child may run any code.
-    match unsafe { fork() }? {
-        ForkResult::Child => {
-            // Close every other end: a producer holding another's writing end would keep that
-            // channel from ever reaching its end of file.
-            readers.clear();
-            let own = writers[producer].take();
-            writers.clear();
-            let code = own.map_or(1, |pipe| producer_main(producer, seed, &pipe));
-            // SAFETY: `_exit` ends the calling process; it has no preconditions.
-            unsafe { nix::libc::_exit(code) }
-        }
-        ForkResult::Parent { child } => Ok(child),
-    }
-}
-
 fn main() -> ExitCode {
     let spec = match ArraySpec::from_env() {
         Ok(spec) => spec,
@@ -141,32 +87,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut readers = Vec::new();
-    let mut writers = Vec::new();
-    for _ in 0..ASYNC_PRODUCERS {
-        match io::pipe() {
-            Ok((reader, writer)) => {
-                readers.push(reader);
-                writers.push(Some(writer));
-            }
-            Err(error) => {
-                eprintln!("pipe failed: {error}");
-                return ExitCode::FAILURE;
-            }
+    // The producers are provided (`src/lib.rs`): they are forked, each writing into its own
+    // pipe, and this process holds only the reading ends.
+    let (readers, producers) = match ipc_async::start_producers(spec.seed) {
+        Ok(started) => started,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
         }
-    }
-    let mut children = Vec::new();
-    for producer in 0..ASYNC_PRODUCERS {
-        match spawn_producer(producer, spec.seed, &mut writers, &mut readers) {
-            Ok(child) => children.push(child),
-            Err(error) => {
-                eprintln!("fork failed: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    // The consumer's copies of the writing ends must be closed, or no channel ever ends.
-    writers.clear();
+    };
     let mut channels: Vec<Channel> = readers
         .into_iter()
         .enumerate()
@@ -178,24 +107,16 @@ fn main() -> ExitCode {
         })
         .collect();
     let consumed = consume(&mut channels);
+    // Close the reading ends before waiting: a producer still sending after the consumer gave
+    // up then fails to write and exits, instead of blocking on a full pipe forever.
     drop(channels);
     let mut success = true;
     if let Err(error) = consumed {
         eprintln!("consumer: {error}");
         success = false;
     }
-    for (producer, child) in children.into_iter().enumerate() {
-        match waitpid(child, None) {
-            Ok(WaitStatus::Exited(_, 0)) => {}
-            Ok(status) => {
-                eprintln!("producer {producer} did not end well: {status:?}");
-                success = false;
-            }
-            Err(error) => {
-                eprintln!("waitpid failed: {error}");
-                success = false;
-            }
-        }
+    if !producers.wait() {
+        success = false;
     }
     let _ = io::stdout().flush();
     if success {
