@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::batch::{Limits, OpenError, Opened, entry, open_entry};
 use crate::error::Error;
-use crate::grade::{CaseGrade, CheckGrade, Grade, case_seed};
+use crate::grade::{CaseGrade, CheckGrade, CheckStatus, Grade, case_seed};
 use crate::grader::Grader;
 use crate::rubric;
 
@@ -119,15 +119,24 @@ pub fn replay(grader: &Grader, request: &ReplayRequest) -> Result<ReplayOutcome,
     let recorded: Vec<&CaseGrade> = match case_name {
         Some(name) => vec![find_case(check, name)?],
         None if check.cases.is_empty() => {
-            return Err(ReplayError::BadInput(format!(
-                "check `{check_id}` has no case in the report{}; {}",
-                check
-                    .reason
-                    .as_deref()
-                    .map(|reason| format!(" ({reason})"))
-                    .unwrap_or_default(),
-                available(&report)
-            )));
+            // Only a ratio is graded without cases of its own: its figures come from others.
+            let is_ratio = matches!(check.status, CheckStatus::Passed | CheckStatus::Failed);
+            return Err(ReplayError::BadInput(if is_ratio {
+                format!(
+                    "`{check_id}` is a ratio of other checks' figures and runs nothing of its own: replay the cases of the checks it compares; {}",
+                    available(&report)
+                )
+            } else {
+                format!(
+                    "check `{check_id}` has no case in the report{}; {}",
+                    check
+                        .reason
+                        .as_deref()
+                        .map(|reason| format!(" ({reason})"))
+                        .unwrap_or_default(),
+                    available(&report)
+                )
+            }));
         }
         None => check.cases.iter().collect(),
     };

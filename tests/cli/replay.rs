@@ -237,3 +237,28 @@ fn a_perturbed_repeated_case_replays_its_runs() {
     );
     assert!(stdout.contains("agrees: both fail"), "{stdout}");
 }
+
+#[test]
+fn a_ratio_is_not_replayed_but_named_as_one() {
+    let out = tempfile::tempdir().unwrap();
+    let graded = labgrade()
+        .arg("grade")
+        .arg("exercises/green-threads/solution")
+        .arg("--rubric")
+        .arg("rubrics/green-threads.toml")
+        .args(["--format", "json", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert_code(&graded, 0);
+    let path = out.path().join("report.json");
+    std::fs::write(&path, &graded.stdout).unwrap();
+    let output = replay(&root(), &path, "parallelism", &[]);
+    assert_code(&output, 2);
+    let (_, stderr) = text(&output);
+    assert!(
+        stderr.contains(
+            "`parallelism` is a ratio of other checks' figures and runs nothing of its own"
+        ) && stderr.contains("`kernel-all-steps` (cases default)"),
+        "{stderr}"
+    );
+}
