@@ -1031,7 +1031,12 @@ fn write_case(page: &mut String, case: &CaseGrade) -> std::fmt::Result {
         case.observed.wall_ms
     )?;
     writeln!(page)?;
-    for failure in &case.failures {
+    // The pass rate of repeated runs is said above, beside the case's name.
+    for failure in case
+        .failures
+        .iter()
+        .filter(|failure| failure.what != "runs")
+    {
         writeln!(
             page,
             "<div class=\"failure\">expected {}<br>but {}</div>",
@@ -1292,6 +1297,30 @@ mod tests {
         );
         // The students with timings have their own small plot; the others none.
         assert_eq!(page.matches("<svg class=\"timing\"").count(), 1 + 3);
+    }
+
+    #[test]
+    fn repeated_runs_say_their_pass_rate_once() {
+        let (record, mut grade) = student("frank", 0.0, "Array sum is: 3\n", None);
+        let case = &mut grade.checks[0].cases[0];
+        case.runs = 5;
+        case.passed_runs = 3;
+        case.failures.insert(
+            0,
+            serde_json::from_value(json!({
+                "what": "runs", "expected": "every one of 5 runs to pass",
+                "actual": "3 of 5 passed; the first failing run is shown"
+            }))
+            .unwrap(),
+        );
+        let page = render(&[(record, Some(grade))]);
+        assert_eq!(page.matches("(3 of 5 runs passed)").count(), 1, "{page}");
+        assert!(!page.contains("every one of 5 runs to pass"), "{page}");
+        // The failure of the shown run is still there.
+        assert!(
+            page.contains("expected a line `Array sum is: &lt;n&gt;`"),
+            "{page}"
+        );
     }
 
     #[test]
