@@ -897,6 +897,21 @@ impl Validator {
             .short_reads
             .as_ref()
             .is_some_and(|short| *short.get_ref());
+        let sleeps = wire
+            .census
+            .as_ref()
+            .and_then(|census| census.get_ref().sleeps.as_ref())
+            .filter(|sleeps| *sleeps.get_ref());
+        if let Some(sleeps) = sleeps
+            && (!syscalls.is_empty() || short_reads)
+        {
+            // A task stopped at an observed call neither runs nor waits for a CPU: a spinning
+            // program whose every `read` is stopped would look asleep.
+            self.problems.push(
+                Problem::new(Some(sleeps.span()), "`sleeps` cannot be judged in a check that observes system calls")
+                    .help("the stops at each observed call make a spinning program look asleep: put `census = { sleeps = true }` in a check of its own, without `syscalls` or `short-reads`"),
+            );
+        }
         (syscalls, short_reads)
     }
 
@@ -2207,6 +2222,22 @@ needs = [\"a\"]
                 Some("use a name from `kill -l`, such as `SIGSEGV`, or `\"any\"`")
             )
         );
+    }
+
+    #[test]
+    fn sleeps_is_never_judged_with_observed_system_calls() {
+        let found = problem(&with_check(
+            "census = { sleeps = true }\nsyscalls = { require = [\"pipe\"] }\n",
+        ));
+        assert_eq!(
+            (found.0, found.1.as_str()),
+            (
+                (10, 21),
+                "`sleeps` cannot be judged in a check that observes system calls"
+            )
+        );
+        let rubric = parse_ok(&with_check("census = { sleeps = true }\n"));
+        assert!(rubric.checks[0].traced());
     }
 
     #[test]
