@@ -342,7 +342,7 @@ fn hidden_checks_are_left_out_of_the_self_check_and_verdicts_hide_expected_value
         .assert()
         .code(1)
         .stdout(contains(
-            "hidden: 1 check worth 35 points is not run here; your TA's grading runs it",
+            "note: 1 hidden check worth 35 points is not run here; your TA's grading runs it",
         ))
         .stdout(contains("expected (not shown"))
         .stdout(contains("processes-sum").not());

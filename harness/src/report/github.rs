@@ -140,12 +140,7 @@ impl Github {
             points(grade.max_score)
         );
         if let Some(hidden) = &grade.hidden {
-            let _ = write!(
-                score,
-                "; {} hidden check(s) worth {} points are graded when your TA grades",
-                hidden.checks,
-                points(hidden.points)
-            );
+            let _ = write!(score, "; {}", super::hidden_sentence(hidden));
         }
         if grade.status == GradeStatus::Incomplete {
             score += "; incomplete: labgrade could not grade every check";
@@ -337,12 +332,7 @@ pub fn write_step_summary(grade: &Grade, out: &mut dyn Write) -> io::Result<()> 
         )?;
     }
     if let Some(hidden) = &grade.hidden {
-        writeln!(
-            out,
-            "\n{} hidden check(s) worth {} points are graded when your TA grades.",
-            hidden.checks,
-            points(hidden.points)
-        )?;
+        writeln!(out, "\n{}.", super::hidden_sentence(hidden))?;
     }
     writeln!(out)
 }

@@ -103,12 +103,7 @@ fn summary(grade: &Grade) -> String {
         grade.seed
     );
     if let Some(hidden) = &grade.hidden {
-        let _ = write!(
-            text,
-            "\n{} hidden check(s) worth {} points were not run; they are graded when your TA grades.",
-            hidden.checks,
-            points(hidden.points)
-        );
+        let _ = write!(text, "\n{}.", super::hidden_sentence(hidden));
     }
     if grade.status == GradeStatus::Incomplete {
         text += "\nincomplete: labgrade could not grade every check; this is not the submission's fault.";

@@ -62,15 +62,7 @@ impl Reporter for Human {
             points(grade.max_score)
         )?;
         if let Some(hidden) = &grade.hidden {
-            writeln!(
-                out,
-                "{DIM}hidden: {} check{} worth {} points {} not run here; your TA's grading runs {}{DIM:#}",
-                hidden.checks,
-                if hidden.checks == 1 { "" } else { "s" },
-                points(hidden.points),
-                if hidden.checks == 1 { "is" } else { "are" },
-                if hidden.checks == 1 { "it" } else { "them" },
-            )?;
+            writeln!(out, "{DIM}note: {}{DIM:#}", super::hidden_sentence(hidden))?;
         }
         if grade.status == GradeStatus::Incomplete {
             writeln!(

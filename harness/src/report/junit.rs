@@ -58,11 +58,7 @@ fn suite(grade: &Grade, name: &str) -> TestSuite {
     if let Some(hidden) = &grade.hidden {
         suite.add_property(Property::new(
             "hidden_checks",
-            format!(
-                "{} hidden check(s) worth {} points, graded when your TA grades",
-                hidden.checks,
-                points(hidden.points)
-            ),
+            super::hidden_sentence(hidden),
         ));
     }
     let mut time = Duration::from_millis(grade.build.duration_ms);

@@ -108,6 +108,20 @@ pub fn points(value: f64) -> String {
     }
 }
 
+/// What a self-check left out, in the words every format shares: `1 hidden check worth 35 points
+/// is not run here; your TA's grading runs it`.
+pub(crate) fn hidden_sentence(hidden: &crate::grade::HiddenChecks) -> String {
+    let one = hidden.checks == 1;
+    format!(
+        "{} hidden check{} worth {} points {} not run here; your TA's grading runs {}",
+        hidden.checks,
+        if one { "" } else { "s" },
+        points(hidden.points),
+        if one { "is" } else { "are" },
+        if one { "it" } else { "them" },
+    )
+}
+
 /// The `expected …` / `but …` lines of a case's failures, each after `indent`, in the words
 /// every text format shares. The `runs` failure (how many runs passed) is said elsewhere.
 pub(crate) fn failure_lines(case: &crate::grade::CaseGrade, indent: &str) -> Vec<String> {
