@@ -265,7 +265,7 @@ fn available(report: &Grade) -> String {
         .iter()
         .map(|check| {
             if check.cases.is_empty() {
-                format!("`{}` (no case: {})", check.id, status_word(check))
+                format!("`{}` (no case: {})", check.id, check.status.word())
             } else {
                 let cases: Vec<&str> = check.cases.iter().map(|case| case.name.as_str()).collect();
                 format!("`{}` (cases {})", check.id, cases.join(", "))
@@ -277,13 +277,6 @@ fn available(report: &Grade) -> String {
     } else {
         format!("the checks are {}", checks.join(", "))
     }
-}
-
-fn status_word(check: &CheckGrade) -> String {
-    serde_json::to_value(check.status)
-        .ok()
-        .and_then(|value| value.as_str().map(ToOwned::to_owned))
-        .unwrap_or_default()
 }
 
 /// A path of the report: relative paths are relative to the folder labgrade ran in (`workdir`)

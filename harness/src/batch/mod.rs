@@ -592,10 +592,7 @@ fn record_of(student: &str, key: &Key, grade: &Grade, note: Option<String>) -> R
             .map(|check| CheckScore {
                 id: check.id.clone(),
                 score: check.score,
-                status: serde_json::to_value(check.status)
-                    .ok()
-                    .and_then(|value| value.as_str().map(ToOwned::to_owned))
-                    .unwrap_or_default(),
+                status: check.status.word().to_owned(),
             })
             .collect(),
         note,

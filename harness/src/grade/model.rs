@@ -165,6 +165,21 @@ pub enum CheckStatus {
     Error,
 }
 
+impl CheckStatus {
+    /// The status as reports and the batch journal write it: `passed`, `partial`, `failed`,
+    /// `skipped`, `error` (its serialized form).
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// One case of a check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseGrade {
@@ -329,4 +344,25 @@ pub struct Timing {
     /// CPU time over wall time, when the time is the wall time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cores_busy: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CheckStatus;
+
+    #[test]
+    fn status_words_are_the_serialized_statuses() {
+        for status in [
+            CheckStatus::Passed,
+            CheckStatus::Partial,
+            CheckStatus::Failed,
+            CheckStatus::Skipped,
+            CheckStatus::Error,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.word())
+            );
+        }
+    }
 }

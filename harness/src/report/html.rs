@@ -782,16 +782,6 @@ fn write_legend(page: &mut String, plot: &TimingPlot) -> std::fmt::Result {
     Ok(())
 }
 
-fn status_word(status: CheckStatus) -> &'static str {
-    match status {
-        CheckStatus::Passed => "passed",
-        CheckStatus::Partial => "partial",
-        CheckStatus::Failed => "failed",
-        CheckStatus::Skipped => "skipped",
-        CheckStatus::Error => "error",
-    }
-}
-
 /// The CSS class of a check status as the journal writes it; anything else is `skipped`.
 fn status_class(status: &str) -> &'static str {
     match status {
@@ -975,7 +965,7 @@ fn write_build(page: &mut String, grade: &Grade) -> std::fmt::Result {
 }
 
 fn write_check(page: &mut String, check: &CheckGrade) -> std::fmt::Result {
-    let status = status_word(check.status);
+    let status = check.status.word();
     // Open what needs reading: checks short of full marks.
     let open = if matches!(check.status, CheckStatus::Passed | CheckStatus::Skipped) {
         ""
@@ -1194,7 +1184,7 @@ mod tests {
                 .map(|check| CheckScore {
                     id: check.id.clone(),
                     score: check.score,
-                    status: super::status_word(check.status).to_owned(),
+                    status: check.status.word().to_owned(),
                 })
                 .collect(),
             note: None,
