@@ -50,14 +50,7 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> Summary {
     let mut scores: Vec<f64> = with_score.iter().map(|record| record.score).collect();
     scores.sort_by(f64::total_cmp);
     let mean = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
-    let median = (!scores.is_empty()).then(|| {
-        let middle = scores.len() / 2;
-        if scores.len().is_multiple_of(2) {
-            f64::midpoint(scores[middle - 1], scores[middle])
-        } else {
-            scores[middle]
-        }
-    });
+    let median = crate::stats::median(&mut scores);
     let mut histogram = [0; BINS];
     for score in &scores {
         let ratio = if manifest.max_score > 0.0 {

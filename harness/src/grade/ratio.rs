@@ -129,16 +129,7 @@ fn median(check: &CheckGrade, figure: &Figure) -> Option<f64> {
         .flat_map(|case| case.figures.iter())
         .filter_map(|figures| figures.get(figure.key()).copied())
         .collect();
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[middle]
-    } else {
-        values[middle - 1].midpoint(values[middle])
-    })
+    crate::stats::median(&mut values)
 }
 
 /// The figure in words, for reports.

@@ -468,15 +468,8 @@ fn median_line(lines: &[Line]) -> Vec<(f64, f64)> {
     }
     let mut median: Vec<(f64, f64)> = times
         .into_iter()
-        .map(|(x, mut values)| {
-            values.sort_by(f64::total_cmp);
-            let middle = values.len() / 2;
-            let value = if values.len().is_multiple_of(2) {
-                f64::midpoint(values[middle - 1], values[middle])
-            } else {
-                values[middle]
-            };
-            (f64::from_bits(x), value)
+        .filter_map(|(x, mut values)| {
+            crate::stats::median(&mut values).map(|value| (f64::from_bits(x), value))
         })
         .collect();
     median.sort_by(|a, b| a.0.total_cmp(&b.0));
