@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
@@ -1118,13 +1117,9 @@ impl Validator {
                 .template(signal, vars)
                 .map_or(Expect::Exit(0), Expect::SignalOf),
             (None, Some(signal)) => {
-                let name = signal.get_ref().to_ascii_uppercase();
-                let name = if name.starts_with("SIG") {
-                    name
-                } else {
-                    format!("SIG{name}")
-                };
-                if let Ok(parsed) = Signal::from_str(&name) {
+                let parsed = labgrade_support::signal_number(signal.get_ref())
+                    .and_then(|number| Signal::try_from(number).ok());
+                if let Some(parsed) = parsed {
                     Expect::Signal(parsed as i32, parsed.as_str().to_owned())
                 } else {
                     self.problems.push(
