@@ -305,3 +305,16 @@ fn query_wrong_loses_the_announced_sizes() {
         "{failure:#}"
     );
 }
+
+#[test]
+fn async_with_epoll_and_another_loop_earns_full_marks() {
+    let graded = Grade::exercise("ipc-async", "all_pass_epoll")
+        .seed(11)
+        .json();
+    full_marks(&graded);
+    let census = &graded.check("async-channel")["cases"][0]["observed"]["census"];
+    assert!(
+        census["syscalls"]["epoll_wait(blocking)"].as_u64() > Some(0),
+        "{census:#}"
+    );
+}

@@ -211,6 +211,15 @@ fn green_threads_solution_earns_full_marks_and_kernel_threads_want_several_cores
 }
 
 #[test]
+fn green_threads_as_async_tasks_and_scoped_kernel_threads_earn_full_marks() {
+    // Tasks as `async` blocks on a hand-written executor; kernel threads in a `thread::scope`.
+    let graded = Grade::exercise("green-threads", "all_pass_async_executor")
+        .seed(5)
+        .json();
+    full_marks(&graded);
+}
+
+#[test]
 fn kernel_threads_one_at_a_time_lose_the_parallelism() {
     let graded = Grade::exercise("green-threads", "kernel_threads_one_at_a_time")
         .seed(5)
