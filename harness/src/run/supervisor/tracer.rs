@@ -301,6 +301,11 @@ impl Tracer {
     /// Called just before the supervisor reaps `tid`, while its zombie is still in `/proc`.
     pub(super) fn before_reap(&mut self, tid: i32) {
         let process = if let Some(&index) = self.by_tid.get(&tid) {
+            if self.records[index].state == State::Ended {
+                // Its exit stop read its times already; the zombie adds nothing worth a read.
+                self.reaped_cpu = None;
+                return;
+            }
             self.records[index].task.process
         } else {
             let ids = procfs::tgid_and_ppid(tid);
