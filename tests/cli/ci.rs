@@ -77,6 +77,26 @@ fn github_actions_template_grades_pull_requests() {
             "`{needle}` not in the steps:\n{script}"
         );
     }
+    // A labgrade built from an older commit of the course is rebuilt, and the cache is keyed
+    // by the commit, so that a new commit of the course reaches the graders.
+    assert!(
+        script.contains("labgrade.course") && script.contains("cargo install --locked --force"),
+        "{script}"
+    );
+    let cache = steps
+        .iter()
+        .find(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.starts_with("actions/cache"))
+        })
+        .unwrap();
+    assert!(
+        cache["with"]["key"]
+            .as_str()
+            .is_some_and(|key| key.contains("steps.course.outputs.commit")),
+        "{cache:?}"
+    );
     let env = &workflow["env"];
     for key in ["COURSE_REPO", "MIN_SCORE", "EXERCISES", "LABGRADE_URL"] {
         assert!(env.get(key).is_some(), "no env `{key}`");
@@ -97,6 +117,11 @@ fn gitlab_template_publishes_junit() {
     assert_eq!(job["artifacts"]["when"].as_str(), Some("always"));
     let rules = format!("{:?}", job["rules"]);
     assert!(rules.contains("merge_request_event"), "{rules}");
+    let setup = joined(job["before_script"].as_sequence().unwrap());
+    assert!(
+        setup.contains("labgrade.course") && setup.contains("cargo install --locked --force"),
+        "{setup}"
+    );
     let script = joined(job["script"].as_sequence().unwrap());
     for needle in [
         "git diff --name-only",
