@@ -102,10 +102,7 @@ impl Error {
 }
 
 /// Shorthand for an [`Error::Io`] maker, for `map_err`.
-pub(crate) fn io(
-    action: &'static str,
-    path: impl Into<PathBuf>,
-) -> impl FnOnce(std::io::Error) -> Error {
+pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.into();
     move |source| Error::Io {
         action,

@@ -13,8 +13,8 @@ use crate::compile::{BuildOutcome, Toolchain, course_folders, open_to_programs, 
 use crate::error::{Error, io};
 use crate::grade::{
     BuildGrade, BuildStatus, CaseGrade, CaseLimits, CheckGrade, CheckStatus, Grade, GradeHeader,
-    InjectedFault, Replay, blocked_by, build_block_reason, case_seed, combine_runs, draw_fault,
-    evaluate_case, missing_list, score_check, score_ratio, total, unscored_check,
+    InjectedFault, Replay, blocked_by, build_block_reason, combine_runs, draw_fault, evaluate_case,
+    missing_list, run_seed, score_check, score_ratio, total, unscored_check,
 };
 use crate::grade::{for_students, student_rubric};
 use crate::rubric::{CensusCount, Check, Profile, Rubric};
@@ -386,13 +386,13 @@ fn plan_case_run(
 ) -> Result<(Job, Replay), String> {
     let (rubric, check) = (run.rubric, run.check);
     let case = &check.cases[index];
-    // A single run keeps the case's own seed; repeated runs each get their own.
-    let run_name = if check.repeat == 1 {
-        case.name.clone()
-    } else {
-        format!("{}#{repetition}", case.name)
-    };
-    let seed = case_seed(run.run_seed, &check.id, &run_name);
+    let seed = run_seed(
+        run.run_seed,
+        &check.id,
+        &case.name,
+        repetition,
+        check.repeat,
+    );
     let planned = plan_run(rubric, check, &case.vars, seed)?;
     let perturbation = check.perturb.map(|max_delay| Perturbation {
         seed,

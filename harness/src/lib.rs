@@ -17,4 +17,4 @@ pub mod selfcheck;
 mod stats;
 pub mod submission;
 
-pub use error::Error;
+pub use error::{Error, io};

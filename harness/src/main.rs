@@ -5,14 +5,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use labgrade::batch::{BatchError, BatchOptions, BatchResult, Limits, Shard, resolve_shard};
 use labgrade::compile::Toolchain;
 use labgrade::grade::{Grade, GradeStatus};
 use labgrade::grader::{GradeOptions, Grader, default_cache_dir, default_cargo};
 use labgrade::report::{Format, write_doctor, write_selfcheck, write_summary};
 use labgrade::run::Runner;
-use labgrade::{Error, course, rubric, selfcheck};
+use labgrade::{Error, course, io, rubric, selfcheck};
 
 /// Exit codes, one per kind of result.
 mod exit {
@@ -121,8 +121,8 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct Options {
     /// Report format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
-    format: FormatArg,
+    #[arg(long, default_value = "human", value_parser = format_parser())]
+    format: Format,
     /// Seed of the grading run, to replay one; fresh by default.
     #[arg(long)]
     seed: Option<u64>,
@@ -132,13 +132,11 @@ struct Options {
     report: Vec<(Format, PathBuf)>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FormatArg {
-    Human,
-    Json,
-    Junit,
-    Gradescope,
-    Github,
+/// `--format`: the names of [`Format::ALL`], listed in `--help`.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(|(name, _)| name))
+        .try_map(|name| Format::from_name(&name))
 }
 
 fn main() -> ExitCode {
@@ -208,11 +206,8 @@ fn run(command: Command) -> Result<u8, Error> {
         Command::Selfcheck { root, seed } => {
             let root = course_root(root)?;
             let findings = selfcheck::selfcheck(&root, &grader(seed)?)?;
-            write_selfcheck(&findings, &mut anstream::stdout()).map_err(|source| Error::Io {
-                action: "write to",
-                path: "stdout".into(),
-                source,
-            })?;
+            write_selfcheck(&findings, &mut anstream::stdout())
+                .map_err(io("write to", "stdout"))?;
             Ok(if findings.iter().all(|finding| finding.ok) {
                 exit::FULL_MARKS
             } else {
@@ -221,11 +216,7 @@ fn run(command: Command) -> Result<u8, Error> {
         }
         Command::Doctor => {
             let mut stdout = anstream::stdout();
-            write_doctor(&labgrade::run::probe(), &mut stdout).map_err(|source| Error::Io {
-                action: "write to",
-                path: "stdout".into(),
-                source,
-            })?;
+            write_doctor(&labgrade::run::probe(), &mut stdout).map_err(io("write to", "stdout"))?;
             Ok(exit::FULL_MARKS)
         }
         Command::Supervise
@@ -240,11 +231,7 @@ fn run(command: Command) -> Result<u8, Error> {
 fn course_root(root: Option<PathBuf>) -> Result<PathBuf, Error> {
     let start = match root {
         Some(root) => root,
-        None => std::env::current_dir().map_err(|source| Error::Io {
-            action: "read",
-            path: ".".into(),
-            source,
-        })?,
+        None => std::env::current_dir().map_err(io("read", "."))?,
     };
     course::find_root(&start)
 }
@@ -254,11 +241,7 @@ fn grader(seed: Option<u64>) -> Result<Grader, Error> {
 }
 
 fn grader_with_slots(seed: Option<u64>, build_slots: usize) -> Result<Grader, Error> {
-    let exe = std::env::current_exe().map_err(|source| Error::Io {
-        action: "find the path of",
-        path: "labgrade".into(),
-        source,
-    })?;
+    let exe = std::env::current_exe().map_err(io("find the path of", "labgrade"))?;
     let options = GradeOptions {
         seed,
         toolchain: Toolchain {
@@ -271,14 +254,7 @@ fn grader_with_slots(seed: Option<u64>, build_slots: usize) -> Result<Grader, Er
 }
 
 fn write_grade(grade: &Grade, options: &Options) -> Result<u8, Error> {
-    let format = match options.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Junit => Format::Junit,
-        FormatArg::Gradescope => Format::Gradescope,
-        FormatArg::Github => Format::Github,
-    };
-    reports::write(grade, format, &options.report)?;
+    reports::write(grade, options.format, &options.report)?;
     Ok(if grade.status == GradeStatus::Incomplete {
         exit::CANNOT_GRADE
     } else if grade.is_full_marks() {
@@ -366,7 +342,7 @@ struct BatchArgs {
     /// Also write the class's report in FORMAT to PATH: `--report junit=class.xml` writes one
     /// `JUnit` file with a test suite per student (`junit` only).
     #[arg(long, value_name = "junit=PATH", value_parser = reports::parse_class_target)]
-    report: Vec<(Format, PathBuf)>,
+    report: Vec<PathBuf>,
 }
 
 fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
@@ -398,7 +374,7 @@ fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
         class_junit: args
             .report
             .iter()
-            .map(|(_, path)| std::path::absolute(path).unwrap_or_else(|_| path.clone()))
+            .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()))
             .collect(),
     };
     let progress = progress::for_stderr(args.quiet);
@@ -424,11 +400,12 @@ fn print_summary(result: &BatchResult) {
     let mut stdout = anstream::stdout();
     // The summary is also in `summary.txt`; a closed stdout loses nothing.
     let _ = write_summary(&result.summary, &mut stdout);
+    let layout = labgrade::batch::Layout::new(&result.out);
     let _ = writeln!(
         stdout,
         "\ngradebook: {}\nclass report: {}",
-        result.out.join("gradebook.csv").display(),
-        result.out.join("report.html").display()
+        layout.gradebook().display(),
+        layout.html().display()
     );
     let _ = stdout.flush();
 }
@@ -631,18 +608,9 @@ mod reports {
     use std::io::Write;
     use std::path::{Path, PathBuf};
 
-    use labgrade::Error;
     use labgrade::grade::Grade;
     use labgrade::report::{Format, write_step_summary};
-
-    fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
-        let path = path.to_owned();
-        move |source| Error::Io {
-            action,
-            path,
-            source,
-        }
-    }
+    use labgrade::{Error, io};
 
     /// The folder GitHub annotations name files relative to: `$GITHUB_WORKSPACE`, else the
     /// current folder.
@@ -687,11 +655,11 @@ mod reports {
         Ok(())
     }
 
-    /// A batch's `--report`: only `junit` has a class form.
-    pub(crate) fn parse_class_target(text: &str) -> Result<(Format, PathBuf), String> {
+    /// A batch's `--report`: only `junit` has a class form, so the path is all there is to keep.
+    pub(crate) fn parse_class_target(text: &str) -> Result<PathBuf, String> {
         let (format, path) = Format::parse_target(text)?;
         if format == Format::Junit {
-            Ok((format, path))
+            Ok(path)
         } else {
             Err("a batch writes only `junit` class reports (`junit=PATH`); each student's JSON report and feedback are in the output folder already".to_owned())
         }

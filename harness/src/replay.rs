@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::batch::{Limits, OpenError, Opened, entry, open_entry};
 use crate::error::Error;
-use crate::grade::{CaseGrade, CheckGrade, CheckStatus, Grade, case_seed};
+use crate::grade::{CaseGrade, CheckGrade, CheckStatus, Grade, run_seed};
 use crate::grader::Grader;
 use crate::rubric;
 
@@ -181,15 +181,10 @@ pub fn replay(grader: &Grader, request: &ReplayRequest) -> Result<ReplayOutcome,
         .into_iter()
         .zip(now)
         .map(|(recorded, now)| {
-            let seeds: Vec<u64> = if rubric_check.repeat > 1 {
-                (0..rubric_check.repeat)
-                    .map(|run| {
-                        case_seed(report.seed, check_id, &format!("{}#{run}", recorded.name))
-                    })
-                    .collect()
-            } else {
-                vec![case_seed(report.seed, check_id, &recorded.name)]
-            };
+            let repeat = rubric_check.repeat;
+            let seeds: Vec<u64> = (0..repeat)
+                .map(|run| run_seed(report.seed, check_id, &recorded.name, run, repeat))
+                .collect();
             CaseReplay {
                 check: check_id.to_owned(),
                 seed_matches: seeds.contains(&recorded.replay.seed),

@@ -108,13 +108,9 @@ pub(super) fn extract(
     target: &Path,
     limits: Limits,
 ) -> Result<(), ExtractError> {
-    let file = File::open(archive).map_err(|source| {
-        ExtractError::Local(Error::Io {
-            action: "open",
-            path: archive.to_owned(),
-            source,
-        })
-    })?;
+    let file = File::open(archive)
+        .map_err(crate::error::io("open", archive))
+        .map_err(ExtractError::Local)?;
     let mut sink = Sink {
         target,
         limits,
@@ -313,11 +309,7 @@ impl Sink<'_> {
             error.kind(),
             StorageFull | QuotaExceeded | ReadOnlyFilesystem
         ) {
-            ExtractError::Local(Error::Io {
-                action: "write",
-                path: path.to_owned(),
-                source: error,
-            })
+            ExtractError::Local(crate::error::io("write", path)(error))
         } else {
             ExtractError::Bad(ArchiveProblem::Unreadable {
                 format: "archive",

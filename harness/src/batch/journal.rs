@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::shard::Shard;
 use crate::error::{Error, io};
+use crate::grade::CheckStatus;
 
 /// Version of the files of an output folder (`batch.json`, journal records).
 pub const JOURNAL_VERSION: u32 = 1;
@@ -120,6 +121,14 @@ fn remove_temporaries(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes `value` as pretty JSON to `path`, atomically.
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
+    write_atomically(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        writeln!(out)
+    })
+}
+
 /// Writes `path` whole or not at all: `write` fills a temporary file beside it, which is
 /// flushed to disk and renamed over `path`.
 pub fn write_atomically(
@@ -187,8 +196,8 @@ pub struct CheckScore {
     pub id: String,
     /// Points earned.
     pub score: f64,
-    /// The check's status, as in the JSON report (`passed`, `partial`, …).
-    pub status: String,
+    /// The check's status, written as in the JSON report (`passed`, `partial`, …).
+    pub status: CheckStatus,
 }
 
 /// A student's result, as the journal keeps it.
@@ -226,10 +235,7 @@ impl Record {
 
     /// Writes the record to `path`, atomically.
     pub fn write(&self, path: &Path) -> Result<(), Error> {
-        write_atomically(path, |out| {
-            serde_json::to_writer_pretty(&mut *out, self)?;
-            writeln!(out)
-        })
+        write_json(path, self)
     }
 }
 
@@ -287,9 +293,6 @@ impl Manifest {
 
     /// Writes it as `batch.json` of `layout`, atomically.
     pub fn write(&self, layout: &Layout) -> Result<(), Error> {
-        write_atomically(&layout.manifest(), |out| {
-            serde_json::to_writer_pretty(&mut *out, self)?;
-            writeln!(out)
-        })
+        write_json(&layout.manifest(), self)
     }
 }

@@ -37,7 +37,7 @@ pub use progress::{Done, How, Plan, Progress, Silent};
 pub use shard::{Shard, ShardSource, resolve as resolve_shard};
 pub use summary::{BINS, Summary, summarize};
 
-use crate::error::Error;
+use crate::error::{Error, io};
 use crate::grade::{
     BuildGrade, BuildStatus, CheckStatus, Grade, GradeHeader, GradeStatus, total, unscored_check,
 };
@@ -350,7 +350,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<BatchResult, BatchError> 
                 (layout.feedback(student), target.feedback(student)),
             ] {
                 if from.is_file() {
-                    let bytes = std::fs::read(&from).map_err(crate::error::io("read", &from))?;
+                    let bytes = std::fs::read(&from).map_err(io("read", &from))?;
                     write_atomically(&to, |out| out.write_all(&bytes))?;
                 }
             }
@@ -482,7 +482,7 @@ fn grade_student(
             let mut styled = Vec::new();
             Human
                 .report(&grade, &mut styled)
-                .map_err(crate::error::io("write", layout.feedback(&student.id)))?;
+                .map_err(io("write", layout.feedback(&student.id)))?;
             let plain = anstream::adapter::strip_bytes(&styled).into_vec();
             write_atomically(&layout.feedback(&student.id), |out| out.write_all(&plain))?;
             record_of(&student.id, key, &grade, note)
@@ -592,7 +592,7 @@ fn record_of(student: &str, key: &Key, grade: &Grade, note: Option<String>) -> R
             .map(|check| CheckScore {
                 id: check.id.clone(),
                 score: check.score,
-                status: check.status.word().to_owned(),
+                status: check.status,
             })
             .collect(),
         note,

@@ -66,13 +66,9 @@ pub fn open_entry(
     };
     let scratch = owned_temp_dir().map_err(OpenError::Local)?;
     let target = scratch.path().join("submission");
-    std::fs::create_dir(&target).map_err(|source| {
-        OpenError::Local(Error::Io {
-            action: "create",
-            path: target.clone(),
-            source,
-        })
-    })?;
+    std::fs::create_dir(&target)
+        .map_err(crate::error::io("create", &target))
+        .map_err(OpenError::Local)?;
     match extract::extract(&student.path, format, &target, limits) {
         Ok(()) => Ok(Opened {
             root: submission_root(&target, rubric_files),

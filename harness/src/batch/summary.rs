@@ -2,6 +2,7 @@
 //! and which checks most students failed. Computed from the journal records alone.
 
 use super::journal::{Manifest, Outcome, Record};
+use crate::grade::CheckStatus;
 
 /// Bins of the score histogram: tenths of the maximum.
 pub const BINS: usize = 10;
@@ -48,9 +49,9 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> Summary {
         .filter(|record| record.outcome != Outcome::Error)
         .collect();
     let mut scores: Vec<f64> = with_score.iter().map(|record| record.score).collect();
-    scores.sort_by(f64::total_cmp);
-    let mean = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
+    // Sorts the scores, so that the mean below adds them in one order whatever the records'.
     let median = crate::stats::median(&mut scores);
+    let mean = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
     let mut histogram = [0; BINS];
     for score in &scores {
         let ratio = if manifest.max_score > 0.0 {
@@ -75,7 +76,7 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> Summary {
                     record
                         .checks
                         .iter()
-                        .any(|check| check.id == column.id && check.status != "passed")
+                        .any(|check| check.id == column.id && check.status != CheckStatus::Passed)
                 })
                 .count();
             (column.id.clone(), column.title.clone(), failed)
@@ -101,7 +102,7 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> Summary {
 
 #[cfg(test)]
 mod tests {
-    use super::summarize;
+    use super::{CheckStatus, summarize};
     use crate::batch::{CheckScore, Column, Key, Manifest, Outcome, Record, Shard};
 
     fn record(student: &str, outcome: Outcome, score: f64, failed: &[&str]) -> Record {
@@ -122,11 +123,10 @@ mod tests {
                     id: (*id).to_owned(),
                     score: 0.0,
                     status: if failed.contains(id) {
-                        "failed"
+                        CheckStatus::Failed
                     } else {
-                        "passed"
-                    }
-                    .to_owned(),
+                        CheckStatus::Passed
+                    },
                 })
                 .collect(),
             note: None,

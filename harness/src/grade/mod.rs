@@ -20,4 +20,4 @@ pub use model::{
 };
 pub use model::{CaseLimits, Entry, InjectedFault};
 pub use ratio::score_ratio;
-pub use seed::{case_seed, draw_fault};
+pub use seed::{case_seed, draw_fault, run_seed};

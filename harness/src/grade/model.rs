@@ -165,6 +165,20 @@ pub enum CheckStatus {
     Error,
 }
 
+impl BuildStatus {
+    /// The status as the JSON report writes it: `built`, `missing_files`, `compile_error`,
+    /// `timed_out`.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Built => "built",
+            Self::MissingFiles => "missing_files",
+            Self::CompileError => "compile_error",
+            Self::TimedOut => "timed_out",
+        }
+    }
+}
+
 impl CheckStatus {
     /// The status as reports and the batch journal write it: `passed`, `partial`, `failed`,
     /// `skipped`, `error` (its serialized form).
@@ -348,7 +362,7 @@ pub struct Timing {
 
 #[cfg(test)]
 mod tests {
-    use super::CheckStatus;
+    use super::{BuildStatus, CheckStatus};
 
     #[test]
     fn status_words_are_the_serialized_statuses() {
@@ -358,6 +372,17 @@ mod tests {
             CheckStatus::Failed,
             CheckStatus::Skipped,
             CheckStatus::Error,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.word())
+            );
+        }
+        for status in [
+            BuildStatus::Built,
+            BuildStatus::MissingFiles,
+            BuildStatus::CompileError,
+            BuildStatus::TimedOut,
         ] {
             assert_eq!(
                 serde_json::to_value(status).unwrap(),

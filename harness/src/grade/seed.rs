@@ -22,6 +22,24 @@ pub fn case_seed(run_seed: u64, check_id: &str, case_name: &str) -> u64 {
     splitmix64(&mut state)
 }
 
+/// The seed of run `repetition` (from 0) of a case of a check that runs each case `repeat`
+/// times: a single run keeps the case's own seed; repeated runs each get their own, that of
+/// `<case>#<repetition>`.
+#[must_use]
+pub fn run_seed(
+    run_seed: u64,
+    check_id: &str,
+    case_name: &str,
+    repetition: u32,
+    repeat: u32,
+) -> u64 {
+    if repeat == 1 {
+        case_seed(run_seed, check_id, case_name)
+    } else {
+        case_seed(run_seed, check_id, &format!("{case_name}#{repetition}"))
+    }
+}
+
 /// Draws the fault of one run from its seed: which worker, and which action; returns it with
 /// the values of the `fault_*` placeholders.
 pub fn draw_fault(

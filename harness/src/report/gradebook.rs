@@ -51,6 +51,7 @@ pub fn write_gradebook(
 mod tests {
     use super::write_gradebook;
     use crate::batch::{CheckScore, Column, Key, Manifest, Outcome, Record, Shard};
+    use crate::grade::CheckStatus;
 
     #[test]
     fn rows_hold_scores_per_check_and_errors_stay_empty() {
@@ -91,7 +92,7 @@ mod tests {
                 .map(|(id, score)| CheckScore {
                     id: id.to_owned(),
                     score,
-                    status: "partial".to_owned(),
+                    status: CheckStatus::Partial,
                 })
                 .collect(),
             note: None,

@@ -318,13 +318,13 @@ fn pass_rates(manifest: &Manifest, students: &[ClassStudent<'_>]) -> Vec<Rate> {
                     .checks
                     .iter()
                     .find(|check| check.id == column.id)
-                    .map_or("skipped", |check| check.status.as_str());
+                    .map_or(CheckStatus::Skipped, |check| check.status);
                 match status {
-                    "passed" => rate.passed += 1,
-                    "partial" => rate.partial += 1,
-                    "failed" => rate.failed += 1,
-                    "error" => rate.error += 1,
-                    _ => rate.skipped += 1,
+                    CheckStatus::Passed => rate.passed += 1,
+                    CheckStatus::Partial => rate.partial += 1,
+                    CheckStatus::Failed => rate.failed += 1,
+                    CheckStatus::Error => rate.error += 1,
+                    CheckStatus::Skipped => rate.skipped += 1,
                 }
             }
             rate
@@ -775,17 +775,6 @@ fn write_legend(page: &mut String, plot: &TimingPlot) -> std::fmt::Result {
     Ok(())
 }
 
-/// The CSS class of a check status as the journal writes it; anything else is `skipped`.
-fn status_class(status: &str) -> &'static str {
-    match status {
-        "passed" => "passed",
-        "partial" => "partial",
-        "failed" => "failed",
-        "error" => "error",
-        _ => "skipped",
-    }
-}
-
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
@@ -826,8 +815,8 @@ fn write_student_table(
                 Some(check) => writeln!(
                     page,
                     "<td class=\"num cell-{}\" title=\"{}\">{}</td>",
-                    status_class(&check.status),
-                    escape(&check.status),
+                    check.status.word(),
+                    check.status.word(),
                     points(check.score)
                 )?,
                 None => writeln!(page, "<td></td>")?,
@@ -1177,7 +1166,7 @@ mod tests {
                 .map(|check| CheckScore {
                     id: check.id.clone(),
                     score: check.score,
-                    status: check.status.word().to_owned(),
+                    status: check.status,
                 })
                 .collect(),
             note: None,

@@ -85,7 +85,7 @@ fn build_case(grade: &Grade) -> TestCase {
                     BuildStatus::TimedOut => "the build ran past its time limit",
                     _ => "the submission does not compile",
                 })
-                .set_type(status_type(build.status))
+                .set_type(build.status.word())
                 .set_description(build.diagnostics.as_str());
             status
         }
@@ -94,15 +94,6 @@ fn build_case(grade: &Grade) -> TestCase {
     case.set_classname(format!("{}.build", grade.exercise))
         .set_time(Duration::from_millis(build.duration_ms));
     case
-}
-
-fn status_type(status: BuildStatus) -> &'static str {
-    match status {
-        BuildStatus::Built => "built",
-        BuildStatus::MissingFiles => "missing_files",
-        BuildStatus::CompileError => "compile_error",
-        BuildStatus::TimedOut => "timed_out",
-    }
 }
 
 /// The test cases of one check: one per case that ran, or one for a check that did not run,
