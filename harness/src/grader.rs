@@ -70,20 +70,19 @@ impl Grader {
         for check in &rubric.checks {
             let blocked = blocked_by(check, &prepared.build, &checks)
                 .or_else(|| unavailable(check, &prepared.assembly));
-            let graded = if let Some(reason) = blocked {
+            let mut graded = if let Some(reason) = blocked {
                 unscored_check(check, CheckStatus::Skipped, reason, Vec::new())
             } else {
                 let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
                 self.run_check(rubric, check, bin_dir, &prepared.assembly, seed)?
             };
+            graded.source = program_source(check, &prepared.assembly);
             checks.push(graded);
         }
+        // A ratio runs no program of its own: it has no source.
         for ratio in &rubric.ratios {
             let graded = score_ratio(ratio, &checks);
             checks.push(graded);
-        }
-        for graded in &mut checks {
-            graded.source = program_source(rubric, &prepared.assembly, &graded.id);
         }
         let mut grade = total(header, prepared.build, checks);
         // Relative `rubric` and `submission` paths mean nothing without it (`labgrade replay`).
@@ -445,12 +444,7 @@ fn plan_case_run(
     replay.limits = Some(CaseLimits {
         timeout_ms: job.timeout_ms,
         output_bytes: job.output_limit,
-        cpu_ms: limits.cpu_ms,
-        memory_bytes: limits.memory_bytes,
-        tasks: limits.tasks,
-        file_bytes: limits.file_bytes,
-        open_files: limits.open_files,
-        isolate: limits.isolate,
+        run: limits,
     });
     Ok((job, replay))
 }
@@ -564,9 +558,8 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
     }
 }
 
-/// The source file of the program that check `id` runs, relative to the package.
-fn program_source(rubric: &Rubric, assembly: &Assembly, id: &str) -> Option<String> {
-    let check = rubric.checks.iter().find(|check| check.id == id)?;
+/// The source file of the program `check` runs, relative to the package.
+fn program_source(check: &Check, assembly: &Assembly) -> Option<String> {
     assembly
         .binaries
         .iter()

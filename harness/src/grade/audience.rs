@@ -33,16 +33,10 @@ pub fn student_rubric(rubric: &Rubric) -> (Rubric, Option<HiddenChecks>) {
             .any(|id| hidden.iter().any(|check| &check.id == id))
     });
     visible.ratios = kept;
+    // Points are whole numbers, so the difference is exact.
     let summary = (!hidden.is_empty()).then(|| HiddenChecks {
         checks: (hidden.len() + hidden_ratios.len()) as u32,
-        points: hidden
-            .iter()
-            .map(|check| f64::from(check.points))
-            .sum::<f64>()
-            + hidden_ratios
-                .iter()
-                .map(|ratio| f64::from(ratio.points))
-                .sum::<f64>(),
+        points: rubric.max_score() - visible.max_score(),
     });
     (visible, summary)
 }

@@ -106,13 +106,7 @@ pub(crate) fn byte_count_failure(count: &Regex, counted: &Regex, text: &str) -> 
 
 /// A line cut for a report.
 fn shorten(line: &str) -> String {
-    const MAX: usize = 80;
-    if line.chars().count() <= MAX {
-        line.to_owned()
-    } else {
-        let cut: String = line.chars().take(MAX).collect();
-        format!("{cut}…")
-    }
+    super::evaluate::shorten(line, 80)
 }
 
 #[cfg(test)]

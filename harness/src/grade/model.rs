@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::rubric::{Details, Visibility};
-use crate::run::{CapturedOutput, Census, CgroupUsage, Perturbation, Termination};
+use crate::run::{CapturedOutput, Census, CgroupUsage, Limits, Perturbation, Termination};
 
 /// Version of the grade's serialized form, bumped on any breaking change.
 pub const GRADE_FORMAT_VERSION: u32 = 1;
@@ -55,7 +55,7 @@ pub struct Grade {
 /// The hidden checks a student's self-check left out: how many, and what they are worth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HiddenChecks {
-    /// How many checks are hidden.
+    /// How many checks are hidden, counting the ratios that compare a hidden check.
     pub checks: u32,
     /// Points they carry together (not counted in the grade's `max_score`).
     pub points: f64,
@@ -272,18 +272,11 @@ pub struct CaseLimits {
     pub timeout_ms: u64,
     /// Bytes of stdout and of stderr kept.
     pub output_bytes: u64,
-    /// CPU time per process, in milliseconds.
-    pub cpu_ms: u64,
-    /// Memory, in bytes.
-    pub memory_bytes: u64,
-    /// Threads and processes alive at once.
-    pub tasks: u64,
-    /// Largest file a process may write, in bytes.
-    pub file_bytes: u64,
-    /// Open file descriptors per process.
-    pub open_files: u64,
-    /// Whether the run was isolated (uid and network namespace, when root; sandbox).
-    pub isolate: bool,
+    /// The resource limits and isolation the program ran under, as the supervisor applied them
+    /// (`cpu_ms`, `memory_bytes`, `tasks`, `file_bytes`, `open_files`, `isolate`), written
+    /// beside the two above.
+    #[serde(flatten)]
+    pub run: Limits,
 }
 
 /// A batch student's entry in the batch folder.
@@ -362,7 +355,33 @@ pub struct Timing {
 
 #[cfg(test)]
 mod tests {
-    use super::{BuildStatus, CheckStatus};
+    use super::{BuildStatus, CaseLimits, CheckStatus};
+    use crate::run::Limits;
+
+    #[test]
+    fn case_limits_are_written_flat() {
+        let limits = CaseLimits {
+            timeout_ms: 1,
+            output_bytes: 2,
+            run: Limits {
+                cpu_ms: 3,
+                memory_bytes: 4,
+                tasks: 5,
+                file_bytes: 6,
+                open_files: 7,
+                isolate: true,
+            },
+        };
+        let json = serde_json::to_value(limits).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "timeout_ms": 1, "output_bytes": 2, "cpu_ms": 3, "memory_bytes": 4, "tasks": 5,
+                "file_bytes": 6, "open_files": 7, "isolate": true
+            })
+        );
+        assert_eq!(serde_json::from_value::<CaseLimits>(json).unwrap(), limits);
+    }
 
     #[test]
     fn status_words_are_the_serialized_statuses() {

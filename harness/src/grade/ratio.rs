@@ -49,7 +49,7 @@ pub fn score_ratio(ratio: &Ratio, graded: &[CheckGrade]) -> CheckGrade {
         };
         medians.push((id.as_str(), value));
         // A ratio shows as much as the least visible check it compares.
-        grade.visibility = stricter(grade.visibility, check.visibility);
+        grade.visibility = grade.visibility.max(check.visibility);
     }
     let Some(&(over, denominator)) = medians.last() else {
         return grade;
@@ -109,16 +109,6 @@ pub fn score_ratio(ratio: &Ratio, graded: &[CheckGrade]) -> CheckGrade {
         ));
     }
     grade
-}
-
-/// The stricter of two visibilities: hidden, then after the due date, then visible.
-fn stricter(a: Visibility, b: Visibility) -> Visibility {
-    let rank = |visibility| match visibility {
-        Visibility::Visible => 0,
-        Visibility::AfterDueDate => 1,
-        Visibility::Hidden => 2,
-    };
-    if rank(b) > rank(a) { b } else { a }
 }
 
 /// The median of `figure` over every run of every case of `check`; `None` if no run measured it.

@@ -236,18 +236,22 @@ pub struct Check {
 }
 
 /// Who sees a check (`visibility`), in the sense of Gradescope's test visibility.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+///
+/// Ordered from the most to the least shown, so that the stricter of two is their maximum.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// Run everywhere and shown to students.
     #[default]
     Visible,
-    /// Run only when a TA grades (`grade`, `batch`); a student's self-check only says how many
-    /// hidden checks there are and what they are worth.
-    Hidden,
     /// Run everywhere; before the due date students see only the verdict (as with
     /// [`Details::Verdict`]), and Gradescope shows the test after the due date.
     AfterDueDate,
+    /// Run only when a TA grades (`grade`, `batch`); a student's self-check only says how many
+    /// hidden checks there are and what they are worth.
+    Hidden,
 }
 
 impl Visibility {

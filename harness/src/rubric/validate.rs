@@ -607,15 +607,7 @@ impl Validator {
             .iter()
             .filter_map(|m| self.matcher(m, &vars))
             .collect();
-        let captures: BTreeSet<&str> = stdout
-            .iter()
-            .chain(&stderr)
-            .filter_map(|matcher| match matcher {
-                Matcher::Regex(regex) => Some(regex.capture_names().flatten()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let captures = regex_captures(&stdout, &stderr);
         let compares: Vec<Compare> = wire
             .compare
             .iter()
@@ -691,17 +683,17 @@ impl Validator {
                     }
                 }
             }
-            match &wanted.reaped {
-                Some(reaped) if *reaped.get_ref() => {
-                    for count in [CensusCount::Unreaped, CensusCount::OutlivedParent] {
-                        census.push(CensusRule { count, expected: Template::literal("0") });
-                    }
+            if self.flag(
+                wanted.reaped.as_ref(),
+                "reaped",
+                "to require that every process was waited for",
+            ) {
+                for count in [CensusCount::Unreaped, CensusCount::OutlivedParent] {
+                    census.push(CensusRule {
+                        count,
+                        expected: Template::literal("0"),
+                    });
                 }
-                Some(reaped) => self.problems.push(
-                    Problem::new(Some(reaped.span()), "`reaped = false` asks for nothing")
-                        .help("write `reaped = true` to require that every process was waited for, or leave it out"),
-                ),
-                None => {}
             }
             self.census_extras(wanted, vars, &mut census);
         }
@@ -767,51 +759,65 @@ impl Validator {
                 });
             }
         }
-        match &wanted.printed_stacks {
-            Some(printed) if *printed.get_ref() => census.push(CensusRule {
-                count: CensusCount::PrintedStacks,
-                expected: Template::literal("true"),
-            }),
-            Some(printed) => self.problems.push(
-                Problem::new(Some(printed.span()), "`printed-stacks = false` asks for nothing")
-                    .help("write `printed-stacks = true` to check the stack addresses the program prints, or leave it out"),
+        let flags = [
+            (
+                CensusCount::PrintedStacks,
+                &wanted.printed_stacks,
+                "printed-stacks",
+                "to check the stack addresses the program prints",
             ),
-            None => {}
+            (
+                CensusCount::Sleeps,
+                &wanted.sleeps,
+                "sleeps",
+                "to require that the program waits by blocking rather than spinning",
+            ),
+            (
+                CensusCount::Overlap,
+                &wanted.overlap,
+                "overlap",
+                "to require that the program's threads ran at the same time",
+            ),
+        ];
+        for (count, value, key, purpose) in flags {
+            if self.flag(value.as_ref(), key, purpose) {
+                census.push(CensusRule {
+                    count,
+                    expected: Template::literal("true"),
+                });
+            }
         }
-        match &wanted.sleeps {
-            Some(sleeps) if *sleeps.get_ref() => census.push(CensusRule {
-                count: CensusCount::Sleeps,
-                expected: Template::literal("true"),
-            }),
-            Some(sleeps) => self.problems.push(
-                Problem::new(Some(sleeps.span()), "`sleeps = false` asks for nothing")
-                    .help("write `sleeps = true` to require that the program waits by blocking rather than spinning, or leave it out"),
-            ),
-            None => {}
-        }
-        match &wanted.overlap {
-            Some(overlap) if *overlap.get_ref() => census.push(CensusRule {
-                count: CensusCount::Overlap,
-                expected: Template::literal("true"),
-            }),
-            Some(overlap) => self.problems.push(
-                Problem::new(Some(overlap.span()), "`overlap = false` asks for nothing")
-                    .help("write `overlap = true` to require that the program's threads ran at the same time, or leave it out"),
-            ),
-            None => {}
+    }
+
+    /// A key that is `true` or absent: whether it is `true`; `false` asks for nothing, which is
+    /// a problem, since a rubric author who writes it surely meant something else. `purpose`
+    /// completes the help: `write `key = true` {purpose}, or leave it out`.
+    fn flag(&mut self, value: Option<&Spanned<bool>>, key: &str, purpose: &str) -> bool {
+        match value {
+            Some(on) if *on.get_ref() => true,
+            Some(off) => {
+                self.problems.push(
+                    Problem::new(
+                        Some(off.span()),
+                        format!("`{key} = false` asks for nothing"),
+                    )
+                    .help(format!("write `{key} = true` {purpose}, or leave it out")),
+                );
+                false
+            }
+            None => false,
         }
     }
 
     /// `start-together`, and the `overlap` of the census that needs it.
     fn start_together(&mut self, wire: &CheckWire, perturbed: bool) -> Option<Duration> {
+        let wanted = self.flag(
+            wire.start_together.as_ref(),
+            "start-together",
+            "to start new threads together",
+        );
         let start_together = match &wire.start_together {
-            Some(on) if !*on.get_ref() => {
-                self.problems.push(
-                    Problem::new(Some(on.span()), "`start-together = false` asks for nothing")
-                        .help("write `start-together = true` to start new threads together, or leave it out"),
-                );
-                None
-            }
+            Some(_) if !wanted => None,
             Some(on) if perturbed => {
                 self.problems.push(
                     Problem::new(
@@ -1290,10 +1296,8 @@ impl Validator {
             );
             return None;
         }
-        if matcher.sequences.is_some()
-            || matcher.byte_count.is_some()
-            || matcher.counted_lines.is_some()
-        {
+        // `sequences`, or `byte-count` with `counted-lines`.
+        if kinds[4] || kinds[5] {
             return self.order_matcher(wire, vars);
         }
         if let Some(terms) = &matcher.line_with {
@@ -1423,8 +1427,6 @@ impl Validator {
         })
     }
 
-    /// Orders checks so that each comes after what it needs, keeping the written order otherwise;
-    /// a cycle is a problem.
     /// Whether `id` is a valid id of a `what` (check or ratio); a problem if not.
     fn valid_id(&mut self, id: &Spanned<String>, what: &str) -> bool {
         let text = id.get_ref();
@@ -1634,7 +1636,7 @@ impl Validator {
                 continue;
             };
             if let Figure::Capture(capture) = figure
-                && !check_captures(check).contains(capture.as_str())
+                && !regex_captures(&check.stdout, &check.stderr).contains(capture.as_str())
             {
                 let span = wire
                     .capture
@@ -1654,6 +1656,8 @@ impl Validator {
         }
     }
 
+    /// Orders checks so that each comes after what it needs, keeping the written order otherwise;
+    /// a cycle is a problem.
     fn order(
         &mut self,
         checks: Vec<Check>,
@@ -1686,12 +1690,11 @@ impl Validator {
     }
 }
 
-/// The named groups of a check's regexes, on stdout and stderr.
-fn check_captures(check: &Check) -> BTreeSet<&str> {
-    check
-        .stdout
+/// The named groups of a check's regexes, on stdout and stderr: its captures.
+fn regex_captures<'a>(stdout: &'a [Matcher], stderr: &'a [Matcher]) -> BTreeSet<&'a str> {
+    stdout
         .iter()
-        .chain(&check.stderr)
+        .chain(stderr)
         .filter_map(|matcher| match matcher {
             Matcher::Regex(regex) => Some(regex.capture_names().flatten()),
             _ => None,

@@ -87,9 +87,9 @@ mod bpf {
         }
     }
 
-    /// The program: for each observed call, load the number, compare, and (for a conditional
-    /// one) load the argument and test it; `SECCOMP_RET_TRACE` on a match, else go on; allow
-    /// everything else.
+    /// The program: load the number once; for each observed call, compare, and (for a
+    /// conditional one) load the argument and test it; `SECCOMP_RET_TRACE` on a match, else go
+    /// on; allow everything else.
     pub(super) fn program() -> Vec<libc::sock_filter> {
         let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
         let jeq = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
@@ -123,9 +123,12 @@ mod bpf {
             // Another ABI: numbers mean other calls; let it run.
             jump(jeq, AUDIT_ARCH_X86_64, 1, 0),
             allow,
+            // Loaded once: a block that does not match jumps past its argument load, so the
+            // number is still in the accumulator for the next block. This program runs at
+            // every system call of the program, observed or not.
+            stmt(load, NR),
         ];
         for (number, when) in calls {
-            program.push(stmt(load, NR));
             match when {
                 When::Always => {
                     program.push(jump(jeq, number as u32, 0, 1));
@@ -268,8 +271,6 @@ fn is_pipe(tid: i32, fd: u64) -> bool {
         .is_ok_and(|target| target.as_os_str().as_encoded_bytes().starts_with(b"pipe:"))
 }
 
-/// The name a call is recorded under, from its number and arguments; `None` for a call the
-/// filter should not have stopped.
 /// The detail of a wait: `blocking` when it may wait, `non-blocking` when it returns at once.
 #[cfg(target_arch = "x86_64")]
 fn blocking(waits: bool) -> &'static str {
@@ -292,6 +293,8 @@ fn waits(tid: i32, address: u64) -> bool {
     word(0) != 0 || word(8) != 0
 }
 
+/// The name a call is recorded under, from its number and arguments; `None` for a call the
+/// filter should not have stopped.
 #[cfg(target_arch = "x86_64")]
 fn name(tid: i32, number: i64, args: [u64; 6]) -> Option<String> {
     use nix::libc;

@@ -630,8 +630,12 @@ impl Tracer {
     fn exit_stop(&mut self, tid: i32) {
         let now = Instant::now();
         let Some(&index) = self.by_tid.get(&tid) else {
-            let cpu = procfs::task_times(procfs::tgid_and_ppid(tid).map_or(tid, |ids| ids.0), tid);
-            self.early_entry(tid).exit_stop = Some((now, cpu));
+            let ids = procfs::tgid_and_ppid(tid);
+            let cpu = procfs::task_times(ids.map_or(tid, |ids| ids.0), tid);
+            let early = self.early_entry(tid);
+            early.exit_stop = Some((now, cpu));
+            // Kept: once the task is gone, its ids can no longer be read.
+            early.ids = early.ids.or(ids);
             return;
         };
         let process = self.records[index].task.process;
@@ -656,13 +660,14 @@ impl Tracer {
     fn end(&mut self, index: usize, at: Instant, cpu: TaskTimes) -> bool {
         let ended_us = self.micros(at);
         let record = &mut self.records[index];
-        // Read twice for some tasks (exit stop, then zombie): the later reading is the larger.
-        if cpu.cpu_us >= record.task.cpu_us {
-            record.task.cpu_us = cpu.cpu_us;
-            record.task.waiting_us = cpu.waiting_us;
-            record.task.voluntary_switches = cpu.voluntary_switches;
-            record.task.involuntary_switches = cpu.involuntary_switches;
-        }
+        // A task seen before its creator's event named it is read twice (exit stop, then
+        // zombie), and an ended one reaches here again with nothing read: every counter only
+        // grows, so the largest reading of each is the latest.
+        let task = &mut record.task;
+        task.cpu_us = task.cpu_us.max(cpu.cpu_us);
+        task.waiting_us = task.waiting_us.max(cpu.waiting_us);
+        task.voluntary_switches = task.voluntary_switches.max(cpu.voluntary_switches);
+        task.involuntary_switches = task.involuntary_switches.max(cpu.involuntary_switches);
         if record.state == State::Ended {
             return false;
         }
