@@ -14,21 +14,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use labgrade::run::{BaseEnv, Job, Observation, Runner, Termination, Trace};
+use labgrade::run::{Job, Observation, Runner, Termination, Trace};
 
 mod common;
 
-use common::{build_solution, median};
+use common::{bench_runs, build_solution, median, workspace_root};
 
 fn main() {
-    let runs: usize = std::env::var("LABGRADE_BENCH_RUNS")
-        .ok()
-        .and_then(|runs| runs.parse().ok())
-        .unwrap_or(30);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the harness is in the workspace")
-        .to_owned();
+    let runs = bench_runs();
+    let root = workspace_root();
     let build = tempfile::tempdir().expect("temporary directory");
     let program = build_solution(&root, build.path(), "sum-array", "sum_array_threads");
     let runner = Runner::new(PathBuf::from(env!("CARGO_BIN_EXE_labgrade")));
@@ -116,19 +110,11 @@ fn run(runner: &Runner, job: &Job) -> Sample {
 }
 
 fn job(program: &Path, cwd: &Path, trace: Option<Trace>) -> Job {
-    Job {
-        program: program.to_owned(),
-        args: vec!["8".to_owned()],
-        env: [("LABGRADE_SEED", "1"), ("LABGRADE_ARRAY_LEN", "10000000")]
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect(),
-        base_env: BaseEnv::Clean,
-        cwd: cwd.to_owned(),
-        timeout_ms: 60_000,
-        output_limit: 64 * 1024,
+    common::job(
+        program,
+        cwd,
+        &["8"],
+        &[("LABGRADE_SEED", "1"), ("LABGRADE_ARRAY_LEN", "10000000")],
         trace,
-        limits: None,
-        sandbox: None,
-    }
+    )
 }

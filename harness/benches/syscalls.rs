@@ -16,21 +16,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use labgrade::run::{BaseEnv, Job, Observation, Runner, SyscallWatch, Termination, Trace};
+use labgrade::run::{Job, Observation, Runner, SyscallWatch, Termination, Trace};
 
 mod common;
 
-use common::{build_solution, median};
+use common::{bench_runs, build_solution, median, workspace_root};
 
 fn main() {
-    let runs: usize = std::env::var("LABGRADE_BENCH_RUNS")
-        .ok()
-        .and_then(|runs| runs.parse().ok())
-        .unwrap_or(30);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the harness is in the workspace")
-        .to_owned();
+    let runs = bench_runs();
+    let root = workspace_root();
     let build = tempfile::tempdir().expect("temporary directory");
     let program = build_solution(&root, build.path(), "ipc-stream", "ipc_stream");
     let runner = Runner::new(PathBuf::from(env!("CARGO_BIN_EXE_labgrade")));
@@ -110,19 +104,5 @@ fn run(runner: &Runner, job: &Job) -> (u64, u64) {
 }
 
 fn job(program: &Path, cwd: &Path, trace: Option<Trace>) -> Job {
-    Job {
-        program: program.to_owned(),
-        args: Vec::new(),
-        env: [("LABGRADE_SEED", "1")]
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect(),
-        base_env: BaseEnv::Clean,
-        cwd: cwd.to_owned(),
-        timeout_ms: 60_000,
-        output_limit: 64 * 1024,
-        trace,
-        limits: None,
-        sandbox: None,
-    }
+    common::job(program, cwd, &[], &[("LABGRADE_SEED", "1")], trace)
 }

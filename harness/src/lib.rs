@@ -14,7 +14,7 @@ pub mod report;
 pub mod rubric;
 pub mod run;
 pub mod selfcheck;
-mod stats;
+pub mod stats;
 pub mod submission;
 
 pub use error::{Error, io};

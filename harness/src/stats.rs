@@ -2,7 +2,7 @@
 
 /// The median of `values` (sorted in place), the mean of the middle two for an even count;
 /// `None` when there are none.
-pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
+pub fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }

@@ -1,19 +1,57 @@
-//! What the benchmarks share: building an exercise's reference solution as labgrade builds a
-//! submission, and the median of the samples.
+//! What the benchmarks share: how many runs, building an exercise's reference solution as
+//! labgrade builds a submission, the job that runs it, and the median of the samples.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use labgrade::run::{BaseEnv, Job, Trace};
+
 /// The median of `values` (the mean of the two middle ones for an even count).
 pub(crate) fn median(values: impl Iterator<Item = f64>) -> f64 {
     let mut values: Vec<f64> = values.collect();
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        f64::midpoint(values[middle - 1], values[middle])
-    } else {
-        values[middle]
+    labgrade::stats::median(&mut values).expect("a benchmark has samples")
+}
+
+/// Runs of each variant: `LABGRADE_BENCH_RUNS`, 30 by default.
+pub(crate) fn bench_runs() -> usize {
+    std::env::var("LABGRADE_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .unwrap_or(30)
+}
+
+/// The workspace's root folder.
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the harness is in the workspace")
+        .to_owned()
+}
+
+/// A job running `program` with `args` and `env` in `cwd`, untrusted limits aside: what is
+/// measured is the supervision, not the containment.
+pub(crate) fn job(
+    program: &Path,
+    cwd: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    trace: Option<Trace>,
+) -> Job {
+    Job {
+        program: program.to_owned(),
+        args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+        env: env
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect(),
+        base_env: BaseEnv::Clean,
+        cwd: cwd.to_owned(),
+        timeout_ms: 60_000,
+        output_limit: 64 * 1024,
+        trace,
+        limits: None,
+        sandbox: None,
     }
 }
 
