@@ -168,10 +168,13 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
             source,
         })?;
 
+    let root = geteuid().is_root();
+    // A sandboxed or isolated program gets a network namespace, where root can make one.
+    let isolated = job.sandbox.is_some() || job.limits.is_some_and(|limits| limits.isolate);
     // Held until the supervisor exits, after every process of the program is gone.
     let uid_claim = job
         .limits
-        .filter(|limits| limits.isolate && geteuid().is_root())
+        .filter(|limits| limits.isolate && root)
         .map(|_| uid::claim(getpid()));
     let mut containment = job
         .limits
@@ -189,16 +192,15 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
     let sandbox = job
         .sandbox
         .as_ref()
-        .map(|sandbox| Prepared::new(sandbox, geteuid().is_root()));
-    let network_namespace = geteuid().is_root()
-        && (sandbox.is_some() || containment.is_some_and(|containment| containment.user.is_some()));
+        .map(|sandbox| Prepared::new(sandbox, root));
+    let network_namespace = root && isolated;
     let mut applied = containment
         .as_ref()
         .map(Containment::describe)
         .unwrap_or_default();
     if network_namespace {
         applied.push("network namespace".to_owned());
-    } else if job.sandbox.is_some() || job.limits.is_some_and(|limits| limits.isolate) {
+    } else if isolated {
         applied.push("no network namespace: not root".to_owned());
     }
     applied.extend(uid_claim.as_ref().and_then(|claim| claim.caveat.clone()));

@@ -21,6 +21,8 @@ use nix::fcntl::{Flock, FlockArg};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use super::procfs;
+
 /// First uid (and gid) of the range isolated programs run as.
 pub(super) const BASE: u32 = 61_000;
 /// Number of uids in that range: more than enough supervisors at once on one machine.
@@ -100,7 +102,11 @@ fn claim_in(lock_dir: &Path, start: u32) -> Result<Claim, String> {
             .read_at(&mut marker, 0)
             .is_ok_and(|read| read == CLEAN.len())
             && marker == CLEAN;
-        let left = if clean { Vec::new() } else { processes_of(uid) };
+        let left = if clean {
+            Vec::new()
+        } else {
+            procfs::processes_of(uid)
+        };
         if left.is_empty() {
             // In use until marked clean again: a supervisor killed now leaves it unclean.
             let _ = lock.set_len(0);
@@ -122,42 +128,11 @@ fn claim_in(lock_dir: &Path, start: u32) -> Result<Claim, String> {
     ))
 }
 
-/// Processes whose real uid is `uid`, zombies included.
-fn processes_of(uid: u32) -> Vec<Pid> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&pid| {
-            fs::read_to_string(format!("/proc/{pid}/status"))
-                .is_ok_and(|status| real_uid(&status) == Some(uid))
-        })
-        .map(Pid::from_raw)
-        .collect()
-}
-
-/// The real uid in the text of a `/proc/<pid>/status` file.
-fn real_uid(status: &str) -> Option<u32> {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Uid:"))
-        .and_then(|uids| uids.split_whitespace().next()?.parse().ok())
-}
-
 #[cfg(test)]
 mod tests {
     use nix::libc;
 
     use super::*;
-
-    #[test]
-    fn the_real_uid_is_the_first_of_the_uid_line() {
-        let status = "Name:\tcat\nUmask:\t0022\nState:\tR (running)\nUid:\t61002\t61003\t0\t0\n";
-        assert_eq!(real_uid(status), Some(61_002));
-        assert_eq!(real_uid("Name:\tcat\n"), None);
-    }
 
     #[test]
     fn a_held_uid_is_passed_over_and_freed_with_its_claim() {
@@ -213,7 +188,7 @@ mod tests {
         let pid = leftover.id();
         let seen = (0..200).any(|_| {
             std::thread::sleep(std::time::Duration::from_millis(5));
-            processes_of(uid).contains(&Pid::from_raw(pid.cast_signed()))
+            procfs::processes_of(uid).contains(&Pid::from_raw(pid.cast_signed()))
         });
         assert!(seen, "the leftover never showed up as uid {uid}");
         let dir = tempfile::tempdir().unwrap();
