@@ -204,8 +204,8 @@ run_batch() {
   fi
 }
 
-# Checks that batch $1 graded every student, gave full marks exactly to the right ones, and
-# prints how its time splits (from the reports: build time and every run's wall time).
+# Checks that batch $1 graded every student and gave full marks exactly to the right ones (how
+# its time splits is read from the reports further down).
 check_batch() {
   local out=$1 full graded
   graded=$(tail -n +2 "$out/gradebook.csv" | grep -c ',graded,' || true)

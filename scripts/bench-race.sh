@@ -12,17 +12,17 @@ cargo build --quiet --package labgrade
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 package="$(pwd)/exercises/race-condition"
-for variant in plain together perturbed; do
-  # Only the atomic-zero check, with N runs.
-  awk -v runs="$runs" '
-    /^\[\[check\]\]/ { keep = 0; buffer = $0 "\n"; next }
-    buffer != "" && /^id = / { keep = ($0 == "id = \"atomic-zero\""); if (keep) printf "%s", buffer; buffer = "" }
-    /^\[exercise\]/ || /^\[build\]/ || /^\[limits\]/ { header = 1 }
-    keep || (header && !/^\[\[check\]\]/) { sub(/^repeat = .*/, "repeat = " runs); print }
-    /^$/ && header { header = 0 }
-  ' rubrics/race-condition.toml |
-    sed -e "s|\"../exercises/race-condition\"|\"$package\"|" > "$tmp/$variant.toml"
-done
+# Only the atomic-zero check, with N runs: generated once, then copied for each variant.
+awk -v runs="$runs" '
+  /^\[\[check\]\]/ { keep = 0; buffer = $0 "\n"; next }
+  buffer != "" && /^id = / { keep = ($0 == "id = \"atomic-zero\""); if (keep) printf "%s", buffer; buffer = "" }
+  /^\[exercise\]/ || /^\[build\]/ || /^\[limits\]/ { header = 1 }
+  keep || (header && !/^\[\[check\]\]/) { sub(/^repeat = .*/, "repeat = " runs); print }
+  /^$/ && header { header = 0 }
+' rubrics/race-condition.toml |
+  sed -e "s|\"../exercises/race-condition\"|\"$package\"|" > "$tmp/plain.toml"
+cp "$tmp/plain.toml" "$tmp/together.toml"
+cp "$tmp/plain.toml" "$tmp/perturbed.toml"
 echo 'start-together = true' >> "$tmp/together.toml"
 printf 'perturb = true\nperturb-max-delay = "5ms"\n' >> "$tmp/perturbed.toml"
 for variant in plain together perturbed; do

@@ -9,12 +9,12 @@
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Grade, copy_dir, labgrade, root};
+use crate::support::{Grade, assert_code, copy_dir, labgrade, labgrade_process_of, root};
 
 /// The quick rubric of the batch tests.
 fn rubric() -> PathBuf {
@@ -134,13 +134,7 @@ fn batch_using(exe: &Path, class: &Path, out: &Path, args: &[&str]) -> Output {
     } else {
         &["--jobs", "2"]
     };
-    assert_cmd::Command::new(exe)
-        .env(
-            "LABGRADE_CACHE_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"),
-        )
-        .env("NO_COLOR", "1")
-        .current_dir(root())
+    assert_cmd::Command::from_std(labgrade_process_of(exe))
         .arg("batch")
         .arg(class)
         .arg("--rubric")
@@ -181,17 +175,6 @@ fn students(output: &Output, word: &str) -> Vec<String> {
         .collect();
     found.sort();
     found
-}
-
-#[track_caller]
-fn assert_code(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]
@@ -307,12 +290,7 @@ fn interrupted_batch_resumes_with_what_is_missing() {
 
     // A batch killed (every process of it, as by a reboot) once the first student is done.
     let out = tempfile::tempdir().unwrap();
-    let mut child = Command::new(&exe)
-        .env(
-            "LABGRADE_CACHE_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"),
-        )
-        .env("NO_COLOR", "1")
+    let mut child = labgrade_process_of(&exe)
         .arg("batch")
         .arg(class.path())
         .arg("--rubric")

@@ -17,7 +17,8 @@ use labgrade::run::{Job, Limits, Observation, Termination};
 use tempfile::TempDir;
 
 use crate::sandbox::CONNECT;
-use crate::supervisor::{assert_exited, run, runner, sh};
+use crate::supervisor::{assert_exited, run, runner, sh, start_supervisor};
+use crate::support::{is_root, needs_root};
 
 /// A folder for one test: the programs at its root, readable by every user, and `work/`, the
 /// program's working directory (the supervisor gives it to the dropped uid).
@@ -103,20 +104,6 @@ fn limits() -> Limits {
         open_files: 256,
         isolate: true,
     }
-}
-
-fn is_root() -> bool {
-    nix::unistd::Uid::effective().is_root()
-}
-
-/// Whether a test that needs root can run; says so on stderr when it cannot.
-fn needs_root() -> bool {
-    if !is_root() {
-        // Straight to stderr, not `eprintln!`: the skip shows even when the harness captures
-        // the test's output.
-        let _ = writeln!(std::io::stderr(), "skipped: needs root");
-    }
-    is_root()
 }
 
 /// The uid the program ran as, from [`Observation::containment`].
@@ -743,19 +730,8 @@ fn job_cgroups_of_a_killed_supervisor_are_removed_by_the_next_one() {
     // The escapee leaves the process group and has no death signal: it survives its
     // supervisor, in the job cgroups.
     let job = sandbox.script(&format!("setsid sleep {tag} & sleep {tag}"), limits());
-    let mut supervisor = Command::new(env!("CARGO_BIN_EXE_labgrade"))
-        .arg("__supervise")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the supervisor");
+    let mut supervisor = start_supervisor(&job, &tag, 2);
     let pid = supervisor.id();
-    serde_json::to_writer(supervisor.stdin.take().expect("stdin"), &job).expect("send the job");
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while crate::supervisor::processes_with(&tag).len() < 2 {
-        assert!(Instant::now() < give_up, "the program never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     supervisor.kill().expect("SIGKILL the supervisor");
     supervisor.wait().expect("reap the supervisor");
     let stale = job_cgroups_of(pid);

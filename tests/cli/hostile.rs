@@ -13,12 +13,15 @@
 use std::io::{ErrorKind, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Grade, copy_dir, labgrade, root};
+use crate::support::{
+    Grade, assert_code, copy_dir, find_check, labgrade, labgrade_process, needs_root_for,
+    processes_under, root,
+};
 
 /// The hostile submissions, each a fixture in `tests/fixtures/sum-array/`.
 const HOSTILE: [&str; 13] = [
@@ -58,28 +61,10 @@ fn peak_memory_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-/// Live processes whose executable lies under `dir` (deleted or not), as `pid: exe`.
-fn processes_under(dir: &Path) -> Vec<String> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
-            exe.starts_with(dir)
-                .then(|| format!("{}: {}", entry.file_name().to_string_lossy(), exe.display()))
-        })
-        .collect()
-}
-
 /// The one case of check `check` in the report `report`.
+#[track_caller]
 fn case<'a>(report: &'a Value, check: &str) -> &'a Value {
-    let check = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|graded| graded["id"] == check)
-        .unwrap_or_else(|| panic!("no check {check} in {report:#}"));
-    &check["cases"][0]
+    &find_check(report, check)["cases"][0]
 }
 
 fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
@@ -129,7 +114,7 @@ fn comparable(report: &Value) -> Value {
 /// how long it took and labgrade's peak resident memory in KiB.
 fn run_batch(class: &Path, rubric: &Path, temp: &Path, out: &Path) -> (Duration, u64) {
     let started = Instant::now();
-    let mut batch = Command::new(labgrade().get_program())
+    let mut batch = labgrade_process()
         .arg("batch")
         .arg(class)
         .arg("--rubric")
@@ -138,12 +123,6 @@ fn run_batch(class: &Path, rubric: &Path, temp: &Path, out: &Path) -> (Duration,
         .arg(out)
         .args(["--jobs", "2", "--quiet"])
         .env("TMPDIR", temp)
-        .env(
-            "LABGRADE_CACHE_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"),
-        )
-        .env("NO_COLOR", "1")
-        .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -161,13 +140,7 @@ fn run_batch(class: &Path, rubric: &Path, temp: &Path, out: &Path) -> (Duration,
     }
     let output = batch.wait_with_output().unwrap();
     let elapsed = started.elapsed();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_code(&output, 0);
 
     (elapsed, peak_kib)
 }
@@ -269,12 +242,9 @@ fn assert_verdicts(report: &dyn Fn(&str) -> Value) {
 
 #[test]
 fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
-    if !nix::unistd::Uid::effective().is_root() {
-        // Straight to stderr: the skip shows even when the harness captures output.
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: needs root (the corpus holds a fork bomb and kill(-1), safe only under a uid of its own)"
-        );
+    if !needs_root_for(
+        "the corpus holds a fork bomb and kill(-1), safe only under a uid of its own",
+    ) {
         return;
     }
     let fixtures = root().join("tests/fixtures/sum-array");
@@ -344,17 +314,9 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
     );
 
     // The honest submission's grade is the one it gets alone.
-    let alone = labgrade()
-        .arg("grade")
-        .arg(fixtures.join("all_pass"))
-        .arg("--rubric")
-        .arg(&rubric)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(alone.status.code(), Some(0));
-    let alone: Value = serde_json::from_slice(&alone.stdout).unwrap();
-    assert_eq!(comparable(&report("honest")), comparable(&alone));
+    let alone = Grade::fixture("all_pass").rubric(&rubric).json();
+    assert_eq!(alone.code, 0);
+    assert_eq!(comparable(&report("honest")), comparable(&alone.report));
     assert_eq!(report("honest")["score"], 100.0);
 
     // Nothing left: no process runs a program of the batch (their binaries all lie in

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{copy_dir, labgrade, root};
+use crate::support::{assert_code, copy_dir, find_tool, labgrade, root};
 
 /// The quick rubric with a timing check.
 fn rubric() -> PathBuf {
@@ -56,35 +56,14 @@ fn class() -> tempfile::TempDir {
     class
 }
 
-#[track_caller]
-fn assert_success(output: &Output) {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// Chromium's executable, if installed; otherwise says why the test skips (or fails, under
 /// `LABGRADE_REQUIRE_TOOLS=1`).
+#[track_caller]
 fn chromium() -> Option<&'static str> {
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|name| Command::new(name).arg("--version").output().is_ok());
-    if found.is_none() {
-        assert!(
-            std::env::var("LABGRADE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "chromium is missing and LABGRADE_REQUIRE_TOOLS=1; run .ci/setup"
-        );
-        // Straight to stderr: the skip shows even when the harness captures output.
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: chromium is not installed (it renders report.html); .ci/setup installs it"
-        );
-    }
-    found
+    find_tool(
+        &["chromium", "chromium-browser", "google-chrome"],
+        "it renders report.html",
+    )
 }
 
 /// Headless Chromium on `page` with `args`, in a fresh profile, with nothing fetched.
@@ -138,7 +117,7 @@ fn class_report_renders_in_chromium_with_its_figures_and_no_student_script() {
         .args(["--seed", "1", "--jobs", "2", "--quiet"])
         .output()
         .unwrap();
-    assert_success(&output);
+    assert_code(&output, 0);
     let page = out.path().join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(
@@ -161,7 +140,7 @@ fn class_report_renders_in_chromium_with_its_figures_and_no_student_script() {
         .arg("--quiet")
         .output()
         .unwrap();
-    assert_success(&output);
+    assert_code(&output, 0);
     assert_eq!(
         std::fs::read_to_string(merged.path().join("report.html")).unwrap(),
         html,

@@ -8,7 +8,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::{copy_dir, labgrade, root};
+use crate::support::{assert_code, copy_dir, find_check, labgrade, root};
 
 /// The quick sum-array rubric of the batch tests.
 fn quick_rubric() -> PathBuf {
@@ -51,33 +51,17 @@ fn text(output: &Output) -> (String, String) {
     )
 }
 
-#[track_caller]
-fn assert_code(output: &Output, code: i32) {
-    let (stdout, stderr) = text(output);
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-}
-
 fn report(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+#[track_caller]
 fn case<'a>(report: &'a Value, check: &str, name: &str) -> &'a Value {
-    report["checks"]
+    find_check(report, check)["cases"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|candidate| candidate["id"] == check)
-        .and_then(|check| {
-            check["cases"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|case| case["name"] == name)
-        })
+        .find(|case| case["name"] == name)
         .unwrap_or_else(|| panic!("no case {check}/{name} in\n{report:#}"))
 }
 

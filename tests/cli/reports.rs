@@ -3,7 +3,6 @@
 //! annotations and step summary; and the rubric's `visibility` and `details` in a student's
 //! self-check.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,29 +10,10 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{labgrade, root};
+use crate::support::{assert_code, copy_dir, find_tool, labgrade, root};
 
 const QUICK: &str = "tests/fixtures/batch/sum-array.toml";
 const VISIBILITY: &str = "tests/fixtures/rubrics/visibility.toml";
-
-/// Whether `tool` can be run; when it cannot, a test returns early after saying why, unless
-/// `LABGRADE_REQUIRE_TOOLS=1` (as in CI) makes the absence a failure.
-#[track_caller]
-fn tool_available(tool: &str, why: &str) -> bool {
-    let found = Command::new(tool).arg("--version").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var("LABGRADE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "`{tool}` is missing and LABGRADE_REQUIRE_TOOLS=1; run .ci/setup"
-        );
-        // Straight to stderr: the skip shows even when the harness captures the output.
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: `{tool}` is not installed ({why}); .ci/setup installs it"
-        );
-    }
-    found
-}
 
 /// Runs `labgrade grade <fixture> --rubric <rubric>` with `args`; returns the exit code and
 /// stdout.
@@ -76,7 +56,7 @@ fn xmllint_validates(report: &Path) {
 
 #[test]
 fn junit_reports_validate_against_the_junit_schema() {
-    if !tool_available("xmllint", "it validates JUnit reports against the XSD") {
+    if find_tool(&["xmllint"], "it validates JUnit reports against the XSD").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -249,7 +229,7 @@ fn several_reports_in_one_run() {
         .arg(format!("gradescope={}", gradescope.display()))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    assert_code(&output, 0);
     assert!(String::from_utf8_lossy(&output.stdout).contains("score 100 / 100"));
     assert!(
         std::fs::read_to_string(&junit)
@@ -358,26 +338,17 @@ fn hidden_checks_are_left_out_of_the_self_check_and_verdicts_hide_expected_value
 
 #[test]
 fn batch_writes_one_junit_file_for_the_class() {
-    if !tool_available("xmllint", "it validates JUnit reports against the XSD") {
+    if find_tool(&["xmllint"], "it validates JUnit reports against the XSD").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let class = dir.path().join("class");
     std::fs::create_dir_all(&class).unwrap();
     for (student, fixture) in [("alice", "all_pass"), ("bob", "compile_error")] {
-        let to = class.join(student).join("src/bin");
-        std::fs::create_dir_all(&to).unwrap();
-        for file in ["sum_array_threads.rs", "sum_array_processes.rs"] {
-            std::fs::copy(
-                root()
-                    .join("tests/fixtures/sum-array")
-                    .join(fixture)
-                    .join("src/bin")
-                    .join(file),
-                to.join(file),
-            )
-            .unwrap();
-        }
+        copy_dir(
+            &root().join("tests/fixtures/sum-array").join(fixture),
+            &class.join(student),
+        );
     }
     let junit = dir.path().join("class.xml");
     labgrade()

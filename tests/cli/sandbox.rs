@@ -16,6 +16,7 @@ use labgrade::run::{Job, Observation, Sandbox};
 use tempfile::TempDir;
 
 use crate::supervisor::{assert_exited, run, sh};
+use crate::support::needs_root;
 
 /// A test's folders: `work/`, the program's scratch folder, and `outside/`, a sibling that
 /// stands for everything else (another submission, a reference solution), readable and
@@ -304,8 +305,7 @@ fn the_sandbox_is_stated_in_the_containment() {
 
 #[test]
 fn concurrent_isolated_programs_run_as_distinct_uids() {
-    if !nix::unistd::Uid::effective().is_root() {
-        let _ = writeln!(std::io::stderr(), "skipped: needs root");
+    if !needs_root() {
         return;
     }
     let folders = Folders::new();
@@ -346,8 +346,7 @@ fn concurrent_isolated_programs_run_as_distinct_uids() {
 
 #[test]
 fn without_landlock_root_hides_the_course_in_a_mount_namespace() {
-    if !nix::unistd::Uid::effective().is_root() {
-        let _ = writeln!(std::io::stderr(), "skipped: needs root");
+    if !needs_root() {
         return;
     }
     let folders = Folders::new();

@@ -1,6 +1,9 @@
-//! A fluent helper over `assert_cmd` for running `labgrade` the way users do.
+//! A fluent helper over `assert_cmd` for running `labgrade` the way users do, and the other
+//! helpers the end-to-end tests share.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -15,7 +18,18 @@ pub(crate) fn root() -> PathBuf {
 
 /// The `labgrade` command with a build cache shared by every test, so dependencies compile once.
 pub(crate) fn labgrade() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_labgrade"));
+    Command::from_std(labgrade_process())
+}
+
+/// [`labgrade`] as a plain [`std::process::Command`], with the same environment, for tests that
+/// spawn it and watch or kill it while it runs.
+pub(crate) fn labgrade_process() -> std::process::Command {
+    labgrade_process_of(Path::new(env!("CARGO_BIN_EXE_labgrade")))
+}
+
+/// [`labgrade_process`] with the labgrade executable `exe` (a copy of the tests' one).
+pub(crate) fn labgrade_process_of(exe: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(exe);
     command
         .env(
             "LABGRADE_CACHE_DIR",
@@ -24,6 +38,91 @@ pub(crate) fn labgrade() -> Command {
         .env("NO_COLOR", "1")
         .current_dir(root());
     command
+}
+
+/// Asserts that the command exited with `code`, showing its stdout and stderr if not.
+#[track_caller]
+pub(crate) fn assert_code(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The check `id` of the JSON report `report`.
+#[track_caller]
+pub(crate) fn find_check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["id"] == id)
+        .unwrap_or_else(|| panic!("no check `{id}` in report:\n{report:#}"))
+}
+
+/// Live processes whose executable lies under `dir` (deleted or not), as `pid: exe`.
+pub(crate) fn processes_under(dir: &Path) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+            exe.starts_with(dir)
+                .then(|| format!("{}: {}", entry.file_name().to_string_lossy(), exe.display()))
+        })
+        .collect()
+}
+
+pub(crate) fn is_root() -> bool {
+    nix::unistd::Uid::effective().is_root()
+}
+
+/// Whether a test that needs root can run; says `skipped: needs root` on stderr when it cannot.
+pub(crate) fn needs_root() -> bool {
+    skip_unless_root("skipped: needs root")
+}
+
+/// [`needs_root`], saying why the test needs root.
+pub(crate) fn needs_root_for(reason: &str) -> bool {
+    skip_unless_root(&format!("skipped: needs root ({reason})"))
+}
+
+fn skip_unless_root(message: &str) -> bool {
+    if !is_root() {
+        // Straight to stderr, not `eprintln!`: the skip shows even when the harness captures
+        // the test's output.
+        let _ = writeln!(std::io::stderr(), "{message}");
+    }
+    is_root()
+}
+
+/// The first of `names` (one tool under its several names) that runs, probed with `--version`.
+/// When none does, a test returns early after saying why it needs the tool (`why`), unless
+/// `LABGRADE_REQUIRE_TOOLS=1` (as in CI) makes the absence a failure.
+#[track_caller]
+pub(crate) fn find_tool(names: &[&'static str], why: &str) -> Option<&'static str> {
+    let found = names.iter().copied().find(|name| {
+        std::process::Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok()
+    });
+    if found.is_none() {
+        let tool = names[0];
+        assert!(
+            std::env::var("LABGRADE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "`{tool}` is missing and LABGRADE_REQUIRE_TOOLS=1; run .ci/setup"
+        );
+        // Straight to stderr: the skip shows even when the harness captures the output.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: `{tool}` is not installed ({why}); .ci/setup installs it"
+        );
+    }
+    found
 }
 
 /// `labgrade grade` of one submission, built up fluently.
@@ -119,12 +218,7 @@ pub(crate) struct Graded {
 impl Graded {
     #[track_caller]
     pub(crate) fn check(&self, id: &str) -> &Value {
-        self.report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|check| check["id"] == id)
-            .unwrap_or_else(|| panic!("no check `{id}` in report:\n{:#}", self.report))
+        find_check(&self.report, id)
     }
 
     /// Score and status of each check, in report order: the per-check outcome tests assert.

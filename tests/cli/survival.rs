@@ -2,39 +2,19 @@
 //! student's programs with it, and the next labgrade to start removes what it left in the
 //! temporary folder.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{labgrade, root};
-
-/// Pids of the processes whose executable lies under `dir`.
-fn processes_under(dir: &Path) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
-            exe.starts_with(dir).then_some(pid)
-        })
-        .collect()
-}
+use crate::support::{labgrade, labgrade_process, processes_under};
 
 #[test]
 fn a_killed_labgrade_takes_its_programs_with_it_and_its_leftovers_go_at_the_next_start() {
     let temp = tempfile::tempdir().expect("temporary directory");
-    let base = labgrade().get_program().to_owned();
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache");
     // The fixture spins forever in every case, far longer than this test waits.
-    let mut grading = Command::new(&base)
+    let mut grading = labgrade_process()
         .args(["grade", "tests/fixtures/sum-array/infinite_loop"])
         .args(["--rubric", "rubrics/sum-array.toml"])
         .env("TMPDIR", temp.path())
-        .env("LABGRADE_CACHE_DIR", &cache)
-        .current_dir(root())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -57,7 +37,7 @@ fn a_killed_labgrade_takes_its_programs_with_it_and_its_leftovers_go_at_the_next
     }
     assert_eq!(
         processes_under(temp.path()),
-        Vec::<i32>::new(),
+        Vec::<String>::new(),
         "programs outlived labgrade by {:?}",
         killed.elapsed()
     );
