@@ -182,7 +182,10 @@ struct Owner {
 
 impl Owner {
     fn current() -> Option<Self> {
-        let pid = i32::try_from(std::process::id()).ok()?;
+        // The pid as `/proc` names us, not `getpid`: where `/proc` was mounted for another PID
+        // namespace (a bare `unshare --pid --fork`) the two differ, and the owner is checked
+        // through `/proc`.
+        let pid = fs::read_link("/proc/self").ok()?.to_str()?.parse().ok()?;
         Some(Self {
             pid,
             start_ticks: start_ticks(pid)?,

@@ -15,24 +15,34 @@
 //! * none usable (not mounted, read-only, not root without delegation): the supervisor falls
 //!   back on rlimits and its `/proc` walk, and says so in [`Observation::containment`].
 //!
-//! The job cgroup is `labgrade/<supervisor pid>` below the base folder of each hierarchy used;
-//! v1 job cgroups go below our own cgroup, so that limits set on it (such as the memory limit of
-//! a container) still apply to the program. Parsing is in pure functions, tested on the layouts
-//! of real machines.
+//! The job cgroup is `labgrade/<supervisor pid>-<random>` below the base folder of each
+//! hierarchy used; v1 job cgroups go below our own cgroup, so that limits set on it (such as the
+//! memory limit of a container) still apply to the program. Parsing is in pure functions, tested
+//! on the layouts of real machines.
+//!
+//! **Ownership never rests on a pid.** Supervisors in other PID namespaces (a container sharing
+//! the cgroup mount, `unshare --pid`, a CI job container) share these folders, and a pid means
+//! nothing across namespaces: the same number is a live supervisor in one and nobody in the
+//! other. So a job cgroup's name is made unique by a random part (never reused, never "found
+//! existing"), and its supervisor holds an exclusive `flock` on the cgroup's folder for as long
+//! as it lives. The lock is the kernel's, on the one inode every namespace sees, and the kernel
+//! drops it when the supervisor dies however it dies: a job cgroup whose lock can be taken is
+//! stale, one whose lock is held belongs to a live labgrade, wherever it runs.
 //!
 //! [`Observation::containment`]: super::super::job::Observation::containment
 
-use std::fs;
+use std::fs::{self, File};
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use nix::fcntl::{Flock, FlockArg};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::{Pid, geteuid};
 
 use super::super::job::CgroupUsage;
-use super::procfs;
 
 /// The folder, in the base folder of each hierarchy, that holds the job cgroups.
 const PARENT: &str = "labgrade";
@@ -245,6 +255,9 @@ struct Group {
     /// Whether the program is in it: `false` once its move failed, when the group only waits
     /// to be removed.
     joined: bool,
+    /// The exclusive lock on its folder that says a live supervisor owns it; dropped after the
+    /// folder is removed. `None` only in tests.
+    owner: Option<Flock<File>>,
 }
 
 /// The cgroups of one job.
@@ -308,7 +321,7 @@ impl JobCgroup {
         if layout.hierarchies().next().is_none() {
             return Err("none mounted".to_owned());
         }
-        let name = supervisor.to_string();
+        let name = job_name(supervisor);
         let mut cgroup = Self {
             groups: Vec::new(),
             tasks,
@@ -401,14 +414,9 @@ impl JobCgroup {
     ) -> Result<Group, String> {
         let parent = base.join(PARENT);
         let dir = parent.join(name);
-        if dir.exists() {
-            // Left by an earlier process with our pid: its counters are not ours.
-            empty(&dir, STALE_REMOVE_LIMIT);
-            remove_dir_retrying(&dir, STALE_REMOVE_LIMIT)
-                .map_err(|error| describe_error(&dir, &error))?;
-        }
         // The parent is removed by the last supervisor to leave it, possibly between our
-        // making it and making the job cgroup in it: then both are made again.
+        // making it and making the job cgroup in it: then both are made again. The job cgroup
+        // itself must be new: a folder of that name is someone else's, never ours to reuse.
         let mut tries = 3;
         loop {
             if version == Version::V2 && !controllers.is_empty() {
@@ -424,6 +432,13 @@ impl JobCgroup {
                 Err(error) => return Err(describe_error(&dir, &error)),
             }
         }
+        let owner = match own(&dir) {
+            Ok(owner) => owner,
+            Err(error) => {
+                let _ = fs::remove_dir(&dir);
+                return Err(error);
+            }
+        };
         let mut group = Group {
             dir,
             version,
@@ -433,6 +448,7 @@ impl JobCgroup {
             path: String::new(),
             controller: None,
             joined: true,
+            owner: Some(owner),
         };
         let limited = self.limit(&mut group, controllers).and_then(|()| {
             let procs = fs::OpenOptions::new()
@@ -631,8 +647,12 @@ impl JobCgroup {
     /// Removes every job cgroup, retrying while members are still exiting; says on stderr what
     /// could not be removed (the next supervisor's [`remove_stale`] removes it).
     pub(super) fn remove(&mut self) {
-        for group in self.groups.drain(..) {
+        for mut group in self.groups.drain(..) {
+            // Held until the folder is gone: unlocked, it would look stale to other supervisors
+            // while its last members exit.
+            let owner = group.owner.take();
             let removed = remove_dir_retrying(&group.dir, REMOVE_LIMIT);
+            drop(owner);
             // The parent too, unless other jobs use it (then it is not empty and stays): a
             // cgroup with a child cannot be removed by whoever owns the base (such as a
             // container manager cleaning up our own cgroup).
@@ -663,10 +683,12 @@ fn cgroup_path(hierarchy: &Hierarchy, dir: &Path) -> String {
         .map_or_else(|_| String::new(), |rest| format!("/{}", rest.display()))
 }
 
-/// Pids listed in a `cgroup.procs` file.
+/// Pids listed in a `cgroup.procs` file. A member outside the reader's PID namespace may be
+/// listed as 0, which is no pid: `kill(0, …)` would signal the reader's own process group.
 fn parse_pids(text: &str) -> Vec<Pid> {
     text.lines()
         .filter_map(|line| line.trim().parse().ok())
+        .filter(|&pid: &i32| pid > 0)
         .map(Pid::from_raw)
         .collect()
 }
@@ -763,9 +785,42 @@ fn remove_dir_retrying(dir: &Path, limit: Duration) -> io::Result<()> {
     }
 }
 
+/// The name of a new job cgroup of supervisor `supervisor`: its pid, for people reading the
+/// tree, and a random part, since the same pid is another supervisor in another PID namespace.
+fn job_name(supervisor: Pid) -> String {
+    let random = getrandom::u64().unwrap_or_else(|_| {
+        // Without the OS's randomness, the clock still tells two supervisors apart.
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos() as u64)
+    });
+    format!("{supervisor}-{random:016x}")
+}
+
+/// Takes the owner's lock on the job cgroup folder `dir`, just made. Fails if another
+/// supervisor's [`remove_stale`] took the still unlocked folder for a dead one's and removed it
+/// meanwhile: the lock then holds a folder that is gone, or cannot be taken.
+fn own(dir: &Path) -> Result<Flock<File>, String> {
+    let folder = File::open(dir).map_err(|error| describe_error(dir, &error))?;
+    let lock = Flock::lock(folder, FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, errno)| format!("cannot lock {}: {errno}", dir.display()))?;
+    let held = lock
+        .metadata()
+        .map_err(|error| describe_error(dir, &error))?;
+    let now = fs::metadata(dir).map_err(|error| describe_error(dir, &error))?;
+    if (held.dev(), held.ino()) != (now.dev(), now.ino()) {
+        return Err(format!(
+            "{} was removed as it was made; try again",
+            dir.display()
+        ));
+    }
+    Ok(lock)
+}
+
 /// Removes the job cgroups of supervisors that are gone (killed with SIGKILL, they could not
-/// clean up), killing their members first. A job cgroup is kept while a process with its
-/// supervisor's pid is alive: a reused pid only delays its removal, never kills a live job.
+/// clean up), killing their members first. A job cgroup is stale when the lock its supervisor
+/// held on its folder can be taken: the kernel drops that lock when the supervisor dies, in
+/// whatever PID namespace either of us runs, so a live job is never touched.
 pub(super) fn remove_stale(layout: &Layout) {
     for hierarchy in layout.hierarchies() {
         let mut bases = vec![&hierarchy.own];
@@ -777,17 +832,18 @@ pub(super) fn remove_stale(layout: &Layout) {
                 continue;
             };
             for entry in entries.flatten() {
-                let Some(pid) = entry
-                    .file_name()
-                    .to_str()
-                    .and_then(|name| name.parse().ok())
-                else {
-                    continue;
-                };
-                if procfs::stat(pid).is_some_and(|process| process.alive) {
+                let dir = entry.path();
+                if !entry.file_type().is_ok_and(|kind| kind.is_dir()) {
                     continue;
                 }
-                let dir = entry.path();
+                let Ok(folder) = File::open(&dir) else {
+                    continue;
+                };
+                // Held: its supervisor lives. Kept while we empty and remove it, so that a
+                // third supervisor does not judge it at the same time.
+                let Ok(_stale) = Flock::lock(folder, FlockArg::LockExclusiveNonblock) else {
+                    continue;
+                };
                 empty(&dir, STALE_REMOVE_LIMIT);
                 let _ = remove_dir_retrying(&dir, STALE_REMOVE_LIMIT);
             }
@@ -956,6 +1012,8 @@ mod tests {
             parse_pids("12\n345\n"),
             vec![Pid::from_raw(12), Pid::from_raw(345)]
         );
+        // A member outside our PID namespace: no pid to signal.
+        assert_eq!(parse_pids("0\n7\n"), vec![Pid::from_raw(7)]);
     }
 
     fn group(version: Version, pids: bool, memory: bool) -> Group {
@@ -968,6 +1026,7 @@ mod tests {
             path: String::new(),
             controller: None,
             joined: true,
+            owner: None,
         }
     }
 
@@ -1016,5 +1075,41 @@ mod tests {
             described(vec![group(Version::V1, true, true)], &[]),
             ["cgroup (v1: pids+memory)"]
         );
+    }
+
+    #[test]
+    fn a_locked_job_cgroup_is_kept_and_an_unlocked_one_removed() {
+        if !geteuid().is_root() {
+            let _ = io::Write::write_all(
+                &mut io::stderr(),
+                b"skipped: needs root to create cgroups\n",
+            );
+            return;
+        }
+        let layout = Layout::detect();
+        let Ok(live) = JobCgroup::create(&layout, nix::unistd::getpid(), 16, 1 << 26) else {
+            let _ = io::Write::write_all(&mut io::stderr(), b"skipped: no usable cgroups\n");
+            return;
+        };
+        let dirs: Vec<PathBuf> = live.groups.iter().map(|group| group.dir.clone()).collect();
+        // One left by a supervisor that died: made, never locked (or its lock dropped).
+        let parent = dirs[0].parent().expect("below labgrade/").to_owned();
+        let dead = parent.join(job_name(Pid::from_raw(1)));
+        fs::create_dir(&dead).expect("a cgroup can be made beside ours");
+        remove_stale(&layout);
+        assert!(!dead.exists(), "the unlocked job cgroup is stale");
+        for dir in &dirs {
+            assert!(
+                dir.exists(),
+                "a live job's cgroup {} was removed",
+                dir.display()
+            );
+        }
+        // Same pid, other namespace: the random part keeps the names apart.
+        assert_ne!(job_name(Pid::from_raw(5)), job_name(Pid::from_raw(5)));
+        drop(live);
+        for dir in &dirs {
+            assert!(!dir.exists(), "{} outlived its job", dir.display());
+        }
     }
 }

@@ -128,6 +128,13 @@ enum SuperviseError {
     WriteReply(#[source] io::Error),
     #[error("interrupted by {}; the program was killed", .0.as_str())]
     Interrupted(Signal),
+    #[error(
+        "`/proc` shows another PID namespace than labgrade's own (labgrade is pid {ours} here, \
+         `/proc/self` says {theirs}): its processes would be confused with others'. Mount a \
+         `/proc` of this namespace (`unshare --pid --fork --mount-proc`), or run labgrade as \
+         root, which mounts one for itself"
+    )]
+    ForeignProc { ours: i32, theirs: String },
 }
 
 fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), SuperviseError> {
@@ -137,6 +144,7 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         .map_err(SuperviseError::ReadJob)?;
     let job: Job = serde_json::from_str(&text).map_err(SuperviseError::ParseJob)?;
 
+    own_proc()?;
     // Orphans of the program become our children instead of PID 1's, which reaps them only
     // seconds later; that is how escaped processes are found and killed.
     prctl::set_child_subreaper(true).map_err(|source| SuperviseError::Setup {
@@ -171,6 +179,14 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
     let root = geteuid().is_root();
     // A sandboxed or isolated program gets a network namespace, where root can make one.
     let isolated = job.sandbox.is_some() || job.limits.is_some_and(|limits| limits.isolate);
+    // Cgroups of the job's own for an isolated program; removed (after every process of the
+    // program is reaped) before the reply is written, or on drop if the supervisor fails.
+    // Stale ones go first: their leftovers may hold a uid we would otherwise pass over.
+    let mut cgroup = job.limits.filter(|limits| limits.isolate).map(|limits| {
+        let layout = cgroup::Layout::detect();
+        cgroup::remove_stale(&layout);
+        cgroup::JobCgroup::create(&layout, getpid(), limits.tasks, limits.memory_bytes)
+    });
     // Held until the supervisor exits, after every process of the program is gone.
     let uid_claim = job
         .limits
@@ -179,13 +195,6 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
     let mut containment = job
         .limits
         .map(|limits| Containment::plan(limits, uid_claim.as_ref()));
-    // Cgroups of the job's own for an isolated program; removed (after every process of the
-    // program is reaped) before the reply is written, or on drop if the supervisor fails.
-    let mut cgroup = job.limits.filter(|limits| limits.isolate).map(|limits| {
-        let layout = cgroup::Layout::detect();
-        cgroup::remove_stale(&layout);
-        cgroup::JobCgroup::create(&layout, getpid(), limits.tasks, limits.memory_bytes)
-    });
     if let (Some(containment), Some(Ok(cgroup))) = (&mut containment, &cgroup) {
         containment.rely_on(cgroup);
     }
@@ -236,19 +245,58 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
     if let Some(Ok(cgroup)) = &mut cgroup {
         cgroup.remove();
     }
-    // No child left means no process of the program left: as the subreaper, every orphan of
-    // it would have become a child of ours. The uid can then be claimed again without a search.
-    if let Some(claim) = &uid_claim
-        && nix::sys::wait::waitpid(None, Some(WaitPidFlag::WNOHANG)) == Err(Errno::ECHILD)
-    {
-        claim.mark_clean();
-    }
 
     serde_json::to_writer(&mut *output, &reply)
         .map_err(io::Error::from)
         .and_then(|()| writeln!(output))
         .and_then(|()| output.flush())
         .map_err(SuperviseError::WriteReply)
+}
+
+/// Makes sure `/proc` is that of our own PID namespace. Everything that reads it (the leftover
+/// hunt, the census, the cgroup layout) names processes by pid, and a `/proc` mounted for
+/// another namespace (as after a bare `unshare --pid --fork`) would have it kill and count
+/// strangers. Root mounts a fresh one in a private mount namespace of the supervisor's own;
+/// anyone else is told how to get one.
+fn own_proc() -> Result<(), SuperviseError> {
+    let me = getpid().as_raw();
+    let seen = || {
+        std::fs::read_link("/proc/self")
+            .map(|link| link.display().to_string())
+            .unwrap_or_default()
+    };
+    if seen() == me.to_string() {
+        return Ok(());
+    }
+    if geteuid().is_root() {
+        let setup = |what| move |source| SuperviseError::Setup { what, source };
+        unshare(CloneFlags::CLONE_NEWNS).map_err(setup("make a mount namespace"))?;
+        nix::mount::mount(
+            None::<&str>,
+            "/",
+            None::<&str>,
+            nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+            None::<&str>,
+        )
+        .map_err(setup("make the mounts private"))?;
+        nix::mount::mount(
+            Some("proc"),
+            "/proc",
+            Some("proc"),
+            nix::mount::MsFlags::MS_NOSUID
+                | nix::mount::MsFlags::MS_NODEV
+                | nix::mount::MsFlags::MS_NOEXEC,
+            None::<&str>,
+        )
+        .map_err(setup("mount a /proc of our PID namespace"))?;
+        if seen() == me.to_string() {
+            return Ok(());
+        }
+    }
+    Err(SuperviseError::ForeignProc {
+        ours: me,
+        theirs: seen(),
+    })
 }
 
 /// How a job with [`Job::limits`] is contained, decided before the program starts.

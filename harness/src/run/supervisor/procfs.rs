@@ -51,26 +51,6 @@ fn scan_proc() -> Vec<ProcessEntry> {
     pids().filter_map(stat).collect()
 }
 
-/// Processes whose real uid is `uid`, zombies included.
-pub(super) fn processes_of(uid: u32) -> Vec<Pid> {
-    pids()
-        .filter(|&pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .is_ok_and(|status| real_uid(&status) == Some(uid))
-        })
-        .map(Pid::from_raw)
-        .collect()
-}
-
-/// The real uid in the text of a `/proc/<pid>/status` file: the first of its `Uid` line.
-fn real_uid(status: &str) -> Option<u32> {
-    status_field(status, "Uid")?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 /// `/proc/<pid>/stat` of one process, if it still exists (a zombie still does).
 pub(super) fn stat(pid: i32) -> Option<ProcessEntry> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -212,13 +192,6 @@ mod tests {
         let leader = "5 (x) Z 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 4 0 1 2 3";
         assert!(!parse_stat(5, zombie).expect("parses").alive);
         assert!(parse_stat(5, leader).expect("parses").alive);
-    }
-
-    #[test]
-    fn the_real_uid_is_the_first_of_the_uid_line() {
-        let status = "Name:\tcat\nUmask:\t0022\nState:\tR (running)\nUid:\t61002\t61003\t0\t0\n";
-        assert_eq!(real_uid(status), Some(61_002));
-        assert_eq!(real_uid("Name:\tcat\n"), None);
     }
 
     #[test]
