@@ -519,6 +519,13 @@ fn supervise_directly(job: &Job) -> (u32, Observation) {
 }
 
 /// Job cgroups named `pid` anywhere under `/sys/fs/cgroup` (at most a few levels deep).
+/// Whether a folder of that name below `labgrade/` is a job cgroup of supervisor `pid`:
+/// `<pid>-<16 hex digits>`, the random part keeping apart supervisors of other PID namespaces.
+fn is_job_cgroup_of(pid: u32, name: &str) -> bool {
+    name.strip_prefix(&format!("{pid}-"))
+        .is_some_and(|random| random.len() == 16 && random.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 fn job_cgroups_of(pid: u32) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![(PathBuf::from("/sys/fs/cgroup"), 0)];
@@ -531,7 +538,9 @@ fn job_cgroups_of(pid: u32) -> Vec<PathBuf> {
             if !entry.file_type().is_ok_and(|kind| kind.is_dir()) {
                 continue;
             }
-            if dir.ends_with("labgrade") && entry.file_name().to_str() == Some(&pid.to_string()) {
+            if dir.ends_with("labgrade")
+                && is_job_cgroup_of(pid, &entry.file_name().to_string_lossy())
+            {
                 found.push(path);
             } else if depth < 5 {
                 pending.push((path, depth + 1));
@@ -691,8 +700,8 @@ fn the_program_runs_in_its_job_cgroups_which_are_removed_after_it() {
     let sandbox = Sandbox::new();
     let (pid, observation) = supervise_directly(&sandbox.script("cat /proc/self/cgroup", limits()));
     assert_exited(&observation, 0);
-    // Every hierarchy that limits or counts lists the program in `labgrade/<supervisor pid>`.
-    let inside = format!("/labgrade/{pid}\n");
+    // Every hierarchy that limits or counts lists the program in the same job cgroup,
+    // `labgrade/<supervisor pid>-<random>`.
     let lines: Vec<&str> = observation
         .stdout
         .text
@@ -702,12 +711,19 @@ fn the_program_runs_in_its_job_cgroups_which_are_removed_after_it() {
         })
         .collect();
     assert!(!lines.is_empty(), "{observation:#?}");
-    for line in &lines {
-        assert!(
-            format!("{line}\n").ends_with(&inside),
-            "{line} in {lines:?}"
-        );
-    }
+    let names: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .map(|line| {
+            let (rest, name) = line.rsplit_once('/').expect("a cgroup path");
+            assert!(rest.ends_with("/labgrade"), "{line} in {lines:?}");
+            name
+        })
+        .collect();
+    assert_eq!(names.len(), 1, "{lines:?}");
+    assert!(
+        names.iter().all(|name| is_job_cgroup_of(pid, name)),
+        "{lines:?}"
+    );
     assert!(
         observation
             .containment

@@ -8,6 +8,7 @@ mod course;
 mod grading;
 mod hostile;
 mod html;
+mod interference;
 mod ipc_lab;
 mod replay;
 mod reports;

@@ -1032,6 +1032,8 @@ mod tests {
             census: None,
             containment: Vec::new(),
             resources: None,
+            load_credit_ms: 0,
+            interference: None,
         }
     }
 

@@ -191,6 +191,84 @@ pub struct Observation {
     /// program on a machine where labgrade can create them); `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<CgroupUsage>,
+    /// Wall time, in milliseconds, that was not counted against the time limit because the
+    /// program was waiting for a CPU that the machine's other work held (see
+    /// `supervisor::load`); 0 when the program ended within its limit anyway.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub load_credit_ms: u64,
+    /// Something outside the program that spoiled the run, when there was: the run says
+    /// nothing about the student's work, and the grader runs it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interference: Option<Interference>,
+}
+
+/// What spoiled a run from outside the program: neither the program nor labgrade's limits
+/// did it, so it is not the student's failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Interference {
+    /// A process of the program was killed by a signal that the program never sent (labgrade
+    /// saw every signal it sent) and that labgrade did not send either.
+    Killed {
+        /// The process, as the supervisor's PID namespace numbers it.
+        pid: i32,
+        /// Whether it was the main process.
+        main: bool,
+        /// Signal number.
+        signal: i32,
+        /// Signal name, such as `SIGKILL`.
+        name: String,
+        /// The machine's OOM killer ran during the run (and not for the program's own memory
+        /// limit): the likely sender.
+        machine_oom: bool,
+    },
+    /// The program ran out of time mostly waiting for a CPU: by the deadline, moved as far as
+    /// labgrade moves it, it had run and slept for less than its time limit.
+    Overloaded {
+        /// The time limit, in milliseconds.
+        limit_ms: u64,
+        /// Wall time from start to the kill, in milliseconds.
+        wall_ms: u64,
+        /// Of that, time spent waiting for a CPU the machine's other work held.
+        waiting_ms: u64,
+    },
+}
+
+impl Interference {
+    /// What happened, in plain words, for reports.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Killed {
+                pid,
+                main,
+                signal,
+                name,
+                machine_oom,
+            } => {
+                let who = if *main {
+                    "the program's main process".to_owned()
+                } else {
+                    format!("process {pid} of the program")
+                };
+                let likely = if *machine_oom {
+                    " (the machine ran out of memory: its OOM killer is the likely sender)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{who} was killed by signal {name} ({signal}) from outside: neither the program nor labgrade sent it{likely}"
+                )
+            }
+            Self::Overloaded {
+                limit_ms,
+                wall_ms,
+                waiting_ms,
+            } => format!(
+                "the machine was overloaded: the program waited {waiting_ms} ms of {wall_ms} ms for a CPU that other work held, and had less than its time limit of {limit_ms} ms to itself"
+            ),
+        }
+    }
 }
 
 /// What the cgroups of a program measured over its whole run, all its threads and processes
@@ -255,15 +333,21 @@ impl Observation {
         }
     }
 
-    /// What the cgroups saw that the termination does not already say, in plain words: the
-    /// task limit stopping thread or process creation, and processes other than the main one
-    /// killed for memory.
+    /// What the supervisor saw that the termination does not already say, in plain words: time
+    /// not counted because the machine was busy, the task limit stopping thread or process
+    /// creation, and processes other than the main one killed for memory.
     #[must_use]
     pub fn notes(&self) -> Vec<String> {
-        let Some(usage) = &self.resources else {
-            return Vec::new();
-        };
         let mut notes = Vec::new();
+        if self.load_credit_ms > 0 {
+            notes.push(format!(
+                "the machine was busy: {} ms the program spent waiting for a CPU that other work held were not counted against its time limit",
+                self.load_credit_ms
+            ));
+        }
+        let Some(usage) = &self.resources else {
+            return notes;
+        };
         if let (Some(hits @ 1..), Some(limit)) = (usage.task_limit_hits, usage.task_limit) {
             notes.push(format!(
                 "the program was stopped at its task limit of {limit} threads and processes at once: creating a thread or process failed {hits} {}",
@@ -678,6 +762,8 @@ mod tests {
             census: None,
             containment: Vec::new(),
             resources,
+            load_credit_ms: 0,
+            interference: None,
         }
     }
 

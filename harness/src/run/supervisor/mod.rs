@@ -30,9 +30,14 @@
 //! stops raise too), the output pipes, the deadline and the instants at which held tasks resume
 //! set its timeout, and each turn reaps or handles every pending wait status.
 
+#[cfg(target_arch = "x86_64")]
+mod bpf;
 mod cgroup;
+mod load;
+mod outside;
 mod procfs;
 mod sandbox;
+mod senders;
 mod syscalls;
 mod tracer;
 mod uid;
@@ -40,7 +45,7 @@ mod uid;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -55,6 +60,7 @@ use nix::sys::ptrace;
 use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, killpg, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::socket;
 use nix::sys::time::TimeValLike;
 use nix::sys::wait::WaitPidFlag;
 use nix::unistd::{Gid, Pid, Uid, chown, geteuid, getpid, setgid, setgroups, setuid};
@@ -151,30 +157,7 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         what: "become a child subreaper",
         source,
     })?;
-    // These signals are blocked and read from a signalfd: SIGCHLD so that `poll` wakes up the
-    // moment a child ends, the others so that an interrupted run kills the program before the
-    // supervisor goes. The mask is set rather than added to, so that blocks inherited from
-    // whoever started the supervisor do not linger.
-    let mut signals = SigSet::empty();
-    for signal in [
-        Signal::SIGCHLD,
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-    ] {
-        signals.add(signal);
-    }
-    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&signals), None).map_err(|source| {
-        SuperviseError::Setup {
-            what: "set the signal mask",
-            source,
-        }
-    })?;
-    let signals = SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-        .map_err(|source| SuperviseError::Setup {
-            what: "create a signalfd",
-            source,
-        })?;
+    let signals = block_signals()?;
 
     let root = geteuid().is_root();
     // A sandboxed or isolated program gets a network namespace, where root can make one.
@@ -221,8 +204,15 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         .as_ref()
         .and_then(|cgroup| Some(cgroup.as_ref().ok()?.join()));
     let reply = match spawn(&job, containment.as_ref(), sandbox, network_namespace, join) {
-        Ok(child) => {
+        Ok((child, listener)) => {
             let program = Pid::from_raw(child.id().cast_signed());
+            if job.limits.is_some() {
+                applied.push(if listener.is_some() {
+                    "signals sent observed".to_owned()
+                } else {
+                    "signals sent not observed: no seccomp listener".to_owned()
+                });
+            }
             match &mut cgroup {
                 Some(Ok(cgroup)) => {
                     cgroup.started(program);
@@ -237,7 +227,9 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
                 None => {}
             }
             let cgroup = cgroup.as_ref().and_then(|cgroup| cgroup.as_ref().ok());
-            Reply::Observed(watch(&job, child, signals, start, applied, cgroup)?)
+            Reply::Observed(watch(
+                &job, child, listener, signals, start, applied, cgroup,
+            )?)
         }
         Err(message) => Reply::SpawnFailed { message },
     };
@@ -251,6 +243,34 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         .and_then(|()| writeln!(output))
         .and_then(|()| output.flush())
         .map_err(SuperviseError::WriteReply)
+}
+
+/// Blocks the signals the supervisor reads from the returned signalfd: SIGCHLD so that `poll`
+/// wakes up the moment a child ends, the others so that an interrupted run kills the program
+/// before the supervisor goes. The mask is set rather than added to, so that blocks inherited
+/// from whoever started the supervisor do not linger.
+fn block_signals() -> Result<SignalFd, SuperviseError> {
+    let mut signals = SigSet::empty();
+    for signal in [
+        Signal::SIGCHLD,
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+    ] {
+        signals.add(signal);
+    }
+    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&signals), None).map_err(|source| {
+        SuperviseError::Setup {
+            what: "set the signal mask",
+            source,
+        }
+    })?;
+    SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(
+        |source| SuperviseError::Setup {
+            what: "create a signalfd",
+            source,
+        },
+    )
 }
 
 /// Makes sure `/proc` is that of our own PID namespace. Everything that reads it (the leftover
@@ -421,14 +441,15 @@ fn contain(containment: &Containment) -> nix::Result<()> {
 ///
 /// With `network_namespace` (only as root) the program gets a network namespace of its own;
 /// `sandbox` is enforced last, after the uid drop. With `join`, the program moves itself into
-/// its job cgroups first.
+/// its job cgroups first. A student program (with [`Job::limits`]) reports every signal it
+/// sends to the returned listener, where the machine allows (see [`senders`]).
 fn spawn(
     job: &Job,
     containment: Option<&Containment>,
     mut sandbox: Option<Prepared>,
     network_namespace: bool,
     join: Option<cgroup::Join>,
-) -> Result<Child, String> {
+) -> Result<(Child, Option<senders::Listener>), String> {
     let mut command = Command::new(&job.program);
     command
         .args(&job.args)
@@ -459,6 +480,22 @@ fn spawn(
         .as_ref()
         .and_then(|trace| trace.syscalls.as_ref())
         .and_then(|_| syscalls::Filter::new());
+    // The listener comes back over a socket pair: ours to receive, the child's to send.
+    let senders = job.limits.and_then(|_| {
+        let filter = senders::Filter::new()?;
+        let (ours, theirs) = socket::socketpair(
+            socket::AddressFamily::Unix,
+            socket::SockType::SeqPacket,
+            None,
+            socket::SockFlag::SOCK_CLOEXEC,
+        )
+        .ok()?;
+        Some((filter, ours, theirs))
+    });
+    let (senders_filter, senders_socket) = match senders {
+        Some((filter, ours, theirs)) => (Some((filter, theirs.as_raw_fd())), Some((ours, theirs))),
+        None => (None, None),
+    };
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
     // work is allowed. It only makes the `sigprocmask`, `getrlimit`, `setrlimit`, `unshare`,
     // `setgroups`, `setgid`, `setuid`, `prctl`, `getppid`, `ptrace` and `seccomp` (a filter
@@ -503,6 +540,11 @@ fn spawn(
             // After the uid drop, which clears it. If the supervisor already died, the program
             // must not run unsupervised.
             super::die_with_parent(supervisor, Signal::SIGKILL)?;
+            // Before the tracer's filter, whose stops need the tracer; a machine without
+            // seccomp listeners still runs the program, whose signals then go unobserved.
+            if let Some((filter, socket)) = &senders_filter {
+                let _ = filter.install(*socket);
+            }
             // Last, so that a child failing an earlier step is never a tracee, and so that the
             // window in which a signal would stop it before `exec` (and leave `spawn` waiting)
             // is as short as can be. It only marks the child: its first stop is the SIGTRAP
@@ -518,13 +560,19 @@ fn spawn(
             Ok(())
         });
     }
-    command.spawn().map_err(|error| {
+    let child = command.spawn().map_err(|error| {
         if std::fs::metadata(&job.cwd).is_ok_and(|meta| meta.is_dir()) {
             error.to_string()
         } else {
             format!("working directory `{}`: {error}", job.cwd.display())
         }
-    })
+    })?;
+    // The child sent the listener before its `exec`, which `spawn` waited for.
+    let listener = senders_socket.and_then(|(ours, theirs)| {
+        drop(theirs);
+        senders::Listener::receive(&ours)
+    });
+    Ok((child, listener))
 }
 
 /// Makes the working directory `cwd` writable by the isolated program's `user` by giving it
@@ -549,49 +597,18 @@ fn give_cwd(cwd: &std::path::Path, user: u32) -> Result<(), String> {
 /// `containment` is what was applied to it, in words; `cgroup`, the job cgroups it runs in.
 fn watch(
     job: &Job,
-    mut child: Child,
+    child: Child,
+    senders: Option<senders::Listener>,
     signals: SignalFd,
     start: Instant,
     containment: Vec<String>,
     cgroup: Option<&cgroup::JobCgroup>,
 ) -> Result<Observation, SuperviseError> {
     let main = Pid::from_raw(child.id().cast_signed());
-    let limit = usize::try_from(job.output_limit).unwrap_or(usize::MAX);
-    let stdout = child.stdout.take().map(OwnedFd::from);
-    let stderr = child.stderr.take().map(OwnedFd::from);
-    // `Child` is never waited for: the loop reaps with `waitpid(-1)`, and dropping a `Child`
-    // neither kills nor waits.
-    drop(child);
-    let mut watch = Watch {
-        main,
-        main_ended: None,
-        signals,
-        interrupted: None,
-        stdout: Capture::new(stdout, limit),
-        stderr: Capture::new(stderr, limit),
-        buffer: vec![0; READ_CHUNK],
-        tracer: None,
-        backlog: false,
-    };
-    if let Some(trace) = &job.trace {
-        match Tracer::attach(main, trace, start) {
-            Ok((tracer, ended)) => {
-                watch.tracer = Some(tracer);
-                watch.main_ended = ended.map(|status| (status, Instant::now()));
-            }
-            Err(source) => {
-                // The program is stopped before its first instruction; it must not stay.
-                let _ = kill(main, Signal::SIGKILL);
-                watch.kill_leftovers(main, true, BTreeSet::new());
-                return Err(SuperviseError::Setup {
-                    what: "trace the program",
-                    source,
-                });
-            }
-        }
-    }
+    let machine_oom_before = outside::machine_oom_kills();
+    let mut watch = Watch::start(job, child, senders, signals, start)?;
 
-    let deadline = start.checked_add(Duration::from_millis(job.timeout_ms));
+    let mut deadline = load::Deadline::new(start, Duration::from_millis(job.timeout_ms));
     let mut timed_out = false;
     let mut group_killed = false;
     let (status, ended) = loop {
@@ -599,7 +616,7 @@ fn watch(
             break ended;
         }
         let now = Instant::now();
-        let expired = deadline.is_some_and(|deadline| now >= deadline);
+        let expired = !group_killed && deadline.passed(now, children_cpu_us);
         if !group_killed && (expired || watch.interrupted.is_some()) {
             if expired && let Some(tracer) = &mut watch.tracer {
                 tracer.note_deadline_kill();
@@ -610,8 +627,8 @@ fn watch(
             group_killed = true;
             timed_out = expired;
         }
-        let wait = match deadline {
-            Some(deadline) if !group_killed => (deadline - now).min(TICK),
+        let wait = match deadline.at() {
+            Some(deadline) if !group_killed => deadline.saturating_duration_since(now).min(TICK),
             _ => TICK,
         };
         watch.turn(wait);
@@ -651,9 +668,9 @@ fn watch(
         .tracer
         .take()
         .map(|tracer| tracer.finish(&termination, job.timeout_ms));
-    Ok(Observation {
+    let mut observation = Observation {
         termination,
-        wall_ms: u64::try_from(ended.duration_since(start).as_millis()).unwrap_or(u64::MAX),
+        wall_ms: load::millis(ended.duration_since(start)),
         stdout: watch.stdout.finish(),
         stderr: watch.stderr.finish(),
         leftover_processes,
@@ -662,7 +679,25 @@ fn watch(
         containment,
         // Read once every process is reaped, so the counters are final.
         resources: cgroup.map(cgroup::JobCgroup::usage),
-    })
+        load_credit_ms: load::millis(deadline.granted()),
+        interference: None,
+    };
+    observation.interference = if timed_out {
+        deadline.overloaded()
+    } else {
+        outside::interference(&outside::Facts {
+            sent: watch.senders.as_ref().map(senders::Listener::sent),
+            main_pid: main.as_raw(),
+            observation: &observation,
+            cpu_limit_us: job
+                .limits
+                .map(|limits| limits.cpu_seconds().saturating_add(1) * 1_000_000),
+            machine_oom_kills: machine_oom_before
+                .zip(outside::machine_oom_kills())
+                .map(|(before, after)| after.saturating_sub(before)),
+        })
+    };
+    Ok(observation)
 }
 
 /// How the main process ended, as reported: a SIGKILL after the deadline is the deadline's
@@ -716,6 +751,8 @@ struct Watch {
     buffer: Vec<u8>,
     /// The census of a traced job.
     tracer: Option<Tracer>,
+    /// Where the program reports the signals it sends.
+    senders: Option<senders::Listener>,
     /// The last reap stopped at [`EVENTS_PER_TURN`] with statuses still pending.
     backlog: bool,
 }
@@ -731,6 +768,54 @@ enum Waited {
 }
 
 impl Watch {
+    /// Starts watching `child`, the program of `job` started at `start`: takes its pipes and,
+    /// for a traced job, attaches the tracer (killing the program if that fails).
+    fn start(
+        job: &Job,
+        mut child: Child,
+        senders: Option<senders::Listener>,
+        signals: SignalFd,
+        start: Instant,
+    ) -> Result<Self, SuperviseError> {
+        let main = Pid::from_raw(child.id().cast_signed());
+        let output_limit = usize::try_from(job.output_limit).unwrap_or(usize::MAX);
+        let stdout = child.stdout.take().map(OwnedFd::from);
+        let stderr = child.stderr.take().map(OwnedFd::from);
+        // `Child` is never waited for: the loop reaps with `waitpid(-1)`, and dropping a
+        // `Child` neither kills nor waits.
+        drop(child);
+        let mut watch = Self {
+            main,
+            main_ended: None,
+            signals,
+            interrupted: None,
+            stdout: Capture::new(stdout, output_limit),
+            stderr: Capture::new(stderr, output_limit),
+            buffer: vec![0; READ_CHUNK],
+            tracer: None,
+            senders,
+            backlog: false,
+        };
+        if let Some(trace) = &job.trace {
+            match Tracer::attach(main, trace, start) {
+                Ok((tracer, ended)) => {
+                    watch.tracer = Some(tracer);
+                    watch.main_ended = ended.map(|status| (status, Instant::now()));
+                }
+                Err(source) => {
+                    // The program is stopped before its first instruction; it must not stay.
+                    let _ = kill(main, Signal::SIGKILL);
+                    watch.kill_leftovers(main, true, BTreeSet::new());
+                    return Err(SuperviseError::Setup {
+                        what: "trace the program",
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(watch)
+    }
+
     fn pipes_open(&self) -> bool {
         self.stdout.is_open() || self.stderr.is_open()
     }
@@ -751,6 +836,9 @@ impl Watch {
         if let Some(pipe) = &self.stderr.pipe {
             fds.push(PollFd::new(pipe.as_fd(), PollFlags::POLLIN));
         }
+        if let Some(listener) = self.senders.as_ref().and_then(senders::Listener::poll_fd) {
+            fds.push(PollFd::new(listener, PollFlags::POLLIN));
+        }
         // Rounded up, so that a held task's instant has passed when `poll` returns.
         let timeout =
             PollTimeout::try_from(wait.as_micros().div_ceil(1_000)).unwrap_or(PollTimeout::MAX);
@@ -758,6 +846,10 @@ impl Watch {
         // without blocking below regardless of what `poll` said.
         let _ = poll(&mut fds, timeout);
         drop(fds);
+        // First: a program waits in its `kill` until the call is answered.
+        if let Some(listener) = &mut self.senders {
+            listener.service();
+        }
 
         while let Ok(Some(info)) = self.signals.read_signal() {
             let signal = Signal::try_from(info.ssi_signo.cast_signed());

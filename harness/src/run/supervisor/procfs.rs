@@ -51,6 +51,15 @@ fn scan_proc() -> Vec<ProcessEntry> {
     pids().filter_map(stat).collect()
 }
 
+/// The thread ids of process `pid`; empty once it is gone.
+pub(super) fn tasks(pid: i32) -> Vec<i32> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
 /// `/proc/<pid>/stat` of one process, if it still exists (a zombie still does).
 pub(super) fn stat(pid: i32) -> Option<ProcessEntry> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

@@ -37,7 +37,7 @@ const MAX_SHORT_READ: u64 = 4096 + 17;
 /// child allocates nothing.
 pub(super) struct Filter {
     #[cfg(target_arch = "x86_64")]
-    instructions: Vec<nix::libc::sock_filter>,
+    program: super::bpf::Program,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -46,19 +46,12 @@ mod bpf {
 
     use nix::libc;
 
-    /// `AUDIT_ARCH_X86_64`: `EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE`.
-    const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+    use super::super::bpf::{ARCH, AUDIT_ARCH_X86_64, NR, arg_low, jump, stmt};
+
     /// `F_ADD_SEALS` (`F_LINUX_SPECIFIC_BASE + 9`).
     pub(super) const F_ADD_SEALS: u64 = 1033;
     /// `epoll_pwait2`, newer than some libc tables.
     pub(super) const SYS_EPOLL_PWAIT2: i64 = 441;
-    /// Offsets in `struct seccomp_data`.
-    const NR: u32 = 0;
-    const ARCH: u32 = 4;
-    /// Low 32 bits of argument `index` (little-endian).
-    const fn arg_low(index: u32) -> u32 {
-        16 + 8 * index
-    }
 
     /// When a call is stopped.
     enum When {
@@ -67,24 +60,6 @@ mod bpf {
         ArgIs(u32, &'static [u32]),
         /// Argument `.0` has one of the bits of `.1`.
         ArgHasBits(u32, u32),
-    }
-
-    fn stmt(code: u32, k: u32) -> libc::sock_filter {
-        libc::sock_filter {
-            code: code as u16,
-            jt: 0,
-            jf: 0,
-            k,
-        }
-    }
-
-    fn jump(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
-        libc::sock_filter {
-            code: code as u16,
-            jt,
-            jf,
-            k,
-        }
     }
 
     /// The program: load the number once; for each observed call, compare, and (for a
@@ -167,15 +142,11 @@ impl Filter {
     )]
     pub(super) fn new() -> Option<Self> {
         #[cfg(target_arch = "x86_64")]
-        {
-            Some(Self {
-                instructions: bpf::program(),
-            })
-        }
+        return Some(Self {
+            program: super::bpf::Program::new(bpf::program()),
+        });
         #[cfg(not(target_arch = "x86_64"))]
-        {
-            None
-        }
+        None
     }
 
     /// Installs the filter in the calling process (the child, before `exec`). Async-signal-safe:
@@ -183,26 +154,7 @@ impl Filter {
     /// filter needs without `CAP_SYS_ADMIN` (Landlock has set it already when it is used).
     pub(super) fn install(&self) -> nix::Result<()> {
         #[cfg(target_arch = "x86_64")]
-        {
-            use nix::errno::Errno;
-            use nix::libc;
-            // SAFETY: `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)` reads and writes no memory.
-            Errno::result(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) })?;
-            let program = libc::sock_fprog {
-                len: self.instructions.len() as u16,
-                filter: self.instructions.as_ptr().cast_mut(),
-            };
-            // SAFETY: the kernel copies the program from `program`, which points to a live
-            // `Vec` of valid BPF instructions for the whole call; nothing is written.
-            Errno::result(unsafe {
-                libc::syscall(
-                    libc::SYS_seccomp,
-                    libc::SECCOMP_SET_MODE_FILTER,
-                    0,
-                    &raw const program,
-                )
-            })?;
-        }
+        self.program.install(0)?;
         Ok(())
     }
 }

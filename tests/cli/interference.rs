@@ -1,0 +1,166 @@
+//! What the machine did is never blamed on the student: a kill from outside the program is told
+//! from the program's own, and time spent waiting for a CPU that other work held is not counted
+//! against a time limit.
+
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use labgrade::run::{Interference, Job, Limits, Termination};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::supervisor::{assert_exited, marker, processes_with, run, sh};
+
+/// Limits that no test reaches unless it means to, for a student program (which is what gets
+/// its signals observed).
+fn limits() -> Limits {
+    Limits {
+        cpu_ms: 20_000,
+        memory_bytes: 1 << 30,
+        tasks: 256,
+        file_bytes: 64 << 20,
+        open_files: 256,
+        isolate: false,
+    }
+}
+
+fn student(script: &str) -> Job {
+    Job {
+        limits: Some(limits()),
+        timeout_ms: 60_000,
+        ..sh(script)
+    }
+}
+
+/// The pid of the one process whose command line holds `marker`, once it runs.
+fn pid_of(marker: &str) -> Pid {
+    for _ in 0..6_000 {
+        if let [found] = processes_with(marker).as_slice() {
+            let pid = found
+                .trim_start_matches("/proc/")
+                .split(':')
+                .next()
+                .and_then(|pid| pid.parse().ok())
+                .expect("a pid");
+            return Pid::from_raw(pid);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no process with {marker} started");
+}
+
+#[test]
+fn a_program_that_kills_itself_is_its_own_failure() {
+    for signal in ["KILL", "TERM"] {
+        let observation = run(&student(&format!("kill -{signal} $$")));
+        assert!(
+            matches!(observation.termination, Termination::Signaled { .. }),
+            "{observation:#?}"
+        );
+        assert_eq!(observation.interference, None, "{observation:#?}");
+        assert!(
+            observation
+                .containment
+                .contains(&"signals sent observed".to_owned()),
+            "{:?}",
+            observation.containment
+        );
+    }
+}
+
+#[test]
+fn a_kill_from_outside_is_interference_not_a_crash() {
+    for (tag, signal) in [(40, Signal::SIGKILL), (41, Signal::SIGTERM)] {
+        let marker = marker(tag);
+        let job = student(&format!("exec sleep {marker}"));
+        let running = std::thread::spawn(move || run(&job));
+        let _ = kill(pid_of(&marker), signal);
+        let observation = running.join().expect("the run finishes");
+        assert!(
+            matches!(
+                &observation.interference,
+                Some(Interference::Killed { main: true, signal: sent, name, machine_oom: false, .. })
+                    if *sent == signal as i32 && name == signal.as_str()
+            ),
+            "{observation:#?}"
+        );
+        assert!(
+            observation
+                .interference
+                .as_ref()
+                .is_some_and(|seen| seen.describe().contains("from outside")),
+            "{observation:#?}"
+        );
+    }
+}
+
+/// Processes that keep both cores busy until dropped.
+struct Hogs(Vec<Child>);
+
+impl Hogs {
+    fn start(count: usize) -> Self {
+        Self(
+            (0..count)
+                .map(|_| {
+                    Command::new("/bin/sh")
+                        .args(["-c", "while :; do :; done"])
+                        .spawn()
+                        .expect("a busy loop starts")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Hogs {
+    fn drop(&mut self) {
+        for hog in &mut self.0 {
+            let _ = hog.kill();
+            let _ = hog.wait();
+        }
+    }
+}
+
+#[test]
+fn time_spent_waiting_for_a_cpu_others_held_is_not_counted() {
+    // About half a second of CPU with a limit of 1.2 s: with four busy loops per core on the
+    // machine it gets a fifth of a core or less, and runs far past its limit by the wall clock.
+    let script = "exec awk 'BEGIN { for (i = 0; i < 15000000; i++); }'";
+    let mut job = student(script);
+    job.timeout_ms = 1_200;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let hogs = Hogs::start(4 * cores);
+    let observation = run(&job);
+    drop(hogs);
+    assert_exited(&observation, 0);
+    assert!(
+        observation.wall_ms > 1_200 && observation.load_credit_ms > 0,
+        "{observation:#?}"
+    );
+    assert!(
+        observation
+            .notes()
+            .iter()
+            .any(|note| note.contains("were not counted against its time limit")),
+        "{observation:#?}"
+    );
+    assert_eq!(observation.interference, None);
+}
+
+#[test]
+fn a_hang_is_a_timeout_even_on_a_busy_machine() {
+    // Blocked for good: no CPU wanted, so no waiting for one is credited.
+    let mut job = student(&format!("exec sleep {}", marker(42)));
+    job.timeout_ms = 500;
+    let hogs = Hogs::start(2);
+    let observation = run(&job);
+    drop(hogs);
+    assert!(
+        matches!(
+            observation.termination,
+            Termination::TimedOut { limit_ms: 500, .. }
+        ),
+        "{observation:#?}"
+    );
+    assert_eq!(observation.interference, None, "{observation:#?}");
+}
