@@ -68,10 +68,11 @@ impl Grader {
         let prepared = self.prepare(rubric, submission)?;
         let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
         for check in &rubric.checks {
-            let blocked = blocked_by(check, &prepared.build, &checks)
-                .or_else(|| unavailable(check, &prepared.assembly));
-            let mut graded = if let Some(reason) = blocked {
-                unscored_check(check, CheckStatus::Skipped, reason, Vec::new())
+            let blocked = blocked_by(check, &prepared.build, &checks).or_else(|| {
+                unavailable(check, &prepared.assembly).map(|reason| (CheckStatus::Skipped, reason))
+            });
+            let mut graded = if let Some((status, reason)) = blocked {
+                unscored_check(check, status, reason, Vec::new())
             } else {
                 let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
                 self.run_check(rubric, check, bin_dir, &prepared.assembly, seed)?
@@ -314,29 +315,65 @@ impl Grader {
         let case = &check.cases[index];
         let mut runs = Vec::with_capacity(check.repeat as usize);
         for repetition in 0..check.repeat {
-            let scratch = run.check_dir.join(format!("{index}-{repetition}"));
-            std::fs::create_dir(&scratch).map_err(io("create", &scratch))?;
-            let (job, replay) = match plan_case_run(run, index, repetition, &scratch) {
-                Ok(planned) => planned,
-                Err(reason) => {
-                    return Ok(Err(format!("case `{}` cannot run: {reason}", case.name)));
+            match self.run_once(run, index, repetition)? {
+                Ok((observation, replay, spoiled)) => {
+                    let mut graded = evaluate_case(check, &case.name, replay, observation);
+                    if let Some(spoiled) = spoiled {
+                        graded.observed.notes.push(format!(
+                            "run again: something outside the program spoiled the first run ({spoiled})"
+                        ));
+                    }
+                    runs.push(graded);
                 }
-            };
-            match self.runner.run(&job) {
-                Ok(observation) => {
-                    runs.push(evaluate_case(check, &case.name, replay, observation));
-                }
-                Err(error) => {
-                    return Ok(Err(format!(
-                        "labgrade could not run case `{}`: {error}",
-                        case.name
-                    )));
-                }
+                Err(reason) => return Ok(Err(reason)),
             }
         }
         Ok(combine_runs(runs).ok_or_else(|| format!("case `{}` has no run", case.name)))
     }
+
+    /// Runs run `repetition` of case `index` once, or twice when something outside the
+    /// program spoiled the first (a kill nobody inside sent, an overloaded machine): the same
+    /// plan, seed included, in a fresh scratch folder. Spoiled twice, the case cannot be
+    /// graded, and the inner `Err` says what was seen both times; so does a run labgrade could
+    /// not start. A run that counts comes with what spoiled the first, if anything.
+    fn run_once(
+        &self,
+        run: &CheckRun<'_>,
+        index: usize,
+        repetition: u32,
+    ) -> Result<Result<CountedRun, String>, Error> {
+        let name = &run.check.cases[index].name;
+        let mut spoiled = Vec::new();
+        for attempt in ["", "-again"] {
+            let scratch = run.check_dir.join(format!("{index}-{repetition}{attempt}"));
+            std::fs::create_dir(&scratch).map_err(io("create", &scratch))?;
+            let (job, replay) = match plan_case_run(run, index, repetition, &scratch) {
+                Ok(planned) => planned,
+                Err(reason) => return Ok(Err(format!("case `{name}` cannot run: {reason}"))),
+            };
+            let observation = match self.runner.run(&job) {
+                Ok(observation) => observation,
+                Err(error) => {
+                    return Ok(Err(format!(
+                        "labgrade could not run case `{name}`: {error}"
+                    )));
+                }
+            };
+            match &observation.interference {
+                None => return Ok(Ok((observation, replay, spoiled.pop()))),
+                Some(interference) => spoiled.push(interference.describe()),
+            }
+        }
+        Ok(Err(format!(
+            "labgrade could not grade case `{name}`: something outside the program spoiled both of its runs, so it says nothing about the submission (first: {}; then: {}); grade it again on a quieter machine",
+            spoiled[0], spoiled[1]
+        )))
+    }
 }
+
+/// A run that counts: what was observed, how to replay it, and what spoiled the run before it
+/// from outside, if anything did.
+type CountedRun = (crate::run::Observation, Replay, Option<String>);
 
 /// A submission assembled and built, ready for its checks.
 struct Prepared {

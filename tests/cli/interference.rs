@@ -10,6 +10,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::supervisor::{assert_exited, marker, processes_with, run, sh};
+use crate::support::{Grade, root};
 
 /// Limits that no test reaches unless it means to, for a student program (which is what gets
 /// its signals observed).
@@ -163,4 +164,102 @@ fn a_hang_is_a_timeout_even_on_a_busy_machine() {
         "{observation:#?}"
     );
     assert_eq!(observation.interference, None, "{observation:#?}");
+}
+
+/// Kills, with SIGKILL, every process whose executable lies below `dir`, as something outside
+/// labgrade would (an operator, a CI runner, the OOM killer), until `kills` processes are dead
+/// or it is dropped.
+struct Sniper {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u32>>,
+}
+
+impl Sniper {
+    fn start(dir: std::path::PathBuf, name: &'static str, kills: u32) -> Self {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut killed = 0;
+            while killed < kills && !stopped.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                    let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+                        continue;
+                    };
+                    let Some(pid) = entry.file_name().to_str().and_then(|pid| pid.parse().ok())
+                    else {
+                        continue;
+                    };
+                    if exe.starts_with(&dir) && exe.ends_with(name) {
+                        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                        killed += 1;
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            killed
+        });
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops, and says how many processes it killed.
+    fn stop(mut self) -> u32 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread
+            .take()
+            .map_or(0, |thread| thread.join().unwrap_or(0))
+    }
+}
+
+#[test]
+fn a_case_killed_from_outside_twice_cannot_be_graded_and_is_never_a_zero() {
+    // The program loops until its time limit: a kill from outside always finds it running.
+    let temp = tempfile::tempdir().unwrap();
+    let canonical = temp.path().canonicalize().unwrap();
+    let sniper = Sniper::start(canonical, "sum_array_threads", u32::MAX);
+    let graded = Grade::fixture("infinite_loop")
+        .rubric(root().join("tests/fixtures/rubrics/hostile.toml"))
+        .temp_dir(temp.path())
+        .json();
+    assert!(sniper.stop() >= 2, "the sniper killed nothing");
+    let threads = graded.check("threads-sum");
+    assert_eq!(threads["status"], "error", "{threads:#}");
+    let reason = threads["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("could not grade case") && reason.contains("from outside"),
+        "{reason}"
+    );
+    assert_eq!(graded.report["status"], "incomplete");
+    assert_eq!(graded.code, 3, "could not grade");
+    // The other check, which nothing spoiled, keeps its verdict: the loop times out.
+    assert_eq!(graded.check("processes-sum")["status"], "failed");
+}
+
+#[test]
+fn a_case_killed_from_outside_once_is_run_again_and_graded() {
+    let temp = tempfile::tempdir().unwrap();
+    let canonical = temp.path().canonicalize().unwrap();
+    let sniper = Sniper::start(canonical, "sum_array_threads", 1);
+    let graded = Grade::fixture("infinite_loop")
+        .rubric(root().join("tests/fixtures/rubrics/hostile.toml"))
+        .temp_dir(temp.path())
+        .json();
+    assert_eq!(sniper.stop(), 1);
+    let threads = graded.check("threads-sum");
+    // The second run is the program's own: it loops until its time limit.
+    assert_eq!(threads["status"], "failed", "{threads:#}");
+    let case = &threads["cases"][0];
+    assert_eq!(
+        case["observed"]["termination"]["kind"], "timed_out",
+        "{case:#}"
+    );
+    let notes = case["observed"]["notes"].to_string();
+    assert!(
+        notes.contains("run again") && notes.contains("from outside"),
+        "{notes}"
+    );
+    assert_eq!(graded.report["status"], "graded");
 }

@@ -132,6 +132,7 @@ pub(crate) struct Grade {
     rubric: PathBuf,
     seed: Option<u64>,
     cache_dir: Option<PathBuf>,
+    temp_dir: Option<PathBuf>,
 }
 
 impl Grade {
@@ -147,6 +148,7 @@ impl Grade {
             rubric: root().join("rubrics").join(format!("{exercise}.toml")),
             seed: None,
             cache_dir: None,
+            temp_dir: None,
         }
     }
 
@@ -173,6 +175,13 @@ impl Grade {
         self
     }
 
+    /// Assembles the submission (and runs its programs) below this folder (`TMPDIR`), so that
+    /// a test can tell its programs from those of other tests.
+    pub(crate) fn temp_dir(mut self, temp_dir: impl Into<PathBuf>) -> Self {
+        self.temp_dir = Some(temp_dir.into());
+        self
+    }
+
     pub(crate) fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -193,6 +202,9 @@ impl Grade {
         }
         if let Some(cache_dir) = &self.cache_dir {
             command.env("LABGRADE_CACHE_DIR", cache_dir);
+        }
+        if let Some(temp_dir) = &self.temp_dir {
+            command.env("TMPDIR", temp_dir);
         }
         let output = command.output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);

@@ -899,17 +899,32 @@ pub fn unscored_check(
     }
 }
 
-/// Why `check` cannot run given the checks graded so far, or `None` if everything it needs
-/// passed.
+/// Why `check` cannot run given the checks graded so far, with the status that gives it, or
+/// `None` if everything it needs passed. A check is [`CheckStatus::Skipped`] when what it needs
+/// failed, and [`CheckStatus::Error`] when labgrade could not grade what it needs: the
+/// student's work is unknown, never worth 0.
 #[must_use]
-pub fn blocked_by(check: &Check, build: &BuildGrade, graded: &[CheckGrade]) -> Option<String> {
+pub fn blocked_by(
+    check: &Check,
+    build: &BuildGrade,
+    graded: &[CheckGrade],
+) -> Option<(CheckStatus, String)> {
     check.needs.iter().find_map(|need| {
         if need == crate::rubric::BUILD_ID {
-            return build_block_reason(build);
+            return build_block_reason(build).map(|reason| (CheckStatus::Skipped, reason));
         }
         let needed = graded.iter().find(|graded| &graded.id == need)?;
-        (needed.status != CheckStatus::Passed)
-            .then(|| format!("not run: it needs check `{need}` to pass in full"))
+        match needed.status {
+            CheckStatus::Passed => None,
+            CheckStatus::Error => Some((
+                CheckStatus::Error,
+                format!("not run: it needs check `{need}`, which labgrade could not grade"),
+            )),
+            _ => Some((
+                CheckStatus::Skipped,
+                format!("not run: it needs check `{need}` to pass in full"),
+            )),
+        }
     })
 }
 
@@ -1694,20 +1709,25 @@ compare = [{ capture = "sum", equals = 10 }]
             None
         );
         assert_eq!(
-            blocked_by(
+            reason(blocked_by(
                 &check,
                 &build(BuildStatus::MissingFiles, &["src/a.rs", "src/b.rs"]),
                 &[]
-            )
+            ))
             .as_deref(),
             Some("not run: the submission lacks `src/a.rs`, `src/b.rs`")
         );
         assert_eq!(
-            blocked_by(&check, &build(BuildStatus::CompileError, &[]), &[]).as_deref(),
+            reason(blocked_by(
+                &check,
+                &build(BuildStatus::CompileError, &[]),
+                &[]
+            ))
+            .as_deref(),
             Some("not run: the submission does not compile")
         );
         assert_eq!(
-            blocked_by(&check, &build(BuildStatus::TimedOut, &[]), &[]).as_deref(),
+            reason(blocked_by(&check, &build(BuildStatus::TimedOut, &[]), &[])).as_deref(),
             Some("not run: the build ran past its time limit")
         );
     }
@@ -1738,14 +1758,24 @@ needs = ["sum"]
             CheckStatus::Partial,
             CheckStatus::Failed,
             CheckStatus::Skipped,
-            CheckStatus::Error,
         ] {
             assert_eq!(
-                blocked(status).as_deref(),
-                Some("not run: it needs check `sum` to pass in full"),
+                blocked(status),
+                Some((
+                    CheckStatus::Skipped,
+                    "not run: it needs check `sum` to pass in full".to_owned()
+                )),
                 "{status:?}"
             );
         }
+        // What could not be graded leaves what needs it ungraded too, not failed.
+        assert_eq!(
+            blocked(CheckStatus::Error),
+            Some((
+                CheckStatus::Error,
+                "not run: it needs check `sum`, which labgrade could not grade".to_owned()
+            ))
+        );
         // The build is reported before a needed check.
         let failed_build = build(BuildStatus::CompileError, &[]);
         assert_eq!(
@@ -1754,9 +1784,14 @@ needs = ["sum"]
                 &failed_build,
                 &[graded("sum", CheckStatus::Skipped, 0.0, 40.0)]
             )
+            .map(|(_, reason)| reason)
             .as_deref(),
             Some("not run: the submission does not compile")
         );
+    }
+
+    fn reason(blocked: Option<(CheckStatus, String)>) -> Option<String> {
+        blocked.map(|(_, reason)| reason)
     }
 
     fn header() -> GradeHeader {

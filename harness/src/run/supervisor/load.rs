@@ -39,6 +39,8 @@ pub(super) struct Deadline {
     clock: LoadClock,
     /// The credit found the last time the deadline was reached.
     credit: Credit,
+    /// The run ended at the cap, short of the time its credit asked for.
+    capped: bool,
 }
 
 impl Deadline {
@@ -52,6 +54,7 @@ impl Deadline {
                 .and_then(|stretched| start.checked_add(stretched)),
             clock: LoadClock::start(),
             credit: Credit::default(),
+            capped: false,
         }
     }
 
@@ -69,17 +72,20 @@ impl Deadline {
             return false;
         }
         self.credit = self.clock.credit(nix::unistd::getpid(), reaped_cpu_us());
-        let moved = self
+        let Some(wanted) = self
             .start
             .checked_add(self.limit.saturating_add(self.credit.granted()))
-            .map(|moved| self.cap.map_or(moved, |cap| moved.min(cap)));
-        match moved {
-            Some(moved) if moved >= now + MIN_MOVE => {
-                self.at = Some(moved);
-                false
-            }
-            _ => true,
+        else {
+            return true;
+        };
+        let moved = self.cap.map_or(wanted, |cap| wanted.min(cap));
+        if moved >= now + MIN_MOVE {
+            self.at = Some(moved);
+            return false;
         }
+        // Ends here; short of its time only if the cap, not its own use, ended it.
+        self.capped = self.cap.is_some_and(|cap| wanted > cap + MIN_MOVE);
+        true
     }
 
     /// The wall time not counted against the limit so far.
@@ -87,16 +93,14 @@ impl Deadline {
         self.credit.granted()
     }
 
-    /// For a run killed at its deadline: whether it ran out of time mostly waiting for a CPU.
-    /// Had it had its whole limit to itself, the deadline would have moved on; only the cap
-    /// stops it earlier.
+    /// For a run killed at its deadline: whether it ran out of time mostly waiting for a CPU,
+    /// that is, the cap ended it before it had its whole limit to itself.
     pub(super) fn overloaded(&self) -> Option<Interference> {
         let wall = self.at?.duration_since(self.start);
-        let granted = self.granted();
-        (wall.saturating_sub(granted) + MIN_MOVE < self.limit).then(|| Interference::Overloaded {
+        self.capped.then(|| Interference::Overloaded {
             limit_ms: millis(self.limit),
             wall_ms: millis(wall),
-            waiting_ms: millis(granted),
+            waiting_ms: millis(self.granted()),
         })
     }
 }
