@@ -10,7 +10,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::supervisor::{assert_exited, marker, processes_with, run, sh};
-use crate::support::{Grade, root};
+use crate::support::{Grade, labgrade_process, root};
 
 /// Limits that no test reaches unless it means to, for a student program (which is what gets
 /// its signals observed).
@@ -262,4 +262,68 @@ fn a_case_killed_from_outside_once_is_run_again_and_graded() {
         "{notes}"
     );
     assert_eq!(graded.report["status"], "graded");
+}
+
+/// Grades the reference solution of sum-array, in a PID namespace of its own when `namespace`,
+/// with the tests' labgrade; returns the process, whose stdout is the JSON report.
+fn grade_in(namespace: bool) -> Child {
+    let labgrade = labgrade_process();
+    let mut command = if namespace {
+        let mut command = Command::new("unshare");
+        command
+            .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
+            .arg(labgrade.get_program());
+        command
+    } else {
+        Command::new(labgrade.get_program())
+    };
+    for (key, value) in labgrade.get_envs() {
+        if let Some(value) = value {
+            command.env(key, value);
+        }
+    }
+    command
+        .current_dir(root())
+        .args([
+            "grade",
+            "exercises/sum-array/solution",
+            "--rubric",
+            "rubrics/sum-array.toml",
+        ])
+        .args(["--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("labgrade starts")
+}
+
+#[test]
+fn labgrades_in_other_pid_namespaces_never_kill_each_others_programs() {
+    if !crate::support::needs_root_for("PID namespaces") {
+        return;
+    }
+    if crate::support::find_tool(&["unshare"], "to make PID namespaces").is_none() {
+        return;
+    }
+    // Three at once, twice: the host's and two namespaces', whose supervisors have the same
+    // small pids in their namespaces and share the cgroup tree, `/run` and `/tmp`.
+    for _ in 0..2 {
+        let gradings: Vec<Child> = [false, true, true].into_iter().map(grade_in).collect();
+        for grading in gradings {
+            let output = grading.wait_with_output().expect("labgrade ends");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|_| {
+                panic!(
+                    "no report; stderr:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+            assert_eq!(output.status.code(), Some(0), "{report:#}");
+            assert_eq!(report["score"], report["max_score"], "{report:#}");
+            assert!(
+                !stdout.contains("SIGKILL") && !stdout.contains("from outside"),
+                "a run was killed: {report:#}"
+            );
+        }
+    }
 }
