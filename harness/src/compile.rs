@@ -157,7 +157,19 @@ impl Toolchain {
             // and what the compiler reads is confined by the sandbox.
             isolate: false,
         });
-        let observation = runner.run(&job)?;
+        // A build killed from outside says nothing of the submission: built again once, and
+        // if that is spoiled too, it cannot be graded (never a compile error).
+        let mut observation = runner.run(&job)?;
+        if let Some(first) = observation.interference.take() {
+            remove_executables(&built)?;
+            observation = runner.run(&job)?;
+            if let Some(then) = &observation.interference {
+                return Err(Error::BuildSpoiled {
+                    first: first.describe(),
+                    then: then.describe(),
+                });
+            }
+        }
         let diagnostics = relative_diagnostics(&observation, &workspace, assembly);
         let wall_ms = observation.wall_ms;
         Ok(match observation.termination {

@@ -81,6 +81,17 @@ pub enum Error {
     /// A program labgrade needs could not be run.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// Something outside the build spoiled it twice (a kill that neither cargo nor labgrade
+    /// sent, an overloaded machine): nothing is known of the submission.
+    #[error(
+        "the build of the submission was spoiled from outside twice ({first}; then: {then}); grade it again on a quieter machine"
+    )]
+    BuildSpoiled {
+        /// What spoiled the first build.
+        first: String,
+        /// What spoiled the second.
+        then: String,
+    },
 }
 
 impl Error {
