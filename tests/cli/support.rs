@@ -125,6 +125,21 @@ pub(crate) fn find_tool(names: &[&'static str], why: &str) -> Option<&'static st
     found
 }
 
+/// The sum-array rubric with `limits` in place of its programs' time limit (`timeout = "5s"`),
+/// written into `dir`; returns its path.
+pub(crate) fn sum_array_rubric_with(dir: &Path, limits: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("rubrics/sum-array.toml")).unwrap();
+    let package = root().join("exercises/sum-array");
+    let text = text.replace("timeout = \"5s\"", limits).replace(
+        "\"../exercises/sum-array\"",
+        &format!("{:?}", package.display().to_string()),
+    );
+    assert!(text.contains(limits), "{text}");
+    let rubric = dir.join("sum-array.toml");
+    std::fs::write(&rubric, text).unwrap();
+    rubric
+}
+
 /// `labgrade grade` of one submission, built up fluently.
 #[must_use]
 pub(crate) struct Grade {
@@ -132,6 +147,7 @@ pub(crate) struct Grade {
     rubric: PathBuf,
     seed: Option<u64>,
     cache_dir: Option<PathBuf>,
+    temp_dir: Option<PathBuf>,
 }
 
 impl Grade {
@@ -147,6 +163,7 @@ impl Grade {
             rubric: root().join("rubrics").join(format!("{exercise}.toml")),
             seed: None,
             cache_dir: None,
+            temp_dir: None,
         }
     }
 
@@ -173,6 +190,13 @@ impl Grade {
         self
     }
 
+    /// Uses this folder as labgrade's temporary folder (`TMPDIR`), where it puts the
+    /// submission's binaries: [`processes_under`] it are the programs of this grading alone.
+    pub(crate) fn temp_dir(mut self, temp_dir: impl Into<PathBuf>) -> Self {
+        self.temp_dir = Some(temp_dir.into());
+        self
+    }
+
     pub(crate) fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -193,6 +217,9 @@ impl Grade {
         }
         if let Some(cache_dir) = &self.cache_dir {
             command.env("LABGRADE_CACHE_DIR", cache_dir);
+        }
+        if let Some(temp_dir) = &self.temp_dir {
+            command.env("TMPDIR", temp_dir);
         }
         let output = command.output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
