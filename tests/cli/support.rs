@@ -242,6 +242,45 @@ pub(crate) struct Graded {
     pub(crate) report: Value,
 }
 
+impl Drop for Graded {
+    /// A test that fails while it holds a grade shows why each failed case failed (a program
+    /// killed by SIGKILL, a case past its limit...), not only the scores it compared.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let cases = self.report["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|check| {
+                let cases = check["cases"].as_array().into_iter().flatten();
+                cases
+                    .filter(|case| case["passed"] == false)
+                    .map(move |case| {
+                        format!(
+                            "{}/{}: {} {}\n",
+                            check["id"].as_str().unwrap_or("?"),
+                            case["name"].as_str().unwrap_or("?"),
+                            case["observed"]["termination_text"],
+                            case["failures"]
+                        )
+                    })
+            });
+        let why: String = std::iter::once(format!("build: {}\n", self.report["build"]["status"]))
+            .chain(cases)
+            .collect();
+        // Printed, not written to stderr directly: the test harness shows it with the failure.
+        #[expect(
+            clippy::print_stderr,
+            reason = "shown only with a failing test's output"
+        )]
+        {
+            eprintln!("failed cases of the grade:\n{why}");
+        }
+    }
+}
+
 impl Graded {
     #[track_caller]
     pub(crate) fn check(&self, id: &str) -> &Value {
