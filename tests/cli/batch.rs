@@ -179,9 +179,12 @@ fn students(output: &Output, word: &str) -> Vec<String> {
 
 #[test]
 fn mixed_class_gets_the_gradebook_each_grading_alone_gives() {
-    // Where the zip-slip entry below points, whatever TMPDIR says.
-    let escaped = Path::new("/tmp/labgrade-batch-test-escaped.rs");
-    let _ = std::fs::remove_file(escaped);
+    // Where the zip-slip entry below points, whatever TMPDIR says: named after this process,
+    // so that another copy of the suite cannot make or remove it meanwhile.
+    let escaped_name = format!("labgrade-batch-test-escaped-{}.rs", std::process::id());
+    let escaped = Path::new("/tmp").join(&escaped_name);
+    let _ = std::fs::remove_file(&escaped);
+    let slip = format!("../../../../../../../../../tmp/{escaped_name}");
     let class = Class::new()
         .folder("alice", "all_pass")
         .wrapped_zip("bob", "remainder_dropped")
@@ -194,10 +197,7 @@ fn mixed_class_gets_the_gradebook_each_grading_alone_gives() {
             "mallory.zip",
             &zip_of(&[
                 ("src/bin/sum_array_threads.rs", b"fn main() {}"),
-                (
-                    "../../../../../../../../../tmp/labgrade-batch-test-escaped.rs",
-                    b"escaped",
-                ),
+                (&slip, b"escaped"),
             ]),
         );
     let out = tempfile::tempdir().unwrap();
@@ -304,7 +304,8 @@ fn interrupted_batch_resumes_with_what_is_missing() {
         .spawn()
         .unwrap();
     let journal = out.path().join("journal");
-    let deadline = Instant::now() + Duration::from_secs(120);
+    // Against a hang only: the build may wait long for other tests' builds on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(600);
     while finished_records(&journal) == 0 {
         assert!(Instant::now() < deadline, "no student finished");
         std::thread::sleep(Duration::from_millis(20));

@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use labgrade::run::{
     Census, Job, Observation, Perturbation, Reaping, Task, TaskKind, Termination, Trace,
@@ -17,8 +16,8 @@ use labgrade::run::{
 use tempfile::TempDir;
 
 use crate::supervisor::{
-    assert_gone, assert_quick, assert_timed_out, is_alive, marker, processes_with, run, sh,
-    start_supervisor,
+    GROWING_LIMITS_MS, assert_all_die, assert_gone, assert_timed_out, marker, run, run_until_ready,
+    sh, start_supervisor,
 };
 
 /// A fixture program compiled for one test; the directory goes when the test ends.
@@ -64,11 +63,17 @@ impl Program {
 #[track_caller]
 fn census_of(job: &Job) -> (Observation, Census) {
     let observation = run(job);
-    let census = observation
+    let census = census_in(&observation);
+    (observation, census)
+}
+
+/// The census of a traced job's observation.
+#[track_caller]
+fn census_in(observation: &Observation) -> Census {
+    observation
         .census
         .clone()
-        .unwrap_or_else(|| panic!("a traced job has a census: {observation:#?}"));
-    (observation, census)
+        .unwrap_or_else(|| panic!("a traced job has a census: {observation:#?}"))
 }
 
 fn main_task(census: &Census) -> &Task {
@@ -272,9 +277,8 @@ fn a_child_never_waited_for_is_not_reaped_and_a_waited_one_is() {
 fn a_child_running_when_its_parent_exits_outlived_it_and_is_killed() {
     let program = compile("family");
     let marker = marker(20);
-    let start = Instant::now();
+    // The child pauses forever: the run ends only if labgrade kills it.
     let (observation, census) = census_of(&program.traced(&["outlive", &marker]));
-    assert_quick(start, 2_000);
     assert_eq!(observation.termination, Termination::Exited { code: 0 });
     assert_eq!(observation.leftover_processes, 1);
     let child = only_child(&census);
@@ -356,18 +360,22 @@ fn job_control_stops_and_continues_a_traced_child() {
 fn a_traced_program_still_times_out_and_leaves_nothing() {
     let program = compile("spin");
     let marker = marker(21);
-    let mut job = program.traced(&[&marker]);
-    job.timeout_ms = 300;
-    let start = Instant::now();
-    let (observation, census) = census_of(&job);
-    assert_quick(start, 2_000);
+    // The child and the thread spin before the deadline.
+    let (observation, limit_ms) = run_until_ready(
+        &program.traced(&[&marker]),
+        &GROWING_LIMITS_MS,
+        |observation| {
+            observation
+                .census
+                .as_ref()
+                .is_some_and(|census| (census.threads, census.processes) == (1, 1))
+        },
+    );
+    let census = census_in(&observation);
     assert!(
         matches!(
             observation.termination,
-            Termination::TimedOut {
-                limit_ms: 300,
-                cpu_ms: Some(_)
-            }
+            Termination::TimedOut { limit_ms: limit, cpu_ms: Some(_) } if limit == limit_ms
         ),
         "{:?}",
         observation.termination
@@ -382,7 +390,7 @@ fn a_traced_program_still_times_out_and_leaves_nothing() {
     assert_eq!(
         child.termination,
         Some(Termination::TimedOut {
-            limit_ms: 300,
+            limit_ms,
             cpu_ms: None
         })
     );
@@ -419,7 +427,7 @@ fn unjoined(program: &Program, seed: Option<u64>) -> Job {
     job.trace = Some(Trace {
         perturb: seed.map(|seed| Perturbation {
             seed,
-            max_delay_us: 50_000,
+            max_delay_us: 1_000_000,
         }),
         ..Trace::default()
     });
@@ -451,8 +459,9 @@ fn perturbation_exposes_a_missing_join_and_replays_by_seed() {
             assert_eq!(observation.stdout.text, "flag set\n");
         }
     }
-    // Seeds 1 to 20 hold the thread 6 to 48 ms; a loaded machine may still let it run first
-    // once in a while.
+    // Seeds 1 to 20 hold the thread 65 to 965 ms (the run does not wait for them: the main
+    // thread's exit ends it), long enough for the main thread to print first even on a loaded
+    // machine, which may still once in a while keep it off a CPU as long.
     assert!(exposed >= 15, "exposed in only {exposed} of 20 runs");
 
     // The same seed gives the same delays, and so the same outcome.
@@ -498,11 +507,16 @@ fn a_task_held_by_the_perturbation_dies_at_the_deadline() {
         perturb: Some(perturbation),
         ..Trace::default()
     });
-    job.timeout_ms = 300;
-    let start = Instant::now();
-    let (observation, census) = census_of(&job);
-    assert_quick(start, 2_000);
-    assert_timed_out(&observation, 300);
+    // The thread is created, and held, before the deadline; every limit is shorter than the
+    // hold, so the thread never runs.
+    let (observation, limit_ms) = run_until_ready(&job, &GROWING_LIMITS_MS[..2], |observation| {
+        observation
+            .census
+            .as_ref()
+            .is_some_and(|census| census.threads == 1)
+    });
+    let census = census_in(&observation);
+    assert_timed_out(&observation, limit_ms);
     assert_eq!(counts(&census), [1, 0, 0, 0, 0]);
     assert!(census.tasks.iter().all(|task| task.ended_us.is_some()));
 }
@@ -518,17 +532,6 @@ fn every_traced_process_dies_with_its_supervisor() {
     let mut supervisor = start_supervisor(&job, &marker, 3);
     supervisor.kill().expect("killed");
     supervisor.wait().expect("reaped");
-    // Orphans go to an init that reaps lazily: wait for them to be dead, not gone.
-    let start = Instant::now();
-    while processes_with(&marker)
-        .iter()
-        .any(|process| is_alive(process))
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "traced processes outlived their supervisor: {:#?}",
-            processes_with(&marker)
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    // The sleeps outlast the wait: only the tracer's death can end them in time.
+    assert_all_die(&marker, "traced processes outlived their supervisor");
 }

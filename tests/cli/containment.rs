@@ -17,8 +17,8 @@ use labgrade::run::{Job, Limits, Observation, Termination};
 use tempfile::TempDir;
 
 use crate::sandbox::CONNECT;
-use crate::supervisor::{assert_exited, run, runner, sh, start_supervisor};
-use crate::support::{is_root, needs_root};
+use crate::supervisor::{PATIENCE, assert_exited, run, sh, start_supervisor};
+use crate::support::{is_root, needs_root, processes_under};
 
 /// A folder for one test: the programs at its root, readable by every user, and `work/`, the
 /// program's working directory (the supervisor gives it to the dropped uid).
@@ -115,23 +115,13 @@ fn dropped_uid(observation: &Observation) -> u32 {
         .unwrap_or_else(|| panic!("no uid drop in {:?}", observation.containment))
 }
 
-/// Pids of the processes whose real uid is `uid`.
-fn processes_of(uid: u32) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc is readable") {
-        let path = entry.expect("/proc entry").path();
-        let Ok(status) = std::fs::read_to_string(path.join("status")) else {
-            continue;
-        };
-        let real = status
-            .lines()
-            .find_map(|line| line.strip_prefix("Uid:"))
-            .and_then(|uids| uids.split_whitespace().next()?.parse::<u32>().ok());
-        if real == Some(uid) {
-            found.push(path.display().to_string());
-        }
-    }
-    found
+/// Asserts that no process runs a program of `sandbox`. Not "no process of the program's uid":
+/// once the program's uid is released, another test, or another copy of the suite, may claim
+/// it for a program of its own.
+#[track_caller]
+fn assert_nothing_runs(sandbox: &Sandbox) {
+    let left = processes_under(sandbox.dir.path());
+    assert!(left.is_empty(), "processes remain: {left:?}");
 }
 
 #[test]
@@ -142,18 +132,16 @@ fn cpu_spinner_is_stopped_by_sigxcpu_with_its_limit_in_words() {
         "#include <unistd.h>\n\
          int main(void) { alarm(20); volatile unsigned long n = 0; for (;;) n++; }\n",
     );
-    let mut job = sandbox.job(
+    // Stopped by the CPU limit, not by the deadline (a minute) nor the `alarm` (20 s): even a
+    // loaded machine gives it a second of CPU time well within them.
+    let observation = run(&sandbox.job(
         &spin,
         &[],
         Limits {
             cpu_ms: 500,
             ..limits()
         },
-    );
-    job.timeout_ms = 5_000;
-    let start = Instant::now();
-    let observation = run(&job);
-    assert!(start.elapsed() < Duration::from_secs(5), "{observation:#?}");
+    ));
     assert!(
         matches!(
             observation.termination,
@@ -419,7 +407,7 @@ fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
     let bomb = sandbox.compile(
         "bomb",
         "#include <unistd.h>\n\
-         int main(void) { alarm(5); for (;;) fork(); }\n",
+         int main(void) { alarm(20); for (;;) fork(); }\n",
     );
     let mut job = sandbox.job(
         &bomb,
@@ -430,12 +418,8 @@ fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
         },
     );
     job.timeout_ms = 2_000;
-    let start = Instant::now();
-    let observation = runner()
-        .run(&job)
-        .unwrap_or_else(|error| panic!("running the fork bomb failed: {error}"));
-    let elapsed = start.elapsed();
-    assert!(elapsed < Duration::from_secs(12), "took {elapsed:?}");
+    // Killed at its deadline (the `alarm` would be SIGALRM), and then every process of it.
+    let observation = run(&job);
     assert!(
         matches!(
             observation.termination,
@@ -446,9 +430,7 @@ fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
         ),
         "{observation:#?}"
     );
-    let uid = dropped_uid(&observation);
-    let left = processes_of(uid);
-    assert!(left.is_empty(), "processes of uid {uid} remain: {left:?}");
+    assert_nothing_runs(&sandbox);
 }
 
 /// Whether the machine gives root cgroups with the `pids` and `memory` controllers (v1, or v2
@@ -655,7 +637,7 @@ fn fork_bomb_as_root_is_held_at_the_cgroup_task_limit() {
         // Each process forks until a fork fails, then waits to be killed: the bomb reaches the
         // limit at once but does not load the machine while it is held there.
         "#include <unistd.h>\n\
-         int main(void) { alarm(5); for (;;) if (fork() < 0) pause(); }\n",
+         int main(void) { alarm(20); for (;;) if (fork() < 0) pause(); }\n",
     );
     let mut job = sandbox.job(
         &bomb,
@@ -665,7 +647,8 @@ fn fork_bomb_as_root_is_held_at_the_cgroup_task_limit() {
             ..limits()
         },
     );
-    job.timeout_ms = 1_500;
+    // Time enough to reach the limit on a loaded machine, short of the `alarm`.
+    job.timeout_ms = 5_000;
     let (pid, observation) = supervise_directly(&job);
     assert!(
         matches!(observation.termination, Termination::TimedOut { .. }),
@@ -684,12 +667,7 @@ fn fork_bomb_as_root_is_held_at_the_cgroup_task_limit() {
     );
     let left = job_cgroups_of(pid);
     assert!(left.is_empty(), "job cgroups remain: {left:?}");
-    let uid = dropped_uid(&observation);
-    let survivors = processes_of(uid);
-    assert!(
-        survivors.is_empty(),
-        "processes of uid {uid} remain: {survivors:?}"
-    );
+    assert_nothing_runs(&sandbox);
 }
 
 #[test]
@@ -757,7 +735,7 @@ fn job_cgroups_of_a_killed_supervisor_are_removed_by_the_next_one() {
     );
     // The next isolated job removes them; members killed by it are reaped by PID 1, which may
     // take a few seconds here, so a few jobs may go by before the folders can go.
-    let give_up = Instant::now() + Duration::from_secs(20);
+    let give_up = Instant::now() + PATIENCE;
     loop {
         assert_exited(&run(&sandbox.script("true", limits())), 0);
         if job_cgroups_of(pid).is_empty() {

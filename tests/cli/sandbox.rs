@@ -309,12 +309,18 @@ fn concurrent_isolated_programs_run_as_distinct_uids() {
         return;
     }
     let folders = Folders::new();
+    // Each program leaves a file named after its uid in `work/`, then waits until there are 8,
+    // so that every uid is held while the others claim, however slowly a loaded machine starts
+    // them. Two programs of one uid would leave 7 files, and all would meet their deadline.
+    let script = format!(
+        "id -u > {work}/$(id -u); until [ $(ls {work} | wc -l) -ge 8 ]; do sleep 0.01; done; id -u",
+        work = folders.path("work").display()
+    );
     let uids: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 scope.spawn(|| {
-                    // Overlapping in time, so that every uid is held while the others claim.
-                    let mut job = folders.script("id -u; sleep 0.5", true);
+                    let mut job = folders.script(&script, true);
                     job.cwd = std::env::temp_dir();
                     job.limits = Some(labgrade::run::Limits {
                         cpu_ms: 10_000,

@@ -125,6 +125,21 @@ pub(crate) fn find_tool(names: &[&'static str], why: &str) -> Option<&'static st
     found
 }
 
+/// The sum-array rubric with `limits` in place of its programs' time limit (`timeout = "5s"`),
+/// written into `dir`; returns its path.
+pub(crate) fn sum_array_rubric_with(dir: &Path, limits: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("rubrics/sum-array.toml")).unwrap();
+    let package = root().join("exercises/sum-array");
+    let text = text.replace("timeout = \"5s\"", limits).replace(
+        "\"../exercises/sum-array\"",
+        &format!("{:?}", package.display().to_string()),
+    );
+    assert!(text.contains(limits), "{text}");
+    let rubric = dir.join("sum-array.toml");
+    std::fs::write(&rubric, text).unwrap();
+    rubric
+}
+
 /// `labgrade grade` of one submission, built up fluently.
 #[must_use]
 pub(crate) struct Grade {
@@ -175,8 +190,8 @@ impl Grade {
         self
     }
 
-    /// Assembles the submission (and runs its programs) below this folder (`TMPDIR`), so that
-    /// a test can tell its programs from those of other tests.
+    /// Uses this folder as labgrade's temporary folder (`TMPDIR`), where it puts the
+    /// submission's binaries: [`processes_under`] it are the programs of this grading alone.
     pub(crate) fn temp_dir(mut self, temp_dir: impl Into<PathBuf>) -> Self {
         self.temp_dir = Some(temp_dir.into());
         self
@@ -225,6 +240,45 @@ impl Grade {
 pub(crate) struct Graded {
     pub(crate) code: i32,
     pub(crate) report: Value,
+}
+
+impl Drop for Graded {
+    /// A test that fails while it holds a grade shows why each failed case failed (a program
+    /// killed by SIGKILL, a case past its limit...), not only the scores it compared.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let cases = self.report["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|check| {
+                let cases = check["cases"].as_array().into_iter().flatten();
+                cases
+                    .filter(|case| case["passed"] == false)
+                    .map(move |case| {
+                        format!(
+                            "{}/{}: {} {}\n",
+                            check["id"].as_str().unwrap_or("?"),
+                            case["name"].as_str().unwrap_or("?"),
+                            case["observed"]["termination_text"],
+                            case["failures"]
+                        )
+                    })
+            });
+        let why: String = std::iter::once(format!("build: {}\n", self.report["build"]["status"]))
+            .chain(cases)
+            .collect();
+        // Printed, not written to stderr directly: the test harness shows it with the failure.
+        #[expect(
+            clippy::print_stderr,
+            reason = "shown only with a failing test's output"
+        )]
+        {
+            eprintln!("failed cases of the grade:\n{why}");
+        }
+    }
 }
 
 impl Graded {
