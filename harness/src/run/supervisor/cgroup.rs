@@ -836,6 +836,16 @@ pub(super) fn remove_stale(layout: &Layout) {
                 if !entry.file_type().is_ok_and(|kind| kind.is_dir()) {
                     continue;
                 }
+                // An older labgrade names its job cgroups by its pid alone and holds no lock:
+                // its live jobs are kept by its own rule (a process with that pid exists).
+                if let Some(pid) = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|name| name.parse().ok())
+                    && kill(Pid::from_raw(pid), None) != Err(nix::errno::Errno::ESRCH)
+                {
+                    continue;
+                }
                 let Ok(folder) = File::open(&dir) else {
                     continue;
                 };
