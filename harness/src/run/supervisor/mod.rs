@@ -689,9 +689,12 @@ fn watch(
             sent: watch.senders.as_ref().map(senders::Listener::sent),
             main_pid: main.as_raw(),
             observation: &observation,
-            cpu_limit_us: job
-                .limits
-                .map(|limits| limits.cpu_seconds().saturating_add(1) * 1_000_000),
+            cpu_limit_us: job.limits.map(|limits| {
+                limits
+                    .cpu_seconds()
+                    .saturating_add(1)
+                    .saturating_mul(1_000_000)
+            }),
             machine_oom_kills: machine_oom_before
                 .zip(outside::machine_oom_kills())
                 .map(|(before, after)| after.saturating_sub(before)),
