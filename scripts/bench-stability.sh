@@ -80,7 +80,9 @@ start_condition() {
 }
 
 stop_condition() {
-  kill $(jobs -p) 2>/dev/null || true
+  # SIGKILL: `unshare` ignores SIGTERM while it waits for its child (PID 1 of the namespace,
+  # which ignores it too), and would leave `wait` waiting for ever.
+  kill -9 $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
 }
 
