@@ -126,6 +126,10 @@ struct Options {
     /// Seed of the grading run, to replay one; fresh by default.
     #[arg(long)]
     seed: Option<u64>,
+    /// Run every `repeat` of a case even after one failed (by default the first failed run
+    /// decides and the rest are not run): to measure how often a check catches a program.
+    #[arg(long)]
+    every_run: bool,
     /// Also write the report in FORMAT (human, json, junit, gradescope, github) to PATH, such
     /// as `--report junit=junit.xml`; repeatable.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = Format::parse_target)]
@@ -183,7 +187,9 @@ fn run(command: Command) -> Result<u8, Error> {
             options,
         } => {
             let rubric = rubric::load(&rubric)?;
-            let grade = grader(options.seed)?.grade(&rubric, &submission)?;
+            let grade = grader(options.seed)?
+                .every_run(options.every_run)
+                .grade(&rubric, &submission)?;
             let code = write_grade(&grade, &options)?;
             Ok(match min_score {
                 Some(percent) if code == exit::NOT_FULL_MARKS && reaches(&grade, percent) => {
@@ -200,7 +206,9 @@ fn run(command: Command) -> Result<u8, Error> {
             let root = course_root(root)?;
             let rubric = rubric::load(&course::rubric_path(&root, &exercise)?)?;
             let submission = rubric.exercise.package.clone();
-            let grade = grader(options.seed)?.self_check(&rubric, &submission)?;
+            let grade = grader(options.seed)?
+                .every_run(options.every_run)
+                .self_check(&rubric, &submission)?;
             write_grade(&grade, &options)
         }
         Command::Selfcheck { root, seed } => {

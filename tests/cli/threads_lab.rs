@@ -70,8 +70,9 @@ fn wait_for_me_forgot_join_fails_under_perturbation() {
         ])
     );
     let case = &graded.check("threads-negated")["cases"][0];
-    assert_eq!(case["runs"], 5);
-    assert!(case["passed_runs"].as_u64().unwrap() < 5);
+    let runs = case["runs"].as_u64().unwrap();
+    assert!(runs <= 5);
+    assert_eq!(case["passed_runs"].as_u64().unwrap(), runs - 1);
     assert_eq!(case["failures"][0]["what"], "runs");
     assert_eq!(case["failures"][1]["what"], "compare");
 }
