@@ -83,7 +83,9 @@ enum Command {
         #[command(flatten)]
         options: Options,
     },
-    /// Prove that every reference solution earns full marks and every skeleton does not.
+    /// Prove the course: every README lists what its rubric grades, every reference solution
+    /// and correct fixture earns full marks, every skeleton does not, and every requirement has
+    /// a mutant that loses exactly its points.
     Selfcheck {
         /// The course folder; found from the current folder by default.
         #[arg(long)]
@@ -91,6 +93,13 @@ enum Command {
         /// Seed of the grading runs; fresh by default.
         #[arg(long)]
         seed: Option<u64>,
+        /// Only this exercise; repeatable. Every exercise by default.
+        #[arg(long, value_name = "NAME")]
+        exercise: Vec<String>,
+        /// The folder of fixtures, one folder per exercise holding one folder per fixture with
+        /// its `fixture.toml`; `tests/fixtures` of the course by default, when it exists.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
     },
     /// Grade a whole class: every entry of DIR (a folder, a git working tree, a .zip, .tar.gz
     /// or .tgz) is one student's submission, named by the entry.
@@ -211,9 +220,22 @@ fn run(command: Command) -> Result<u8, Error> {
                 .self_check(&rubric, &submission)?;
             write_grade(&grade, &options)
         }
-        Command::Selfcheck { root, seed } => {
+        Command::Selfcheck {
+            root,
+            seed,
+            exercise,
+            fixtures,
+        } => {
             let root = course_root(root)?;
-            let findings = selfcheck::selfcheck(&root, &grader(seed)?)?;
+            let fixtures = fixtures.or_else(|| {
+                let default = root.join("tests").join("fixtures");
+                default.is_dir().then_some(default)
+            });
+            let options = selfcheck::SelfcheckOptions {
+                exercises: exercise,
+                fixtures,
+            };
+            let findings = selfcheck::selfcheck(&root, &grader(seed)?, &options)?;
             write_selfcheck(&findings, &mut anstream::stdout())
                 .map_err(io("write to", "stdout"))?;
             Ok(if findings.iter().all(|finding| finding.ok) {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::selfcheck::{Finding, Subject};
+use crate::selfcheck::{Finding, FixtureKind, Subject};
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -17,10 +17,19 @@ pub fn write_selfcheck(findings: &[Finding], out: &mut dyn Write) -> io::Result<
         } else {
             ("FAIL", RED)
         };
-        let subject = match finding.subject {
-            Subject::Layout => "layout",
-            Subject::Solution => "reference solution (must earn full marks)",
-            Subject::Skeleton => "skeleton (must not earn full marks)",
+        let subject = match &finding.subject {
+            Subject::Layout => "layout".to_owned(),
+            Subject::Readme => "README (must list every requirement with its points)".to_owned(),
+            Subject::Solution => "reference solution (must earn full marks)".to_owned(),
+            Subject::Skeleton => "skeleton (must not earn full marks)".to_owned(),
+            Subject::Requirements => "requirements (each must have a mutant)".to_owned(),
+            Subject::Manifest(name) => format!("fixture `{name}`"),
+            Subject::Fixture(name, FixtureKind::Mutant { breaks, .. }) => {
+                format!("mutant `{name}` (must lose the points of `{breaks}` only)")
+            }
+            Subject::Fixture(name, _) => {
+                format!("correct fixture `{name}` (must earn full marks)")
+            }
         };
         writeln!(
             out,
