@@ -119,7 +119,7 @@ pub fn selfcheck(
             });
         }
         let package = rubric.exercise.package.clone();
-        findings.push(readme_finding(name, &package, &rubric));
+        findings.push(readme_finding(name, &relative(&package), &rubric));
         let solution = grader.grade(&rubric, &package.join(SOLUTION_DIR))?;
         findings.push(Finding {
             exercise: name.clone(),
@@ -135,7 +135,13 @@ pub fn selfcheck(
             detail: summary(&skeleton),
         });
         if let Some(fixtures) = &options.fixtures {
-            fixture_findings(name, &fixtures.join(name), &rubric, grader, &mut findings)?;
+            fixture_findings(
+                name,
+                &relative(&fixtures.join(name)),
+                &rubric,
+                grader,
+                &mut findings,
+            )?;
         }
     }
     Ok(findings)
@@ -264,6 +270,15 @@ fn fixture_findings(
         },
     });
     Ok(())
+}
+
+/// `path` relative to the folder labgrade runs in when it is inside it, for shorter findings
+/// that still resolve from there.
+fn relative(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_owned())
 }
 
 fn summary(grade: &Grade) -> String {
