@@ -326,20 +326,31 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
 #[test]
 fn a_compiler_bomb_is_a_compile_error() {
     let graded = Grade::fixture("compiler_bomb").json();
+    assert_compile_error(&graded, "more memory than available to compiler");
+}
+
+/// Asserts that the build was a compile error whose diagnostics hold `needle`.
+#[track_caller]
+fn assert_compile_error(graded: &crate::support::Graded, needle: &str) {
     let build = &graded.report["build"];
     assert_eq!(build["status"], "compile_error", "{build:#}");
     let diagnostics = build["diagnostics"].as_str().unwrap();
-    assert!(
-        diagnostics.contains("more memory than available to compiler"),
-        "{diagnostics}"
-    );
+    assert!(diagnostics.contains(needle), "{diagnostics}");
+}
+
+/// Whether `labgrade doctor` finds Landlock here; says the test skipped if not.
+fn has_landlock() -> bool {
+    let doctor = labgrade().arg("doctor").output().unwrap();
+    let found = String::from_utf8_lossy(&doctor.stdout).contains("yes  landlock");
+    if !found {
+        let _ = writeln!(std::io::stderr(), "skipped: no Landlock");
+    }
+    found
 }
 
 #[test]
 fn the_compiler_cannot_read_the_course() {
-    let doctor = labgrade().arg("doctor").output().unwrap();
-    if !String::from_utf8_lossy(&doctor.stdout).contains("yes  landlock") {
-        let _ = writeln!(std::io::stderr(), "skipped: no Landlock");
+    if !has_landlock() {
         return;
     }
     // The fixture's path leads to the real rubric from the build folder of the tests' cache,
@@ -354,11 +365,50 @@ fn the_compiler_cannot_read_the_course() {
     }
     assert!(root().join("rubrics/sum-array.toml").is_file());
     let graded = Grade::fixture("includes_solution").json();
-    let build = &graded.report["build"];
-    assert_eq!(build["status"], "compile_error", "{build:#}");
-    let diagnostics = build["diagnostics"].as_str().unwrap();
-    assert!(
-        diagnostics.contains("rubrics/sum-array.toml`: Permission denied"),
-        "{diagnostics}"
+    assert_compile_error(&graded, "rubrics/sum-array.toml`: Permission denied");
+}
+
+#[test]
+fn a_build_never_sees_labgrades_environment() {
+    let secret = format!("ci-token-{}", std::process::id());
+    let graded = Grade::fixture("reads_build_secrets")
+        .env("LABGRADE_TEST_SECRET", &secret)
+        .json();
+    assert_eq!(graded.report["build"]["status"], "built");
+    let stdout =
+        find_check(&graded.report, "threads-sum")["cases"][0]["observed"]["stdout"]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert!(stdout.contains("by name: None"), "{stdout}");
+    // The compiler's environment holds the toolchain's variables only.
+    assert!(stdout.contains("PATH="), "{stdout}");
+    assert!(!graded.report.to_string().contains(&secret), "{stdout}");
+}
+
+#[test]
+fn a_build_cannot_read_cargos_credentials() {
+    if !has_landlock() {
+        return;
+    }
+    // A cargo home of its own, with the real one's binaries and registry, and a token.
+    let real = std::env::var_os("CARGO_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"),
+        PathBuf::from,
     );
+    let home = tempfile::tempdir().unwrap();
+    for folder in ["bin", "registry"] {
+        std::os::unix::fs::symlink(real.join(folder), home.path().join(folder)).unwrap();
+    }
+    let token = format!("cio-token-{}", std::process::id());
+    std::fs::write(
+        home.path().join("credentials.toml"),
+        format!("[registry]\ntoken = \"{token}\"\n"),
+    )
+    .unwrap();
+    let graded = Grade::fixture("reads_cargo_credentials")
+        .env("CARGO_HOME", home.path())
+        .json();
+    assert_compile_error(&graded, "credentials.toml`: Permission denied");
+    assert!(!graded.report.to_string().contains(&token));
 }

@@ -22,6 +22,7 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out, "{BOLD}always{BOLD:#}")?;
     for line in [
         "own process group, stdin closed, clean environment, fresh scratch folder",
+        "builds see only the toolchain's variables (PATH, HOME, CARGO_HOME, RUSTUP_HOME, RUSTUP_TOOLCHAIN, the locale): none of labgrade's secrets",
         "wall-clock deadline that kills the whole process group",
         "subreaper: orphans and double-forked `setsid` escapees are found, killed and reaped",
         "output capped and drained to the end, never buffered beyond the cap",

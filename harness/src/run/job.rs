@@ -153,10 +153,26 @@ pub enum BaseEnv {
     /// Only a fixed `PATH`, so that a student program sees the same environment on every machine
     /// and a replay from the report reproduces it.
     Clean,
-    /// The harness's own environment, for trusted tools such as `cargo` that need `HOME`,
-    /// `CARGO_HOME` and `RUSTUP_HOME`.
+    /// The harness's own environment, for trusted tools that compile nothing of a student's,
+    /// such as `cargo fetch` (which may need proxies and registry settings).
     Inherit,
+    /// Only what cargo and rustc need to find the toolchain ([`TOOLCHAIN_ENV`]), for a build of
+    /// student code: the compiler expands `option_env!` and `include_str!("/proc/self/environ")`
+    /// into the program, so labgrade's secrets (a CI token) must not be in its environment.
+    Toolchain,
 }
+
+/// The variables of labgrade's environment that [`BaseEnv::Toolchain`] keeps: where the
+/// toolchain and its registry are, and the locale. Nothing that can hold a secret.
+pub(crate) const TOOLCHAIN_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "LANG",
+    "LC_ALL",
+];
 
 /// What the supervisor observed of one job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -69,7 +69,9 @@ pub(super) use cgroup::trial as cgroup_trial;
 pub(super) use procfs::live_descendants;
 pub use tracer::{PerturbationDelays, perturbation_delays};
 
-use super::job::{BaseEnv, CapturedOutput, Job, Limits, Observation, Reply, Termination};
+use super::job::{
+    BaseEnv, CapturedOutput, Job, Limits, Observation, Reply, TOOLCHAIN_ENV, Termination,
+};
 use sandbox::Prepared;
 use tracer::Tracer;
 
@@ -460,12 +462,23 @@ fn spawn(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if job.base_env == BaseEnv::Clean {
-        let home = std::path::absolute(&job.cwd).unwrap_or_else(|_| job.cwd.clone());
-        command
-            .env_clear()
-            .env("PATH", CLEAN_PATH)
-            .env("HOME", home);
+    match job.base_env {
+        BaseEnv::Clean => {
+            let home = std::path::absolute(&job.cwd).unwrap_or_else(|_| job.cwd.clone());
+            command
+                .env_clear()
+                .env("PATH", CLEAN_PATH)
+                .env("HOME", home);
+        }
+        BaseEnv::Toolchain => {
+            command.env_clear();
+            for name in TOOLCHAIN_ENV {
+                if let Some(value) = std::env::var_os(name) {
+                    command.env(name, value);
+                }
+            }
+        }
+        BaseEnv::Inherit => {}
     }
     command.envs(&job.env);
     if let Some(user) = containment.and_then(|containment| containment.user) {
