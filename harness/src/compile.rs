@@ -341,6 +341,7 @@ impl Toolchain {
             write: vec![workspace.to_owned()],
             hide: course_folders(rubric),
             landlock: true,
+            proc: false,
         }
     }
 }

@@ -493,6 +493,7 @@ fn plan_case_run(
             write: vec![scratch.to_owned()],
             hide: course_folders(rubric),
             landlock: true,
+            proc: true,
         }),
     };
     let mut replay = replay(rubric, check, seed, planned);

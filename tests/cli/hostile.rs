@@ -381,9 +381,16 @@ fn a_build_never_sees_labgrades_environment() {
             .unwrap()
             .to_owned();
     assert!(stdout.contains("by name: None"), "{stdout}");
-    // The compiler's environment holds the toolchain's variables only.
-    assert!(stdout.contains("PATH="), "{stdout}");
     assert!(!graded.report.to_string().contains(&secret), "{stdout}");
+}
+
+#[test]
+fn a_build_cannot_read_proc() {
+    if !has_landlock() {
+        return;
+    }
+    let graded = Grade::fixture("reads_proc_at_build").json();
+    assert_compile_error(&graded, "/proc/1/environ`: Permission denied");
 }
 
 #[test]

@@ -60,6 +60,11 @@ pub struct Sandbox {
     /// Whether to use Landlock where the kernel has it; `false` only to test the fallback.
     #[serde(default = "yes")]
     pub landlock: bool,
+    /// Whether the program may read `/proc`. A build may not: run as labgrade's user, the
+    /// compiler could `include_str!("/proc/<pid>/environ")` of any process of that user (of
+    /// every process, as root), the CI runner's secrets among them.
+    #[serde(default = "yes")]
+    pub proc: bool,
 }
 
 /// The default of [`Sandbox::landlock`].
