@@ -229,6 +229,18 @@ impl Grader {
                 },
                 if assembly.missing.len() == 1 { "" } else { "s" },
             );
+            for (file, link) in &assembly.linked {
+                let through = if file == link {
+                    format!("`{file}` is a symbolic link")
+                } else {
+                    format!("`{file}` is reached through `{link}`, a symbolic link")
+                };
+                grade.diagnostics.push('\n');
+                grade.diagnostics.push_str(&through);
+                grade.diagnostics.push_str(
+                    ", which labgrade never follows in a submission: hand in the file itself",
+                );
+            }
         }
         if !assembly.buildable {
             return Ok((grade, None));

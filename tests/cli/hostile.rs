@@ -419,3 +419,39 @@ fn a_build_cannot_read_cargos_credentials() {
     assert_compile_error(&graded, "credentials.toml`: Permission denied");
     assert!(!graded.report.to_string().contains(&token));
 }
+
+#[test]
+fn a_link_anywhere_on_a_graded_path_is_never_followed() {
+    let solution = root().join("exercises/sum-array/solution");
+    let class = tempfile::tempdir().unwrap();
+    // `src` a link to the reference solution's; `src/bin` a link; the file itself a link.
+    let whole = class.path().join("linked_src");
+    std::fs::create_dir(&whole).unwrap();
+    std::os::unix::fs::symlink(solution.join("src"), whole.join("src")).unwrap();
+    let bin = class.path().join("linked_bin");
+    std::fs::create_dir_all(bin.join("src")).unwrap();
+    std::os::unix::fs::symlink(solution.join("src/bin"), bin.join("src/bin")).unwrap();
+    let file = class.path().join("linked_file");
+    std::fs::create_dir_all(file.join("src/bin")).unwrap();
+    for name in ["sum_array_threads.rs", "sum_array_processes.rs"] {
+        std::os::unix::fs::symlink(
+            solution.join("src/bin").join(name),
+            file.join("src/bin").join(name),
+        )
+        .unwrap();
+    }
+    for (submission, link) in [(&whole, "src"), (&bin, "src/bin"), (&file, "")] {
+        let graded = Grade::fixture("all_pass").submission(submission).json();
+        let build = &graded.report["build"];
+        assert_eq!(build["status"], "missing_files", "{build:#}");
+        assert_eq!(graded.report["score"], 0.0);
+        let diagnostics = build["diagnostics"].as_str().unwrap();
+        let said = if link.is_empty() {
+            "`src/bin/sum_array_threads.rs` is a symbolic link, which labgrade never follows"
+                .to_owned()
+        } else {
+            format!("`src/bin/sum_array_threads.rs` is reached through `{link}`, a symbolic link")
+        };
+        assert!(diagnostics.contains(&said), "{diagnostics}");
+    }
+}
