@@ -329,6 +329,14 @@ fn a_compiler_bomb_is_a_compile_error() {
     assert_compile_error(&graded, "more memory than available to compiler");
 }
 
+/// What the first case of `threads-sum` printed.
+fn first_stdout(graded: &crate::support::Graded) -> String {
+    find_check(&graded.report, "threads-sum")["cases"][0]["observed"]["stdout"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Asserts that the build was a compile error whose diagnostics hold `needle`.
 #[track_caller]
 fn assert_compile_error(graded: &crate::support::Graded, needle: &str) {
@@ -375,11 +383,7 @@ fn a_build_never_sees_labgrades_environment() {
         .env("LABGRADE_TEST_SECRET", &secret)
         .json();
     assert_eq!(graded.report["build"]["status"], "built");
-    let stdout =
-        find_check(&graded.report, "threads-sum")["cases"][0]["observed"]["stdout"]["text"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let stdout = first_stdout(&graded);
     assert!(stdout.contains("by name: None"), "{stdout}");
     assert!(!graded.report.to_string().contains(&secret), "{stdout}");
 }
@@ -454,4 +458,54 @@ fn a_link_anywhere_on_a_graded_path_is_never_followed() {
         };
         assert!(diagnostics.contains(&said), "{diagnostics}");
     }
+}
+
+#[test]
+fn a_program_cannot_read_labgrades_session_keyring() {
+    if !needs_root_for("a uid of the program's own, which the keyring's permissions hold against") {
+        return;
+    }
+    let secret = format!("runner-key-{}", std::process::id());
+    // This thread's own session keyring, with a key in it, which the labgrade it starts
+    // inherits. The numbers are those of <linux/keyctl.h>.
+    let (description, payload) = (c"labgrade-test", secret.as_bytes());
+    // SAFETY: plain system calls with valid, NUL-terminated strings and a sized payload.
+    let added = unsafe {
+        nix::libc::syscall(nix::libc::SYS_keyctl, 1_i64, std::ptr::null::<u8>());
+        nix::libc::syscall(
+            nix::libc::SYS_add_key,
+            c"user".as_ptr(),
+            description.as_ptr(),
+            payload.as_ptr(),
+            payload.len(),
+            -3_i64,
+        )
+    };
+    assert!(added > 0, "add_key: {}", std::io::Error::last_os_error());
+    let graded = Grade::fixture("reads_keyring").json();
+    let stdout = first_stdout(&graded);
+    assert!(stdout.contains("0 keys"), "{stdout}");
+    assert!(!graded.report.to_string().contains(&secret), "{stdout}");
+}
+
+#[test]
+fn system_v_shared_memory_goes_with_the_program() {
+    if !needs_root_for("an IPC namespace of the program's own") {
+        return;
+    }
+    let graded = Grade::fixture("leaves_shared_memory").json();
+    let stdout = first_stdout(&graded);
+    assert!(stdout.contains("left segment"), "{stdout}");
+    // Keys 0x4c470001 to 0x4c470008, in decimal as /proc lists them.
+    let segments = std::fs::read_to_string("/proc/sysvipc/shm").unwrap();
+    let left: Vec<&str> = segments
+        .lines()
+        .filter(|line| {
+            line.split_whitespace()
+                .next()
+                .and_then(|key| key.parse::<i64>().ok())
+                .is_some_and(|key| (0x4c47_0000..=0x4c47_0008).contains(&key))
+        })
+        .collect();
+    assert!(left.is_empty(), "segments left behind: {left:?}");
 }

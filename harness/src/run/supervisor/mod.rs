@@ -194,8 +194,12 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         .unwrap_or_default();
     if network_namespace {
         applied.push("network namespace".to_owned());
+        applied.push("IPC namespace".to_owned());
     } else if isolated {
         applied.push("no network namespace: not root".to_owned());
+    }
+    if job.limits.is_some() {
+        applied.push("session keyring of its own".to_owned());
     }
     applied.extend(uid_claim.as_ref().and_then(|claim| claim.caveat.clone()));
     applied.extend(sandbox.as_ref().map(Prepared::describe).unwrap_or_default());
@@ -511,7 +515,7 @@ fn spawn(
     };
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
     // work is allowed. It only makes the `sigprocmask`, `getrlimit`, `setrlimit`, `unshare`,
-    // `setgroups`, `setgid`, `setuid`, `prctl`, `getppid`, `ptrace` and `seccomp` (a filter
+    // `setgroups`, `setgid`, `setuid`, `keyctl`, `prctl`, `getppid`, `ptrace` and `seccomp` (a filter
     // built before the fork, see `syscalls::Filter::install`) system calls through
     // nix's thin wrappers, with a signal set on the stack and a copied `Containment`, makes
     // the two Landlock calls through the ruleset built before the fork (moved into the
@@ -529,8 +533,11 @@ fn spawn(
             setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
             if network_namespace {
                 // A new network namespace holds only `lo`, down: no connection goes anywhere.
-                // Made while still root: unsharing it needs `CAP_SYS_ADMIN`.
-                unshare(CloneFlags::CLONE_NEWNET)?;
+                // A new IPC namespace keeps System V shared memory, semaphores and message
+                // queues to the program, and takes them with it when it ends: a segment it
+                // leaves is neither seen by later programs nor kept outside every limit.
+                // Made while still root: unsharing them needs `CAP_SYS_ADMIN`.
+                unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWIPC)?;
             }
             // Without Landlock, as root: the course, the cache and other submissions are
             // covered in a mount namespace of the program's own; root is still needed here.
@@ -544,6 +551,10 @@ fn spawn(
                     containment.fall_back(join.enter());
                 }
                 contain(containment)?;
+                // After the uid drop, so that the keyring is the program's: an empty session
+                // keyring of its own, never labgrade's (which may hold a CI runner's keys). A
+                // kernel without keyrings has nothing to hide.
+                join_new_session_keyring();
             }
             // After the uid drop: Landlock sets no-new-privileges, and nothing after this point
             // opens a file.
@@ -586,6 +597,22 @@ fn spawn(
         senders::Listener::receive(&ours)
     });
     Ok((child, listener))
+}
+
+/// Replaces the calling process's session keyring by a new, empty, anonymous one
+/// (`keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)`). One system call: safe between `fork` and
+/// `exec`. Its failure leaves the program without the keyring it would have hidden (no
+/// keyrings in this kernel) or with an inherited one, which its uid of its own cannot read.
+fn join_new_session_keyring() {
+    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+    // SAFETY: `keyctl` with a null name reads no memory of ours; its result is ignored.
+    let _ = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        )
+    };
 }
 
 /// Makes the working directory `cwd` writable by the isolated program's `user` by giving it
