@@ -182,7 +182,8 @@ fn doctor_says_what_is_contained_and_what_is_not() {
     if nix::unistd::Uid::effective().is_root() {
         assert
             .stdout(predicate::str::contains("yes  uid drop"))
-            .stdout(predicate::str::contains("yes  network"));
+            .stdout(predicate::str::contains("yes  network"))
+            .stdout(predicate::str::contains("yes  ipc"));
     } else {
         let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
         // Without root, Landlock (where the kernel has it) is what refuses TCP.
@@ -193,6 +194,7 @@ fn doctor_says_what_is_contained_and_what_is_not() {
         };
         assert
             .stdout(predicate::str::contains("no  uid drop"))
-            .stdout(predicate::str::contains(network_gap));
+            .stdout(predicate::str::contains(network_gap))
+            .stdout(predicate::str::contains("no IPC namespace without root"));
     }
 }
