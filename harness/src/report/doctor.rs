@@ -124,6 +124,13 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
         )?;
         gaps.push("reading files outside the scratch folder is refused only by file permissions (no Landlock here): keep solutions and other submissions unreadable to other users, and know that a build can `include_str!` any file labgrade's user can read");
     }
+    gaps.extend(write_network(caps, out)?);
+    Ok(gaps)
+}
+
+/// The network and IPC lines; returns what they cannot guarantee.
+fn write_network(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'static str>> {
+    let mut gaps = Vec::new();
     let network_used = caps.root && caps.network_namespace;
     let tcp_refused = caps.landlock_abi.is_some_and(|abi| abi >= 4);
     item(
