@@ -466,7 +466,7 @@ mod progress {
 
     use indicatif::{ProgressBar, ProgressStyle};
     use labgrade::batch::{Done, How, Plan, Progress, ShardSource, Silent};
-    use labgrade::report::points;
+    use labgrade::report::{inert_line, points};
 
     /// The progress output for stderr.
     pub(crate) fn for_stderr(quiet: bool) -> Box<dyn Progress> {
@@ -512,6 +512,15 @@ mod progress {
         )
     }
 
+    /// A student id and a note are the student's (a folder or archive name, what was wrong with
+    /// their archive): both are shown through `inert_line`, so that a log or terminal never
+    /// receives their control characters.
+    fn note_of(done: &Done<'_>) -> String {
+        done.note
+            .map(|note| format!(" ({})", inert_line(note)))
+            .unwrap_or_default()
+    }
+
     /// One line per student, for logs.
     #[derive(Default)]
     struct Lines {
@@ -535,12 +544,10 @@ mod progress {
         }
 
         fn done(&self, done: &Done<'_>) {
-            let note = done
-                .note
-                .map(|note| format!(" ({note})"))
-                .unwrap_or_default();
+            let note = note_of(done);
+            let student = inert_line(done.student);
             if done.how == How::Reused {
-                line(&format!("reused {} {}{note}", done.student, score(done)));
+                line(&format!("reused {student} {}{note}", score(done)));
                 return;
             }
             let (count, total) = {
@@ -557,8 +564,7 @@ mod progress {
                 "graded"
             };
             line(&format!(
-                "[{count}/{total}] {word} {} {} in {:.1} s{note}",
-                done.student,
+                "[{count}/{total}] {word} {student} {} in {:.1} s{note}",
                 score(done),
                 done.seconds
             ));
@@ -591,7 +597,8 @@ mod progress {
         }
 
         fn started(&self, student: &str) {
-            self.bar.set_message(format!("grading {student}"));
+            self.bar
+                .set_message(format!("grading {}", inert_line(student)));
         }
 
         fn done(&self, done: &Done<'_>) {
@@ -599,14 +606,14 @@ mod progress {
                 How::Reused => {}
                 How::Graded => {
                     self.bar
-                        .set_message(format!("{} {}", done.student, score(done)));
+                        .set_message(format!("{} {}", inert_line(done.student), score(done)));
                     self.bar.inc(1);
                 }
                 How::Error => {
                     self.bar.println(format!(
                         "error {}: {}",
-                        done.student,
-                        done.note.unwrap_or("labgrade could not grade it")
+                        inert_line(done.student),
+                        inert_line(done.note.unwrap_or("labgrade could not grade it"))
                     ));
                     self.bar.inc(1);
                 }
@@ -620,10 +627,15 @@ mod progress {
 }
 
 /// Says why labgrade stopped, on stderr, and gives the exit code: bad input, or could not grade.
+/// The message may name a submission's files, so its control characters are shown, not sent.
 fn failure(error: &dyn std::fmt::Display, bad_input: bool) -> ExitCode {
     let mut stderr = anstream::stderr();
     // Nothing better can be done if stderr itself is gone.
-    let _ = writeln!(stderr, "labgrade: {error}");
+    let _ = writeln!(
+        stderr,
+        "labgrade: {}",
+        labgrade::report::inert(&error.to_string())
+    );
     ExitCode::from(if bad_input {
         exit::BAD_INPUT
     } else {

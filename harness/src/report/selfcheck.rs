@@ -1,9 +1,11 @@
-//! Writes the findings of the content self-check.
+//! Writes the findings of the content self-check. A finding's detail may quote a fixture's
+//! output (the hostile ones' too) and names come from folder names, so both are made inert.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use super::inert_line;
 use crate::selfcheck::{Finding, FixtureKind, Subject};
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -23,18 +25,24 @@ pub fn write_selfcheck(findings: &[Finding], out: &mut dyn Write) -> io::Result<
             Subject::Solution => "reference solution (must earn full marks)".to_owned(),
             Subject::Skeleton => "skeleton (must not earn full marks)".to_owned(),
             Subject::Requirements => "requirements (each must have a mutant)".to_owned(),
-            Subject::Manifest(name) => format!("fixture `{name}`"),
-            Subject::Fixture(name, FixtureKind::Mutant { breaks, .. }) => {
-                format!("mutant `{name}` (must lose the points of `{breaks}` only)")
-            }
+            Subject::Manifest(name) => format!("fixture `{}`", inert_line(name)),
+            Subject::Fixture(name, FixtureKind::Mutant { breaks, .. }) => format!(
+                "mutant `{}` (must lose the points of `{}` only)",
+                inert_line(name),
+                inert_line(breaks)
+            ),
             Subject::Fixture(name, _) => {
-                format!("correct fixture `{name}` (must earn full marks)")
+                format!(
+                    "correct fixture `{}` (must earn full marks)",
+                    inert_line(name)
+                )
             }
         };
         writeln!(
             out,
             "{style}{label:>4}{style:#} {}: {subject}: {}",
-            finding.exercise, finding.detail
+            inert_line(&finding.exercise),
+            inert_line(&finding.detail)
         )?;
     }
     let failed = findings.iter().filter(|finding| !finding.ok).count();
