@@ -509,3 +509,50 @@ fn system_v_shared_memory_goes_with_the_program() {
         .collect();
     assert!(left.is_empty(), "segments left behind: {left:?}");
 }
+
+#[test]
+fn a_program_cannot_connect_to_a_socket_left_open_to_all() {
+    use std::os::unix::fs::PermissionsExt;
+    if !needs_root_for("a mount namespace with a private /tmp and /run") {
+        return;
+    }
+    // labgrade's temporary folder, `/tmp/<name>`, names the sockets the program guesses.
+    let temp = tempfile::Builder::new()
+        .prefix("labgrade-sock-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let name = temp
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let mut listeners = Vec::new();
+    for folder in ["/tmp", "/run"] {
+        let path = Path::new(folder).join(format!("{name}.sock"));
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
+        listeners.push((path, listener));
+    }
+    let graded = Grade::fixture("connects_to_sockets")
+        .temp_dir(temp.path())
+        .json();
+    let stdout = first_stdout(&graded);
+    for (path, listener) in &listeners {
+        let accepted = listener.accept();
+        std::fs::remove_file(path).unwrap();
+        assert!(
+            accepted
+                .as_ref()
+                .is_err_and(|error| error.kind() == ErrorKind::WouldBlock),
+            "{} accepted a connection: {stdout}",
+            path.display()
+        );
+    }
+    assert!(
+        stdout.contains(&format!("refused by /run/{name}.sock")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("connected to"), "{stdout}");
+}

@@ -36,9 +36,13 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     let mut gaps = write_isolation(caps, out)?;
     gaps.extend(write_cgroups(caps, out)?);
     write_unused(caps, out)?;
-    // True on every machine until programs get a file-system view of their own: Landlock does
-    // not govern `connect`, and a network namespace does not hold UNIX sockets.
-    gaps.push("named UNIX sockets: a student program can connect to a socket file whose permissions let its uid in (as your own user without root: any socket of yours, such as an ssh-agent's or Docker's)");
+    // Landlock does not govern `connect`, and a network namespace does not hold UNIX sockets:
+    // as root each program gets the usual places of sockets private, not the whole file system.
+    gaps.push(if caps.root {
+        "named UNIX sockets outside /tmp, /var/tmp, /dev/shm and /run (which each program gets private) are reachable where their permissions let the program's uid in"
+    } else {
+        "named UNIX sockets: a student program can connect to any socket of yours whose path it knows (an ssh agent's, Docker's), since without root it runs as you and Landlock does not govern `connect`"
+    });
     // True on every machine: the file-size limit caps each file, not how many a program
     // writes, and no disk quota is set on the scratch folder.
     gaps.push("disk space: a program may write many files in its scratch folder, each below the file-size limit (no quota); the scratch folder is deleted after every run");

@@ -539,8 +539,9 @@ fn spawn(
                 // Made while still root: unsharing them needs `CAP_SYS_ADMIN`.
                 unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWIPC)?;
             }
-            // Without Landlock, as root: the course, the cache and other submissions are
-            // covered in a mount namespace of the program's own; root is still needed here.
+            // As root: a mount namespace of the program's own, with `/tmp`, `/run` and the
+            // like private (and, without Landlock, the course, the cache and other submissions
+            // covered); root is still needed here.
             if let Some(sandbox) = &sandbox {
                 sandbox.hide()?;
             }

@@ -108,11 +108,19 @@ impl Prepared {
             Some(Err(error)) => (None, Some(error.to_string())),
             None => (None, None),
         };
-        let (hidden, shared) = if ruleset.is_none() && root {
-            let needed = needed_folders(sandbox);
-            (hidden_folders(sandbox, &needed), shared_folders(&needed))
+        let needed = needed_folders(sandbox);
+        let hidden = if ruleset.is_none() && root {
+            hidden_folders(sandbox, &needed)
         } else {
-            (Vec::new(), Vec::new())
+            Vec::new()
+        };
+        // As root, always: Landlock does not govern `connect`, so a named UNIX socket that
+        // another user left open to all (in `/tmp` or `/run`) is reachable through it; covered,
+        // it is not there to connect to.
+        let shared = if root {
+            shared_folders(&needed)
+        } else {
+            Vec::new()
         };
         Self {
             ruleset,
@@ -123,8 +131,9 @@ impl Prepared {
         }
     }
 
-    /// Without Landlock, as root: gives the calling process a mount namespace of its own and
-    /// covers every hidden folder with an empty, read-only tmpfs. Run in the child before the
+    /// As root: gives the calling process a mount namespace of its own, covers every hidden
+    /// folder (without Landlock) with an empty, read-only tmpfs and every shared folder with a
+    /// private, writable one. Run in the child before the
     /// uid drop (mounting needs `CAP_SYS_ADMIN`); async-signal-safe: system calls on C strings
     /// made before the fork.
     pub(super) fn hide(&self) -> nix::Result<()> {
@@ -241,6 +250,17 @@ impl Prepared {
                 let mut words = vec![format!(
                     "landlock (ABI {abi}): files outside the sandbox refused"
                 )];
+                if !self.shared.is_empty() {
+                    words.push(format!(
+                        "mount namespace: a private {} (what others left there, sockets \
+                         included, out of reach)",
+                        self.shared
+                            .iter()
+                            .map(|shared| shared.folder.to_string_lossy().into_owned())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
                 words.push(if abi >= TCP_ABI {
                     "landlock: TCP connections and listening refused".to_owned()
                 } else {
@@ -367,8 +387,10 @@ fn fd_path(fd: i32, buffer: &mut [u8; 32]) -> Option<&CStr> {
 }
 
 /// Folders every user may write, which a program without Landlock could fill or use to pass
-/// files to another student's program.
-const SHARED_FOLDERS: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
+/// files to another student's program, and where other programs keep their named UNIX sockets
+/// (`/run`: a container runtime's, a desktop's), which Landlock does not keep a program from
+/// connecting to.
+const SHARED_FOLDERS: &[&str] = &["/tmp", "/var/tmp", "/dev/shm", "/run"];
 
 /// The shared folders to cover, each with the job's `needed` folders under it to bind back. A
 /// folder that cannot be opened is left out (and then stays shared): never a reason not to run.
