@@ -704,9 +704,9 @@ fn termination_failure(
             expected.render(vars).trim().parse() == Ok(*code)
         }
         (Expect::NonZeroExit, Termination::Exited { code }) => *code != 0,
-        (Expect::AnyExit, Termination::Exited { .. }) => true,
         (Expect::Signal(expected, _), Termination::Signaled { signal, .. }) => expected == signal,
-        (Expect::AnySignal, Termination::Signaled { .. }) => true,
+        (Expect::AnyExit, Termination::Exited { .. })
+        | (Expect::AnySignal, Termination::Signaled { .. }) => true,
         (Expect::SignalOf(expected), Termination::Signaled { signal, .. }) => {
             labgrade_support::signal_number(expected.render(vars).trim()) == Some(*signal)
         }
