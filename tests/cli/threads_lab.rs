@@ -9,7 +9,14 @@ fn threads_ignores_workers_loses_the_thread_census() {
     let graded = Grade::fixture("threads_ignores_workers").seed(5).json();
     assert_eq!(
         graded.scores(),
-        rows_but(&ALL_POINTS, &[("threads-census", 3.33, "partial")])
+        rows_but(
+            &ALL_POINTS,
+            &[
+                ("threads-census", 1.67, "partial"),
+                // Whether threads run at once is asked only of one thread per worker.
+                ("threads-together", 0.0, "skipped"),
+            ]
+        )
     );
     // One thread is right only when one worker is asked for.
     assert_eq!(
@@ -49,6 +56,66 @@ fn threads_instead_of_processes_loses_the_process_census() {
                 ("processes-reaped", 0.0, "skipped"),
             ]
         )
+    );
+}
+
+#[test]
+fn part_sums_in_i32_wrap_on_every_worker_count() {
+    // Elements up to a million: even an eighth of the array sums beyond `u32::MAX`.
+    let graded = Grade::fixture("part_sum_in_i32").seed(5).json();
+    assert_eq!(
+        graded.scores(),
+        rows_but(
+            &ALL_POINTS,
+            &[
+                ("threads-sum", 0.0, "failed"),
+                ("threads-timing", 0.0, "skipped"),
+            ]
+        )
+    );
+    let case = &graded.check("threads-sum")["cases"][5];
+    assert_eq!(case["name"], "workers=8");
+    assert_eq!(case["failures"][0]["what"], "compare");
+}
+
+#[test]
+fn threads_joined_right_after_spawn_never_run_together() {
+    let graded = Grade::fixture("joins_right_after_spawn").seed(5).json();
+    assert_eq!(
+        graded.scores(),
+        rows_but(&ALL_POINTS, &[("threads-together", 0.0, "failed")])
+    );
+    let failure = &graded.check("threads-together")["cases"][0]["failures"][0];
+    assert!(
+        failure["actual"]
+            .as_str()
+            .unwrap()
+            .contains("one after the other"),
+        "{failure:#}"
+    );
+}
+
+#[test]
+fn children_that_do_not_exit_print_the_sum_again_and_lose_it() {
+    let graded = Grade::fixture("child_does_not_exit").seed(5).json();
+    assert_eq!(
+        graded.scores(),
+        rows_but(
+            &ALL_POINTS,
+            &[
+                ("processes-sum", 0.0, "failed"),
+                ("processes-timing", 0.0, "skipped"),
+            ]
+        )
+    );
+}
+
+#[test]
+fn debugging_lines_on_stdout_lose_the_output_points_only() {
+    let graded = Grade::fixture("debug_lines_on_stdout").seed(5).json();
+    assert_eq!(
+        graded.scores(),
+        rows_but(&ALL_POINTS, &[("threads-timing", 0.0, "failed")])
     );
 }
 
@@ -103,12 +170,46 @@ fn seg_fault_hardcoded_signal_message_earns_nothing_for_reports() {
         rows(&[
             ("processes-signal-reported", 0.0, "failed"),
             ("processes-exit-reported", 0.0, "failed"),
+            ("processes-worker-named", 0.0, "skipped"),
             ("processes-sum-of-the-others", 20.0, "passed"),
             ("processes-no-fault", 0.0, "failed"),
             ("threads-crash", 15.0, "passed"),
             ("threads-no-fault", 10.0, "passed"),
         ])
     );
+}
+
+#[test]
+fn seg_fault_workers_numbered_from_one_lose_only_the_worker_index() {
+    let graded = Grade::exercise("seg-fault", "worker_numbered_from_one")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        rows(&[
+            ("processes-signal-reported", 20.0, "passed"),
+            ("processes-exit-reported", 15.0, "passed"),
+            ("processes-worker-named", 0.0, "failed"),
+            ("processes-sum-of-the-others", 20.0, "passed"),
+            ("processes-no-fault", 10.0, "passed"),
+            ("threads-crash", 15.0, "passed"),
+            ("threads-no-fault", 10.0, "passed"),
+        ])
+    );
+}
+
+#[test]
+fn seg_fault_parent_that_stops_waiting_after_a_failure_loses_the_sum_of_the_others() {
+    let graded = Grade::exercise("seg-fault", "stops_waiting_after_first_failure")
+        .seed(5)
+        .json();
+    let check = graded.check("processes-sum-of-the-others");
+    assert_eq!(check["score"], 0.0, "{check:#}");
+    for (id, _, status) in graded.scores() {
+        if id != "processes-sum-of-the-others" {
+            assert_eq!(status, "passed", "{id}");
+        }
+    }
 }
 
 #[test]
@@ -119,8 +220,9 @@ fn seg_fault_exit_code_reported_as_signal_loses_the_exit_reports() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("processes-signal-reported", 25.0, "passed"),
+            ("processes-signal-reported", 20.0, "passed"),
             ("processes-exit-reported", 0.0, "failed"),
+            ("processes-worker-named", 0.0, "skipped"),
             ("processes-sum-of-the-others", 20.0, "passed"),
             ("processes-no-fault", 10.0, "passed"),
             ("threads-crash", 15.0, "passed"),

@@ -18,7 +18,11 @@ pub const SEED_VAR: &str = "LABGRADE_SEED";
 pub const LEN_VAR: &str = "LABGRADE_ARRAY_LEN";
 /// Length of the array when [`LEN_VAR`] is not set, as in the lab.
 pub const DEFAULT_LEN: usize = 10_000_000;
-/// Largest value of an element; every element lies in `1..=MAX_ELEMENT`.
+/// Environment variable holding the largest value of an element, a decimal integer of at least
+/// 1 (the default is [`MAX_ELEMENT`]). A grader raises it so that sums need more than 32 bits.
+pub const MAX_VAR: &str = "LABGRADE_ARRAY_MAX";
+/// Largest value of an element when [`MAX_VAR`] is not set; every element lies in
+/// `1..=MAX_ELEMENT`.
 ///
 /// Elements are never zero, so a program that skips an element always gets a different sum.
 pub const MAX_ELEMENT: i64 = 1000;
@@ -30,13 +34,17 @@ pub struct ArraySpec {
     pub seed: u64,
     /// Number of elements.
     pub len: usize,
+    /// Largest value of an element: every element lies in `1..=max`.
+    pub max: i64,
 }
 
 impl ArraySpec {
     /// Reads the spec from [`SEED_VAR`] and [`LEN_VAR`].
     ///
-    /// A variable that is not set takes the lab's behaviour (a time-based seed, [`DEFAULT_LEN`]).
-    /// A variable that is set but is not a number is an error naming the variable.
+    /// A variable that is not set takes the lab's behaviour (a time-based seed, [`DEFAULT_LEN`],
+    /// elements up to [`MAX_ELEMENT`]). A variable that is set but is not a number is an error
+    /// naming the variable, and so is a [`MAX_VAR`] of 0 or one that would let the sum of the
+    /// array overflow an `i64`.
     pub fn from_env() -> Result<Self, String> {
         Self::from_env_or(DEFAULT_LEN)
     }
@@ -51,13 +59,41 @@ impl ArraySpec {
             Ok(text) => parse_var(LEN_VAR, &text)?,
             Err(_) => default_len,
         };
-        Ok(Self { seed, len })
+        let max = match std::env::var(MAX_VAR) {
+            Ok(text) => parse_var(MAX_VAR, &text)?,
+            Err(_) => MAX_ELEMENT,
+        };
+        check_max(len, max)?;
+        Ok(Self { seed, len, max })
     }
 
     /// Generates the array this spec describes.
     #[must_use]
     pub fn generate(self) -> Vec<i64> {
-        generate_array(self.seed, self.len)
+        generate_array_up_to(self.seed, self.len, self.max)
+    }
+}
+
+/// Checks that elements up to `max` are possible (`max` at least 1) and that `len` of them
+/// always sum to a value an `i64` holds.
+///
+/// # Errors
+///
+/// A message naming [`MAX_VAR`] when they are not.
+pub fn check_max(len: usize, max: i64) -> Result<(), String> {
+    if max < 1 {
+        return Err(format!("`{MAX_VAR}` must be at least 1, got {max}"));
+    }
+    let fits = i64::try_from(len)
+        .ok()
+        .and_then(|len| len.checked_mul(max))
+        .is_some();
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{MAX_VAR}` is {max}: {len} elements that large could sum beyond an i64"
+        ))
     }
 }
 
@@ -86,19 +122,35 @@ pub fn splitmix64(state: &mut u64) -> u64 {
 /// Generates `len` elements in `1..=MAX_ELEMENT`, the same for the same seed on every machine.
 #[must_use]
 pub fn generate_array(seed: u64, len: usize) -> Vec<i64> {
+    generate_array_up_to(seed, len, MAX_ELEMENT)
+}
+
+/// Generates `len` elements in `1..=max`, the same for the same seed on every machine. With
+/// `max` = [`MAX_ELEMENT`] it is [`generate_array`]. A `max` below 1 counts as 1.
+#[must_use]
+pub fn generate_array_up_to(seed: u64, len: usize, max: i64) -> Vec<i64> {
     let mut state = seed;
-    (0..len)
-        .map(|_| (splitmix64(&mut state) % MAX_ELEMENT as u64) as i64 + 1)
-        .collect()
+    (0..len).map(|_| element(&mut state, max)).collect()
+}
+
+fn element(state: &mut u64, max: i64) -> i64 {
+    let max = max.max(1).unsigned_abs();
+    // Below `max` <= i64::MAX, so the element (at most `max`) is an i64 again.
+    (splitmix64(state) % max) as i64 + 1
 }
 
 /// The true sum of the array generated from `seed` and `len`: the harness's oracle.
 #[must_use]
 pub fn array_sum(seed: u64, len: usize) -> i64 {
+    array_sum_up_to(seed, len, MAX_ELEMENT)
+}
+
+/// The true sum of the array [`generate_array_up_to`] generates, without holding it. It
+/// wraps around past `i64::MAX`, which [`check_max`] rules out.
+#[must_use]
+pub fn array_sum_up_to(seed: u64, len: usize, max: i64) -> i64 {
     let mut state = seed;
-    (0..len)
-        .map(|_| (splitmix64(&mut state) % MAX_ELEMENT as u64) as i64 + 1)
-        .sum()
+    (0..len).fold(0_i64, |sum, _| sum.wrapping_add(element(&mut state, max)))
 }
 
 /// Reads the worker count from the first command-line argument.
@@ -562,6 +614,30 @@ mod tests {
         assert_eq!(first, generate_array(42, 1000));
         assert_ne!(first, generate_array(43, 1000));
         assert!(first.iter().all(|&x| (1..=MAX_ELEMENT).contains(&x)));
+    }
+
+    #[test]
+    fn larger_elements_follow_the_same_stream() {
+        assert_eq!(
+            generate_array_up_to(42, 1000, MAX_ELEMENT),
+            generate_array(42, 1000)
+        );
+        let large = generate_array_up_to(42, 1000, 1_000_000);
+        assert!(large.iter().all(|&x| (1..=1_000_000).contains(&x)));
+        assert!(large.iter().any(|&x| x > MAX_ELEMENT));
+        assert_eq!(
+            array_sum_up_to(42, 1000, 1_000_000),
+            large.iter().sum::<i64>()
+        );
+        assert_eq!(generate_array_up_to(7, 10, 1), vec![1; 10]);
+    }
+
+    #[test]
+    fn a_max_that_could_overflow_the_sum_is_refused() {
+        assert_eq!(check_max(4_000_000, 1_000_000), Ok(()));
+        assert!(check_max(10, 0).unwrap_err().contains(MAX_VAR));
+        assert!(check_max(4_000_000, i64::MAX / 1000).is_err());
+        assert_eq!(check_max(0, i64::MAX), Ok(()));
     }
 
     #[test]

@@ -705,7 +705,8 @@ fn termination_failure(
         }
         (Expect::NonZeroExit, Termination::Exited { code }) => *code != 0,
         (Expect::Signal(expected, _), Termination::Signaled { signal, .. }) => expected == signal,
-        (Expect::AnySignal, Termination::Signaled { .. }) => true,
+        (Expect::AnyExit, Termination::Exited { .. })
+        | (Expect::AnySignal, Termination::Signaled { .. }) => true,
         (Expect::SignalOf(expected), Termination::Signaled { signal, .. }) => {
             labgrade_support::signal_number(expected.render(vars).trim()) == Some(*signal)
         }
@@ -1949,6 +1950,27 @@ needs = ["sum"]
         assert_eq!(
             failure.actual,
             "thread 4 wanted a CPU 98% of its 600 ms: 200 ms on a CPU and 390 ms waiting for one, with 0 voluntary and 150 involuntary context switches; it spins instead of blocking"
+        );
+    }
+
+    #[test]
+    fn any_exit_takes_every_code_but_no_signal_or_timeout() {
+        let vars = BTreeMap::new();
+        for code in [0, 1, 42] {
+            let exited = Termination::Exited { code };
+            assert!(termination_failure(&Expect::AnyExit, &exited, "exited", &vars).is_none());
+        }
+        let killed = Termination::Signaled {
+            signal: 11,
+            name: "SIGSEGV".to_owned(),
+            core_dumped: false,
+            cpu_limit_s: None,
+        };
+        let failure = termination_failure(&Expect::AnyExit, &killed, "killed by SIGSEGV", &vars)
+            .expect("a signal is not an exit");
+        assert_eq!(
+            failure.expected,
+            "the program to exit by itself, with any code"
         );
     }
 

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use labgrade_support::{
-    DEFAULT_LEN, FAULT_VAR, Fault, LEN_VAR, PAYLOAD_MIB_VAR, SEED_VAR, split_ranges,
+    DEFAULT_LEN, FAULT_VAR, Fault, LEN_VAR, MAX_ELEMENT, MAX_VAR, PAYLOAD_MIB_VAR, SEED_VAR,
+    split_ranges,
 };
 
 use crate::rubric::Oracle;
@@ -21,6 +22,18 @@ pub(crate) fn value(
         let len = number(env, LEN_VAR)?.unwrap_or(DEFAULT_LEN as u64);
         usize::try_from(len).map_err(|_| format!("`{LEN_VAR}` is too large"))
     };
+    // Elements up to `LABGRADE_ARRAY_MAX`, as the program reads it (`ArraySpec::from_env`).
+    let max = || -> Result<i64, String> {
+        let max = match number(env, MAX_VAR)? {
+            Some(max) => i64::try_from(max).map_err(|_| format!("`{MAX_VAR}` is too large"))?,
+            None => MAX_ELEMENT,
+        };
+        labgrade_support::check_max(len()?, max)?;
+        Ok(max)
+    };
+    let array = || -> Result<Vec<i64>, String> {
+        Ok(labgrade_support::generate_array_up_to(seed, len()?, max()?))
+    };
     let workers = |name: &str| -> Result<usize, String> {
         vars.get(name)
             .and_then(|text| text.parse().ok())
@@ -28,14 +41,14 @@ pub(crate) fn value(
             .ok_or_else(|| format!("`{{{name}}}` is not a worker count"))
     };
     Ok(match oracle {
-        Oracle::ArraySum => labgrade_support::array_sum(seed, len()?).to_string(),
+        Oracle::ArraySum => labgrade_support::array_sum_up_to(seed, len()?, max()?).to_string(),
         Oracle::NegatedArray => {
             if !env.contains_key(LEN_VAR) {
                 return Err(format!(
                     "`{LEN_VAR}` must be set in the rubric for `negated-array`"
                 ));
             }
-            labgrade_support::generate_array(seed, len()?)
+            array()?
                 .iter()
                 .map(|value| (-value).to_string())
                 .collect::<Vec<_>>()
@@ -47,7 +60,7 @@ pub(crate) fn value(
                 .get(FAULT_VAR)
                 .ok_or_else(|| format!("`{FAULT_VAR}` is not set for this run"))
                 .and_then(|text| Fault::parse(text))?;
-            let array = labgrade_support::generate_array(seed, len()?);
+            let array = array()?;
             split_ranges(array.len(), workers("fault_workers")?)
                 .into_iter()
                 .enumerate()
@@ -57,7 +70,7 @@ pub(crate) fn value(
                 .to_string()
         }
         Oracle::CorruptedSum => {
-            let array = labgrade_support::generate_array(seed, len()?);
+            let array = array()?;
             split_ranges(array.len(), workers("workers")?)
                 .into_iter()
                 .enumerate()
@@ -145,6 +158,26 @@ mod tests {
             value(Oracle::ArraySum, &env, &BTreeMap::new()),
             Ok(expected.to_string())
         );
+    }
+
+    #[test]
+    fn array_oracles_follow_the_largest_element() {
+        let env = BTreeMap::from([
+            (SEED_VAR.to_owned(), "5".to_owned()),
+            (LEN_VAR.to_owned(), "1000".to_owned()),
+            (MAX_VAR.to_owned(), "1000000".to_owned()),
+        ]);
+        let array = labgrade_support::generate_array_up_to(5, 1000, 1_000_000);
+        assert_eq!(
+            value(Oracle::ArraySum, &env, &BTreeMap::new()),
+            Ok(array.iter().sum::<i64>().to_string())
+        );
+        let negated = value(Oracle::NegatedArray, &env, &BTreeMap::new()).unwrap();
+        assert_eq!(negated.split(' ').next(), Some(&*(-array[0]).to_string()));
+        let mut too_large = env.clone();
+        too_large.insert(MAX_VAR.to_owned(), i64::MAX.to_string());
+        let error = value(Oracle::ArraySum, &too_large, &BTreeMap::new()).unwrap_err();
+        assert!(error.contains(MAX_VAR), "{error}");
     }
 
     #[test]

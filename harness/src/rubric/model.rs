@@ -516,6 +516,10 @@ pub enum Expect {
     Exit(i32),
     /// Exit by itself with any code but 0.
     NonZeroExit,
+    /// Exit by itself with any code, 0 included (`exit = "any"`): for a check that grades what
+    /// the program printed, when how it exits is another check's requirement. Being killed by
+    /// a signal or running past the time limit is not exiting.
+    AnyExit,
     /// Be killed by this signal (number and name).
     Signal(i32, String),
     /// Be killed by a signal, whichever (`signal = "any"`): the runtime's choice, such as
@@ -534,6 +538,7 @@ impl Expect {
         match self {
             Self::Exit(code) => format!("exit with code {code}"),
             Self::NonZeroExit => "exit with a non-zero code".to_owned(),
+            Self::AnyExit => "exit by itself, with any code".to_owned(),
             Self::Signal(number, name) => format!("be killed by signal {name} ({number})"),
             Self::AnySignal => "be killed by a signal".to_owned(),
             Self::ExitOf(code) => format!("exit with code {}", code.render(vars)),

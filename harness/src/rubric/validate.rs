@@ -1110,10 +1110,11 @@ impl Validator {
                     .template(&Spanned::new(exit.span(), text.clone()), vars)
                     .map_or(Expect::Exit(0), Expect::ExitOf),
                 ScalarWire::Text(text) if text == "nonzero" => Expect::NonZeroExit,
+                ScalarWire::Text(text) if text == "any" => Expect::AnyExit,
                 other => {
                     self.problems.push(
                         Problem::new(Some(exit.span()), format!("`{other}` is not an exit code"))
-                            .help("use a code from 0 to 255, or `\"nonzero\"`"),
+                            .help("use a code from 0 to 255, `\"nonzero\"` or `\"any\"`"),
                     );
                     Expect::Exit(0)
                 }
@@ -2213,12 +2214,13 @@ needs = [\"a\"]
         assert_eq!(expect_of("{ exit = 3 }"), Expect::Exit(3));
         assert_eq!(expect_of("{ exit = 255 }"), Expect::Exit(255));
         assert_eq!(expect_of("{ exit = \"nonzero\" }"), Expect::NonZeroExit);
+        assert_eq!(expect_of("{ exit = \"any\" }"), Expect::AnyExit);
         assert_eq!(expect_of("{ signal = \"any\" }"), Expect::AnySignal);
     }
 
     #[test]
     fn bad_exit_codes_and_signal_names_are_reported() {
-        let exit_help = Some("use a code from 0 to 255, or `\"nonzero\"`");
+        let exit_help = Some("use a code from 0 to 255, `\"nonzero\"` or `\"any\"`");
         assert_eq!(
             problem(&with_check("expect = { exit = 256 }\n")),
             found(10, 19, "`256` is not an exit code", exit_help)

@@ -86,6 +86,20 @@ pub(super) fn parse_stat(pid: i32, stat: &str) -> Option<ProcessEntry> {
     })
 }
 
+/// Whether task `tid` of `process` is running or waiting for a CPU (state `R` of its
+/// `/proc/<process>/task/<tid>/stat`); false once it cannot be read.
+pub(super) fn task_runnable(process: i32, tid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{process}/task/{tid}/stat"))
+        .ok()
+        .and_then(|stat| stat_state(&stat))
+        == Some('R')
+}
+
+/// The state letter of a `stat` line, the first field after the last `)`.
+fn stat_state(stat: &str) -> Option<char> {
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
 /// The thread-group id and the real parent's pid of a task, from `/proc/<tid>/status`.
 pub(super) fn tgid_and_ppid(tid: i32) -> Option<(i32, i32)> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
@@ -193,6 +207,19 @@ mod tests {
         let stat = "42 (a) b (c) S 7 9 9 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 1 2 3";
         let entry = parse_stat(42, stat).expect("parses");
         assert_eq!((entry.ppid, entry.pgrp, entry.alive), (7, 9, true));
+    }
+
+    #[test]
+    fn the_state_letter_follows_the_last_parenthesis() {
+        assert_eq!(stat_state("42 (a) R (b) S 7 9 9"), Some('S'));
+        assert_eq!(stat_state("42 (sum) R 7 9 9"), Some('R'));
+        assert_eq!(stat_state("42 (sum)"), None);
+        assert_eq!(stat_state("no parenthesis"), None);
+        // The running test itself is runnable.
+        let me = nix::unistd::getpid().as_raw();
+        let tid = nix::unistd::gettid().as_raw();
+        assert!(task_runnable(me, tid));
+        assert!(!task_runnable(me, -1));
     }
 
     #[test]

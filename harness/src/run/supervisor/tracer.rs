@@ -58,7 +58,10 @@
 //! instant plus the quiet period: they all start in the same [`Tracer::service`] once no task
 //! has been created for that long, each recording how long it was held as its `delay_us`.
 //! Threads created in a row then run at the same moment; a thread joined before the next is
-//! created ends before that one exists, which `census.overlap` detects from the lifetimes.
+//! created ends before that one exists, which `census.overlap` detects from the lifetimes. A
+//! quiet period that ends while the creator of a held task is still runnable (it may be waiting
+//! for a CPU on a busy machine, between two creations) is extended until the creator blocks,
+//! creates again, or the held tasks have waited [`GATHER_CAP_US`].
 //!
 //! Known limits: a traced program cannot trace its own tasks (they are all traced already, so
 //! `PTRACE_TRACEME` and `PTRACE_ATTACH` fail with EPERM); a `clone` with `CLONE_PARENT` is
@@ -87,6 +90,14 @@ use crate::run::job::{
 
 /// How often held group-stopped tasks are checked for a pending SIGCONT.
 const GROUP_STOP_POLL: Duration = Duration::from_millis(5);
+
+/// Under [`Trace::gather_us`], when the quiet period ends while the creator of a held task is
+/// still running or waiting for a CPU, the held tasks wait this much longer, then it is looked
+/// at again (see [`Tracer::creator_may_create`]).
+const GATHER_RECHECK: Duration = Duration::from_millis(10);
+
+/// Longest a held task waits for a creator that keeps running, counted from its creation.
+const GATHER_CAP_US: u64 = 1_000_000;
 
 /// The delays of a perturbation, in the order the tracer gives them to new tasks: an endless
 /// iterator that is the same for the same seed and maximum.
@@ -352,6 +363,9 @@ impl Tracer {
 
     /// Resumes the held tasks whose delay has passed and the stopped ones a SIGCONT woke.
     pub(super) fn service(&mut self, now: Instant) {
+        if self.gather.is_some() && self.creator_may_create(now) {
+            self.regather(now + GATHER_RECHECK);
+        }
         while let Some(&Reverse((at, tid))) = self.held.peek()
             && at <= now
         {
@@ -612,6 +626,39 @@ impl Tracer {
             record.state = State::Held(at);
             self.held.push(Reverse((at, tid)));
         }
+    }
+
+    /// Under [`Trace::gather_us`], at the end of a quiet period: whether the creator of a held task
+    /// is running or waiting for a CPU, so that it may be about to create the next task. On a
+    /// busy machine a program's main thread can wait for a CPU longer than the quiet period
+    /// between two `spawn`s; its threads would then start in two bursts, and the first burst
+    /// might end before the second exists, as if they had been joined one by one. A creator
+    /// blocked (in `join`, `wait`, a lock) or stopped creates nothing before something it waits
+    /// for happens, so the held tasks start; a creator that keeps running without creating
+    /// anything (computing, spinning) holds them at most [`GATHER_CAP_US`] after their creation.
+    fn creator_may_create(&self, now: Instant) -> bool {
+        let held = || {
+            self.records
+                .iter()
+                .filter(|record| matches!(record.state, State::Held(_)))
+        };
+        // Only when the held tasks are due (the heap also holds stale, earlier instants).
+        if !held().any(|record| matches!(record.state, State::Held(at) if at <= now)) {
+            return false;
+        }
+        let Some(oldest) = held().map(|record| record.task.started_us).min() else {
+            return false;
+        };
+        if self.micros(now).saturating_sub(oldest) >= GATHER_CAP_US {
+            return false;
+        }
+        held()
+            .filter_map(|record| record.task.parent)
+            .filter_map(|creator| self.by_tid.get(&creator).map(|&index| &self.records[index]))
+            .any(|creator| {
+                creator.state == State::Running
+                    && procfs::task_runnable(creator.task.process, creator.task.tid)
+            })
     }
 
     /// Under [`Trace::gather_us`], moves the start of every held task to `at`, so that they all
