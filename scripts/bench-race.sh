@@ -4,8 +4,8 @@
 # load, then a separate atomic store) is graded with one `*-zero` check of
 # rubrics/race-condition.toml (default the one of the program the fixture breaks,
 # `atomic-zero`), repeated N times (default 100) with every run made (`--every-run`),
-# undisturbed, with `start-together = true` (as the rubric grades it), and with
-# `perturb = true`. Prints, for each, how many of the N runs failed, and the load average,
+# undisturbed, with `start-together = true`, with `start-together` and `separate-cores = true`
+# (as the rubric grades it), and with `perturb = true`. Prints, for each, how many of the N runs failed, and the load average,
 # since a busy machine runs the two threads at the same moment less often.
 #
 # Usage: bash scripts/bench-race.sh [RUNS] [FIXTURE] [CHECK]
@@ -26,16 +26,18 @@ awk -v runs="$runs" -v check="$check" '
   /^\[\[check\]\]/ || /^\[\[ratio\]\]/ { keep = 0; buffer = $0 "\n"; next }
   buffer != "" && /^id = / { keep = ($0 == "id = \"" check "\""); if (keep) printf "%s", buffer; buffer = "" }
   /^\[exercise\]/ || /^\[build\]/ || /^\[limits\]/ { header = 1 }
-  /^start-together = / || /^needs = / { next }
+  /^start-together = / || /^separate-cores = / || /^needs = / { next }
   keep || (header && !/^\[\[check\]\]/) { sub(/^repeat = .*/, "repeat = " runs); print }
   /^$/ && header { header = 0 }
 ' rubrics/race-condition.toml |
   sed -e "s|\"../exercises/race-condition\"|\"$package\"|" > "$tmp/plain.toml"
 cp "$tmp/plain.toml" "$tmp/together.toml"
+cp "$tmp/plain.toml" "$tmp/separate.toml"
 cp "$tmp/plain.toml" "$tmp/perturbed.toml"
 echo 'start-together = true' >> "$tmp/together.toml"
+printf 'start-together = true\nseparate-cores = true\n' >> "$tmp/separate.toml"
 printf 'perturb = true\nperturb-max-delay = "5ms"\n' >> "$tmp/perturbed.toml"
-for variant in plain together perturbed; do
+for variant in plain together separate perturbed; do
   "$labgrade" grade "tests/fixtures/race-condition/$fixture" \
     --rubric "$tmp/$variant.toml" --format json --every-run > "$tmp/report.json" || true
   caught=$(python3 -c '
