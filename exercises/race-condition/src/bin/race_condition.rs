@@ -2,7 +2,8 @@
 //! other subtracts 1 ten million times, and `main` prints what is left. Nothing synchronizes
 //! them, so the result is rarely 0.
 //!
-//! This is the lab's original, unchanged. Run it a few times and look at the result.
+//! This is the lab's original, with one addition: each thread prints the value it sees when
+//! its own loop is done. Run it a few times and look at the results.
 
 use std::cell::UnsafeCell;
 use std::process::ExitCode;
