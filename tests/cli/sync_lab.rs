@@ -62,14 +62,22 @@ fn race_fixed_by_serialising_loses_the_concurrency_points() {
         graded.scores(),
         rows_but(&RACE_FULL, &[("atomic-concurrent", 0.0, "failed")])
     );
-    let case = &graded.check("atomic-concurrent")["cases"][0];
-    let failure = &case["failures"][0];
-    assert_eq!(failure["what"], "census");
+    // Two failures: the adder saw its ten million updates alone (stdout), and the threads'
+    // lifetimes did not overlap (census).
+    let failures = &graded.check("atomic-concurrent")["cases"][0]["failures"];
+    assert_eq!(failures[0]["what"], "stdout", "{failures:#}");
     assert!(
-        failure["actual"]
+        failures[0]["actual"]
+            .as_str()
+            .is_some_and(|actual| actual.contains("adder done: var = 10000000")),
+        "{failures:#}"
+    );
+    assert_eq!(failures[1]["what"], "census", "{failures:#}");
+    assert!(
+        failures[1]["actual"]
             .as_str()
             .is_some_and(|actual| actual.contains("one after the other")),
-        "{failure:#}"
+        "{failures:#}"
     );
 }
 
