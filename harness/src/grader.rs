@@ -492,6 +492,7 @@ fn plan_case_run(
             gather_us: check
                 .start_together
                 .map(|quiet| u64::try_from(quiet.as_micros()).unwrap_or(u64::MAX)),
+            separate_cores: check.separate_cores,
             stacks: check
                 .census
                 .iter()

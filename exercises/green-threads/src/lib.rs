@@ -4,12 +4,17 @@
 /// Iterations of the computation in one step: a few milliseconds of CPU.
 pub const STEP_ITERATIONS: u32 = 4_000_000;
 
-/// One step of task `task`: pure computation, no system call, starting from `state` and
-/// returning the next state. The result depends on every iteration, so no compiler can skip
-/// the work.
+/// The value every chain of steps starts from: the value the green threads' tasks share, and
+/// each kernel thread's own.
+pub const START: u64 = 1;
+
+/// One step of task `task`: pure computation, no system call, starting from `value` and
+/// returning the next value. The result depends on every iteration, and on the task, so no
+/// compiler can skip the work, and the value after a chain of steps tells which tasks stepped
+/// in which order.
 #[must_use]
-pub fn step(task: usize, state: u64) -> u64 {
-    let mut x = state ^ (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+pub fn step(task: usize, value: u64) -> u64 {
+    let mut x = value ^ (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for _ in 0..STEP_ITERATIONS {
         // One round of xorshift64: cheap, and every round depends on the previous one.
         x ^= x << 13;
@@ -19,10 +24,11 @@ pub fn step(task: usize, state: u64) -> u64 {
     std::hint::black_box(x)
 }
 
-/// The progress line a task prints after each step.
+/// The progress line a task prints after each step: the task, the step (from 0) and the value
+/// that step returned.
 #[must_use]
-pub fn progress_line(task: usize, step: u32) -> String {
-    format!("task {task} step {step}")
+pub fn progress_line(task: usize, step: u32, value: u64) -> String {
+    format!("task {task} step {step} value {value}")
 }
 
 /// `<tasks> <steps>` from the command line.

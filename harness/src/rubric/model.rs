@@ -214,6 +214,9 @@ pub struct Check {
     /// `start-together`: the tracer holds new tasks until none has been created for this long,
     /// then starts them all at once; `None` does not.
     pub start_together: Option<Duration>,
+    /// `separate-cores`: the tasks started together are each pinned to a CPU of their own, in
+    /// turn, so that they run at the same moment on different cores.
+    pub separate_cores: bool,
     /// The fault injected in one worker of every run.
     pub fault: Option<FaultPlan>,
     /// System calls the program must make, or must not (`syscalls`).

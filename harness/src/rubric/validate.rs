@@ -91,6 +91,7 @@ struct Observing {
     repeat: u32,
     perturb: Option<Duration>,
     start_together: Option<Duration>,
+    separate_cores: bool,
 }
 
 struct Limits {
@@ -637,6 +638,7 @@ impl Validator {
             repeat: observing.repeat,
             perturb: observing.perturb,
             start_together: observing.start_together,
+            separate_cores: observing.separate_cores,
             fault,
             syscalls,
             short_reads,
@@ -734,12 +736,14 @@ impl Validator {
             _ => None,
         };
         let start_together = self.start_together(wire, perturb.is_some());
+        let separate_cores = self.separate_cores(wire, start_together.is_some());
         Observing {
             census,
             expect_child,
             repeat,
             perturb,
             start_together,
+            separate_cores,
         }
     }
 
@@ -845,6 +849,28 @@ impl Validator {
             );
         }
         start_together
+    }
+
+    /// `separate-cores`, which only makes sense for tasks started together.
+    fn separate_cores(&mut self, wire: &CheckWire, started_together: bool) -> bool {
+        let wanted = self.flag(
+            wire.separate_cores.as_ref(),
+            "separate-cores",
+            "to start the tasks started together on CPUs of their own",
+        );
+        match &wire.separate_cores {
+            Some(on) if wanted && !started_together => {
+                self.problems.push(
+                    Problem::new(
+                        Some(on.span()),
+                        "`separate-cores = true` needs `start-together = true`",
+                    )
+                    .help("it spreads the tasks that `start-together` starts at once: add `start-together = true` to the check"),
+                );
+                false
+            }
+            _ => wanted,
+        }
     }
 
     fn fault(&mut self, wire: &Spanned<FaultWire>, vars: &BTreeSet<String>) -> Option<FaultPlan> {
@@ -2770,6 +2796,26 @@ timeout = "10"
         assert!(check.traced());
         assert_eq!(check.start_together, Some(START_TOGETHER_QUIET));
         assert_eq!(check.census[1].count, CensusCount::Overlap);
+        assert!(!check.separate_cores);
+    }
+
+    #[test]
+    fn separate_cores_needs_start_together() {
+        let (at, message, help) = problem(&with_check("separate-cores = true\n"));
+        assert_eq!(at, (10, 18));
+        assert_eq!(
+            message,
+            "`separate-cores = true` needs `start-together = true`"
+        );
+        assert!(help.is_some_and(|help| help.contains("start-together = true")));
+        let (_, message, _) = problem(&with_check(
+            "start-together = true\nseparate-cores = false\n",
+        ));
+        assert_eq!(message, "`separate-cores = false` asks for nothing");
+        let rubric = parse_ok(&with_check(
+            "start-together = true\nseparate-cores = true\n",
+        ));
+        assert!(rubric.checks[0].separate_cores);
     }
 
     #[test]

@@ -126,6 +126,12 @@ pub struct Trace {
     /// creates the next cannot hide it (see `overlap` in rubrics/README.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gather_us: Option<u64>,
+    /// With [`Trace::gather_us`]: pin each task started together to a CPU of its own, the
+    /// supervisor's CPUs taken in turn, so that they run at the same moment on different cores
+    /// instead of taking turns on the one the kernel woke them on (see `separate-cores` in
+    /// rubrics/README.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub separate_cores: bool,
     /// Record each thread's stack mapping at its exit stop ([`Task::stack`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stacks: bool,

@@ -14,11 +14,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The value all tasks share: each step reads it and replaces it.
+    let mut value = green_threads::START;
     for id in 0..tasks {
-        let mut state = id as u64 + 1;
         for done in 0..steps {
-            state = green_threads::step(id, state);
-            println!("{}", green_threads::progress_line(id, done));
+            value = green_threads::step(id, value);
+            println!("{}", green_threads::progress_line(id, done, value));
         }
     }
     ExitCode::SUCCESS

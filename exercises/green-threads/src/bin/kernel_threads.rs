@@ -15,10 +15,11 @@ fn main() -> ExitCode {
         }
     };
     for id in 0..tasks {
-        let mut state = id as u64 + 1;
+        // The task's own value.
+        let mut value = green_threads::START;
         for done in 0..steps {
-            state = green_threads::step(id, state);
-            println!("{}", green_threads::progress_line(id, done));
+            value = green_threads::step(id, value);
+            println!("{}", green_threads::progress_line(id, done, value));
         }
     }
     ExitCode::SUCCESS

@@ -2,7 +2,8 @@
 //! other subtracts 1 ten million times, and `main` prints what is left. Nothing synchronizes
 //! them, so the result is rarely 0.
 //!
-//! This is the lab's original, unchanged. Run it a few times and look at the result.
+//! This is the lab's original, with one addition: each thread prints the value it sees when
+//! its own loop is done. Run it a few times and look at the results.
 
 use std::cell::UnsafeCell;
 use std::process::ExitCode;
@@ -30,7 +31,7 @@ impl Unsynchronized {
     }
 
     fn get(&self) -> i64 {
-        // SAFETY: read after both threads were joined.
+        // SAFETY: none either while the other thread may still be updating.
         unsafe { self.0.get().read_volatile() }
     }
 }
@@ -41,12 +42,14 @@ fn increment_var() {
     for _ in 0..ITERATIONS {
         VAR.add(1);
     }
+    println!("adder done: var = {}", VAR.get());
 }
 
 fn decrement_var() {
     for _ in 0..ITERATIONS {
         VAR.add(-1);
     }
+    println!("subtractor done: var = {}", VAR.get());
 }
 
 fn main() -> ExitCode {

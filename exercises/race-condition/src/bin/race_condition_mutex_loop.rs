@@ -30,7 +30,7 @@ impl Unsynchronized {
     }
 
     fn get(&self) -> i64 {
-        // SAFETY: read after both threads were joined.
+        // SAFETY: none either while the other thread may still be updating.
         unsafe { self.0.get().read_volatile() }
     }
 }
@@ -41,12 +41,14 @@ fn increment_var() {
     for _ in 0..ITERATIONS {
         VAR.add(1);
     }
+    println!("adder done: var = {}", VAR.get());
 }
 
 fn decrement_var() {
     for _ in 0..ITERATIONS {
         VAR.add(-1);
     }
+    println!("subtractor done: var = {}", VAR.get());
 }
 
 fn main() -> ExitCode {

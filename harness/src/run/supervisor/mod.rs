@@ -33,6 +33,7 @@
 #[cfg(target_arch = "x86_64")]
 mod bpf;
 mod cgroup;
+mod cores;
 mod load;
 mod outside;
 mod procfs;

@@ -217,6 +217,8 @@ pub(super) struct Tracer {
     gather: Option<Duration>,
     /// [`Trace::stacks`]: record each thread's stack mapping at its exit stop.
     stacks: bool,
+    /// [`Trace::separate_cores`]: the CPUs the tasks started together are pinned to, in turn.
+    cores: Option<super::cores::Spreader>,
 }
 
 impl Tracer {
@@ -245,6 +247,8 @@ impl Tracer {
             syscalls: trace.syscalls.as_ref().map(Observer::new),
             gather: trace.gather_us.map(Duration::from_micros),
             stacks: trace.stacks,
+            cores: (trace.separate_cores && trace.gather_us.is_some())
+                .then(super::cores::Spreader::new),
         };
         let index = tracer.register(main.as_raw(), TaskKind::Main, main.as_raw(), None, start);
         tracer.records[index].state = State::Running;
@@ -379,6 +383,10 @@ impl Tracer {
                         .micros(now)
                         .saturating_sub(self.records[index].task.started_us);
                     self.records[index].task.delay_us = held_us;
+                    if let Some(cores) = &mut self.cores {
+                        // A failure (the task ended meanwhile) leaves it where it was.
+                        cores.pin(tid);
+                    }
                 }
                 self.records[index].state = State::Running;
                 resume(tid, 0);

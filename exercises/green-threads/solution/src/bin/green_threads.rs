@@ -10,7 +10,6 @@ struct Task {
     id: usize,
     /// Steps done so far.
     done: u32,
-    state: u64,
 }
 
 fn main() -> ExitCode {
@@ -23,19 +22,19 @@ fn main() -> ExitCode {
     };
     // The run queue: the scheduler takes the task at the front, runs one step of it (the task
     // "yields" after each step), and puts it back at the end unless it has finished.
-    let mut ready: VecDeque<Task> = (0..tasks)
-        .map(|id| Task {
-            id,
-            done: 0,
-            state: id as u64 + 1,
-        })
-        .collect();
+    let mut ready: VecDeque<Task> = (0..tasks).map(|id| Task { id, done: 0 }).collect();
+    // The value all tasks share: each step reads it and replaces it, so every line shows what
+    // the steps that really ran before it made of it.
+    let mut value = green_threads::START;
     while let Some(mut task) = ready.pop_front() {
         if task.done == steps {
             continue;
         }
-        task.state = green_threads::step(task.id, task.state);
-        println!("{}", green_threads::progress_line(task.id, task.done));
+        value = green_threads::step(task.id, value);
+        println!(
+            "{}",
+            green_threads::progress_line(task.id, task.done, value)
+        );
         task.done += 1;
         ready.push_back(task);
     }

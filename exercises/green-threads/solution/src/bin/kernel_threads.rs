@@ -15,10 +15,12 @@ fn main() -> ExitCode {
     let handles: Vec<_> = (0..tasks)
         .map(|id| {
             thread::spawn(move || {
-                let mut state = id as u64 + 1;
+                // Each thread's own value: sharing one would make the threads wait for
+                // each other.
+                let mut value = green_threads::START;
                 for done in 0..steps {
-                    state = green_threads::step(id, state);
-                    println!("{}", green_threads::progress_line(id, done));
+                    value = green_threads::step(id, value);
+                    println!("{}", green_threads::progress_line(id, done, value));
                 }
             })
         })

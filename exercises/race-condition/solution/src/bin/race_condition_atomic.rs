@@ -10,17 +10,18 @@ const ITERATIONS: u32 = 10_000_000;
 
 static VAR: AtomicI64 = AtomicI64::new(0);
 
-fn update(delta: i64) {
+fn update(name: &str, delta: i64) {
     for _ in 0..ITERATIONS {
         // Relaxed is enough: only the count matters, and `join` orders the final read after
         // every update.
         VAR.fetch_add(delta, Ordering::Relaxed);
     }
+    println!("{name} done: var = {}", VAR.load(Ordering::Relaxed));
 }
 
 fn main() -> ExitCode {
-    let adder = thread::spawn(|| update(1));
-    let subtractor = thread::spawn(|| update(-1));
+    let adder = thread::spawn(|| update("adder", 1));
+    let subtractor = thread::spawn(|| update("subtractor", -1));
     if adder.join().is_err() || subtractor.join().is_err() {
         eprintln!("a thread panicked");
         return ExitCode::FAILURE;
