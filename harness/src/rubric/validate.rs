@@ -1950,13 +1950,17 @@ mod tests {
         assert_eq!(rubric.build.points, 0);
         assert_eq!(
             rubric.env,
-            BTreeMap::from([("LABGRADE_ARRAY_LEN".to_owned(), "4000000".to_owned())])
+            BTreeMap::from([
+                ("LABGRADE_ARRAY_LEN".to_owned(), "4000000".to_owned()),
+                ("LABGRADE_ARRAY_MAX".to_owned(), "1000000".to_owned())
+            ])
         );
         assert_eq!(
             ids(&rubric),
             [
                 "threads-sum",
                 "threads-census",
+                "threads-together",
                 "threads-timing",
                 "threads-usage",
                 "processes-sum",
@@ -1972,7 +1976,7 @@ mod tests {
         assert_eq!(census.census.len(), 2);
         assert_eq!(census.census[0].count, CensusCount::Threads);
         assert_eq!(census.census[0].expected.source(), "{workers}");
-        let reaped = &rubric.checks[6];
+        let reaped = &rubric.checks[7];
         assert_eq!(reaped.needs, ["build", "processes-census"]);
         assert_eq!(
             reaped
@@ -2008,7 +2012,9 @@ mod tests {
         assert_eq!(sum.output_bytes, 65536);
         assert_eq!(sum.needs, ["build"]);
         assert_eq!(sum.expect, Expect::Exit(0));
-        assert_eq!(sum.stdout.len(), 1);
+        // The sum line, and no second one.
+        assert_eq!(sum.stdout.len(), 2);
+        assert!(matches!(sum.stdout[1], Matcher::Absent(_)));
         assert_eq!(sum.compares.len(), 1);
         assert_eq!(sum.compares[0].source, Source::Capture("sum".to_owned()));
         assert!(matches!(
@@ -2016,7 +2022,7 @@ mod tests {
             Expected::Oracle(Oracle::ArraySum)
         ));
 
-        let timing = &rubric.checks[2];
+        let timing = &rubric.checks[3];
         assert_eq!(timing.needs, ["build", "threads-sum"]);
         assert_eq!(
             case_names(timing),
@@ -2024,12 +2030,12 @@ mod tests {
         );
         assert!(timing.parallelism);
         assert_eq!(timing.parallelism_time.as_deref(), Some("ms"));
-        let usage = &rubric.checks[3];
+        let usage = &rubric.checks[4];
         assert_eq!(usage.expect, Expect::NonZeroExit);
-        assert!(usage.args.is_empty());
+        assert_eq!(case_names(usage), ["arg=", "arg=many", "arg=0"]);
         assert_eq!(usage.stderr.len(), 1);
-        assert_eq!(rubric.checks[4].cases.len(), 6);
-        assert_eq!(rubric.checks[7].needs, ["build", "processes-sum"]);
+        assert_eq!(rubric.checks[5].cases.len(), 6);
+        assert_eq!(rubric.checks[8].needs, ["build", "processes-sum"]);
     }
 
     #[test]
