@@ -214,6 +214,9 @@ pub struct Check {
     /// `start-together`: the tracer holds new tasks until none has been created for this long,
     /// then starts them all at once; `None` does not.
     pub start_together: Option<Duration>,
+    /// `hold-until-waited`: the tracer holds every new task until the rest of the program is
+    /// blocked waiting or ended, then lets one run, in this order; `None` does not.
+    pub hold_until_waited: Option<crate::run::HoldOrder>,
     /// The fault injected in one worker of every run.
     pub fault: Option<FaultPlan>,
     /// System calls the program must make, or must not (`syscalls`).
@@ -321,6 +324,7 @@ impl Check {
             || self.expect_child.is_some()
             || self.perturb.is_some()
             || self.start_together.is_some()
+            || self.hold_until_waited.is_some()
             || self.observes_syscalls()
     }
 

@@ -14,6 +14,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::error::{Problem, RubricError};
 use labgrade_support::FaultAction;
 
+use crate::run::HoldOrder;
+
 use super::model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
     Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio, Rubric, RunLimits,
@@ -91,6 +93,7 @@ struct Observing {
     repeat: u32,
     perturb: Option<Duration>,
     start_together: Option<Duration>,
+    hold_until_waited: Option<HoldOrder>,
 }
 
 struct Limits {
@@ -637,6 +640,7 @@ impl Validator {
             repeat: observing.repeat,
             perturb: observing.perturb,
             start_together: observing.start_together,
+            hold_until_waited: observing.hold_until_waited,
             fault,
             syscalls,
             short_reads,
@@ -734,13 +738,54 @@ impl Validator {
             _ => None,
         };
         let start_together = self.start_together(wire, perturb.is_some());
+        let hold_until_waited = self.hold_until_waited(wire);
         Observing {
             census,
             expect_child,
             repeat,
             perturb,
             start_together,
+            hold_until_waited,
         }
+    }
+
+    /// `hold-until-waited`: its order, alone among the keys that decide when new tasks start.
+    fn hold_until_waited(&mut self, wire: &CheckWire) -> Option<HoldOrder> {
+        let value = wire.hold_until_waited.as_ref()?;
+        let order = match value.get_ref().as_str() {
+            "newest-first" => HoldOrder::NewestFirst,
+            "oldest-first" => HoldOrder::OldestFirst,
+            other => {
+                self.problems.push(
+                    Problem::new(
+                        Some(value.span()),
+                        format!("`hold-until-waited = \"{other}\"` is not an order"),
+                    )
+                    .help("write `\"newest-first\"` or `\"oldest-first\"`: which held task runs first"),
+                );
+                return None;
+            }
+        };
+        let other = [
+            ("perturb", wire.perturb.as_ref().is_some_and(|on| *on.get_ref())),
+            (
+                "start-together",
+                wire.start_together.as_ref().is_some_and(|on| *on.get_ref()),
+            ),
+        ]
+        .into_iter()
+        .find(|(_, on)| *on);
+        if let Some((key, _)) = other {
+            self.problems.push(
+                Problem::new(
+                    Some(value.span()),
+                    format!("`hold-until-waited` and `{key}` both decide when new tasks start"),
+                )
+                .help("use one of them per check"),
+            );
+            return None;
+        }
+        Some(order)
     }
 
     /// The census keys that are not counts: `stacks`, `printed-stacks`, `overlap` and `sleeps`.

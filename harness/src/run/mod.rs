@@ -30,7 +30,7 @@ mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, CgroupUsage, Interference, Job, Limits, Observation,
+    BaseEnv, CapturedOutput, Census, CgroupUsage, HoldOrder, Interference, Job, Limits, Observation,
     Perturbation, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind, Termination,
     Trace, format_bytes,
 };

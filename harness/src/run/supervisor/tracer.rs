@@ -60,6 +60,16 @@
 //! Threads created in a row then run at the same moment; a thread joined before the next is
 //! created ends before that one exists, which `census.overlap` detects from the lifetimes.
 //!
+//! **Holding until waited.** With [`Trace::hold_until_waited`], each new task is held at its
+//! first stop until every other task of the program waits: it is blocked in a system call that
+//! is not a sleep, is held or stopped by the tracer, or has ended ([`super::waiting`], read
+//! every millisecond while a task is held). Then one held task runs, the newest or the oldest
+//! as the order says, and the next waits for the rest to wait again. A program that joins,
+//! `waitpid`s or blocks at a barrier lets its workers run at once; one that sleeps, spins or
+//! prints instead never has its worker run before it goes on, on every run, however long it
+//! sleeps; workers run one at a time, in an order that defeats a program relying on which one
+//! the scheduler starts first. Each task's `delay_us` is how long it was held.
+//!
 //! Known limits: a traced program cannot trace its own tasks (they are all traced already, so
 //! `PTRACE_TRACEME` and `PTRACE_ATTACH` fail with EPERM); a `clone` with `CLONE_PARENT` is
 //! recorded, and judged, as a child of its creator; after an `exec` by a thread other than the
@@ -80,13 +90,16 @@ use nix::unistd::Pid;
 
 use super::procfs::TaskTimes;
 use super::syscalls::Observer;
-use super::{decode, procfs};
+use super::{decode, procfs, waiting};
 use crate::run::job::{
-    Census, Perturbation, Reaping, StackRange, Task, TaskKind, Termination, Trace,
+    Census, HoldOrder, Perturbation, Reaping, StackRange, Task, TaskKind, Termination, Trace,
 };
 
 /// How often held group-stopped tasks are checked for a pending SIGCONT.
 const GROUP_STOP_POLL: Duration = Duration::from_millis(5);
+
+/// How often, while tasks are held by `hold-until-waited`, the others are looked at.
+const HOLD_POLL: Duration = Duration::from_millis(1);
 
 /// The delays of a perturbation, in the order the tracer gives them to new tasks: an endless
 /// iterator that is the same for the same seed and maximum.
@@ -127,6 +140,8 @@ enum State {
     Running,
     /// Kept stopped by the perturbation until this instant.
     Held(Instant),
+    /// Kept stopped by `hold-until-waited` until every other task waits or has ended.
+    HeldUntilWaited,
     /// In a group-stop, kept stopped until a SIGCONT is pending.
     GroupStopped,
     /// Past its exit stop or dead.
@@ -206,6 +221,10 @@ pub(super) struct Tracer {
     gather: Option<Duration>,
     /// [`Trace::stacks`]: record each thread's stack mapping at its exit stop.
     stacks: bool,
+    /// [`Trace::hold_until_waited`]: which held task runs first once the others wait.
+    hold: Option<HoldOrder>,
+    /// Indices of the records held by `hold-until-waited`.
+    waiting_room: Vec<usize>,
 }
 
 impl Tracer {
@@ -234,6 +253,8 @@ impl Tracer {
             syscalls: trace.syscalls.as_ref().map(Observer::new),
             gather: trace.gather_us.map(Duration::from_micros),
             stacks: trace.stacks,
+            hold: trace.hold_until_waited,
+            waiting_room: Vec::new(),
         };
         let index = tracer.register(main.as_raw(), TaskKind::Main, main.as_raw(), None, start);
         tracer.records[index].state = State::Running;
@@ -344,10 +365,8 @@ impl Tracer {
     pub(super) fn next_wake(&self) -> Option<Instant> {
         let held = self.held.peek().map(|Reverse((at, _))| *at);
         let stopped = (!self.group_stopped.is_empty()).then(|| Instant::now() + GROUP_STOP_POLL);
-        match (held, stopped) {
-            (Some(held), Some(stopped)) => Some(held.min(stopped)),
-            (held, stopped) => held.or(stopped),
-        }
+        let waiting = (!self.waiting_room.is_empty()).then(|| Instant::now() + HOLD_POLL);
+        [held, stopped, waiting].into_iter().flatten().min()
     }
 
     /// Resumes the held tasks whose delay has passed and the stopped ones a SIGCONT woke.
@@ -369,6 +388,9 @@ impl Tracer {
                 self.records[index].state = State::Running;
                 resume(tid, 0);
             }
+        }
+        if !self.waiting_room.is_empty() {
+            self.release_if_waited(now);
         }
         let stopped = std::mem::take(&mut self.group_stopped);
         for tid in stopped {
@@ -604,6 +626,9 @@ impl Tracer {
         } else if let Some(quiet) = self.gather {
             record.state = State::Held(Instant::now());
             self.regather(Instant::now() + quiet);
+        } else if self.hold.is_some() {
+            record.state = State::HeldUntilWaited;
+            self.waiting_room.push(index);
         } else if record.task.delay_us == 0 {
             record.state = State::Running;
             resume(tid, 0);
@@ -612,6 +637,37 @@ impl Tracer {
             record.state = State::Held(at);
             self.held.push(Reverse((at, tid)));
         }
+    }
+
+    /// Under [`Trace::hold_until_waited`], lets one held task run if every other task of the
+    /// program waits in a system call that is not a sleep, is stopped by the tracer, or has
+    /// ended. A task created but not yet at its first stop is about to be held: nothing runs
+    /// until it is.
+    fn release_if_waited(&mut self, now: Instant) {
+        let records = &self.records;
+        self.waiting_room
+            .retain(|&index| records[index].state == State::HeldUntilWaited);
+        let all_wait = self.records.iter().all(|record| match record.state {
+            State::Pending => false,
+            State::Running => waiting::waits(record.task.process, record.task.tid),
+            State::Held(_) | State::HeldUntilWaited | State::GroupStopped | State::Ended => true,
+        });
+        let chosen = match self.hold {
+            Some(HoldOrder::NewestFirst) => self.waiting_room.iter().copied().max(),
+            Some(HoldOrder::OldestFirst) => self.waiting_room.iter().copied().min(),
+            None => None,
+        };
+        let Some(index) = chosen.filter(|_| all_wait) else {
+            return;
+        };
+        self.waiting_room.retain(|&held| held != index);
+        let held_us = self
+            .micros(now)
+            .saturating_sub(self.records[index].task.started_us);
+        let record = &mut self.records[index];
+        record.task.delay_us = held_us;
+        record.state = State::Running;
+        resume(record.task.tid, 0);
     }
 
     /// Under [`Trace::gather_us`], moves the start of every held task to `at`, so that they all
