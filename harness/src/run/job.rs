@@ -486,6 +486,11 @@ pub struct Task {
     /// its exit stop, from `/proc/<pid>/task/<tid>/maps`; `None` otherwise, or if unreadable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<StackRange>,
+    /// For a thread, under [`Trace::stacks`]: its stack pointer at its first stop, before it
+    /// ran any instruction: the top of its stack. Above it, in the same mapping, lie the
+    /// thread's thread-local storage and control block, which are not its stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_top: Option<u64>,
 }
 
 /// A range of addresses, `[start, end)`: one mapping of a process's memory.

@@ -23,7 +23,9 @@
 //! * `PTRACE_EVENT_EXIT` stops a task on its way out, still whole: its end time and CPU time
 //!   (`/proc/<pid>/task/<tid>/schedstat`) are taken there, and under [`Trace::stacks`] a
 //!   thread's stack: the mapping of `/proc/<pid>/task/<tid>/maps` holding its stack pointer
-//!   (`PTRACE_GETREGS`, x86-64 only), which is still its own stack on its way out. When it is the
+//!   (`PTRACE_GETREGS`, x86-64 only), which is still its own stack on its way out; and at its
+//!   first stop, its stack pointer before it ran anything, the top of its stack (glibc keeps
+//!   the thread's thread-local storage above it, in the same mapping). When it is the
 //!   last task of its process, the process's children are judged from `/proc` at that instant,
 //!   while they are still its children: still running is [`Reaping::OutlivedParent`], a zombie is
 //!   [`Reaping::NotReaped`], gone is [`Reaping::Reaped`]. That works because the tracer receives a
@@ -584,6 +586,7 @@ impl Tracer {
                 reaping: None,
                 delay_us: 0,
                 stack: None,
+                stack_top: None,
             },
             state: State::Pending,
             status: None,
@@ -621,6 +624,10 @@ impl Tracer {
     fn first_stop(&mut self, index: usize) {
         let record = &mut self.records[index];
         let tid = record.task.tid;
+        if self.stacks && record.task.kind == TaskKind::Thread && record.state == State::Pending {
+            // Stopped before its first instruction: the top of the stack it was given.
+            record.task.stack_top = stack_pointer(tid);
+        }
         if record.state != State::Pending {
             // Already on its way out: a kill woke it from its first stop.
         } else if let Some(quiet) = self.gather {
