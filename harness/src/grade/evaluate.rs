@@ -557,7 +557,10 @@ fn local_stacks(tasks: &[crate::run::Task]) -> Vec<Option<crate::run::StackRange
         .filter(|task| task.kind == TaskKind::Thread)
         .map(|task| {
             let mut stack = task.stack?;
-            if let Some(top) = task.stack_top.filter(|top| stack.start < *top && *top <= stack.end) {
+            if let Some(top) = task
+                .stack_top
+                .filter(|top| stack.start < *top && *top <= stack.end)
+            {
                 stack.end = top;
             }
             Some(stack)

@@ -767,7 +767,10 @@ impl Validator {
             }
         };
         let other = [
-            ("perturb", wire.perturb.as_ref().is_some_and(|on| *on.get_ref())),
+            (
+                "perturb",
+                wire.perturb.as_ref().is_some_and(|on| *on.get_ref()),
+            ),
             (
                 "start-together",
                 wire.start_together.as_ref().is_some_and(|on| *on.get_ref()),
@@ -2740,6 +2743,37 @@ timeout = "10"
         assert_eq!(
             message,
             "capture `ms` is not a named group of any regex of this check"
+        );
+    }
+
+    #[test]
+    fn hold_until_waited_takes_an_order_and_excludes_the_other_holds() {
+        let rubric = parse_ok(&with_check("hold-until-waited = \"newest-first\"\n"));
+        let check = &rubric.checks[0];
+        assert!(check.traced());
+        assert_eq!(check.hold_until_waited, Some(HoldOrder::NewestFirst));
+        let rubric = parse_ok(&with_check("hold-until-waited = \"oldest-first\"\n"));
+        assert_eq!(
+            rubric.checks[0].hold_until_waited,
+            Some(HoldOrder::OldestFirst)
+        );
+        let (at, message, help) = problem(&with_check("hold-until-waited = \"first\"\n"));
+        assert_eq!(at.0, 10);
+        assert_eq!(message, "`hold-until-waited = \"first\"` is not an order");
+        assert!(help.is_some_and(|help| help.contains("newest-first")));
+        let (_, message, _) = problem(&with_check(
+            "hold-until-waited = \"newest-first\"\nperturb = true\n",
+        ));
+        assert_eq!(
+            message,
+            "`hold-until-waited` and `perturb` both decide when new tasks start"
+        );
+        let (_, message, _) = problem(&with_check(
+            "hold-until-waited = \"oldest-first\"\nstart-together = true\n",
+        ));
+        assert_eq!(
+            message,
+            "`hold-until-waited` and `start-together` both decide when new tasks start"
         );
     }
 

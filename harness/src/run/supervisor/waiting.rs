@@ -122,7 +122,10 @@ mod tests {
         assert!(is_sleep(&call(libc::SYS_nanosleep, [0; 6])));
         assert!(is_sleep(&call(libc::SYS_ppoll, [0, 0, 1, 0, 8, 0])));
         assert!(!is_sleep(&call(libc::SYS_ppoll, [0x1000, 1, 0, 0, 8, 0])));
-        assert!(!is_sleep(&call(libc::SYS_futex, [0x1000, 0x80, 2, 0, 0, 0])));
+        assert!(!is_sleep(&call(
+            libc::SYS_futex,
+            [0x1000, 0x80, 2, 0, 0, 0]
+        )));
         assert!(!is_sleep(&call(libc::SYS_wait4, [42, 0, 0, 0, 0, 0])));
         assert!(!is_sleep(&call(libc::SYS_read, [3, 0x1000, 16, 0, 0, 0])));
     }
