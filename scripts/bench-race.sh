@@ -27,7 +27,7 @@ echo 'start-together = true' >> "$tmp/together.toml"
 printf 'perturb = true\nperturb-max-delay = "5ms"\n' >> "$tmp/perturbed.toml"
 for variant in plain together perturbed; do
   target/debug/labgrade grade tests/fixtures/race-condition/atomic_load_then_store \
-    --rubric "$tmp/$variant.toml" --format json > "$tmp/report.json" || true
+    --rubric "$tmp/$variant.toml" --format json --every-run > "$tmp/report.json" || true
   caught=$(python3 -c '
 import json, sys
 case = json.load(open(sys.argv[1]))["checks"][0]["cases"][0]

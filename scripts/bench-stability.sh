@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whether every correct program of the project (each exercise's reference solution and every
-# `all_pass*` fixture) earns the same grade however busy the machine is: graded N times each on
+# fixture whose fixture.toml says `kind = "correct"`) earns the same grade however busy the machine is: graded N times each on
 # a quiet machine, N times while a second labgrade grades in another PID namespace, and N times
 # with every core busy with other work. Prints, per program and condition, the verdicts seen
 # (each check's status and score), the median wall time, and how many cases were run again
@@ -11,6 +11,8 @@
 #   EXERCISE: only these exercises (default: every rubric in rubrics/).
 #   BENCH_GRADINGS: gradings per condition, default 5.
 #   BENCH_CONDITIONS: which conditions, default "quiet neighbour busy".
+#   BENCH_MUTANTS=1: grade the mutant fixtures too (issue 14's "no verdict changes over 5
+#     gradings"), for example with BENCH_CONDITIONS=quiet.
 #
 # The neighbour condition needs root (a PID namespace made with `unshare --pid --fork
 # --mount-proc`); without it that condition is skipped with a statement. Not part of CI: with
@@ -35,12 +37,19 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 trap 'exit 130' INT TERM
 export LABGRADE_CACHE_DIR=${LABGRADE_CACHE_DIR:-$out/cache}
 
-# The correct programs: `exercise<TAB>submission folder`.
+# The programs: `exercise<TAB>submission folder`. The reference solution and every fixture
+# whose fixture.toml says `kind = "correct"`; with BENCH_MUTANTS=1 the mutants too, whose
+# verdicts must be as stable.
+kinds='"correct"'
+[ "${BENCH_MUTANTS:-0}" = 1 ] && kinds='"correct"|"mutant"'
 programs=()
 for exercise in "${exercises[@]}"; do
   programs+=("$exercise	exercises/$exercise/solution")
-  for fixture in tests/fixtures/"$exercise"/all_pass*; do
-    [ -d "$fixture" ] && programs+=("$exercise	$fixture")
+  for fixture in tests/fixtures/"$exercise"/*/; do
+    fixture=${fixture%/}
+    if grep -Eq "^kind = ($kinds)" "$fixture/fixture.toml" 2>/dev/null; then
+      programs+=("$exercise	$fixture")
+    fi
   done
 done
 

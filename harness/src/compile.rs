@@ -38,6 +38,19 @@ const BUILD_FILE_SIZE: u64 = 1 << 30;
 const BUILD_OPEN_FILES: u64 = 4096;
 /// Tasks of a build; only counted for an isolated job, which a build is not.
 const BUILD_TASKS: u64 = 4096;
+/// What of cargo's home a build may read: the binaries, the downloaded sources and registry
+/// indexes, the configuration and cargo's caches and locks. Not `credentials.toml` nor
+/// `credentials`, which hold registry tokens.
+const CARGO_HOME_READ: &[&str] = &[
+    "bin",
+    "registry",
+    "git",
+    "config.toml",
+    "config",
+    ".global-cache",
+    ".package-cache",
+    ".package-cache-mutate",
+];
 /// Pause between two looks for a free build slot when every slot is busy.
 const SLOT_POLL: Duration = Duration::from_millis(100);
 
@@ -136,6 +149,9 @@ impl Toolchain {
             args.push("--release".to_owned());
         }
         let mut job = self.cargo_job(&workspace, args, rubric.build.timeout);
+        // The compiler expands `option_env!` and `include_str!("/proc/self/environ")` into the
+        // program: it sees the toolchain's variables, never labgrade's secrets.
+        job.base_env = BaseEnv::Toolchain;
         // The compiler reads the student's files: `include_str!` or `#[path]` could make it read
         // any file labgrade's user can, so the build sees only the toolchain and the slot.
         let tmp = workspace.join("target").join("tmp");
@@ -297,13 +313,15 @@ impl Toolchain {
                 .map(PathBuf::from)
                 .or_else(|| home.as_ref().map(|home| home.join(default)))
         };
-        let mut read: Vec<PathBuf> = [
-            from_env("CARGO_HOME", ".cargo"),
-            from_env("RUSTUP_HOME", ".rustup"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let cargo_home = from_env("CARGO_HOME", ".cargo");
+        // Of cargo's home, what a build reads; never its credentials (`credentials.toml` holds
+        // registry tokens).
+        let mut read: Vec<PathBuf> = cargo_home
+            .iter()
+            .flat_map(|home| CARGO_HOME_READ.iter().map(|name| home.join(name)))
+            .filter(|path| path.exists())
+            .chain(from_env("RUSTUP_HOME", ".rustup"))
+            .collect();
         for cargo in [Some(self.cargo.clone()), fs::canonicalize(&self.cargo).ok()]
             .into_iter()
             .flatten()
@@ -323,6 +341,7 @@ impl Toolchain {
             write: vec![workspace.to_owned()],
             hide: course_folders(rubric),
             landlock: true,
+            proc: false,
         }
     }
 }

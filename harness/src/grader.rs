@@ -35,6 +35,8 @@ pub struct GradeOptions {
 pub struct Grader {
     runner: Runner,
     options: GradeOptions,
+    /// Run every repeat of a case even after one failed, to measure detection rates.
+    every_run: bool,
 }
 
 impl Grader {
@@ -50,7 +52,19 @@ impl Grader {
             // deleted is tried again by the next labgrade.
             let _ = remove_abandoned(&std::env::temp_dir());
         });
-        Self { runner, options }
+        Self {
+            runner,
+            options,
+            every_run: false,
+        }
+    }
+
+    /// This grader, running every repeat of a case even after one failed (`every_run`), or
+    /// stopping at the first failed run, which decides the case (the default).
+    #[must_use]
+    pub fn every_run(mut self, every_run: bool) -> Self {
+        self.every_run = every_run;
+        self
     }
 
     /// Grades the submission in folder `submission` against `rubric`.
@@ -215,6 +229,18 @@ impl Grader {
                 },
                 if assembly.missing.len() == 1 { "" } else { "s" },
             );
+            for (file, link) in &assembly.linked {
+                let through = if file == link {
+                    format!("`{file}` is a symbolic link")
+                } else {
+                    format!("`{file}` is reached through `{link}`, a symbolic link")
+                };
+                grade.diagnostics.push('\n');
+                grade.diagnostics.push_str(&through);
+                grade.diagnostics.push_str(
+                    ", which labgrade never follows in a submission: hand in the file itself",
+                );
+            }
         }
         if !assembly.buildable {
             return Ok((grade, None));
@@ -323,12 +349,19 @@ impl Grader {
                             "run again: something outside the program spoiled the first run ({spoiled})"
                         ));
                     }
+                    let failed = !graded.passed;
                     runs.push(graded);
+                    // A case passes only if every run passes: the first failed run decides,
+                    // and the runs left would only cost time.
+                    if failed && !self.every_run {
+                        break;
+                    }
                 }
                 Err(reason) => return Ok(Err(reason)),
             }
         }
-        Ok(combine_runs(runs).ok_or_else(|| format!("case `{}` has no run", case.name)))
+        Ok(combine_runs(runs, check.repeat)
+            .ok_or_else(|| format!("case `{}` has no run", case.name)))
     }
 
     /// Runs run `repetition` of case `index` once, or twice when something outside the
@@ -473,6 +506,7 @@ fn plan_case_run(
             write: vec![scratch.to_owned()],
             hide: course_folders(rubric),
             landlock: true,
+            proc: true,
         }),
     };
     let mut replay = replay(rubric, check, seed, planned);

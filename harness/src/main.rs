@@ -83,7 +83,9 @@ enum Command {
         #[command(flatten)]
         options: Options,
     },
-    /// Prove that every reference solution earns full marks and every skeleton does not.
+    /// Prove the course: every README lists what its rubric grades, every reference solution
+    /// and correct fixture earns full marks, every skeleton does not, and every requirement has
+    /// a mutant that loses exactly its points.
     Selfcheck {
         /// The course folder; found from the current folder by default.
         #[arg(long)]
@@ -91,6 +93,13 @@ enum Command {
         /// Seed of the grading runs; fresh by default.
         #[arg(long)]
         seed: Option<u64>,
+        /// Only this exercise; repeatable. Every exercise by default.
+        #[arg(long, value_name = "NAME")]
+        exercise: Vec<String>,
+        /// The folder of fixtures, one folder per exercise holding one folder per fixture with
+        /// its `fixture.toml`; `tests/fixtures` of the course by default, when it exists.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
     },
     /// Grade a whole class: every entry of DIR (a folder, a git working tree, a .zip, .tar.gz
     /// or .tgz) is one student's submission, named by the entry.
@@ -126,6 +135,10 @@ struct Options {
     /// Seed of the grading run, to replay one; fresh by default.
     #[arg(long)]
     seed: Option<u64>,
+    /// Run every `repeat` of a case even after one failed (by default the first failed run
+    /// decides and the rest are not run): to measure how often a check catches a program.
+    #[arg(long)]
+    every_run: bool,
     /// Also write the report in FORMAT (human, json, junit, gradescope, github) to PATH, such
     /// as `--report junit=junit.xml`; repeatable.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = Format::parse_target)]
@@ -183,7 +196,9 @@ fn run(command: Command) -> Result<u8, Error> {
             options,
         } => {
             let rubric = rubric::load(&rubric)?;
-            let grade = grader(options.seed)?.grade(&rubric, &submission)?;
+            let grade = grader(options.seed)?
+                .every_run(options.every_run)
+                .grade(&rubric, &submission)?;
             let code = write_grade(&grade, &options)?;
             Ok(match min_score {
                 Some(percent) if code == exit::NOT_FULL_MARKS && reaches(&grade, percent) => {
@@ -200,12 +215,27 @@ fn run(command: Command) -> Result<u8, Error> {
             let root = course_root(root)?;
             let rubric = rubric::load(&course::rubric_path(&root, &exercise)?)?;
             let submission = rubric.exercise.package.clone();
-            let grade = grader(options.seed)?.self_check(&rubric, &submission)?;
+            let grade = grader(options.seed)?
+                .every_run(options.every_run)
+                .self_check(&rubric, &submission)?;
             write_grade(&grade, &options)
         }
-        Command::Selfcheck { root, seed } => {
+        Command::Selfcheck {
+            root,
+            seed,
+            exercise,
+            fixtures,
+        } => {
             let root = course_root(root)?;
-            let findings = selfcheck::selfcheck(&root, &grader(seed)?)?;
+            let fixtures = fixtures.or_else(|| {
+                let default = root.join("tests").join("fixtures");
+                default.is_dir().then_some(default)
+            });
+            let options = selfcheck::SelfcheckOptions {
+                exercises: exercise,
+                fixtures,
+            };
+            let findings = selfcheck::selfcheck(&root, &grader(seed)?, &options)?;
             write_selfcheck(&findings, &mut anstream::stdout())
                 .map_err(io("write to", "stdout"))?;
             Ok(if findings.iter().all(|finding| finding.ok) {
@@ -436,7 +466,7 @@ mod progress {
 
     use indicatif::{ProgressBar, ProgressStyle};
     use labgrade::batch::{Done, How, Plan, Progress, ShardSource, Silent};
-    use labgrade::report::points;
+    use labgrade::report::{inert_line, points};
 
     /// The progress output for stderr.
     pub(crate) fn for_stderr(quiet: bool) -> Box<dyn Progress> {
@@ -482,6 +512,15 @@ mod progress {
         )
     }
 
+    /// A student id and a note are the student's (a folder or archive name, what was wrong with
+    /// their archive): both are shown through `inert_line`, so that a log or terminal never
+    /// receives their control characters.
+    fn note_of(done: &Done<'_>) -> String {
+        done.note
+            .map(|note| format!(" ({})", inert_line(note)))
+            .unwrap_or_default()
+    }
+
     /// One line per student, for logs.
     #[derive(Default)]
     struct Lines {
@@ -505,12 +544,10 @@ mod progress {
         }
 
         fn done(&self, done: &Done<'_>) {
-            let note = done
-                .note
-                .map(|note| format!(" ({note})"))
-                .unwrap_or_default();
+            let note = note_of(done);
+            let student = inert_line(done.student);
             if done.how == How::Reused {
-                line(&format!("reused {} {}{note}", done.student, score(done)));
+                line(&format!("reused {student} {}{note}", score(done)));
                 return;
             }
             let (count, total) = {
@@ -527,8 +564,7 @@ mod progress {
                 "graded"
             };
             line(&format!(
-                "[{count}/{total}] {word} {} {} in {:.1} s{note}",
-                done.student,
+                "[{count}/{total}] {word} {student} {} in {:.1} s{note}",
                 score(done),
                 done.seconds
             ));
@@ -561,7 +597,8 @@ mod progress {
         }
 
         fn started(&self, student: &str) {
-            self.bar.set_message(format!("grading {student}"));
+            self.bar
+                .set_message(format!("grading {}", inert_line(student)));
         }
 
         fn done(&self, done: &Done<'_>) {
@@ -569,14 +606,14 @@ mod progress {
                 How::Reused => {}
                 How::Graded => {
                     self.bar
-                        .set_message(format!("{} {}", done.student, score(done)));
+                        .set_message(format!("{} {}", inert_line(done.student), score(done)));
                     self.bar.inc(1);
                 }
                 How::Error => {
                     self.bar.println(format!(
                         "error {}: {}",
-                        done.student,
-                        done.note.unwrap_or("labgrade could not grade it")
+                        inert_line(done.student),
+                        inert_line(done.note.unwrap_or("labgrade could not grade it"))
                     ));
                     self.bar.inc(1);
                 }
@@ -590,10 +627,15 @@ mod progress {
 }
 
 /// Says why labgrade stopped, on stderr, and gives the exit code: bad input, or could not grade.
+/// The message may name a submission's files, so its control characters are shown, not sent.
 fn failure(error: &dyn std::fmt::Display, bad_input: bool) -> ExitCode {
     let mut stderr = anstream::stderr();
     // Nothing better can be done if stderr itself is gone.
-    let _ = writeln!(stderr, "labgrade: {error}");
+    let _ = writeln!(
+        stderr,
+        "labgrade: {}",
+        labgrade::report::inert(&error.to_string())
+    );
     ExitCode::from(if bad_input {
         exit::BAD_INPUT
     } else {

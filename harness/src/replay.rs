@@ -13,6 +13,7 @@ use crate::batch::{Limits, OpenError, Opened, entry, open_entry};
 use crate::error::Error;
 use crate::grade::{CaseGrade, CheckGrade, CheckStatus, Grade, run_seed};
 use crate::grader::Grader;
+use crate::report::inert_line;
 use crate::rubric;
 
 /// What to replay, and where from.
@@ -326,14 +327,19 @@ pub fn write_replay(outcome: &ReplayOutcome, out: &mut dyn Write) -> io::Result<
     writeln!(
         out,
         "replay of `{}` · seed {} · submission `{}` · rubric `{}`",
-        outcome.report.display(),
+        inert_line(&outcome.report.display().to_string()),
         outcome.seed,
-        outcome.submission.display(),
-        outcome.rubric.display()
+        inert_line(&outcome.submission.display().to_string()),
+        inert_line(&outcome.rubric.display().to_string())
     )?;
     for case in &outcome.cases {
         writeln!(out)?;
-        writeln!(out, "case {}/{}", case.check, case.recorded.name)?;
+        writeln!(
+            out,
+            "case {}/{}",
+            inert_line(&case.check),
+            inert_line(&case.recorded.name)
+        )?;
         write_side(out, "recorded", &case.recorded)?;
         write_side(out, "now", &case.now)?;
         if !case.seed_matches {
@@ -394,7 +400,7 @@ fn write_side(out: &mut dyn Write, label: &str, case: &CaseGrade) -> io::Result<
         out,
         "    {label:<9}{}{runs}: {}",
         if case.passed { "pass" } else { "fail" },
-        case.observed.termination_text
+        inert_line(&case.observed.termination_text)
     )?;
     for line in crate::report::failure_lines(case, "              ") {
         writeln!(out, "{line}")?;

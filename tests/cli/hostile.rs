@@ -326,20 +326,39 @@ fn hostile_corpus_is_contained_in_a_batch_beside_an_honest_submission() {
 #[test]
 fn a_compiler_bomb_is_a_compile_error() {
     let graded = Grade::fixture("compiler_bomb").json();
+    assert_compile_error(&graded, "more memory than available to compiler");
+}
+
+/// What the first case of `threads-sum` printed.
+fn first_stdout(graded: &crate::support::Graded) -> String {
+    find_check(&graded.report, "threads-sum")["cases"][0]["observed"]["stdout"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Asserts that the build was a compile error whose diagnostics hold `needle`.
+#[track_caller]
+fn assert_compile_error(graded: &crate::support::Graded, needle: &str) {
     let build = &graded.report["build"];
     assert_eq!(build["status"], "compile_error", "{build:#}");
     let diagnostics = build["diagnostics"].as_str().unwrap();
-    assert!(
-        diagnostics.contains("more memory than available to compiler"),
-        "{diagnostics}"
-    );
+    assert!(diagnostics.contains(needle), "{diagnostics}");
+}
+
+/// Whether `labgrade doctor` finds Landlock here; says the test skipped if not.
+fn has_landlock() -> bool {
+    let doctor = labgrade().arg("doctor").output().unwrap();
+    let found = String::from_utf8_lossy(&doctor.stdout).contains("yes  landlock");
+    if !found {
+        let _ = writeln!(std::io::stderr(), "skipped: no Landlock");
+    }
+    found
 }
 
 #[test]
 fn the_compiler_cannot_read_the_course() {
-    let doctor = labgrade().arg("doctor").output().unwrap();
-    if !String::from_utf8_lossy(&doctor.stdout).contains("yes  landlock") {
-        let _ = writeln!(std::io::stderr(), "skipped: no Landlock");
+    if !has_landlock() {
         return;
     }
     // The fixture's path leads to the real rubric from the build folder of the tests' cache,
@@ -354,11 +373,139 @@ fn the_compiler_cannot_read_the_course() {
     }
     assert!(root().join("rubrics/sum-array.toml").is_file());
     let graded = Grade::fixture("includes_solution").json();
-    let build = &graded.report["build"];
-    assert_eq!(build["status"], "compile_error", "{build:#}");
-    let diagnostics = build["diagnostics"].as_str().unwrap();
-    assert!(
-        diagnostics.contains("rubrics/sum-array.toml`: Permission denied"),
-        "{diagnostics}"
+    assert_compile_error(&graded, "rubrics/sum-array.toml`: Permission denied");
+}
+
+#[test]
+fn a_build_never_sees_labgrades_environment() {
+    let secret = format!("ci-token-{}", std::process::id());
+    let graded = Grade::fixture("reads_build_secrets")
+        .env("LABGRADE_TEST_SECRET", &secret)
+        .json();
+    assert_eq!(graded.report["build"]["status"], "built");
+    let stdout = first_stdout(&graded);
+    assert!(stdout.contains("by name: None"), "{stdout}");
+    assert!(!graded.report.to_string().contains(&secret), "{stdout}");
+}
+
+#[test]
+fn a_build_cannot_read_proc() {
+    if !has_landlock() {
+        return;
+    }
+    let graded = Grade::fixture("reads_proc_at_build").json();
+    assert_compile_error(&graded, "/proc/1/environ`: Permission denied");
+}
+
+#[test]
+fn a_build_cannot_read_cargos_credentials() {
+    if !has_landlock() {
+        return;
+    }
+    // A cargo home of its own, with the real one's binaries and registry, and a token.
+    let real = std::env::var_os("CARGO_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"),
+        PathBuf::from,
     );
+    let home = tempfile::tempdir().unwrap();
+    for folder in ["bin", "registry"] {
+        std::os::unix::fs::symlink(real.join(folder), home.path().join(folder)).unwrap();
+    }
+    let token = format!("cio-token-{}", std::process::id());
+    std::fs::write(
+        home.path().join("credentials.toml"),
+        format!("[registry]\ntoken = \"{token}\"\n"),
+    )
+    .unwrap();
+    let graded = Grade::fixture("reads_cargo_credentials")
+        .env("CARGO_HOME", home.path())
+        .json();
+    assert_compile_error(&graded, "credentials.toml`: Permission denied");
+    assert!(!graded.report.to_string().contains(&token));
+}
+
+#[test]
+fn a_link_anywhere_on_a_graded_path_is_never_followed() {
+    let solution = root().join("exercises/sum-array/solution");
+    let class = tempfile::tempdir().unwrap();
+    // `src` a link to the reference solution's; `src/bin` a link; the file itself a link.
+    let whole = class.path().join("linked_src");
+    std::fs::create_dir(&whole).unwrap();
+    std::os::unix::fs::symlink(solution.join("src"), whole.join("src")).unwrap();
+    let bin = class.path().join("linked_bin");
+    std::fs::create_dir_all(bin.join("src")).unwrap();
+    std::os::unix::fs::symlink(solution.join("src/bin"), bin.join("src/bin")).unwrap();
+    let file = class.path().join("linked_file");
+    std::fs::create_dir_all(file.join("src/bin")).unwrap();
+    for name in ["sum_array_threads.rs", "sum_array_processes.rs"] {
+        std::os::unix::fs::symlink(
+            solution.join("src/bin").join(name),
+            file.join("src/bin").join(name),
+        )
+        .unwrap();
+    }
+    for (submission, link) in [(&whole, "src"), (&bin, "src/bin"), (&file, "")] {
+        let graded = Grade::fixture("all_pass").submission(submission).json();
+        let build = &graded.report["build"];
+        assert_eq!(build["status"], "missing_files", "{build:#}");
+        assert_eq!(graded.report["score"], 0.0);
+        let diagnostics = build["diagnostics"].as_str().unwrap();
+        let said = if link.is_empty() {
+            "`src/bin/sum_array_threads.rs` is a symbolic link, which labgrade never follows"
+                .to_owned()
+        } else {
+            format!("`src/bin/sum_array_threads.rs` is reached through `{link}`, a symbolic link")
+        };
+        assert!(diagnostics.contains(&said), "{diagnostics}");
+    }
+}
+
+#[test]
+fn a_program_cannot_read_labgrades_session_keyring() {
+    if !needs_root_for("a uid of the program's own, which the keyring's permissions hold against") {
+        return;
+    }
+    let secret = format!("runner-key-{}", std::process::id());
+    // This thread's own session keyring, with a key in it, which the labgrade it starts
+    // inherits. The numbers are those of <linux/keyctl.h>.
+    let (description, payload) = (c"labgrade-test", secret.as_bytes());
+    // SAFETY: plain system calls with valid, NUL-terminated strings and a sized payload.
+    let added = unsafe {
+        nix::libc::syscall(nix::libc::SYS_keyctl, 1_i64, std::ptr::null::<u8>());
+        nix::libc::syscall(
+            nix::libc::SYS_add_key,
+            c"user".as_ptr(),
+            description.as_ptr(),
+            payload.as_ptr(),
+            payload.len(),
+            -3_i64,
+        )
+    };
+    assert!(added > 0, "add_key: {}", std::io::Error::last_os_error());
+    let graded = Grade::fixture("reads_keyring").json();
+    let stdout = first_stdout(&graded);
+    assert!(stdout.contains("0 keys"), "{stdout}");
+    assert!(!graded.report.to_string().contains(&secret), "{stdout}");
+}
+
+#[test]
+fn system_v_shared_memory_goes_with_the_program() {
+    if !needs_root_for("an IPC namespace of the program's own") {
+        return;
+    }
+    let graded = Grade::fixture("leaves_shared_memory").json();
+    let stdout = first_stdout(&graded);
+    assert!(stdout.contains("left segment"), "{stdout}");
+    // Keys 0x4c470001 to 0x4c470008, in decimal as /proc lists them.
+    let segments = std::fs::read_to_string("/proc/sysvipc/shm").unwrap();
+    let left: Vec<&str> = segments
+        .lines()
+        .filter(|line| {
+            line.split_whitespace()
+                .next()
+                .and_then(|key| key.parse::<i64>().ok())
+                .is_some_and(|key| (0x4c47_0000..=0x4c47_0008).contains(&key))
+        })
+        .collect();
+    assert!(left.is_empty(), "segments left behind: {left:?}");
 }

@@ -58,6 +58,7 @@ impl Folders {
             write: vec![self.path("work")],
             hide: vec![self.path("outside")],
             landlock: true,
+            proc: true,
         });
         job
     }

@@ -148,6 +148,7 @@ pub(crate) struct Grade {
     seed: Option<u64>,
     cache_dir: Option<PathBuf>,
     temp_dir: Option<PathBuf>,
+    env: Vec<(String, std::ffi::OsString)>,
 }
 
 impl Grade {
@@ -164,6 +165,7 @@ impl Grade {
             seed: None,
             cache_dir: None,
             temp_dir: None,
+            env: Vec::new(),
         }
     }
 
@@ -197,6 +199,12 @@ impl Grade {
         self
     }
 
+    /// Sets `name` in labgrade's environment.
+    pub(crate) fn env(mut self, name: &str, value: impl Into<std::ffi::OsString>) -> Self {
+        self.env.push((name.to_owned(), value.into()));
+        self
+    }
+
     pub(crate) fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -221,6 +229,7 @@ impl Grade {
         if let Some(temp_dir) = &self.temp_dir {
             command.env("TMPDIR", temp_dir);
         }
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         let output = command.output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use super::entries::{Kind, Student, submission_root};
 use crate::error::{Error, io};
 use crate::rubric::Rubric;
+use crate::submission::{Beneath, open_beneath};
 
 /// Folders of an exercise package that do not change a grade.
 const IGNORED: [&str; 2] = ["target", ".git"];
@@ -30,10 +31,11 @@ pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, E
             for file in &rubric.exercise.files {
                 hasher.update(file.to_string_lossy().as_bytes());
                 let path = root.join(file);
-                // Only regular files are taken from a submission, so only they count.
-                if fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_file()) {
+                // Only regular files reached without a link are taken from a submission, so
+                // only they count.
+                if let Beneath::File(opened) = open_beneath(&root, file) {
                     hasher.update(b"\0file\0");
-                    hash_file(&mut hasher, &path).map_err(io("read", &path))?;
+                    hash_reader(&mut hasher, opened).map_err(io("read", &path))?;
                 } else {
                     hasher.update(b"\0none\0");
                 }
@@ -78,7 +80,11 @@ pub fn harness() -> String {
 }
 
 fn hash_file(hasher: &mut Sha256, path: &Path) -> io::Result<()> {
-    let mut file = File::open(path)?;
+    hash_reader(hasher, File::open(path)?)
+}
+
+/// Adds the bytes of `file` and their length to `hasher`.
+fn hash_reader(hasher: &mut Sha256, mut file: File) -> io::Result<()> {
     let mut buffer = vec![0_u8; 64 * 1024];
     let mut length: u64 = 0;
     loop {

@@ -496,8 +496,9 @@ fn grade_student(
             write_atomically(&layout.feedback(&student.id), |out| {
                 writeln!(
                     out,
-                    "labgrade could not grade `{}`: {reason}\nThis is not the submission's fault; the next run of the batch grades it again.",
-                    student.path.display()
+                    "labgrade could not grade `{}`: {}\nThis is not the submission's fault; the next run of the batch grades it again.",
+                    crate::report::inert_line(&student.path.display().to_string()),
+                    crate::report::inert_line(&reason)
                 )
             })?;
             Record {

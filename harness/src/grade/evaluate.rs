@@ -9,7 +9,7 @@ use super::model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, Grade, GradeStatus,
     Observed, Replay, Timing,
 };
-use super::{interleaved, oracle};
+use super::{interleaved, only_lines, oracle};
 use crate::rubric::{
     CensusCount, Check, Compare, Expect, Expected, Figure, Matcher, SLEEPS_MAX_BUSY,
     SLEEPS_MIN_LIFE_US, Scoring, Sequences, Source, Stream, SyscallRule,
@@ -116,7 +116,7 @@ fn run_figures(
 /// Joins the runs of one case: it passes only if every run passed, and it shows the first
 /// failing run (or the last run, when all passed) with the pass rate.
 #[must_use]
-pub fn combine_runs(runs: Vec<CaseGrade>) -> Option<CaseGrade> {
+pub fn combine_runs(runs: Vec<CaseGrade>, planned: u32) -> Option<CaseGrade> {
     let total = runs.len() as u32;
     let passed = runs.iter().filter(|run| run.passed).count() as u32;
     let figures: Vec<BTreeMap<String, f64>> = runs
@@ -131,13 +131,21 @@ pub fn combine_runs(runs: Vec<CaseGrade>) -> Option<CaseGrade> {
     shown.runs = total;
     shown.passed_runs = passed;
     shown.figures = figures;
-    if total > 1 && passed < total {
+    if planned > 1 && passed < total {
+        let actual = if total < planned {
+            format!(
+                "run {total} failed, after {passed} that passed; the other {} were not run, since one failed run decides",
+                planned - total
+            )
+        } else {
+            format!("{passed} of {total} passed; the first failing run is shown")
+        };
         shown.failures.insert(
             0,
             Failure {
                 what: "runs".to_owned(),
-                expected: format!("every one of {total} runs to pass"),
-                actual: format!("{passed} of {total} passed; the first failing run is shown"),
+                expected: format!("every one of {planned} runs to pass"),
+                actual,
             },
         );
     }
@@ -160,6 +168,29 @@ fn match_output(
         ("stderr", &check.stderr, &observation.stderr),
     ] {
         for matcher in matchers {
+            if let Matcher::OnlyLines(regexes) = matcher {
+                match only_lines::only_lines(regexes, &output.text) {
+                    Ok(found) => {
+                        for (name, value) in found {
+                            captures.entry(name).or_insert(value);
+                        }
+                    }
+                    Err(actual) => {
+                        unmatched_groups.extend(
+                            regexes
+                                .iter()
+                                .flat_map(|regex| regex.capture_names().flatten())
+                                .map(str::to_owned),
+                        );
+                        failures.push(Failure {
+                            what: stream.to_owned(),
+                            expected: format!("{stream} to hold {}", matcher.describe(vars)),
+                            actual: format!("{actual}{}", truncation(output)),
+                        });
+                    }
+                }
+                continue;
+            }
             if let Some(outcome) = order_failure(matcher, &output.text, replay) {
                 if let Err(actual) = outcome {
                     failures.push(Failure {
@@ -748,8 +779,8 @@ fn apply_matcher(
             text.lines()
                 .any(|line| line.trim_end() == wanted.trim_end())
         }
-        // Judged by `order_failure`, and never negated (the rubric forbids it).
-        Matcher::Sequences(_) | Matcher::ByteCount { .. } => false,
+        // Judged by `order_failure` and `only_lines`, and never negated (the rubric forbids it).
+        Matcher::Sequences(_) | Matcher::ByteCount { .. } | Matcher::OnlyLines(_) => false,
     }
 }
 
@@ -1334,6 +1365,33 @@ mod tests {
                 "it was still running after the time limit of 5s, so labgrade killed it (it had used 4.90 s of CPU: busy)"
             );
         }
+    }
+
+    #[test]
+    fn runs_stopped_at_the_first_failure_say_how_many_were_not_made() {
+        let check = parse_check("stdout = [{ line = \"ok\" }]\n");
+        let runs = vec![
+            grade(&check, exited(0, "ok\n")),
+            grade(&check, exited(0, "ok\n")),
+            grade(&check, exited(0, "no\n")),
+        ];
+        let case = combine_runs(runs.clone(), 50).unwrap();
+        assert!(!case.passed);
+        assert_eq!((case.runs, case.passed_runs), (3, 2));
+        assert_eq!(
+            failures(&case)[0],
+            (
+                "runs",
+                "every one of 50 runs to pass",
+                "run 3 failed, after 2 that passed; the other 47 were not run, since one failed run decides"
+            )
+        );
+        // With `--every-run` all of them were made.
+        let case = combine_runs(runs, 3).unwrap();
+        assert_eq!(
+            failures(&case)[0].2,
+            "2 of 3 passed; the first failing run is shown"
+        );
     }
 
     const SUM_CHECK: &str = r#"args = ["{workers}"]

@@ -4,6 +4,7 @@ mod audience;
 mod evaluate;
 mod interleaved;
 mod model;
+mod only_lines;
 mod oracle;
 mod ratio;
 mod seed;

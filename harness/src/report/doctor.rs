@@ -21,7 +21,8 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out)?;
     writeln!(out, "{BOLD}always{BOLD:#}")?;
     for line in [
-        "own process group, stdin closed, clean environment, fresh scratch folder",
+        "own process group, stdin closed, clean environment, fresh scratch folder, an empty session keyring",
+        "builds see only the toolchain's variables (PATH, HOME, CARGO_HOME, RUSTUP_HOME, RUSTUP_TOOLCHAIN, the locale): none of labgrade's secrets",
         "wall-clock deadline that kills the whole process group",
         "subreaper: orphans and double-forked `setsid` escapees are found, killed and reaped",
         "output capped and drained to the end, never buffered beyond the cap",
@@ -35,6 +36,9 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     let mut gaps = write_isolation(caps, out)?;
     gaps.extend(write_cgroups(caps, out)?);
     write_unused(caps, out)?;
+    // True on every machine until programs get a file-system view of their own: Landlock does
+    // not govern `connect`, and a network namespace does not hold UNIX sockets.
+    gaps.push("named UNIX sockets: a student program can connect to a socket file whose permissions let its uid in (as your own user without root: any socket of yours, such as an ssh-agent's or Docker's)");
     // True on every machine: the file-size limit caps each file, not how many a program
     // writes, and no disk quota is set on the scratch folder.
     gaps.push("disk space: a program may write many files in its scratch folder, each below the file-size limit (no quota); the scratch folder is deleted after every run");
@@ -92,7 +96,7 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
             Some(true),
             "landlock",
             &format!(
-                "ABI {abi}: a student program reads only the system's libraries and its own binary, and writes only its scratch folder; a build reads only the toolchain and its build folder (so `include_str!` cannot read a solution){}",
+                "ABI {abi}: a student program reads only the system's libraries and its own binary, and writes only its scratch folder; a build reads only the toolchain, the registry's sources and its build folder, never `/proc` nor cargo's credentials (so `include_str!` cannot read a solution, a token or another process's environment){}",
                 if abi >= 6 {
                     "; signals to processes outside the program are refused"
                 } else {
@@ -120,6 +124,13 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
         )?;
         gaps.push("reading files outside the scratch folder is refused only by file permissions (no Landlock here): keep solutions and other submissions unreadable to other users, and know that a build can `include_str!` any file labgrade's user can read");
     }
+    gaps.extend(write_network(caps, out)?);
+    Ok(gaps)
+}
+
+/// The network and IPC lines; returns what they cannot guarantee.
+fn write_network(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'static str>> {
+    let mut gaps = Vec::new();
     let network_used = caps.root && caps.network_namespace;
     let tcp_refused = caps.landlock_abi.is_some_and(|abi| abi >= 4);
     item(
@@ -142,6 +153,20 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
         } else {
             "student programs can open network connections"
         });
+    }
+    // Made with the network namespace, as root.
+    item(
+        out,
+        Some(network_used),
+        "ipc",
+        if network_used {
+            "each student program gets an IPC namespace of its own: System V shared memory, semaphores and queues it leaves go with it"
+        } else {
+            "no IPC namespace without root: System V objects a program leaves stay after it"
+        },
+    )?;
+    if !network_used {
+        gaps.push("a System V shared memory segment, semaphore or queue a student program creates outlives it, outside every limit, visible to later programs (remove them with `ipcrm`)");
     }
     Ok(gaps)
 }

@@ -5,12 +5,18 @@
 //! Annotation paths must be relative to the repository, so a file's path is the submission's
 //! folder (relative to the workspace the CLI names) joined with the file's path in the package:
 //! the build's diagnostics and a check's `source` are relative to the submission already.
+//!
+//! Much of an annotation is the student's (compiler output of their code, values their program
+//! printed, file names), so every property and message is made inert ([`inert_line`],
+//! [`inert`]) before GitHub's own escaping: a control character is shown, never sent to the
+//! log, and a line break inside a message is `%0A`, so nothing a student writes can start a
+//! workflow command of its own.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-use super::{Reporter, points};
+use super::{Reporter, inert, inert_line, points};
 use crate::grade::{BuildStatus, CheckGrade, CheckStatus, Grade, GradeStatus};
 
 /// Writes the grade as GitHub Actions workflow commands.
@@ -45,7 +51,7 @@ impl std::fmt::Display for Annotation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut properties = Vec::new();
         if let Some(file) = &self.file {
-            properties.push(format!("file={}", escape_property(file)));
+            properties.push(format!("file={}", escape_property(&inert_line(file))));
         }
         if let Some(line) = self.line {
             properties.push(format!("line={line}"));
@@ -53,13 +59,16 @@ impl std::fmt::Display for Annotation {
         if let Some(col) = self.col {
             properties.push(format!("col={col}"));
         }
-        properties.push(format!("title={}", escape_property(&self.title)));
+        properties.push(format!(
+            "title={}",
+            escape_property(&inert_line(&self.title))
+        ));
         write!(
             f,
             "::{} {}::{}",
             self.level,
             properties.join(","),
-            escape_data(&self.message)
+            escape_data(&inert(&self.message))
         )
     }
 }
@@ -337,9 +346,9 @@ pub fn write_step_summary(grade: &Grade, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out)
 }
 
-/// Text safe inside a Markdown table cell.
+/// Text safe inside a Markdown table cell, its control characters shown.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    inert_line(&text.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
 #[cfg(test)]
@@ -350,6 +359,28 @@ mod tests {
     fn data_and_properties_are_escaped_as_github_documents() {
         assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A".to_owned());
+    }
+
+    #[test]
+    fn student_text_cannot_start_a_command_or_reach_the_log_as_a_control() {
+        let annotation = Annotation {
+            level: "error",
+            file: Some("src/\u{1b}]0;title\u{7}.rs".to_owned()),
+            line: Some(1),
+            col: None,
+            title: "case 1\r::warning::forged".to_owned(),
+            message: "stderr was \u{1b}]52;c;cHduZWQ=\u{7}\r::error::pwned\n::error::second"
+                .to_owned(),
+        };
+        let written = annotation.to_string();
+        assert!(
+            !written.chars().any(char::is_control),
+            "a control character reached the log: {written:?}"
+        );
+        assert_eq!(
+            written,
+            "::error file=src/\\u{1b}]0;title\\u{7}.rs,line=1,title=case 1\\r%3A%3Awarning%3A%3Aforged::stderr was \\u{1b}]52;c;cHduZWQ=\\u{7}\\r::error::pwned%0A::error::second"
+        );
     }
 
     #[test]

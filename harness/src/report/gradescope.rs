@@ -4,14 +4,15 @@
 //! Each check is one Gradescope test with its score, its visibility (the rubric's
 //! `visibility`, which has Gradescope's meaning) and a readable output. Students read these
 //! outputs, so checks with `details = "verdict"` show only their verdict; hidden checks keep
-//! every detail, since Gradescope never shows them to students.
+//! every detail, since Gradescope never shows them to students. Outputs are text a person
+//! reads, so their student text is made inert ([`inert`]): control characters shown, not sent.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::{Reporter, points};
+use super::{Reporter, inert, points};
 use crate::grade::{BuildStatus, CheckGrade, CheckStatus, Grade, GradeStatus, redact_check};
 use crate::rubric::Visibility;
 
@@ -39,7 +40,7 @@ fn results(grade: &Grade) -> Value {
             "output": if build.status == BuildStatus::Built {
                 "the submission compiles".to_owned()
             } else {
-                build.diagnostics.clone()
+                inert(&build.diagnostics).into_owned()
             },
             "output_format": "text",
             "visibility": "visible",
@@ -131,5 +132,5 @@ fn check_output(check: &CheckGrade) -> String {
         ));
         lines.push(format!("    replay: {}", case.replay.shell));
     }
-    lines.join("\n")
+    inert(&lines.join("\n")).into_owned()
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::points;
+use super::{inert, points};
 use crate::batch::{BINS, Manifest, Outcome, Record, Summary};
 use crate::grade::{BuildStatus, CaseGrade, CheckGrade, CheckStatus, Grade, Timing};
 
@@ -48,18 +48,18 @@ pub fn write_html(
     out.write_all(page.as_bytes())
 }
 
-/// Text made safe for HTML content and attribute values (quoted with `"` or `'`).
+/// Text made safe for HTML content and attribute values (quoted with `"` or `'`), its control
+/// characters (parse errors in HTML) and the bidirectional ones that would reorder it shown as
+/// [`inert`] shows them.
 fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
+    for character in inert(text).chars() {
         match character {
             '&' => escaped.push_str("&amp;"),
             '<' => escaped.push_str("&lt;"),
             '>' => escaped.push_str("&gt;"),
             '"' => escaped.push_str("&quot;"),
             '\'' => escaped.push_str("&#39;"),
-            // Control characters other than tab and newline are parse errors in HTML.
-            c if c.is_control() && c != '\n' && c != '\t' => escaped.push('\u{fffd}'),
             c => escaped.push(c),
         }
     }
@@ -1221,7 +1221,10 @@ mod tests {
         assert!(page.contains("Content-Security-Policy"));
         // The id, escaped, in the table and its section; and URL-encoded in links.
         assert!(page.contains("reports/%3Cscript%3Ealert%28%27pwned%27%29"));
-        assert_eq!(escape("a\u{7}b\n"), "a\u{fffd}b\n");
+        assert_eq!(
+            escape("a\u{7}b\u{1b}]52;c;eA==\u{7}\u{202e}<\n"),
+            "a\\u{7}b\\u{1b}]52;c;eA==\\u{7}\\u{202e}&lt;\n"
+        );
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! The human report: what a student or TA reads in a terminal.
 //!
 //! It is always written with ANSI styles; the CLI wraps its stdout in `anstream`, which strips
-//! them when the output is not a terminal or `NO_COLOR` is set.
+//! them when the output is not a terminal or `NO_COLOR` is set. Every string that is not
+//! labgrade's own (the submission's path, compiler output, the program's stderr, values it
+//! printed, notes) goes through [`inert_line`] first, so that only labgrade's styles reach a
+//! terminal: a student's escape sequences and carriage returns are shown, never obeyed.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Reporter, points};
+use super::{Reporter, inert_line, points};
 use crate::grade::{BuildStatus, CaseGrade, CheckGrade, CheckStatus, Grade, GradeStatus};
 
 /// Lines of compiler output shown before the report says where the rest is.
@@ -29,7 +32,10 @@ impl Reporter for Human {
         writeln!(
             out,
             "{BOLD}{}{BOLD:#} · submission `{}` · seed {} {DIM}(replay: --seed {}){DIM:#}",
-            grade.exercise, grade.submission, grade.seed, grade.seed
+            inert_line(&grade.exercise),
+            inert_line(&grade.submission),
+            grade.seed,
+            grade.seed
         )?;
         // Every run of a grade is contained alike, so the first run that says how stands for
         // all of them; a TA sees once what student code could not do.
@@ -100,12 +106,16 @@ fn write_build(grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
         "{style}{label:>7}{style:#} {BOLD}build{BOLD:#}: {text}{score}"
     )?;
     if build.status == BuildStatus::Built && !build.missing_files.is_empty() {
-        writeln!(out, "        {YELLOW}note:{YELLOW:#} {}", build.diagnostics)?;
+        writeln!(
+            out,
+            "        {YELLOW}note:{YELLOW:#} {}",
+            inert_line(&build.diagnostics)
+        )?;
     }
     if build.status != BuildStatus::Built {
         let lines: Vec<&str> = build.diagnostics.lines().collect();
         for line in lines.iter().take(DIAGNOSTIC_LINES) {
-            writeln!(out, "        {line}")?;
+            writeln!(out, "        {}", inert_line(line))?;
         }
         if lines.len() > DIAGNOSTIC_LINES {
             writeln!(
@@ -148,13 +158,14 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{style}{label:>7}{style:#} {BOLD}{}{BOLD:#}: {}{score}{cases}",
-        check.id, check.title,
+        inert_line(&check.id),
+        inert_line(&check.title),
     )?;
     if let Some(reason) = &check.reason {
-        writeln!(out, "        {reason}")?;
+        writeln!(out, "        {}", inert_line(reason))?;
     }
     for info in &check.info {
-        writeln!(out, "        {DIM}{info}{DIM:#}")?;
+        writeln!(out, "        {DIM}{}{DIM:#}", inert_line(info))?;
     }
     for case in check.cases.iter().filter(|case| !case.passed) {
         write_failed_case(case, out)?;
@@ -167,11 +178,16 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "        note: case {}: {leftovers} process(es) were still running after the program ended; labgrade killed them",
-                case.name
+                inert_line(&case.name)
             )?;
         }
         for note in &case.observed.notes {
-            writeln!(out, "        note: case {}: {note}", case.name)?;
+            writeln!(
+                out,
+                "        note: case {}: {}",
+                inert_line(&case.name),
+                inert_line(note)
+            )?;
         }
     }
     Ok(())
@@ -189,7 +205,7 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}{runs}",
-        case.name
+        inert_line(&case.name)
     )?;
     for line in super::failure_lines(case, "            ") {
         writeln!(out, "{line}")?;
@@ -202,14 +218,18 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for note in &case.observed.notes {
-        writeln!(out, "            note: {note}")?;
+        writeln!(out, "            note: {}", inert_line(note))?;
     }
     let stderr = case.observed.stderr.text.trim_end();
     if !stderr.is_empty() && !case.failures.iter().any(|failure| failure.what == "stderr") {
-        let first: Vec<&str> = stderr.lines().take(5).collect();
+        let first: Vec<_> = stderr.lines().take(5).map(inert_line).collect();
         writeln!(out, "            stderr: {}", first.join(" ⏎ "))?;
     }
-    writeln!(out, "            {DIM}replay: {}{DIM:#}", case.replay.shell)?;
+    writeln!(
+        out,
+        "            {DIM}replay: {}{DIM:#}",
+        inert_line(&case.replay.shell)
+    )?;
     Ok(())
 }
 

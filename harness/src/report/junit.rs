@@ -5,13 +5,18 @@
 //! `<testsuites>` with a suite per student. The build is a test case of its own, a check that
 //! did not run is one skipped (or error) test case, and a check labgrade could not grade ends
 //! with an error test case.
+//!
+//! Control characters are not allowed in XML 1.0 (quick-junit drops them silently), and a
+//! student controls much of the text (their id, compiler output, values their program printed):
+//! every such string is made inert first ([`inert_line`], [`inert`]), so that a TA's CI page
+//! shows what was there.
 
 use std::io::{self, Write};
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Reporter, points};
+use super::{Reporter, inert, inert_line, points};
 use crate::grade::{BuildStatus, CaseGrade, CheckGrade, CheckStatus, Grade};
 
 /// Writes the grade as a `JUnit` XML report.
@@ -20,7 +25,7 @@ pub struct Junit;
 
 impl Reporter for Junit {
     fn report(&self, grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
-        let mut report = Report::new(format!("labgrade {}", grade.exercise));
+        let mut report = Report::new(format!("labgrade {}", inert_line(&grade.exercise)));
         report.add_test_suite(suite(grade, &grade.submission));
         serialize(&report, out)
     }
@@ -33,7 +38,7 @@ pub fn write_class(
     grades: &[(String, Grade)],
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut report = Report::new(format!("labgrade {exercise}"));
+    let mut report = Report::new(format!("labgrade {}", inert_line(exercise)));
     report.add_test_suites(grades.iter().map(|(student, grade)| suite(grade, student)));
     serialize(&report, out)
 }
@@ -45,10 +50,10 @@ fn serialize(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// One grade as a test suite named `name`.
 fn suite(grade: &Grade, name: &str) -> TestSuite {
-    let mut suite = TestSuite::new(name);
+    let mut suite = TestSuite::new(inert_line(name));
     suite.add_properties([
-        Property::new("exercise", grade.exercise.as_str()),
-        Property::new("submission", grade.submission.as_str()),
+        Property::new("exercise", inert_line(&grade.exercise)),
+        Property::new("submission", inert_line(&grade.submission)),
         Property::new("seed", grade.seed.to_string()),
         Property::new(
             "score",
@@ -86,12 +91,12 @@ fn build_case(grade: &Grade) -> TestCase {
                     _ => "the submission does not compile",
                 })
                 .set_type(build.status.word())
-                .set_description(build.diagnostics.as_str());
+                .set_description(inert(&build.diagnostics));
             status
         }
     };
     let mut case = TestCase::new("build", status);
-    case.set_classname(format!("{}.build", grade.exercise))
+    case.set_classname(format!("{}.build", inert_line(&grade.exercise)))
         .set_time(Duration::from_millis(build.duration_ms));
     case
 }
@@ -104,17 +109,17 @@ fn check_cases(check: &CheckGrade) -> Vec<TestCase> {
         .iter()
         .map(|case| case_test(check, case))
         .collect();
-    let reason = check.reason.as_deref().unwrap_or("");
+    let reason = inert_line(check.reason.as_deref().unwrap_or(""));
     match check.status {
         CheckStatus::Skipped => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(reason);
+            status.set_message(reason.as_ref());
             cases.push(named(check, check.id.clone(), status));
         }
         CheckStatus::Error => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status
-                .set_message(reason)
+                .set_message(reason.as_ref())
                 .set_type("labgrade_error")
                 .set_description(
                     "labgrade could not grade this check; this says nothing about the submission",
@@ -127,7 +132,7 @@ fn check_cases(check: &CheckGrade) -> Vec<TestCase> {
         }
         CheckStatus::Failed | CheckStatus::Partial if check.cases.is_empty() => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(reason).set_type("ratio");
+            status.set_message(reason.as_ref()).set_type("ratio");
             cases.push(named(check, check.id.clone(), status));
         }
         CheckStatus::Passed | CheckStatus::Partial | CheckStatus::Failed => {}
@@ -148,7 +153,13 @@ fn case_test(check: &CheckGrade, case: &CaseGrade) -> TestCase {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let message = case.failures.first().map_or_else(
             || "the case failed".to_owned(),
-            |failure| format!("expected {}, but {}", failure.expected, failure.actual),
+            |failure| {
+                format!(
+                    "expected {}, but {}",
+                    inert_line(&failure.expected),
+                    inert_line(&failure.actual)
+                )
+            },
         );
         status
             .set_message(message)
@@ -160,14 +171,14 @@ fn case_test(check: &CheckGrade, case: &CaseGrade) -> TestCase {
             .set_description(failure_text(check, case));
         status
     };
-    let mut test = TestCase::new(format!("{} {}", check.id, case.name), status);
+    let mut test = TestCase::new(inert_line(&format!("{} {}", check.id, case.name)), status);
     test.set_classname(check.id.as_str())
         .set_time(Duration::from_millis(case.observed.wall_ms))
         .set_assertions(case.failures.len().max(1));
     test
 }
 
-/// Everything a reader needs to understand a failed case, as plain text.
+/// Everything a reader needs to understand a failed case, as plain text, made inert.
 fn failure_text(check: &CheckGrade, case: &CaseGrade) -> String {
     let mut lines = vec![check.title.clone()];
     if case.runs > 1 {
@@ -187,5 +198,5 @@ fn failure_text(check: &CheckGrade, case: &CaseGrade) -> String {
             .map(|note| format!("  note: {note}")),
     );
     lines.push(format!("  replay: {}", case.replay.shell));
-    lines.join("\n")
+    inert(&lines.join("\n")).into_owned()
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::points;
+use super::{inert_line, points};
 use crate::batch::{BINS, Summary};
 
 /// Widest histogram bar, in characters.
@@ -46,7 +46,12 @@ pub fn write_summary(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "checks most students did not pass in full")?;
         let scored = summary.graded + summary.incomplete;
         for (id, title, failed) in &summary.most_failed {
-            writeln!(out, "  {failed:>4} of {scored}  {id}: {title}")?;
+            writeln!(
+                out,
+                "  {failed:>4} of {scored}  {}: {}",
+                inert_line(id),
+                inert_line(title)
+            )?;
         }
     }
     Ok(())

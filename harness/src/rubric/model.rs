@@ -574,6 +574,10 @@ pub enum Matcher {
         /// Has the named group `source`.
         counted: Regex,
     },
+    /// Exactly these lines and nothing else (`only-lines`): every line matches one of the
+    /// regexes, each regex matches exactly one line, in any order; named groups become
+    /// captures.
+    OnlyLines(Vec<Regex>),
 }
 
 /// Where the lines of a [`Matcher::Sequences`] come from.
@@ -626,6 +630,16 @@ impl Matcher {
                 count.as_str(),
                 counted.as_str()
             ),
+            Self::OnlyLines(regexes) => {
+                let regexes: Vec<String> = regexes
+                    .iter()
+                    .map(|regex| format!("`{}`", regex.as_str()))
+                    .collect();
+                format!(
+                    "only lines matching {}, each exactly once",
+                    regexes.join(", ")
+                )
+            }
         }
     }
 }

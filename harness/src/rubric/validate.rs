@@ -28,7 +28,7 @@ use super::wire::{
 };
 
 /// What every matcher needs, in the words of its problems.
-const MATCHER_KINDS: &str = "a matcher needs exactly one of `regex`, `contains`, `line`, `line-with`, `sequences` and `byte-count` (with `counted-lines`)";
+const MATCHER_KINDS: &str = "a matcher needs exactly one of `regex`, `contains`, `line`, `line-with`, `only-lines`, `sequences` and `byte-count` (with `counted-lines`)";
 const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_OUTPUT_BYTES: u64 = 1 << 20;
@@ -1201,9 +1201,12 @@ impl Validator {
         if !wire.get_ref().absent {
             return Some(matcher);
         }
-        if matches!(matcher, Matcher::Sequences(_) | Matcher::ByteCount { .. }) {
+        if matches!(
+            matcher,
+            Matcher::Sequences(_) | Matcher::ByteCount { .. } | Matcher::OnlyLines(_)
+        ) {
             self.problems.push(
-                Problem::new(Some(wire.span()), "`absent = true` cannot negate `sequences` or `byte-count`")
+                Problem::new(Some(wire.span()), "`absent = true` cannot negate `sequences`, `byte-count` or `only-lines`")
                     .help("these matchers check the order or the sizes of many lines; write the lines that must not appear as `line` or `regex` matchers"),
             );
             return None;
@@ -1336,6 +1339,7 @@ impl Validator {
             matcher.line_with.is_some(),
             matcher.sequences.is_some(),
             matcher.byte_count.is_some() || matcher.counted_lines.is_some(),
+            matcher.only_lines.is_some(),
         ];
         if kinds.iter().filter(|set| **set).count() > 1 {
             self.problems.push(
@@ -1365,6 +1369,21 @@ impl Validator {
                 parsed.push(alternatives?);
             }
             return Some(Matcher::LineWith(parsed));
+        }
+        if let Some(lines) = &matcher.only_lines {
+            if lines.get_ref().is_empty() {
+                self.problem(Some(lines.span()), "`only-lines` needs at least one regex");
+                return None;
+            }
+            let regexes: Vec<Option<Regex>> = lines
+                .get_ref()
+                .iter()
+                .map(|line| self.regex(line))
+                .collect();
+            return regexes
+                .into_iter()
+                .collect::<Option<_>>()
+                .map(Matcher::OnlyLines);
         }
         match (&matcher.regex, &matcher.contains, &matcher.line) {
             (Some(regex), None, None) => self.regex(regex).map(Matcher::Regex),
@@ -1743,11 +1762,12 @@ fn regex_captures<'a>(stdout: &'a [Matcher], stderr: &'a [Matcher]) -> BTreeSet<
     stdout
         .iter()
         .chain(stderr)
-        .filter_map(|matcher| match matcher {
-            Matcher::Regex(regex) => Some(regex.capture_names().flatten()),
-            _ => None,
+        .flat_map(|matcher| match matcher {
+            Matcher::Regex(regex) => vec![regex],
+            Matcher::OnlyLines(regexes) => regexes.iter().collect(),
+            _ => Vec::new(),
         })
-        .flatten()
+        .flat_map(|regex| regex.capture_names().flatten())
         .collect()
 }
 
@@ -2310,6 +2330,29 @@ needs = [\"a\"]
                 message,
                 Some("for example `{ regex = '^Array sum is: (?<sum>\\d+)$' }`")
             )
+        );
+    }
+
+    #[test]
+    fn only_lines_gives_captures_and_cannot_be_negated() {
+        let rubric = parse_ok(&with_check(
+            "stdout = [{ only-lines = ['^sum: (?<sum>\\d+)$', '^done$'] }]\ncompare = [{ capture = \"sum\", equals = 3 }]\n",
+        ));
+        assert!(
+            matches!(&rubric.checks[0].stdout[0], Matcher::OnlyLines(regexes) if regexes.len() == 2)
+        );
+        let ((line, column), message, _) = problem(&with_check(
+            "stdout = [{ only-lines = ['^a$'], absent = true }]\n",
+        ));
+        assert_eq!((line, column), (10, 11));
+        assert_eq!(
+            message,
+            "`absent = true` cannot negate `sequences`, `byte-count` or `only-lines`"
+        );
+        let ((_, column), message, _) = problem(&with_check("stdout = [{ only-lines = [] }]\n"));
+        assert_eq!(
+            (column, message.as_str()),
+            (26, "`only-lines` needs at least one regex")
         );
     }
 

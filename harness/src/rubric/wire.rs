@@ -185,6 +185,7 @@ pub(crate) struct MatcherWire {
     pub(crate) sequences: Option<Spanned<SequencesWire>>,
     pub(crate) byte_count: Option<Spanned<String>>,
     pub(crate) counted_lines: Option<Spanned<String>>,
+    pub(crate) only_lines: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub(crate) absent: bool,
 }

@@ -60,6 +60,11 @@ pub struct Sandbox {
     /// Whether to use Landlock where the kernel has it; `false` only to test the fallback.
     #[serde(default = "yes")]
     pub landlock: bool,
+    /// Whether the program may read `/proc`. A build may not: run as labgrade's user, the
+    /// compiler could `include_str!("/proc/<pid>/environ")` of any process of that user (of
+    /// every process, as root), the CI runner's secrets among them.
+    #[serde(default = "yes")]
+    pub proc: bool,
 }
 
 /// The default of [`Sandbox::landlock`].
@@ -169,10 +174,26 @@ pub enum BaseEnv {
     /// Only a fixed `PATH`, so that a student program sees the same environment on every machine
     /// and a replay from the report reproduces it.
     Clean,
-    /// The harness's own environment, for trusted tools such as `cargo` that need `HOME`,
-    /// `CARGO_HOME` and `RUSTUP_HOME`.
+    /// The harness's own environment, for trusted tools that compile nothing of a student's,
+    /// such as `cargo fetch` (which may need proxies and registry settings).
     Inherit,
+    /// Only what cargo and rustc need to find the toolchain ([`TOOLCHAIN_ENV`]), for a build of
+    /// student code: the compiler expands `option_env!` and `include_str!("/proc/self/environ")`
+    /// into the program, so labgrade's secrets (a CI token) must not be in its environment.
+    Toolchain,
 }
+
+/// The variables of labgrade's environment that [`BaseEnv::Toolchain`] keeps: where the
+/// toolchain and its registry are, and the locale. Nothing that can hold a secret.
+pub(crate) const TOOLCHAIN_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "LANG",
+    "LC_ALL",
+];
 
 /// What the supervisor observed of one job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,7 +70,9 @@ pub(super) use cgroup::trial as cgroup_trial;
 pub(super) use procfs::live_descendants;
 pub use tracer::{PerturbationDelays, perturbation_delays};
 
-use super::job::{BaseEnv, CapturedOutput, Job, Limits, Observation, Reply, Termination};
+use super::job::{
+    BaseEnv, CapturedOutput, Job, Limits, Observation, Reply, TOOLCHAIN_ENV, Termination,
+};
 use sandbox::Prepared;
 use tracer::Tracer;
 
@@ -193,8 +195,12 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         .unwrap_or_default();
     if network_namespace {
         applied.push("network namespace".to_owned());
+        applied.push("IPC namespace".to_owned());
     } else if isolated {
         applied.push("no network namespace: not root".to_owned());
+    }
+    if job.limits.is_some() {
+        applied.push("session keyring of its own".to_owned());
     }
     applied.extend(uid_claim.as_ref().and_then(|claim| claim.caveat.clone()));
     applied.extend(sandbox.as_ref().map(Prepared::describe).unwrap_or_default());
@@ -461,12 +467,23 @@ fn spawn(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if job.base_env == BaseEnv::Clean {
-        let home = std::path::absolute(&job.cwd).unwrap_or_else(|_| job.cwd.clone());
-        command
-            .env_clear()
-            .env("PATH", CLEAN_PATH)
-            .env("HOME", home);
+    match job.base_env {
+        BaseEnv::Clean => {
+            let home = std::path::absolute(&job.cwd).unwrap_or_else(|_| job.cwd.clone());
+            command
+                .env_clear()
+                .env("PATH", CLEAN_PATH)
+                .env("HOME", home);
+        }
+        BaseEnv::Toolchain => {
+            command.env_clear();
+            for name in TOOLCHAIN_ENV {
+                if let Some(value) = std::env::var_os(name) {
+                    command.env(name, value);
+                }
+            }
+        }
+        BaseEnv::Inherit => {}
     }
     command.envs(&job.env);
     if let Some(user) = containment.and_then(|containment| containment.user) {
@@ -499,7 +516,7 @@ fn spawn(
     };
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
     // work is allowed. It only makes the `sigprocmask`, `getrlimit`, `setrlimit`, `unshare`,
-    // `setgroups`, `setgid`, `setuid`, `prctl`, `getppid`, `ptrace` and `seccomp` (a filter
+    // `setgroups`, `setgid`, `setuid`, `keyctl`, `prctl`, `getppid`, `ptrace` and `seccomp` (a filter
     // built before the fork, see `syscalls::Filter::install`) system calls through
     // nix's thin wrappers, with a signal set on the stack and a copied `Containment`, makes
     // the two Landlock calls through the ruleset built before the fork (moved into the
@@ -517,8 +534,11 @@ fn spawn(
             setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
             if network_namespace {
                 // A new network namespace holds only `lo`, down: no connection goes anywhere.
-                // Made while still root: unsharing it needs `CAP_SYS_ADMIN`.
-                unshare(CloneFlags::CLONE_NEWNET)?;
+                // A new IPC namespace keeps System V shared memory, semaphores and message
+                // queues to the program, and takes them with it when it ends: a segment it
+                // leaves is neither seen by later programs nor kept outside every limit.
+                // Made while still root: unsharing them needs `CAP_SYS_ADMIN`.
+                unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWIPC)?;
             }
             // Without Landlock, as root: the course, the cache and other submissions are
             // covered in a mount namespace of the program's own; root is still needed here.
@@ -532,6 +552,10 @@ fn spawn(
                     containment.fall_back(join.enter());
                 }
                 contain(containment)?;
+                // After the uid drop, so that the keyring is the program's: an empty session
+                // keyring of its own, never labgrade's (which may hold a CI runner's keys). A
+                // kernel without keyrings has nothing to hide.
+                join_new_session_keyring();
             }
             // After the uid drop: Landlock sets no-new-privileges, and nothing after this point
             // opens a file.
@@ -574,6 +598,22 @@ fn spawn(
         senders::Listener::receive(&ours)
     });
     Ok((child, listener))
+}
+
+/// Replaces the calling process's session keyring by a new, empty, anonymous one
+/// (`keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)`). One system call: safe between `fork` and
+/// `exec`. Its failure leaves the program without the keyring it would have hidden (no
+/// keyrings in this kernel) or with an inherited one, which its uid of its own cannot read.
+fn join_new_session_keyring() {
+    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+    // SAFETY: `keyctl` with a null name reads no memory of ours; its result is ignored.
+    let _ = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        )
+    };
 }
 
 /// Makes the working directory `cwd` writable by the isolated program's `user` by giving it

@@ -278,7 +278,10 @@ fn ruleset(sandbox: &Sandbox) -> Result<RulesetCreated, landlock::RulesetError> 
     for path in system {
         created = add(created, &path, read)?;
     }
-    for path in KERNEL_VIEWS {
+    for path in KERNEL_VIEWS
+        .iter()
+        .filter(|path| sandbox.proc || **path != "/proc")
+    {
         created = add(
             created,
             Path::new(path),
@@ -434,6 +437,7 @@ mod tests {
                 temp.path().join("other"),
             ],
             landlock: false,
+            proc: true,
         };
         std::fs::create_dir(temp.path().join("other")).unwrap();
         let hidden: Vec<CString> = hidden_folders(&sandbox, &needed_folders(&sandbox));
