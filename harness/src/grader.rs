@@ -497,6 +497,7 @@ fn plan_case_run(
                 .census
                 .iter()
                 .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)),
+            hold_until_waited: check.hold_until_waited,
         }),
         limits: Some(limits),
         // The program reads its own binaries and writes only its scratch folder:

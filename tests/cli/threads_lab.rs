@@ -124,35 +124,74 @@ fn wait_for_me_all_pass() {
     full_marks(&Grade::exercise("wait-for-me", "all_pass").json());
 }
 
+/// Full marks of wait-for-me but for the checks named.
+fn wait_for_me_but(changed: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
+    rows_but(
+        &[
+            ("threads-negated", 30.0, "passed"),
+            ("threads-census", 10.0, "passed"),
+            ("processes-message", 25.0, "passed"),
+            ("processes-child-killed", 10.0, "passed"),
+            ("processes-child-failed", 10.0, "passed"),
+            ("processes-census", 10.0, "passed"),
+            ("processes-usage", 5.0, "passed"),
+        ],
+        changed,
+    )
+}
+
 #[test]
-fn wait_for_me_forgot_join_fails_under_perturbation() {
+fn wait_for_me_forgot_join_fails_every_held_run() {
     let graded = Grade::exercise("wait-for-me", "forgot_join").seed(5).json();
     assert_eq!(
         graded.scores(),
-        rows(&[
-            ("threads-negated", 0.0, "failed"),
-            ("threads-census", 10.0, "passed"),
-            ("processes-message", 35.0, "passed"),
-            ("processes-census", 15.0, "passed"),
-        ])
+        wait_for_me_but(&[("threads-negated", 0.0, "failed")])
     );
+    // The thread is held until the main thread waits, which it never does: no run passes.
     let case = &graded.check("threads-negated")["cases"][0];
-    let runs = case["runs"].as_u64().unwrap();
-    assert!(runs <= 5);
-    assert_eq!(case["passed_runs"].as_u64().unwrap(), runs - 1);
+    // Repetition stops at the first failed run: here the very first one.
+    assert_eq!(case["runs"], 1);
+    assert_eq!(case["passed_runs"], 0);
     assert_eq!(case["failures"][0]["what"], "runs");
     assert_eq!(case["failures"][1]["what"], "compare");
 }
 
 #[test]
+fn wait_for_me_sleeping_instead_of_joining_is_caught_every_run() {
+    // 100 ms is far longer than the negation takes; the thread still never ran.
+    let graded = Grade::exercise("wait-for-me", "sleeps_instead_of_joining")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        wait_for_me_but(&[("threads-negated", 0.0, "failed")])
+    );
+    assert_eq!(
+        graded.check("threads-negated")["cases"][0]["passed_runs"],
+        0
+    );
+}
+
+#[test]
 fn wait_for_me_forgot_join_buffered_is_caught_too() {
-    // This variant hides the bug on many plain runs outside labgrade; repetition with
-    // perturbation catches it.
+    // This variant hides the bug on many plain runs outside labgrade; holding the thread until
+    // the main thread waits catches it on every run.
     let graded = Grade::exercise("wait-for-me", "forgot_join_buffered")
         .seed(5)
         .json();
     assert_eq!(graded.check("threads-negated")["score"], 0.0);
     assert_eq!(graded.check("threads-census")["status"], "passed");
+}
+
+#[test]
+fn wait_for_me_child_that_does_not_exit_prints_twice_and_loses_the_message() {
+    let graded = Grade::exercise("wait-for-me", "child_does_not_exit")
+        .seed(5)
+        .json();
+    assert_eq!(
+        graded.scores(),
+        wait_for_me_but(&[("processes-message", 0.0, "failed")])
+    );
 }
 
 #[test]
@@ -259,8 +298,15 @@ fn memory_corruption_all_pass() {
 }
 
 #[test]
-fn memory_corruption_threads_instead_of_processes_is_caught() {
-    let graded = Grade::exercise("memory-corruption", "threads_instead_of_processes")
+fn memory_corruption_channel_gate_earns_full_marks() {
+    full_marks(&Grade::exercise("memory-corruption", "all_pass_channel_gate").json());
+}
+
+#[test]
+fn memory_corruption_array_in_a_shared_mapping_is_caught() {
+    // The children run oldest first, so worker 0 corrupts before any other reads: with the
+    // array in a shared mapping, every case prints the corrupted sum.
+    let graded = Grade::exercise("memory-corruption", "shared_array_mapping")
         .seed(5)
         .json();
     assert_eq!(
@@ -270,8 +316,25 @@ fn memory_corruption_threads_instead_of_processes_is_caught() {
             ("threads-corrupted", 25.0, "passed"),
             ("processes-clean", 10.0, "passed"),
             ("processes-protected", 0.0, "failed"),
-            ("threads-census", 15.0, "passed"),
-            ("processes-census", 0.0, "failed"),
+            ("threads-census", 10.0, "passed"),
+            ("processes-census", 10.0, "passed"),
+            ("processes-fault", 15.0, "passed"),
         ])
+    );
+    assert_eq!(
+        graded.failed_cases("processes-protected"),
+        ["workers=2", "workers=3", "workers=8"]
+    );
+}
+
+#[test]
+fn memory_corruption_without_a_barrier_fails_every_corrupted_case() {
+    let graded = Grade::exercise("memory-corruption", "no_barrier")
+        .seed(5)
+        .json();
+    assert_eq!(graded.check("threads-corrupted")["score"], 0.0);
+    assert_eq!(
+        graded.failed_cases("threads-corrupted"),
+        ["workers=2", "workers=3", "workers=8"]
     );
 }

@@ -579,6 +579,26 @@ fn thread_stacks(tasks: &[crate::run::Task]) -> Vec<Option<crate::run::StackRang
         .collect()
 }
 
+/// Where each thread's local variables can lie, in order of creation: its stack mapping below
+/// the stack pointer it started with (above it, glibc keeps the thread's thread-local storage
+/// and control block); the whole mapping where that pointer is unknown or outside it.
+fn local_stacks(tasks: &[crate::run::Task]) -> Vec<Option<crate::run::StackRange>> {
+    tasks
+        .iter()
+        .filter(|task| task.kind == TaskKind::Thread)
+        .map(|task| {
+            let mut stack = task.stack?;
+            if let Some(top) = task
+                .stack_top
+                .filter(|top| stack.start < *top && *top <= stack.end)
+            {
+                stack.end = top;
+            }
+            Some(stack)
+        })
+        .collect()
+}
+
 /// Why the threads did not each run on a stack of their own of at least `bytes` bytes, if they
 /// did not (`stacks`). The stack of a thread is the mapping that held its stack pointer as it
 /// ended: the harness's own observation, whatever the program printed.
@@ -644,7 +664,7 @@ fn printed_stacks_failure(tasks: &[crate::run::Task], stdout: &str) -> Option<Fa
             actual,
         })
     };
-    let stacks = thread_stacks(tasks);
+    let stacks = local_stacks(tasks);
     let addresses: Vec<u64> = stdout
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter_map(|word| {
@@ -1928,6 +1948,7 @@ needs = ["sum"]
             reaping: None,
             delay_us: delay,
             stack: None,
+            stack_top: None,
         }
     }
 
@@ -2058,6 +2079,24 @@ needs = ["sum"]
         assert_eq!(
             failure_text(&missing),
             "no printed address lies in the stack of thread 2 (1 addresses for 2 threads)"
+        );
+    }
+
+    #[test]
+    fn thread_local_storage_above_the_stack_top_is_not_the_stack() {
+        let mut first = with_stack(thread(2, 0, 0, Some(9)), 0x10_0000, 0x14_0000);
+        first.stack_top = Some(0x13_f000);
+        let mut second = with_stack(thread(3, 1, 0, Some(9)), 0x20_0000, 0x24_0000);
+        second.stack_top = Some(0x23_f000);
+        let tasks = [first, second];
+        let locals = "thread 0: 0x13e000\nthread 1: 0x23e000\n";
+        assert!(printed_stacks_failure(&tasks, locals).is_none());
+        // A thread-local variable lives above the stack pointer the thread started with.
+        let thread_local = "thread 0: 0x13f800\nthread 1: 0x23e000\n";
+        let failure = printed_stacks_failure(&tasks, thread_local).expect("not a local");
+        assert_eq!(
+            failure_text(&failure),
+            "0x13f800 lies in the stack of no thread"
         );
     }
 

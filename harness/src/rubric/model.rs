@@ -217,6 +217,9 @@ pub struct Check {
     /// `separate-cores`: the tasks started together are each pinned to a CPU of their own, in
     /// turn, so that they run at the same moment on different cores.
     pub separate_cores: bool,
+    /// `hold-until-waited`: the tracer holds every new task until the rest of the program is
+    /// blocked waiting or ended, then lets one run, in this order; `None` does not.
+    pub hold_until_waited: Option<crate::run::HoldOrder>,
     /// The fault injected in one worker of every run.
     pub fault: Option<FaultPlan>,
     /// System calls the program must make, or must not (`syscalls`).
@@ -324,6 +327,7 @@ impl Check {
             || self.expect_child.is_some()
             || self.perturb.is_some()
             || self.start_together.is_some()
+            || self.hold_until_waited.is_some()
             || self.observes_syscalls()
     }
 

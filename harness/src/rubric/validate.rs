@@ -14,6 +14,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::error::{Problem, RubricError};
 use labgrade_support::FaultAction;
 
+use crate::run::HoldOrder;
+
 use super::model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
     Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio, Rubric, RunLimits,
@@ -92,6 +94,7 @@ struct Observing {
     perturb: Option<Duration>,
     start_together: Option<Duration>,
     separate_cores: bool,
+    hold_until_waited: Option<HoldOrder>,
 }
 
 struct Limits {
@@ -639,6 +642,7 @@ impl Validator {
             perturb: observing.perturb,
             start_together: observing.start_together,
             separate_cores: observing.separate_cores,
+            hold_until_waited: observing.hold_until_waited,
             fault,
             syscalls,
             short_reads,
@@ -737,6 +741,7 @@ impl Validator {
         };
         let start_together = self.start_together(wire, perturb.is_some());
         let separate_cores = self.separate_cores(wire, start_together.is_some());
+        let hold_until_waited = self.hold_until_waited(wire);
         Observing {
             census,
             expect_child,
@@ -744,7 +749,50 @@ impl Validator {
             perturb,
             start_together,
             separate_cores,
+            hold_until_waited,
         }
+    }
+
+    /// `hold-until-waited`: its order, alone among the keys that decide when new tasks start.
+    fn hold_until_waited(&mut self, wire: &CheckWire) -> Option<HoldOrder> {
+        let value = wire.hold_until_waited.as_ref()?;
+        let order = match value.get_ref().as_str() {
+            "newest-first" => HoldOrder::NewestFirst,
+            "oldest-first" => HoldOrder::OldestFirst,
+            other => {
+                self.problems.push(
+                    Problem::new(
+                        Some(value.span()),
+                        format!("`hold-until-waited = \"{other}\"` is not an order"),
+                    )
+                    .help("write `\"newest-first\"` or `\"oldest-first\"`: which held task runs first"),
+                );
+                return None;
+            }
+        };
+        let other = [
+            (
+                "perturb",
+                wire.perturb.as_ref().is_some_and(|on| *on.get_ref()),
+            ),
+            (
+                "start-together",
+                wire.start_together.as_ref().is_some_and(|on| *on.get_ref()),
+            ),
+        ]
+        .into_iter()
+        .find(|(_, on)| *on);
+        if let Some((key, _)) = other {
+            self.problems.push(
+                Problem::new(
+                    Some(value.span()),
+                    format!("`hold-until-waited` and `{key}` both decide when new tasks start"),
+                )
+                .help("use one of them per check"),
+            );
+            return None;
+        }
+        Some(order)
     }
 
     /// The census keys that are not counts: `stacks`, `printed-stacks`, `overlap` and `sleeps`.
@@ -2772,6 +2820,37 @@ timeout = "10"
         assert_eq!(
             message,
             "capture `ms` is not a named group of any regex of this check"
+        );
+    }
+
+    #[test]
+    fn hold_until_waited_takes_an_order_and_excludes_the_other_holds() {
+        let rubric = parse_ok(&with_check("hold-until-waited = \"newest-first\"\n"));
+        let check = &rubric.checks[0];
+        assert!(check.traced());
+        assert_eq!(check.hold_until_waited, Some(HoldOrder::NewestFirst));
+        let rubric = parse_ok(&with_check("hold-until-waited = \"oldest-first\"\n"));
+        assert_eq!(
+            rubric.checks[0].hold_until_waited,
+            Some(HoldOrder::OldestFirst)
+        );
+        let (at, message, help) = problem(&with_check("hold-until-waited = \"first\"\n"));
+        assert_eq!(at.0, 10);
+        assert_eq!(message, "`hold-until-waited = \"first\"` is not an order");
+        assert!(help.is_some_and(|help| help.contains("newest-first")));
+        let (_, message, _) = problem(&with_check(
+            "hold-until-waited = \"newest-first\"\nperturb = true\n",
+        ));
+        assert_eq!(
+            message,
+            "`hold-until-waited` and `perturb` both decide when new tasks start"
+        );
+        let (_, message, _) = problem(&with_check(
+            "hold-until-waited = \"oldest-first\"\nstart-together = true\n",
+        ));
+        assert_eq!(
+            message,
+            "`hold-until-waited` and `start-together` both decide when new tasks start"
         );
     }
 

@@ -83,6 +83,7 @@ pub(crate) struct CheckWire {
     pub(crate) perturb_max_delay: Option<Spanned<String>>,
     pub(crate) start_together: Option<Spanned<bool>>,
     pub(crate) separate_cores: Option<Spanned<bool>>,
+    pub(crate) hold_until_waited: Option<Spanned<String>>,
     pub(crate) fault: Option<Spanned<FaultWire>>,
     pub(crate) syscalls: Option<Spanned<SyscallsWire>>,
     pub(crate) short_reads: Option<Spanned<bool>>,

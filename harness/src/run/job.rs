@@ -135,6 +135,22 @@ pub struct Trace {
     /// Record each thread's stack mapping at its exit stop ([`Task::stack`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stacks: bool,
+    /// Hold every new thread and process at its first stop until every other task of the
+    /// program is blocked waiting (in a system call that is not a sleep) or has ended, then let
+    /// one held task run, in this order; `None` does not (see `hold-until-waited` in
+    /// rubrics/README.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_until_waited: Option<HoldOrder>,
+}
+
+/// Which held task `hold-until-waited` lets run first, once the rest of the program waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HoldOrder {
+    /// The task created last: workers run in the reverse of their creation order.
+    NewestFirst,
+    /// The task created first: workers run in their creation order.
+    OldestFirst,
 }
 
 /// What the tracer does at the system calls of interest.
@@ -489,14 +505,19 @@ pub struct Task {
     /// Whether its parent waited for it; `None` for threads and the program's own process.
     pub reaping: Option<Reaping>,
     /// How long the tracer kept the task stopped before it first ran, in microseconds: its
-    /// delay under [`Trace::perturb`], its wait for the others under [`Trace::gather_us`], 0
-    /// otherwise.
+    /// delay under [`Trace::perturb`], its wait for the others under [`Trace::gather_us`] or
+    /// [`Trace::hold_until_waited`], 0 otherwise.
     #[serde(default)]
     pub delay_us: u64,
     /// For a thread, under [`Trace::stacks`]: the memory mapping that held its stack pointer at
     /// its exit stop, from `/proc/<pid>/task/<tid>/maps`; `None` otherwise, or if unreadable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<StackRange>,
+    /// For a thread, under [`Trace::stacks`]: its stack pointer at its first stop, before it
+    /// ran any instruction: the top of its stack. Above it, in the same mapping, lie the
+    /// thread's thread-local storage and control block, which are not its stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_top: Option<u64>,
 }
 
 /// A range of addresses, `[start, end)`: one mapping of a process's memory.

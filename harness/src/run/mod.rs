@@ -30,9 +30,9 @@ mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, CgroupUsage, Interference, Job, Limits, Observation,
-    Perturbation, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind, Termination,
-    Trace, format_bytes,
+    BaseEnv, CapturedOutput, Census, CgroupUsage, HoldOrder, Interference, Job, Limits,
+    Observation, Perturbation, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
+    Termination, Trace, format_bytes,
 };
 pub use probe::{Capabilities, CgroupLayout, probe};
 pub use runner::{RunError, Runner};

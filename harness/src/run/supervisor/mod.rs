@@ -42,6 +42,7 @@ mod senders;
 mod syscalls;
 mod tracer;
 mod uid;
+mod waiting;
 
 use std::collections::BTreeSet;
 use std::fs::File;

@@ -218,6 +218,7 @@ mod tests {
             reaping: None,
             delay_us: 0,
             stack: None,
+            stack_top: None,
         };
         let mut seen = observed(Termination::Exited { code: 1 });
         seen.census = Some(Census {

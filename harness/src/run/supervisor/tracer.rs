@@ -23,7 +23,9 @@
 //! * `PTRACE_EVENT_EXIT` stops a task on its way out, still whole: its end time and CPU time
 //!   (`/proc/<pid>/task/<tid>/schedstat`) are taken there, and under [`Trace::stacks`] a
 //!   thread's stack: the mapping of `/proc/<pid>/task/<tid>/maps` holding its stack pointer
-//!   (`PTRACE_GETREGS`, x86-64 only), which is still its own stack on its way out. When it is the
+//!   (`PTRACE_GETREGS`, x86-64 only), which is still its own stack on its way out; and at its
+//!   first stop, its stack pointer before it ran anything, the top of its stack (glibc keeps
+//!   the thread's thread-local storage above it, in the same mapping). When it is the
 //!   last task of its process, the process's children are judged from `/proc` at that instant,
 //!   while they are still its children: still running is [`Reaping::OutlivedParent`], a zombie is
 //!   [`Reaping::NotReaped`], gone is [`Reaping::Reaped`]. That works because the tracer receives a
@@ -63,6 +65,16 @@
 //! for a CPU on a busy machine, between two creations) is extended until the creator blocks,
 //! creates again, or the held tasks have waited [`GATHER_CAP_US`].
 //!
+//! **Holding until waited.** With [`Trace::hold_until_waited`], each new task is held at its
+//! first stop until every other task of the program waits: it is blocked in a system call that
+//! is not a sleep, is held or stopped by the tracer, or has ended ([`super::waiting`], read
+//! every millisecond while a task is held). Then one held task runs, the newest or the oldest
+//! as the order says, and the next waits for the rest to wait again. A program that joins,
+//! `waitpid`s or blocks at a barrier lets its workers run at once; one that sleeps, spins or
+//! prints instead never has its worker run before it goes on, on every run, however long it
+//! sleeps; workers run one at a time, in an order that defeats a program relying on which one
+//! the scheduler starts first. Each task's `delay_us` is how long it was held.
+//!
 //! Known limits: a traced program cannot trace its own tasks (they are all traced already, so
 //! `PTRACE_TRACEME` and `PTRACE_ATTACH` fail with EPERM); a `clone` with `CLONE_PARENT` is
 //! recorded, and judged, as a child of its creator; after an `exec` by a thread other than the
@@ -83,9 +95,9 @@ use nix::unistd::Pid;
 
 use super::procfs::TaskTimes;
 use super::syscalls::Observer;
-use super::{decode, procfs};
+use super::{decode, procfs, waiting};
 use crate::run::job::{
-    Census, Perturbation, Reaping, StackRange, Task, TaskKind, Termination, Trace,
+    Census, HoldOrder, Perturbation, Reaping, StackRange, Task, TaskKind, Termination, Trace,
 };
 
 /// How often held group-stopped tasks are checked for a pending SIGCONT.
@@ -98,6 +110,8 @@ const GATHER_RECHECK: Duration = Duration::from_millis(10);
 
 /// Longest a held task waits for a creator that keeps running, counted from its creation.
 const GATHER_CAP_US: u64 = 1_000_000;
+/// How often, while tasks are held by `hold-until-waited`, the others are looked at.
+const HOLD_POLL: Duration = Duration::from_millis(1);
 
 /// The delays of a perturbation, in the order the tracer gives them to new tasks: an endless
 /// iterator that is the same for the same seed and maximum.
@@ -138,6 +152,8 @@ enum State {
     Running,
     /// Kept stopped by the perturbation until this instant.
     Held(Instant),
+    /// Kept stopped by `hold-until-waited` until every other task waits or has ended.
+    HeldUntilWaited,
     /// In a group-stop, kept stopped until a SIGCONT is pending.
     GroupStopped,
     /// Past its exit stop or dead.
@@ -219,6 +235,10 @@ pub(super) struct Tracer {
     stacks: bool,
     /// [`Trace::separate_cores`]: the CPUs the tasks started together are pinned to, in turn.
     cores: Option<super::cores::Spreader>,
+    /// [`Trace::hold_until_waited`]: which held task runs first once the others wait.
+    hold: Option<HoldOrder>,
+    /// Indices of the records held by `hold-until-waited`.
+    waiting_room: Vec<usize>,
 }
 
 impl Tracer {
@@ -249,6 +269,8 @@ impl Tracer {
             stacks: trace.stacks,
             cores: (trace.separate_cores && trace.gather_us.is_some())
                 .then(super::cores::Spreader::new),
+            hold: trace.hold_until_waited,
+            waiting_room: Vec::new(),
         };
         let index = tracer.register(main.as_raw(), TaskKind::Main, main.as_raw(), None, start);
         tracer.records[index].state = State::Running;
@@ -359,10 +381,8 @@ impl Tracer {
     pub(super) fn next_wake(&self) -> Option<Instant> {
         let held = self.held.peek().map(|Reverse((at, _))| *at);
         let stopped = (!self.group_stopped.is_empty()).then(|| Instant::now() + GROUP_STOP_POLL);
-        match (held, stopped) {
-            (Some(held), Some(stopped)) => Some(held.min(stopped)),
-            (held, stopped) => held.or(stopped),
-        }
+        let waiting = (!self.waiting_room.is_empty()).then(|| Instant::now() + HOLD_POLL);
+        [held, stopped, waiting].into_iter().flatten().min()
     }
 
     /// Resumes the held tasks whose delay has passed and the stopped ones a SIGCONT woke.
@@ -391,6 +411,9 @@ impl Tracer {
                 self.records[index].state = State::Running;
                 resume(tid, 0);
             }
+        }
+        if !self.waiting_room.is_empty() {
+            self.release_if_waited(now);
         }
         let stopped = std::mem::take(&mut self.group_stopped);
         for tid in stopped {
@@ -584,6 +607,7 @@ impl Tracer {
                 reaping: None,
                 delay_us: 0,
                 stack: None,
+                stack_top: None,
             },
             state: State::Pending,
             status: None,
@@ -621,11 +645,18 @@ impl Tracer {
     fn first_stop(&mut self, index: usize) {
         let record = &mut self.records[index];
         let tid = record.task.tid;
+        if self.stacks && record.task.kind == TaskKind::Thread && record.state == State::Pending {
+            // Stopped before its first instruction: the top of the stack it was given.
+            record.task.stack_top = stack_pointer(tid);
+        }
         if record.state != State::Pending {
             // Already on its way out: a kill woke it from its first stop.
         } else if let Some(quiet) = self.gather {
             record.state = State::Held(Instant::now());
             self.regather(Instant::now() + quiet);
+        } else if self.hold.is_some() {
+            record.state = State::HeldUntilWaited;
+            self.waiting_room.push(index);
         } else if record.task.delay_us == 0 {
             record.state = State::Running;
             resume(tid, 0);
@@ -667,6 +698,37 @@ impl Tracer {
                 creator.state == State::Running
                     && procfs::task_runnable(creator.task.process, creator.task.tid)
             })
+    }
+
+    /// Under [`Trace::hold_until_waited`], lets one held task run if every other task of the
+    /// program waits in a system call that is not a sleep, is stopped by the tracer, or has
+    /// ended. A task created but not yet at its first stop is about to be held: nothing runs
+    /// until it is.
+    fn release_if_waited(&mut self, now: Instant) {
+        let records = &self.records;
+        self.waiting_room
+            .retain(|&index| records[index].state == State::HeldUntilWaited);
+        let all_wait = self.records.iter().all(|record| match record.state {
+            State::Pending => false,
+            State::Running => waiting::waits(record.task.process, record.task.tid),
+            State::Held(_) | State::HeldUntilWaited | State::GroupStopped | State::Ended => true,
+        });
+        let chosen = match self.hold {
+            Some(HoldOrder::NewestFirst) => self.waiting_room.iter().copied().max(),
+            Some(HoldOrder::OldestFirst) => self.waiting_room.iter().copied().min(),
+            None => None,
+        };
+        let Some(index) = chosen.filter(|_| all_wait) else {
+            return;
+        };
+        self.waiting_room.retain(|&held| held != index);
+        let held_us = self
+            .micros(now)
+            .saturating_sub(self.records[index].task.started_us);
+        let record = &mut self.records[index];
+        record.task.delay_us = held_us;
+        record.state = State::Running;
+        resume(record.task.tid, 0);
     }
 
     /// Under [`Trace::gather_us`], moves the start of every held task to `at`, so that they all
