@@ -1977,13 +1977,18 @@ mod tests {
         check.cases.iter().map(|case| case.name.as_str()).collect()
     }
 
-    #[test]
-    fn sum_array_rubric_is_valid() {
+    /// The sum-array rubric of the course, which must be valid.
+    fn sum_array_rubric() -> Rubric {
         let text = include_str!("../../../rubrics/sum-array.toml");
-        let rubric = match parse(Path::new("rubrics/sum-array.toml"), text) {
+        match parse(Path::new("rubrics/sum-array.toml"), text) {
             Ok(rubric) => rubric,
             Err(error) => panic!("{error}"),
-        };
+        }
+    }
+
+    #[test]
+    fn sum_array_rubric_is_valid() {
+        let rubric = sum_array_rubric();
         assert_eq!(rubric.exercise.name, "sum-array");
         assert_eq!(rubric.exercise.package, Path::new("exercises/sum-array"));
         assert_eq!(
@@ -2078,6 +2083,11 @@ mod tests {
         );
         assert!(timing.parallelism);
         assert_eq!(timing.parallelism_time.as_deref(), Some("ms"));
+    }
+
+    #[test]
+    fn sum_array_rubric_refuses_bad_worker_counts() {
+        let rubric = sum_array_rubric();
         let usage = &rubric.checks[4];
         assert_eq!(usage.expect, Expect::NonZeroExit);
         assert_eq!(case_names(usage), ["arg=", "arg=many", "arg=0"]);
