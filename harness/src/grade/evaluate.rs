@@ -47,7 +47,7 @@ pub fn evaluate_case(
         }
     }
     census_failures(check, &replay.vars, &observation, &mut failures);
-    syscall_failures(check, &observation, &mut failures);
+    syscall_failures(check, &replay.env, &observation, &mut failures);
     let figures = run_figures(&check.figures, &observation, &captures);
     CaseGrade {
         name: case_name.to_owned(),
@@ -484,7 +484,12 @@ fn overlap_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
 }
 
 /// The system calls a check requires or forbids, against what the tracer counted.
-fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec<Failure>) {
+fn syscall_failures(
+    check: &Check,
+    env: &BTreeMap<String, String>,
+    observation: &Observation,
+    failures: &mut Vec<Failure>,
+) {
     if check.syscalls.is_empty() {
         return;
     }
@@ -522,7 +527,11 @@ fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec
     };
     for rule in &check.syscalls {
         let made = seen(rule);
-        if rule.required && made.is_empty() {
+        if rule.per_message {
+            if let Some(failure) = per_message_failure(rule, env, counts) {
+                failures.push(failure);
+            }
+        } else if rule.required && made.is_empty() {
             failures.push(Failure {
                 what: "system calls".to_owned(),
                 expected: format!("a call to {rule}"),
@@ -536,6 +545,38 @@ fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec
             });
         }
     }
+}
+
+/// Why the calls a `per-message` rule matches are not one per message of the run (or one
+/// more, which ends the series), if they are not.
+fn per_message_failure(
+    rule: &SyscallRule,
+    env: &BTreeMap<String, String>,
+    counts: &BTreeMap<String, u64>,
+) -> Option<Failure> {
+    let messages = match oracle::ipc_message_count(env) {
+        Ok(messages) => messages as u64,
+        Err(reason) => {
+            return Some(Failure {
+                what: "system calls".to_owned(),
+                expected: format!("one call to {rule} per message"),
+                actual: format!("the messages could not be counted: {reason}"),
+            });
+        }
+    };
+    let made: u64 = counts
+        .iter()
+        .filter(|(name, _)| rule.matches(name))
+        .map(|(_, count)| count)
+        .sum();
+    (made != messages && made != messages + 1).then(|| Failure {
+        what: "system calls".to_owned(),
+        expected: format!(
+            "one call to {rule} per message: {messages} for the {messages} messages, or {} with one that ends the series",
+            messages + 1
+        ),
+        actual: format!("it made {made}"),
+    })
 }
 
 /// The stacks the tracer found for the program's threads, in order of creation; `None` for a

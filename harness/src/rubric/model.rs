@@ -337,7 +337,7 @@ impl Check {
 /// `SOCK_DGRAM`. `pipe` counts `pipe` and `pipe2`, `poll` also `ppoll`, `epoll_wait` also
 /// `epoll_pwait` and `epoll_pwait2`, `select` also `pselect6`; `mmap`, `fcntl` and `ioctl` are
 /// observed only with the argument listed.
-pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
+pub const SYSCALL_FAMILIES: [(&str, &[&str]); 14] = [
     ("pipe", &[]),
     (
         "socketpair",
@@ -352,6 +352,9 @@ pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
     ("select", &["blocking", "non-blocking"]),
     ("ioctl", &["FIONREAD"]),
     ("read", &[]),
+    ("send", &["data", "empty"]),
+    ("recv", &["data", "empty"]),
+    ("fork", &["memfd-sealed", "memfd-unsealed"]),
 ];
 
 /// A system call a check requires (made at least once by the program) or forbids (never made).
@@ -359,8 +362,11 @@ pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
 pub struct SyscallRule {
     /// Which calls: any of these patterns (`poll(blocking) or epoll_wait(blocking)`).
     pub patterns: Vec<SyscallPattern>,
-    /// `true` for `require`, `false` for `forbid`.
+    /// `true` for `require` and `per-message`, `false` for `forbid`.
     pub required: bool,
+    /// `per-message`: the calls it matches number one per message of the IPC exercises
+    /// (`labgrade_support::ipc_messages` of the run's seed), or one more.
+    pub per_message: bool,
 }
 
 /// `socketpair(SOCK_SEQPACKET|SOCK_DGRAM)`: a family of [`SYSCALL_FAMILIES`], and optionally the
