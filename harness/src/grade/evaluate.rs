@@ -1245,6 +1245,51 @@ mod tests {
         assert!(failures(&case)[0].2.contains("not observed"));
     }
 
+    /// `per-message`: as many matching calls as the seed's messages, or one more.
+    #[test]
+    fn per_message_calls_are_counted_against_the_messages() {
+        let check = parse_check("syscalls = { per-message = [\"send(data)\"] }\n");
+        let messages = labgrade_support::ipc_messages(5).len() as u64;
+        let sends = |count: u64| {
+            let mut observation = exited(0, "");
+            observation.census = Some(crate::run::Census {
+                syscalls: Some(
+                    [
+                        ("send(data)".to_owned(), count),
+                        ("send(empty)".to_owned(), 1),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ),
+                ..crate::run::Census::default()
+            });
+            evaluate_case(
+                &check,
+                "default",
+                replay(&[], &[("LABGRADE_SEED", "5")]),
+                observation,
+            )
+        };
+        assert!(sends(messages).passed);
+        assert!(sends(messages + 1).passed);
+        for wrong in [messages - 1, messages + 2, 3 * messages] {
+            let case = sends(wrong);
+            let actual = format!("it made {wrong}");
+            assert_eq!(
+                failures(&case),
+                [(
+                    "system calls",
+                    format!(
+                        "one call to send(data) per message: {messages} for the {messages} messages, or {} with one that ends the series",
+                        messages + 1
+                    )
+                    .as_str(),
+                    actual.as_str()
+                )]
+            );
+        }
+    }
+
     #[test]
     fn exit_code_must_match_exactly() {
         let check = parse_check("expect = { exit = 3 }\n");
