@@ -12,7 +12,7 @@ use super::model::{
 use super::{interleaved, oracle};
 use crate::rubric::{
     CensusCount, Check, Compare, Expect, Expected, Figure, Matcher, SLEEPS_MAX_BUSY,
-    SLEEPS_MIN_LIFE_US, Scoring, Sequences, Source, Stream, SyscallRule,
+    SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US, Scoring, Sequences, Source, Stream, SyscallRule,
 };
 use crate::run::{Observation, TaskKind, Termination};
 
@@ -408,7 +408,10 @@ fn census_failures(
 /// first two fields of its `schedstat`). A task that blocks in `poll`, `read` or `wait` wants
 /// none while it waits; one that loops on a non-blocking call wants one all the time. Unlike CPU
 /// time over wall time, the share does not fall when the machine is busy: a spinning task
-/// that gets a CPU a third of the time waits for one the rest of it.
+/// that gets a CPU a third of the time waits for one the rest of it. But a sleeper on a machine
+/// with far more runnable tasks than cores also waits long for a CPU after each wake-up: a busy
+/// task spins only if it also wanted a CPU for more than [`SLEEPS_MIN_SPELL_US`] on average
+/// between two times it blocked (a voluntary context switch), which a sleeper never does.
 fn spinning_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
     let busiest = tasks
         .iter()
@@ -416,7 +419,9 @@ fn spinning_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
             let life = task
                 .ended_us?
                 .checked_sub(task.started_us + task.delay_us)?;
-            (life >= SLEEPS_MIN_LIFE_US).then(|| (task, busy_share(task, life), life))
+            let spell = (task.cpu_us + task.waiting_us) / (task.voluntary_switches + 1);
+            (life >= SLEEPS_MIN_LIFE_US && spell > SLEEPS_MIN_SPELL_US)
+                .then(|| (task, busy_share(task, life), life))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
     let (task, share, life) = busiest;
@@ -1973,11 +1978,21 @@ needs = ["sum"]
         spinner.cpu_us = 200_000;
         spinner.waiting_us = 390_000;
         spinner.involuntary_switches = 150;
-        let failure = spinning_failure(&[sleeper, spinner, young]).expect("it spins");
+        let failure = spinning_failure(&[sleeper, spinner.clone(), young]).expect("it spins");
         assert_eq!(
             failure.actual,
             "thread 4 wanted a CPU 98% of its 600 ms: 200 ms on a CPU and 390 ms waiting for one, with 0 voluntary and 150 involuntary context switches; it spins instead of blocking"
         );
+        // A sleeper on a machine with many more runnable tasks than cores: hardly any time on a
+        // CPU, long waits for one after each of its 25 wake-ups, but it blocks after each.
+        let mut crowded = thread(5, 0, 0, Some(672_000));
+        crowded.waiting_us = 352_000;
+        crowded.voluntary_switches = 25;
+        crowded.involuntary_switches = 5;
+        assert!(spinning_failure(&[crowded]).is_none());
+        // A spinner that blocked a few times still wants a CPU for long spells between them.
+        spinner.voluntary_switches = 3;
+        assert!(spinning_failure(&[spinner]).is_some());
     }
 
     #[test]

@@ -465,6 +465,15 @@ pub enum CensusCount {
 /// Under `census = { sleeps = true }`, the most of its life a task may want a CPU.
 pub const SLEEPS_MAX_BUSY: f64 = 0.5;
 
+/// Under `census = { sleeps = true }`, a task busy for more than [`SLEEPS_MAX_BUSY`] of its life
+/// spins only if it also wanted a CPU for more than this, in microseconds, on average between
+/// two times it blocked (its voluntary context switches). A sleeper on a machine with far more
+/// runnable tasks than cores waits long for a CPU after each wake-up (some 15 ms each was
+/// measured at a load of 29 on 2 cores), but it blocks again after each; a spinner never blocks
+/// (the tracer's own stops aside, which count as voluntary switches too: a spinning consumer
+/// that forks two producers wanted a CPU some 60 ms between two of them at that load).
+pub const SLEEPS_MIN_SPELL_US: u64 = 25_000;
+
 /// Under `census = { sleeps = true }`, tasks that lived less than this, in microseconds, are not
 /// judged: start-up alone keeps a task busy for its first milliseconds.
 pub const SLEEPS_MIN_LIFE_US: u64 = 100_000;
