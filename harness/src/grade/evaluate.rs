@@ -12,7 +12,7 @@ use super::model::{
 use super::{interleaved, only_lines, oracle};
 use crate::rubric::{
     CensusCount, Check, Compare, Expect, Expected, Figure, Matcher, SLEEPS_MAX_BUSY,
-    SLEEPS_MIN_LIFE_US, Scoring, Sequences, Source, Stream, SyscallRule,
+    SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US, Scoring, Sequences, Source, Stream, SyscallRule,
 };
 use crate::run::{Observation, TaskKind, Termination};
 
@@ -47,7 +47,7 @@ pub fn evaluate_case(
         }
     }
     census_failures(check, &replay.vars, &observation, &mut failures);
-    syscall_failures(check, &observation, &mut failures);
+    syscall_failures(check, &replay.env, &observation, &mut failures);
     let figures = run_figures(&check.figures, &observation, &captures);
     CaseGrade {
         name: case_name.to_owned(),
@@ -439,7 +439,10 @@ fn census_failures(
 /// first two fields of its `schedstat`). A task that blocks in `poll`, `read` or `wait` wants
 /// none while it waits; one that loops on a non-blocking call wants one all the time. Unlike CPU
 /// time over wall time, the share does not fall when the machine is busy: a spinning task
-/// that gets a CPU a third of the time waits for one the rest of it.
+/// that gets a CPU a third of the time waits for one the rest of it. But a sleeper on a machine
+/// with far more runnable tasks than cores also waits long for a CPU after each wake-up: a busy
+/// task spins only if it also wanted a CPU for more than [`SLEEPS_MIN_SPELL_US`] on average
+/// between two times it blocked (a voluntary context switch), which a sleeper never does.
 fn spinning_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
     let busiest = tasks
         .iter()
@@ -447,7 +450,9 @@ fn spinning_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
             let life = task
                 .ended_us?
                 .checked_sub(task.started_us + task.delay_us)?;
-            (life >= SLEEPS_MIN_LIFE_US).then(|| (task, busy_share(task, life), life))
+            let spell = (task.cpu_us + task.waiting_us) / (task.voluntary_switches + 1);
+            (life >= SLEEPS_MIN_LIFE_US && spell > SLEEPS_MIN_SPELL_US)
+                .then(|| (task, busy_share(task, life), life))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
     let (task, share, life) = busiest;
@@ -515,7 +520,12 @@ fn overlap_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
 }
 
 /// The system calls a check requires or forbids, against what the tracer counted.
-fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec<Failure>) {
+fn syscall_failures(
+    check: &Check,
+    env: &BTreeMap<String, String>,
+    observation: &Observation,
+    failures: &mut Vec<Failure>,
+) {
     if check.syscalls.is_empty() {
         return;
     }
@@ -553,7 +563,11 @@ fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec
     };
     for rule in &check.syscalls {
         let made = seen(rule);
-        if rule.required && made.is_empty() {
+        if rule.per_message {
+            if let Some(failure) = per_message_failure(rule, env, counts) {
+                failures.push(failure);
+            }
+        } else if rule.required && made.is_empty() {
             failures.push(Failure {
                 what: "system calls".to_owned(),
                 expected: format!("a call to {rule}"),
@@ -567,6 +581,38 @@ fn syscall_failures(check: &Check, observation: &Observation, failures: &mut Vec
             });
         }
     }
+}
+
+/// Why the calls a `per-message` rule matches are not one per message of the run (or one
+/// more, which ends the series), if they are not.
+fn per_message_failure(
+    rule: &SyscallRule,
+    env: &BTreeMap<String, String>,
+    counts: &BTreeMap<String, u64>,
+) -> Option<Failure> {
+    let messages = match oracle::ipc_message_count(env) {
+        Ok(messages) => messages as u64,
+        Err(reason) => {
+            return Some(Failure {
+                what: "system calls".to_owned(),
+                expected: format!("one call to {rule} per message"),
+                actual: format!("the messages could not be counted: {reason}"),
+            });
+        }
+    };
+    let made: u64 = counts
+        .iter()
+        .filter(|(name, _)| rule.matches(name))
+        .map(|(_, count)| count)
+        .sum();
+    (made != messages && made != messages + 1).then(|| Failure {
+        what: "system calls".to_owned(),
+        expected: format!(
+            "one call to {rule} per message: {messages} for the {messages} messages, or {} with one that ends the series",
+            messages + 1
+        ),
+        actual: format!("it made {made}"),
+    })
 }
 
 /// The stacks the tracer found for the program's threads, in order of creation; `None` for a
@@ -1254,6 +1300,51 @@ mod tests {
         let case = grade(&check, exited(0, ""));
         assert_eq!(failures(&case)[0].0, "system calls");
         assert!(failures(&case)[0].2.contains("not observed"));
+    }
+
+    /// `per-message`: as many matching calls as the seed's messages, or one more.
+    #[test]
+    fn per_message_calls_are_counted_against_the_messages() {
+        let check = parse_check("syscalls = { per-message = [\"send(data)\"] }\n");
+        let messages = labgrade_support::ipc_messages(5).len() as u64;
+        let sends = |count: u64| {
+            let mut observation = exited(0, "");
+            observation.census = Some(crate::run::Census {
+                syscalls: Some(
+                    [
+                        ("send(data)".to_owned(), count),
+                        ("send(empty)".to_owned(), 1),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ),
+                ..crate::run::Census::default()
+            });
+            evaluate_case(
+                &check,
+                "default",
+                replay(&[], &[("LABGRADE_SEED", "5")]),
+                observation,
+            )
+        };
+        assert!(sends(messages).passed);
+        assert!(sends(messages + 1).passed);
+        for wrong in [messages - 1, messages + 2, 3 * messages] {
+            let case = sends(wrong);
+            let actual = format!("it made {wrong}");
+            assert_eq!(
+                failures(&case),
+                [(
+                    "system calls",
+                    format!(
+                        "one call to send(data) per message: {messages} for the {messages} messages, or {} with one that ends the series",
+                        messages + 1
+                    )
+                    .as_str(),
+                    actual.as_str()
+                )]
+            );
+        }
     }
 
     #[test]
@@ -1967,11 +2058,21 @@ needs = ["sum"]
         spinner.cpu_us = 200_000;
         spinner.waiting_us = 390_000;
         spinner.involuntary_switches = 150;
-        let failure = spinning_failure(&[sleeper, spinner, young]).expect("it spins");
+        let failure = spinning_failure(&[sleeper, spinner.clone(), young]).expect("it spins");
         assert_eq!(
             failure.actual,
             "thread 4 wanted a CPU 98% of its 600 ms: 200 ms on a CPU and 390 ms waiting for one, with 0 voluntary and 150 involuntary context switches; it spins instead of blocking"
         );
+        // A sleeper on a machine with many more runnable tasks than cores: hardly any time on a
+        // CPU, long waits for one after each of its 25 wake-ups, but it blocks after each.
+        let mut crowded = thread(5, 0, 0, Some(672_000));
+        crowded.waiting_us = 352_000;
+        crowded.voluntary_switches = 25;
+        crowded.involuntary_switches = 5;
+        assert!(spinning_failure(&[crowded]).is_none());
+        // A spinner that blocked a few times still wants a CPU for long spells between them.
+        spinner.voluntary_switches = 3;
+        assert!(spinning_failure(&[spinner]).is_some());
     }
 
     #[test]

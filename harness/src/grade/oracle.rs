@@ -9,6 +9,14 @@ use labgrade_support::{
 
 use crate::rubric::Oracle;
 
+/// How many messages the IPC exercises send in a run with environment `env`
+/// (`labgrade_support::ipc_messages` of its seed).
+pub(crate) fn ipc_message_count(env: &BTreeMap<String, String>) -> Result<usize, String> {
+    let seed: u64 =
+        number(env, SEED_VAR)?.ok_or_else(|| format!("`{SEED_VAR}` is not set for this case"))?;
+    Ok(labgrade_support::ipc_messages(seed).len())
+}
+
 /// The value `oracle` gives for a run with environment `env` and placeholders `vars`, or why
 /// it cannot be computed.
 pub(crate) fn value(

@@ -344,7 +344,7 @@ impl Check {
 /// `SOCK_DGRAM`. `pipe` counts `pipe` and `pipe2`, `poll` also `ppoll`, `epoll_wait` also
 /// `epoll_pwait` and `epoll_pwait2`, `select` also `pselect6`; `mmap`, `fcntl` and `ioctl` are
 /// observed only with the argument listed.
-pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
+pub const SYSCALL_FAMILIES: [(&str, &[&str]); 14] = [
     ("pipe", &[]),
     (
         "socketpair",
@@ -359,6 +359,9 @@ pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
     ("select", &["blocking", "non-blocking"]),
     ("ioctl", &["FIONREAD"]),
     ("read", &[]),
+    ("send", &["data", "empty"]),
+    ("recv", &["data", "empty"]),
+    ("fork", &["memfd-sealed", "memfd-unsealed"]),
 ];
 
 /// A system call a check requires (made at least once by the program) or forbids (never made).
@@ -366,8 +369,11 @@ pub const SYSCALL_FAMILIES: [(&str, &[&str]); 11] = [
 pub struct SyscallRule {
     /// Which calls: any of these patterns (`poll(blocking) or epoll_wait(blocking)`).
     pub patterns: Vec<SyscallPattern>,
-    /// `true` for `require`, `false` for `forbid`.
+    /// `true` for `require` and `per-message`, `false` for `forbid`.
     pub required: bool,
+    /// `per-message`: the calls it matches number one per message of the IPC exercises
+    /// (`labgrade_support::ipc_messages` of the run's seed), or one more.
+    pub per_message: bool,
 }
 
 /// `socketpair(SOCK_SEQPACKET|SOCK_DGRAM)`: a family of [`SYSCALL_FAMILIES`], and optionally the
@@ -465,6 +471,15 @@ pub enum CensusCount {
 
 /// Under `census = { sleeps = true }`, the most of its life a task may want a CPU.
 pub const SLEEPS_MAX_BUSY: f64 = 0.5;
+
+/// Under `census = { sleeps = true }`, a task busy for more than [`SLEEPS_MAX_BUSY`] of its life
+/// spins only if it also wanted a CPU for more than this, in microseconds, on average between
+/// two times it blocked (its voluntary context switches). A sleeper on a machine with far more
+/// runnable tasks than cores waits long for a CPU after each wake-up (some 15 ms each was
+/// measured at a load of 29 on 2 cores), but it blocks again after each; a spinner never blocks
+/// (the tracer's own stops aside, which count as voluntary switches too: a spinning consumer
+/// that forks two producers wanted a CPU some 60 ms between two of them at that load).
+pub const SLEEPS_MIN_SPELL_US: u64 = 25_000;
 
 /// Under `census = { sleeps = true }`, tasks that lived less than this, in microseconds, are not
 /// judged: start-up alone keeps a task busy for its first milliseconds.

@@ -998,14 +998,21 @@ impl Validator {
     /// [`SYSCALL_FAMILIES`], optionally with details of it in parentheses, separated by `|`.
     fn syscalls(&mut self, wire: &Spanned<SyscallsWire>) -> Vec<SyscallRule> {
         let syscalls = wire.get_ref();
-        if syscalls.require.is_empty() && syscalls.forbid.is_empty() {
+        if syscalls.require.is_empty()
+            && syscalls.forbid.is_empty()
+            && syscalls.per_message.is_empty()
+        {
             self.problems.push(
                 Problem::new(Some(wire.span()), "`syscalls` requires and forbids nothing")
                     .help("add `require = [\"pipe\"]` or `forbid = [\"pipe\"]`, or remove the key"),
             );
         }
         let mut rules = Vec::new();
-        for (patterns, required) in [(&syscalls.require, true), (&syscalls.forbid, false)] {
+        for (patterns, required, per_message) in [
+            (&syscalls.require, true, false),
+            (&syscalls.forbid, false, false),
+            (&syscalls.per_message, true, true),
+        ] {
             for pattern in patterns {
                 // `poll(blocking) or epoll_wait(blocking)`: any of the alternatives.
                 let parsed: Result<Vec<SyscallPattern>, _> = pattern
@@ -1014,7 +1021,11 @@ impl Validator {
                     .map(parse_syscall_pattern)
                     .collect();
                 match parsed {
-                    Ok(patterns) => rules.push(SyscallRule { patterns, required }),
+                    Ok(patterns) => rules.push(SyscallRule {
+                        patterns,
+                        required,
+                        per_message,
+                    }),
                     Err((message, help)) => self
                         .problems
                         .push(Problem::new(Some(pattern.span()), message).help(help)),

@@ -150,6 +150,9 @@ pub(crate) struct SyscallsWire {
     pub(crate) require: Vec<Spanned<String>>,
     #[serde(default)]
     pub(crate) forbid: Vec<Spanned<String>>,
+    /// Calls made once per message of the IPC exercises (or once more, to end the series).
+    #[serde(default)]
+    pub(crate) per_message: Vec<Spanned<String>>,
 }
 
 /// `fault = { worker-count = "{workers}", signals = ["SIGSEGV"], exit-codes = [3] }`: the fault

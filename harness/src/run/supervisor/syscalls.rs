@@ -25,7 +25,7 @@
 //! `SECCOMP_RET_TRACE` with no tracer attached fails the call with `ENOSYS`: the program is a
 //! tracee from `exec` on, and no listed call is made between the installation and the `exec`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::run::job::SyscallWatch;
 
@@ -72,7 +72,7 @@ mod bpf {
         let ret = libc::BPF_RET | libc::BPF_K;
         let trace = stmt(ret, libc::SECCOMP_RET_TRACE);
         let allow = stmt(ret, libc::SECCOMP_RET_ALLOW);
-        let calls: [(i64, When); 16] = [
+        let calls: [(i64, When); 25] = [
             (libc::SYS_pipe, When::Always),
             (libc::SYS_pipe2, When::Always),
             (libc::SYS_socketpair, When::Always),
@@ -92,6 +92,17 @@ mod bpf {
             (libc::SYS_pselect6, When::Always),
             (libc::SYS_ioctl, When::ArgIs(1, &[libc::FIONREAD as u32])),
             (libc::SYS_read, When::Always),
+            // Sends and receives, counted (at their exit, once their result is known) only on
+            // sockets: a datagram's send and receive are one message each.
+            (libc::SYS_readv, When::Always),
+            (libc::SYS_recvfrom, When::Always),
+            (libc::SYS_recvmsg, When::Always),
+            (libc::SYS_recvmmsg, When::Always),
+            (libc::SYS_write, When::Always),
+            (libc::SYS_writev, When::Always),
+            (libc::SYS_sendto, When::Always),
+            (libc::SYS_sendmsg, When::Always),
+            (libc::SYS_sendmmsg, When::Always),
         ];
         let mut program = vec![
             stmt(load, ARCH),
@@ -166,7 +177,26 @@ pub(super) struct Observer {
     /// State of the short reads' generator, when they are asked for.
     short_reads: Option<u64>,
     shortened: u64,
+    /// Calls stopped at their entry whose result decides what is recorded, by task: the task
+    /// was resumed to its syscall-exit stop ([`Observer::on_exit`]).
+    pending: HashMap<i32, Pending>,
 }
+
+/// A call whose record waits for its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pending {
+    /// Recorded under this name if it succeeded (a result of 0 or more).
+    IfDone(String),
+    /// A send on a socket: `send(data)` if it sent bytes, `send(empty)` if it sent an empty
+    /// datagram. `many`: a `sendmmsg`, whose result counts datagrams.
+    Send { many: bool },
+    /// A receive on a socket: `recv(data)` or `recv(empty)` (an empty datagram, or the end).
+    Recv { many: bool },
+}
+
+/// The seals a memory file must hold when a process forks, for `fork(memfd-sealed)`:
+/// `F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW`, so that its bytes can no longer change.
+const HANDOVER_SEALS: i32 = 0x8 | 0x2 | 0x4;
 
 impl Observer {
     pub(super) fn new(watch: &SyscallWatch) -> Self {
@@ -174,12 +204,19 @@ impl Observer {
             counts: BTreeMap::new(),
             short_reads: watch.short_reads,
             shortened: 0,
+            pending: HashMap::new(),
         }
     }
 
+    fn record(&mut self, name: String, count: u64) {
+        *self.counts.entry(name).or_default() += count;
+    }
+
     /// Handles the seccomp stop of `tid`, at the entry of an observed call: counts it, and
-    /// shortens a read of a pipe. The caller resumes the task.
-    pub(super) fn on_stop(&mut self, tid: i32) {
+    /// shortens a read of a pipe. Returns whether the call's result matters: the caller then
+    /// resumes the task with `PTRACE_SYSCALL`, so that its syscall-exit stop comes to
+    /// [`Observer::on_exit`]; otherwise it simply lets it go on.
+    pub(super) fn on_stop(&mut self, tid: i32) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
             use nix::sys::ptrace;
@@ -187,13 +224,19 @@ impl Observer {
             let pid = Pid::from_raw(tid);
             // A failure means the task was killed meanwhile; its end is reported by `waitpid`.
             let Ok(mut regs) = ptrace::getregs(pid) else {
-                return;
+                return false;
             };
+            let number = regs.orig_rax.cast_signed();
             let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
-            let Some(name) = name(tid, regs.orig_rax.cast_signed(), args) else {
-                return;
-            };
-            *self.counts.entry(name).or_default() += 1;
+            let mut pending = socket_io(tid, number, args);
+            if let Some(name) = name(tid, number, args) {
+                if number == nix::libc::SYS_fcntl {
+                    // A seal or a flag that the kernel refused is no seal and no flag.
+                    pending = Some(Pending::IfDone(name));
+                } else {
+                    self.record(name, 1);
+                }
+            }
             if regs.orig_rax == nix::libc::SYS_read as u64
                 && let Some(state) = &mut self.short_reads
                 && regs.rdx > 1
@@ -205,15 +248,143 @@ impl Observer {
                     self.shortened += 1;
                 }
             }
+            match pending {
+                Some(pending) => {
+                    self.pending.insert(tid, pending);
+                    true
+                }
+                None => false,
+            }
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = tid;
+        {
+            let _ = tid;
+            false
+        }
+    }
+
+    /// Handles the syscall-exit stop of `tid` that [`Observer::on_stop`] asked for: records the
+    /// call by its result. The caller resumes the task.
+    pub(super) fn on_exit(&mut self, tid: i32) {
+        let Some(pending) = self.pending.remove(&tid) else {
+            return;
+        };
+        #[cfg(target_arch = "x86_64")]
+        {
+            let Ok(regs) = nix::sys::ptrace::getregs(nix::unistd::Pid::from_raw(tid)) else {
+                return;
+            };
+            for (name, count) in outcome(&pending, regs.rax.cast_signed()) {
+                self.record(name, count);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = pending;
+    }
+
+    /// A task ended (or `exec`ed) in the middle of a call: its result never comes.
+    pub(super) fn forget(&mut self, tid: i32) {
+        self.pending.remove(&tid);
+    }
+
+    /// Handles the fork (or vfork) stop of `tid`, before its new child runs: records `fork`,
+    /// with `memfd-sealed` when every memory file the process holds (and so hands to the child)
+    /// is sealed against writing, shrinking and growing, and `memfd-unsealed` when one is not.
+    pub(super) fn on_fork(&mut self, tid: i32) {
+        let name = match memfds_sealed(tid) {
+            None => "fork".to_owned(),
+            Some(true) => "fork(memfd-sealed)".to_owned(),
+            Some(false) => "fork(memfd-unsealed)".to_owned(),
+        };
+        self.record(name, 1);
     }
 
     /// The counts by name, and how many reads were shortened.
     pub(super) fn finish(self) -> (BTreeMap<String, u64>, u64) {
         (self.counts, self.shortened)
     }
+}
+
+/// What a call waiting for its result records, from the result (`rax`: a negative errno on
+/// failure).
+fn outcome(pending: &Pending, result: i64) -> Vec<(String, u64)> {
+    let io = |family: &str, many: bool| -> Vec<(String, u64)> {
+        match (result, many) {
+            (..0, _) | (0, true) => Vec::new(),
+            (0, false) => vec![(format!("{family}(empty)"), 1)],
+            (count, true) => vec![(format!("{family}(data)"), count.cast_unsigned())],
+            (_, false) => vec![(format!("{family}(data)"), 1)],
+        }
+    };
+    match pending {
+        Pending::IfDone(name) if result >= 0 => vec![(name.clone(), 1)],
+        Pending::IfDone(_) => Vec::new(),
+        Pending::Send { many } => io("send", *many),
+        Pending::Recv { many } => io("recv", *many),
+    }
+}
+
+/// Whether every memory file (`memfd_create`) that process or thread `tid` holds is sealed with
+/// at least [`HANDOVER_SEALS`]; `None` when it holds none. Each is opened again through
+/// `/proc/<tid>/fd/<fd>` (the tracer may) to read its seals with `F_GET_SEALS`.
+fn memfds_sealed(tid: i32) -> Option<bool> {
+    use std::os::fd::AsRawFd;
+    let entries = std::fs::read_dir(format!("/proc/{tid}/fd")).ok()?;
+    let mut held = false;
+    let mut sealed = true;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_memfd = std::fs::read_link(&path).is_ok_and(|target| {
+            target
+                .as_os_str()
+                .as_encoded_bytes()
+                .starts_with(b"/memfd:")
+        });
+        if !is_memfd {
+            continue;
+        }
+        held = true;
+        let seals = std::fs::File::open(&path).ok().map(|file| {
+            // SAFETY: F_GET_SEALS reads the seals of an open descriptor and touches no memory.
+            unsafe { nix::libc::fcntl(file.as_raw_fd(), nix::libc::F_GET_SEALS) }
+        });
+        if !seals.is_some_and(|seals| seals >= 0 && seals & HANDOVER_SEALS == HANDOVER_SEALS) {
+            sealed = false;
+        }
+    }
+    held.then_some(sealed)
+}
+
+/// Whether descriptor `fd` of `tid` is a socket (`/proc/<tid>/fd/<fd>` reads `socket:[inode]`).
+#[cfg(target_arch = "x86_64")]
+fn is_socket(tid: i32, fd: u64) -> bool {
+    std::fs::read_link(format!("/proc/{tid}/fd/{fd}")).is_ok_and(|target| {
+        target
+            .as_os_str()
+            .as_encoded_bytes()
+            .starts_with(b"socket:")
+    })
+}
+
+/// A send or receive on a socket, whose result is recorded at its exit: `read`, `readv`,
+/// `recvfrom`, `recvmsg` (not with `MSG_PEEK`: a peek receives nothing), `recvmmsg`, `write`,
+/// `writev`, `sendto`, `sendmsg`, `sendmmsg`.
+#[cfg(target_arch = "x86_64")]
+fn socket_io(tid: i32, number: i64, args: [u64; 6]) -> Option<Pending> {
+    use nix::libc;
+    let peek = |flags: u64| flags & libc::MSG_PEEK as u64 != 0;
+    let pending = match number {
+        libc::SYS_read | libc::SYS_readv => Pending::Recv { many: false },
+        libc::SYS_recvfrom if !peek(args[3]) => Pending::Recv { many: false },
+        libc::SYS_recvmsg if !peek(args[2]) => Pending::Recv { many: false },
+        libc::SYS_recvmmsg if !peek(args[3]) => Pending::Recv { many: true },
+        libc::SYS_write | libc::SYS_writev | libc::SYS_sendto | libc::SYS_sendmsg => {
+            Pending::Send { many: false }
+        }
+        libc::SYS_sendmmsg => Pending::Send { many: true },
+        _ => return None,
+    };
+    is_socket(tid, args[0]).then_some(pending)
 }
 
 /// Whether descriptor `fd` of `tid` is a pipe (`/proc/<tid>/fd/<fd>` reads `pipe:[inode]`).
@@ -286,6 +457,7 @@ fn name(tid: i32, number: i64, args: [u64; 6]) -> Option<String> {
         libc::SYS_select | libc::SYS_pselect6 => with("select", blocking(waits(tid, args[4]))),
         libc::SYS_ioctl => with("ioctl", "FIONREAD"),
         libc::SYS_read => "read".to_owned(),
+        // Sends and receives are recorded at their exit, on sockets only (`socket_io`).
         _ => return None,
     })
 }
@@ -354,6 +526,74 @@ mod tests {
             name(0, libc::SYS_ppoll, [0; 6]).as_deref(),
             Some("poll(blocking)")
         );
+    }
+
+    /// A send or receive is recorded by its result: data, an empty datagram (or the end), or
+    /// nothing when it failed; a refused seal is no seal.
+    #[test]
+    fn results_decide_what_is_recorded() {
+        let send = Pending::Send { many: false };
+        let recv = Pending::Recv { many: false };
+        assert_eq!(outcome(&send, 4096), vec![("send(data)".to_owned(), 1)]);
+        assert_eq!(outcome(&send, 0), vec![("send(empty)".to_owned(), 1)]);
+        assert_eq!(outcome(&recv, 0), vec![("recv(empty)".to_owned(), 1)]);
+        assert_eq!(outcome(&recv, -11), vec![]);
+        assert_eq!(
+            outcome(&Pending::Send { many: true }, 3),
+            vec![("send(data)".to_owned(), 3)]
+        );
+        let seal = Pending::IfDone("fcntl(F_ADD_SEALS)".to_owned());
+        assert_eq!(outcome(&seal, -16), vec![]);
+        assert_eq!(
+            outcome(&seal, 0),
+            vec![("fcntl(F_ADD_SEALS)".to_owned(), 1)]
+        );
+        let known = |name: &str| {
+            let (family, rest) = name.split_once('(').unwrap();
+            let detail = rest.strip_suffix(')').unwrap();
+            crate::rubric::SYSCALL_FAMILIES
+                .iter()
+                .any(|(known, details)| *known == family && details.contains(&detail))
+        };
+        for name in [
+            "send(data)",
+            "send(empty)",
+            "recv(data)",
+            "recv(empty)",
+            "fork(memfd-sealed)",
+            "fork(memfd-unsealed)",
+        ] {
+            assert!(known(name), "{name}");
+        }
+    }
+
+    /// The seals of a memory file are read through `/proc`, as the tracer reads a child's.
+    #[test]
+    fn memory_files_are_sealed_or_not() {
+        let tid = std::process::id().cast_signed();
+        // SAFETY: the name is a valid C string; the call returns a new descriptor or -1.
+        let fd = unsafe { libc::memfd_create(c"seals-test".as_ptr(), libc::MFD_ALLOW_SEALING) };
+        assert!(fd >= 0);
+        // Other tests of this binary may hold memory files of their own: this one's seals are
+        // asserted through the same reading.
+        let path = format!("/proc/{tid}/fd/{fd}");
+        let sealed = || {
+            let file = std::fs::File::open(&path).unwrap();
+            // SAFETY: F_GET_SEALS reads the seals of an open descriptor.
+            let seals =
+                unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&file), libc::F_GET_SEALS) };
+            seals & HANDOVER_SEALS == HANDOVER_SEALS
+        };
+        // SAFETY: F_ADD_SEALS on a descriptor this test owns.
+        let add = |seals: i32| unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) };
+        assert!(!sealed());
+        assert_eq!(add(libc::F_SEAL_SHRINK | libc::F_SEAL_GROW), 0);
+        assert!(!sealed(), "without F_SEAL_WRITE its bytes can still change");
+        assert_eq!(add(libc::F_SEAL_WRITE), 0);
+        assert!(sealed());
+        assert!(memfds_sealed(tid).is_some());
+        // SAFETY: the descriptor is this test's and closed once.
+        unsafe { libc::close(fd) };
     }
 
     /// Every jump of the filter lands inside it, on a return or a load.

@@ -295,8 +295,9 @@ impl Tracer {
             | Options::PTRACE_O_EXITKILL;
         if tracer.syscalls.is_some() {
             // Set before the program's first instruction: its seccomp filter's stops would
-            // otherwise fail the calls with ENOSYS.
-            options |= Options::PTRACE_O_TRACESECCOMP;
+            // otherwise fail the calls with ENOSYS. A call whose result matters is resumed to
+            // its syscall-exit stop, which TRACESYSGOOD tells from a SIGTRAP.
+            options |= Options::PTRACE_O_TRACESECCOMP | Options::PTRACE_O_TRACESYSGOOD;
         }
         ptrace::setoptions(main, options)?;
         ptrace::cont(main, None)?;
@@ -308,9 +309,21 @@ impl Tracer {
     pub(super) fn on_stop(&mut self, tid: i32, status: i32) {
         let signal = libc::WSTOPSIG(status);
         let event = status >> 16;
-        if signal == libc::SIGTRAP && event != 0 {
-            self.on_event(tid, event);
+        if signal == libc::SIGTRAP | 0x80 {
+            // The syscall-exit stop of a call the observer wanted the result of.
+            if let Some(observer) = &mut self.syscalls {
+                observer.on_exit(tid);
+            }
             resume(tid, 0);
+            return;
+        }
+        if signal == libc::SIGTRAP && event != 0 {
+            if self.on_event(tid, event) {
+                // A failure means the task died meanwhile; its end is reported by `waitpid`.
+                let _ = ptrace::syscall(Pid::from_raw(tid), None);
+            } else {
+                resume(tid, 0);
+            }
             return;
         }
         let Some(&index) = self.by_tid.get(&tid) else {
@@ -511,21 +524,30 @@ impl Tracer {
         }
     }
 
-    fn on_event(&mut self, tid: i32, event: i32) {
+    /// Handles an event stop; returns whether the task must be resumed to its syscall-exit stop
+    /// (an observed call whose result matters).
+    fn on_event(&mut self, tid: i32, event: i32) -> bool {
         let pid = Pid::from_raw(tid);
         if event == Event::PTRACE_EVENT_CLONE as i32
             || event == Event::PTRACE_EVENT_FORK as i32
             || event == Event::PTRACE_EVENT_VFORK as i32
         {
+            let fork = event != Event::PTRACE_EVENT_CLONE as i32;
+            if fork && let Some(observer) = &mut self.syscalls {
+                // Before the parent goes on: what it holds now is what the child got.
+                observer.on_fork(tid);
+            }
             if let Ok(new) = ptrace::getevent(pid) {
-                let fork = event != Event::PTRACE_EVENT_CLONE as i32;
                 self.created(tid, new as i32, fork);
             }
         } else if event == Event::PTRACE_EVENT_EXIT as i32 {
+            if let Some(observer) = &mut self.syscalls {
+                observer.forget(tid);
+            }
             self.exit_stop(tid);
         } else if event == Event::PTRACE_EVENT_SECCOMP as i32 {
             if let Some(observer) = &mut self.syscalls {
-                observer.on_stop(tid);
+                return observer.on_stop(tid);
             }
         } else if event == Event::PTRACE_EVENT_EXEC as i32
             && let Ok(former) = ptrace::getevent(pid)
@@ -535,6 +557,7 @@ impl Tracer {
             // A thread other than the leader called `exec`: it took over the leader's tid.
             self.end(index, Instant::now(), TaskTimes::default());
         }
+        false
     }
 
     /// `creator` created `new`; `fork` if the event was a fork or vfork rather than a clone.
