@@ -342,6 +342,7 @@ impl Toolchain {
             hide: course_folders(rubric),
             landlock: true,
             proc: false,
+            private_tmp: false,
         }
     }
 }

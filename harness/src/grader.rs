@@ -508,6 +508,7 @@ fn plan_case_run(
             hide: course_folders(rubric),
             landlock: true,
             proc: true,
+            private_tmp: true,
         }),
     };
     let mut replay = replay(rubric, check, seed, planned);

@@ -59,6 +59,7 @@ impl Folders {
             hide: vec![self.path("outside")],
             landlock: true,
             proc: true,
+            private_tmp: true,
         });
         job
     }

@@ -65,6 +65,12 @@ pub struct Sandbox {
     /// every process, as root), the CI runner's secrets among them.
     #[serde(default = "yes")]
     pub proc: bool,
+    /// As root, whether the program gets a private `/tmp`, `/var/tmp`, `/dev/shm` and `/run`
+    /// even where Landlock confines its files: a student program may connect to a named UNIX
+    /// socket left open there, which Landlock does not govern. A build runs no code of the
+    /// student's and keeps the real ones (its `CARGO_HOME` may lie there).
+    #[serde(default = "yes")]
+    pub private_tmp: bool,
 }
 
 /// The default of [`Sandbox::landlock`].

@@ -163,8 +163,8 @@ pub(super) fn requirements(rubric: &Rubric) -> BTreeSet<&str> {
     ids
 }
 
-/// The checks that need `id`, directly or through others, and the ratios that name `id` or one
-/// of those checks: what loses its points whenever `id` does not pass in full.
+/// The checks that need `id`, directly or through others, and the ratios with points that name
+/// `id` or one of those checks: what loses its points whenever `id` does not pass in full.
 fn dependents<'a>(rubric: &'a Rubric, id: &str) -> BTreeSet<&'a str> {
     let mut found: BTreeSet<&str> = BTreeSet::new();
     loop {
@@ -182,7 +182,8 @@ fn dependents<'a>(rubric: &'a Rubric, id: &str) -> BTreeSet<&'a str> {
             break;
         }
     }
-    for ratio in &rubric.ratios {
+    // A ratio without points (information) loses nothing: it is no requirement.
+    for ratio in rubric.ratios.iter().filter(|ratio| ratio.points > 0) {
         if ratio
             .of
             .iter()

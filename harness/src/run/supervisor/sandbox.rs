@@ -90,8 +90,11 @@ struct Shared {
 /// A folder of the job bound back into a covered shared folder.
 struct Rebind {
     /// Every folder from the shared folder down to the job's folder, created in the cover; the
-    /// last is the job's folder itself.
+    /// last is the job's folder itself, or a file the job reads (cargo's `.global-cache` in a
+    /// `CARGO_HOME` under `/tmp`).
     path: Vec<CString>,
+    /// Whether the last of `path` is a file, created empty in the cover to bind it onto.
+    file: bool,
 }
 
 /// Most folders of the job under one shared folder that can be bound back.
@@ -114,10 +117,10 @@ impl Prepared {
         } else {
             Vec::new()
         };
-        // As root, always: Landlock does not govern `connect`, so a named UNIX socket that
+        // As root, even with Landlock for a student program: Landlock does not govern `connect`, so a named UNIX socket that
         // another user left open to all (in `/tmp` or `/run`) is reachable through it; covered,
         // it is not there to connect to.
-        let shared = if root {
+        let shared = if root && (ruleset.is_none() || sandbox.private_tmp) {
             shared_folders(&needed)
         } else {
             Vec::new()
@@ -165,9 +168,14 @@ impl Prepared {
             let mut sources = [-1; MOST_REBINDS];
             for (source, rebind) in sources.iter_mut().zip(&shared.needed) {
                 if let Some(folder) = rebind.path.last() {
+                    let kind = if rebind.file {
+                        OFlag::empty()
+                    } else {
+                        OFlag::O_DIRECTORY
+                    };
                     *source = nix::fcntl::open(
                         folder.as_c_str(),
-                        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                        OFlag::O_PATH | kind | OFlag::O_CLOEXEC,
                         Mode::empty(),
                     )?
                     .into_raw_fd();
@@ -182,11 +190,20 @@ impl Prepared {
                 Some(c"size=64m,mode=1777"),
             )?;
             for (&source, rebind) in sources.iter().zip(&shared.needed) {
-                for folder in &rebind.path {
+                let folders = rebind.path.len() - usize::from(rebind.file);
+                for folder in &rebind.path[..folders] {
                     match nix::unistd::mkdir(folder.as_c_str(), Mode::from_bits_truncate(0o755)) {
                         Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
                         Err(error) => return Err(error),
                     }
+                }
+                if let (true, Some(file)) = (rebind.file, rebind.path.last()) {
+                    // An empty file to bind the job's file onto.
+                    let _ = nix::unistd::close(nix::fcntl::open(
+                        file.as_c_str(),
+                        OFlag::O_CREAT | OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+                        Mode::from_bits_truncate(0o644),
+                    )?);
                 }
                 let mut buffer = [0_u8; 32];
                 if let (Some(target), Some(source_path)) =
@@ -410,7 +427,10 @@ fn shared_folders(needed: &[PathBuf]) -> Vec<Shared> {
                     current.push(component);
                     chain.push(CString::new(current.as_os_str().as_bytes()).ok()?);
                 }
-                rebinds.push(Rebind { path: chain });
+                rebinds.push(Rebind {
+                    path: chain,
+                    file: !path.is_dir(),
+                });
             }
             // More than fit are not bound back: the program would not find them, so the
             // folder is better left shared.
@@ -460,6 +480,7 @@ mod tests {
             ],
             landlock: false,
             proc: true,
+            private_tmp: true,
         };
         std::fs::create_dir(temp.path().join("other")).unwrap();
         let hidden: Vec<CString> = hidden_folders(&sandbox, &needed_folders(&sandbox));
