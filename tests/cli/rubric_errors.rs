@@ -114,7 +114,7 @@ fn ratio_and_interleaved_matcher_errors_are_all_located() {
         .stderr(contains("the line `b` is in the sequences twice"))
         .stderr(contains("`byte-count` and `counted-lines` go together"))
         .stderr(contains(
-            "`absent = true` cannot negate `sequences` or `byte-count`",
+            "`absent = true` cannot negate `sequences`, `byte-count` or `only-lines`",
         ))
         .stderr(contains(
             "oracle `async-messages` gives sequences of lines, not a value to compare",
