@@ -89,10 +89,15 @@ pub(super) fn parse_stat(pid: i32, stat: &str) -> Option<ProcessEntry> {
 /// Whether task `tid` of `process` is running or waiting for a CPU (state `R` of its
 /// `/proc/<process>/task/<tid>/stat`); false once it cannot be read.
 pub(super) fn task_runnable(process: i32, tid: i32) -> bool {
+    task_state(process, tid) == Some('R')
+}
+
+/// The state letter of task `tid` of `process` (`R`, `S`, `D`, `Z`, ...), from its `stat`;
+/// `None` when it is gone or the line cannot be read.
+pub(super) fn task_state(process: i32, tid: i32) -> Option<char> {
     std::fs::read_to_string(format!("/proc/{process}/task/{tid}/stat"))
         .ok()
         .and_then(|stat| stat_state(&stat))
-        == Some('R')
 }
 
 /// The state letter of a `stat` line, the first field after the last `)`.
@@ -214,6 +219,8 @@ mod tests {
         assert_eq!(stat_state("42 (a) R (b) S 7 9 9"), Some('S'));
         assert_eq!(stat_state("42 (sum) R 7 9 9"), Some('R'));
         assert_eq!(stat_state("42 (sum)"), None);
+        // A command name may hold `)` itself: the state follows the last one.
+        assert_eq!(stat_state("42 (a b) c) S 1 2"), Some('S'));
         assert_eq!(stat_state("no parenthesis"), None);
         // The running test itself is runnable.
         let me = nix::unistd::getpid().as_raw();

@@ -15,10 +15,7 @@ use nix::libc;
 /// that is not a sleep, or ended (a zombie, or gone). A task whose system call cannot be read
 /// counts as waiting, so that a machine that hides it never holds a correct program for ever.
 pub(super) fn waits(process: i32, tid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{process}/task/{tid}/stat")) else {
-        return true;
-    };
-    match task_state(&stat) {
+    match super::procfs::task_state(process, tid) {
         Some('S' | 'D') => {
             match std::fs::read_to_string(format!("/proc/{process}/task/{tid}/syscall")) {
                 Ok(text) => blocked_call(&text).is_some_and(|call| !is_sleep(&call)),
@@ -35,15 +32,6 @@ pub(super) fn waits(process: i32, tid: i32) -> bool {
 struct Call {
     number: i64,
     args: [u64; 6],
-}
-
-/// The state letter of a `/proc/<pid>/task/<tid>/stat` (after the last `)`).
-fn task_state(stat: &str) -> Option<char> {
-    stat[stat.rfind(')')? + 1..]
-        .split_ascii_whitespace()
-        .next()?
-        .chars()
-        .next()
 }
 
 /// The call of a `/proc/<pid>/task/<tid>/syscall` text: `None` for `running` and for a task
@@ -113,7 +101,6 @@ mod tests {
         );
         assert_eq!(blocked_call("running\n"), None);
         assert_eq!(blocked_call("-1 0x7ffd10 0x7f0042\n"), None);
-        assert_eq!(task_state("42 (a b) c) S 1 2"), Some('S'));
     }
 
     #[test]
