@@ -726,6 +726,22 @@ fn job_cgroups_of_a_killed_supervisor_are_removed_by_the_next_one() {
     let job = sandbox.script(&format!("setsid sleep {tag} & sleep {tag}"), limits());
     let mut supervisor = start_supervisor(&job, &tag, 2);
     let pid = supervisor.id();
+    // The supervisor is two processes where it has a PID namespace of its own: the one started
+    // here, which only relays, and its child, init of the namespace, which does the work and
+    // cleans up after the first one's death. Both are killed, as by the OOM killer or `kill -9`
+    // of the whole tree.
+    let children = format!("/proc/{pid}/task/{pid}/children");
+    let inner: Vec<i32> = std::fs::read_to_string(&children)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|child| child.parse().ok())
+        .collect();
+    for child in inner {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
     supervisor.kill().expect("SIGKILL the supervisor");
     supervisor.wait().expect("reap the supervisor");
     let stale = job_cgroups_of(pid);

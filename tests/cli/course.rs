@@ -182,19 +182,31 @@ fn doctor_says_what_is_contained_and_what_is_not() {
     if nix::unistd::Uid::effective().is_root() {
         assert
             .stdout(predicate::str::contains("yes  uid drop"))
+            .stdout(predicate::str::contains("yes  pid namespace"))
             .stdout(predicate::str::contains("yes  network"))
-            .stdout(predicate::str::contains("yes  ipc"));
+            .stdout(predicate::str::contains("yes  ipc"))
+            .stdout(predicate::str::contains("user namespace").not());
     } else {
         let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-        // Without root, Landlock (where the kernel has it) is what refuses TCP.
-        let network_gap = if stdout.contains("yes  landlock") {
-            "only TCP is refused without root"
+        let assert = assert.stdout(predicate::str::contains("no  uid drop"));
+        // Without root, a user namespace (where the kernel allows one with its powers) gives
+        // the program its namespaces; otherwise Landlock (where the kernel has it) is what
+        // refuses TCP.
+        if stdout.contains("yes  user namespace") {
+            assert
+                .stdout(predicate::str::contains("yes  pid namespace"))
+                .stdout(predicate::str::contains("yes  network"))
+                .stdout(predicate::str::contains("yes  ipc"));
         } else {
-            "student programs can open network connections"
-        };
-        assert
-            .stdout(predicate::str::contains("no  uid drop"))
-            .stdout(predicate::str::contains(network_gap))
-            .stdout(predicate::str::contains("no IPC namespace without root"));
+            let network_gap = if stdout.contains("yes  landlock") {
+                "only TCP is refused without a network namespace"
+            } else {
+                "student programs can open network connections"
+            };
+            assert
+                .stdout(predicate::str::contains("no  user namespace"))
+                .stdout(predicate::str::contains(network_gap))
+                .stdout(predicate::str::contains("no IPC namespace here"));
+        }
     }
 }

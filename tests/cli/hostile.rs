@@ -497,16 +497,7 @@ fn system_v_shared_memory_goes_with_the_program() {
     let stdout = first_stdout(&graded);
     assert!(stdout.contains("left segment"), "{stdout}");
     // Keys 0x4c470001 to 0x4c470008, in decimal as /proc lists them.
-    let segments = std::fs::read_to_string("/proc/sysvipc/shm").unwrap();
-    let left: Vec<&str> = segments
-        .lines()
-        .filter(|line| {
-            line.split_whitespace()
-                .next()
-                .and_then(|key| key.parse::<i64>().ok())
-                .is_some_and(|key| (0x4c47_0000..=0x4c47_0008).contains(&key))
-        })
-        .collect();
+    let left = crate::reach::shared_memory_with_keys(0x4c47_0000..=0x4c47_0008);
     assert!(left.is_empty(), "segments left behind: {left:?}");
 }
 

@@ -35,13 +35,14 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out, "{BOLD}this machine{BOLD:#}")?;
     let mut gaps = write_isolation(caps, out)?;
     gaps.extend(write_cgroups(caps, out)?);
-    write_unused(caps, out)?;
+    write_others(caps, out)?;
     // Landlock does not govern `connect`, and a network namespace does not hold UNIX sockets:
-    // as root each program gets the usual places of sockets private, not the whole file system.
-    gaps.push(if caps.root {
-        "named UNIX sockets outside /tmp, /var/tmp, /dev/shm and /run (which each program gets private) are reachable where their permissions let the program's uid in"
-    } else {
-        "named UNIX sockets: a student program can connect to any socket of yours whose path it knows (an ssh agent's, Docker's), since without root it runs as you and Landlock does not govern `connect`"
+    // with namespaces each program gets the usual places of sockets private, not the whole
+    // file system.
+    gaps.push(match (caps.program_namespaces(), caps.root) {
+        (true, true) => "named UNIX sockets outside /tmp, /var/tmp, /dev/shm and /run (which each program gets private) are reachable where their permissions let the program's uid in",
+        (true, false) => "named UNIX sockets of yours outside /tmp, /var/tmp, /dev/shm and /run (which each program gets private; /run holds your session's, an ssh agent's, Docker's), say in your home folder, are reachable, since without root the program runs as you and Landlock does not govern `connect`",
+        (false, _) => "named UNIX sockets: a student program can connect to any socket of yours whose path it knows (an ssh agent's, Docker's), since without root it runs as you and Landlock does not govern `connect`",
     });
     // True on every machine: the file-size limit caps each file, not how many a program
     // writes, and no disk quota is set on the scratch folder.
@@ -72,7 +73,7 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
             "not root: student programs run as you",
         )?;
         gaps.push(if caps.landlock_abi.is_some() {
-            "student programs run as your own user (Landlock confines their files, network and signals, but a program may still use your other programs' resources, such as your share of processes); run labgrade as root (as CI does) for a uid of their own"
+            "student programs run as your own user (Landlock confines their files, network and signals, but a file or socket of yours that Landlock lets through, such as one in the scratch folder's parents, is yours to them); run labgrade as root (as CI does) for a uid of their own"
         } else {
             "student programs run as your own user: they can read and change what you can, and the task limit counts your other processes too; run labgrade as root (as CI does) for a uid of their own"
         });
@@ -111,12 +112,12 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
         if abi < 6 && !caps.root {
             gaps.push("student programs can send signals to your other processes (Landlock before ABI 6 does not scope signals)");
         }
-    } else if caps.root && caps.mount_namespace {
+    } else if caps.program_namespaces() {
         item(
             out,
             Some(false),
             "landlock",
-            "not offered by this kernel; instead, as root, each student program and each build gets a mount namespace of its own in which the course's folders are hidden and /tmp, /var/tmp and /dev/shm are private",
+            "not offered by this kernel; instead each student program and each build gets a mount namespace of its own in which the course's folders are hidden and /tmp, /var/tmp, /dev/shm and /run are private",
         )?;
         gaps.push("other files are protected only by their permissions (no Landlock here): keep other submissions and anything secret outside the course unreadable to other users");
     } else {
@@ -128,14 +129,49 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
         )?;
         gaps.push("reading files outside the scratch folder is refused only by file permissions (no Landlock here): keep solutions and other submissions unreadable to other users, and know that a build can `include_str!` any file labgrade's user can read");
     }
+    gaps.extend(write_namespaces(caps, out)?);
     gaps.extend(write_network(caps, out)?);
+    Ok(gaps)
+}
+
+/// The PID and user namespace lines; returns what they cannot guarantee.
+fn write_namespaces(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'static str>> {
+    let mut gaps = Vec::new();
+    let used = caps.program_namespaces();
+    if !caps.root {
+        let text = match &caps.namespaces_without_root {
+            Ok(()) => "not root, so each student program's supervisor enters a user namespace of its own, which gives the program the PID, network, IPC and mount namespaces below without root (the program still runs as you)".to_owned(),
+            Err(reason) => format!("{reason}: without root, student programs share your namespaces (allow unprivileged user namespaces, or run labgrade as root, as CI does)"),
+        };
+        item(out, Some(used), "user namespace", &text)?;
+    }
+    item(
+        out,
+        Some(used),
+        "pid namespace",
+        if used {
+            "each student program's supervisor is init of a PID namespace of its own: the program sees only its own processes (no other process's command line), and nothing it starts outlives its supervisor"
+        } else {
+            "not available to labgrade here: student programs see every process of the machine"
+        },
+    )?;
+    if !used {
+        gaps.push(
+            "a student program can see every process of the machine and read its command line",
+        );
+        if !caps.root {
+            // The session keyring is the program's own, but the user keyring is per user (and
+            // user namespace): linked into the session keyring, its keys are the program's.
+            gaps.push("keys in your user keyring (`keyctl show @u`) can be read by student programs, which run as you");
+        }
+    }
     Ok(gaps)
 }
 
 /// The network and IPC lines; returns what they cannot guarantee.
 fn write_network(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'static str>> {
     let mut gaps = Vec::new();
-    let network_used = caps.root && caps.network_namespace;
+    let network_used = caps.program_namespaces();
     let tcp_refused = caps.landlock_abi.is_some_and(|abi| abi >= 4);
     item(
         out,
@@ -144,21 +180,19 @@ fn write_network(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'s
         if network_used {
             "each student program and each build gets a network namespace of its own, with no interface up: it cannot connect anywhere"
         } else if tcp_refused {
-            "no network namespace without root, but Landlock refuses TCP connections and listening sockets"
-        } else if caps.network_namespace {
-            "namespaces work, but only root may create one for a program: student programs share your network"
+            "no network namespace here, but Landlock refuses TCP connections and listening sockets"
         } else {
             "no network namespace here: student programs share your network"
         },
     )?;
     if !network_used {
         gaps.push(if tcp_refused {
-            "student programs can still send UDP datagrams (only TCP is refused without root)"
+            "student programs can still send UDP datagrams (only TCP is refused without a network namespace)"
         } else {
             "student programs can open network connections"
         });
     }
-    // Made with the network namespace, as root.
+    // Made with the network namespace.
     item(
         out,
         Some(network_used),
@@ -166,7 +200,7 @@ fn write_network(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'s
         if network_used {
             "each student program gets an IPC namespace of its own: System V shared memory, semaphores and queues it leaves go with it"
         } else {
-            "no IPC namespace without root: System V objects a program leaves stay after it"
+            "no IPC namespace here: System V objects a program leaves stay after it"
         },
     )?;
     if !network_used {
@@ -211,7 +245,7 @@ fn write_cgroups(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'s
             if used.contains("no memory cgroup") {
                 gaps.push(per_process);
             }
-            if used.contains("no task limit cgroup") && !caps.root {
+            if used.contains("no task limit cgroup") && !caps.root && !caps.program_namespaces() {
                 gaps.push("the task limit is not enforced (no pids cgroup, and RLIMIT_NPROC would count your own processes)");
             }
         }
@@ -221,11 +255,11 @@ fn write_cgroups(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'s
                 Some(false),
                 "cgroups",
                 &format!(
-                    "{layout}, but none usable ({reason}): memory is limited per process (address space), and tasks only for a uid of their own (as root)"
+                    "{layout}, but none usable ({reason}): memory is limited per process (address space), and tasks by RLIMIT_NPROC where it counts only the program's (a uid of its own as root, a user namespace of its own without)"
                 ),
             )?;
             gaps.push(per_process);
-            if !caps.root {
+            if !caps.root && !caps.program_namespaces() {
                 gaps.push("the task limit is not enforced (no cgroup, and RLIMIT_NPROC would count your own processes)");
             }
         }
@@ -233,26 +267,20 @@ fn write_cgroups(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'s
     Ok(gaps)
 }
 
-/// What the machine offers that labgrade does not use yet.
-fn write_unused(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> {
-    for (name, available) in [
-        ("pid namespace", caps.pid_namespace),
-        ("user namespace", caps.user_namespace),
-    ] {
-        let text = if available {
-            "available, not used yet"
-        } else {
-            "not available"
-        };
-        item(out, None, name, text)?;
-    }
+/// The mount namespace and seccomp lines.
+fn write_others(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> {
     if caps.landlock_abi.is_some() {
-        let text = if caps.mount_namespace {
-            "available; used only where Landlock is missing (to hide the course and make /tmp private)"
+        let text = if caps.program_namespaces() {
+            "used for a private /tmp, /var/tmp, /dev/shm and /run of each student program; Landlock confines the rest of its files (where Landlock is missing, it hides the course instead)"
         } else {
-            "not available; Landlock does its work here"
+            "not available to labgrade here; Landlock does its work"
         };
-        item(out, None, "mount namespace", text)?;
+        item(
+            out,
+            Some(caps.program_namespaces()),
+            "mount namespace",
+            text,
+        )?;
     }
     let seccomp = if caps.seccomp {
         "available; used only to stop at the system calls a check observes (the IPC exercises), not to refuse any"

@@ -30,6 +30,9 @@ pub struct Capabilities {
     pub mount_namespace: bool,
     /// An unprivileged user namespace can be created.
     pub user_namespace: bool,
+    /// Without root: whether a user namespace gives labgrade the powers it uses (a mount
+    /// changed in it), or why not (`Err`). As root, `Ok`: no user namespace is needed.
+    pub namespaces_without_root: Result<(), String>,
     /// How cgroups are mounted.
     pub cgroups: CgroupLayout,
     /// What labgrade uses of them for each isolated student program, in the words of
@@ -40,6 +43,19 @@ pub struct Capabilities {
     pub landlock_abi: Option<u32>,
     /// Whether the kernel supports seccomp filters.
     pub seccomp: bool,
+}
+
+impl Capabilities {
+    /// Whether each student program gets PID, network, IPC and mount namespaces of its own:
+    /// made as root, or without root in a user namespace that keeps its powers.
+    #[must_use]
+    pub fn program_namespaces(&self) -> bool {
+        if self.root {
+            self.pid_namespace && self.network_namespace && self.mount_namespace
+        } else {
+            self.namespaces_without_root.is_ok()
+        }
+    }
 }
 
 /// How the cgroup file systems are mounted.
@@ -67,6 +83,11 @@ pub fn probe() -> Capabilities {
         pid_namespace: can_unshare(CloneFlags::CLONE_NEWPID),
         mount_namespace: can_unshare(CloneFlags::CLONE_NEWNS),
         user_namespace: can_unshare(CloneFlags::CLONE_NEWUSER),
+        namespaces_without_root: if Uid::effective().is_root() {
+            Ok(())
+        } else {
+            super::supervisor::user_namespace_works()
+        },
         cgroups: cgroup_layout(&fs::read_to_string("/proc/self/mounts").unwrap_or_default()),
         cgroup_use: super::supervisor::cgroup_trial(),
         landlock_abi: landlock_abi(),

@@ -35,6 +35,7 @@ mod bpf;
 mod cgroup;
 mod cores;
 mod load;
+mod namespaces;
 mod outside;
 mod procfs;
 mod sandbox;
@@ -42,6 +43,7 @@ mod senders;
 mod syscalls;
 mod tracer;
 mod uid;
+mod view;
 mod waiting;
 
 use std::collections::BTreeSet;
@@ -68,6 +70,7 @@ use nix::sys::wait::WaitPidFlag;
 use nix::unistd::{Gid, Pid, Uid, chown, geteuid, getpid, setgid, setgroups, setuid};
 
 pub(super) use cgroup::trial as cgroup_trial;
+pub(super) use namespaces::user_namespace_works;
 pub(super) use procfs::live_descendants;
 pub use tracer::{PerturbationDelays, perturbation_delays};
 
@@ -111,7 +114,9 @@ const CLEAN_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 /// or that misbehaves is reported in the reply.
 pub fn supervise(input: &mut dyn Read, output: &mut dyn Write) -> ExitCode {
     match supervise_job(input, output) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(None) => ExitCode::SUCCESS,
+        // The process labgrade started, which relayed for the supervisor in its namespaces.
+        Ok(Some(relayed)) => relayed,
         Err(error) => {
             // The front end quotes the supervisor's stderr in its error; if even stderr is gone,
             // the exit status alone has to tell the story.
@@ -147,59 +152,68 @@ enum SuperviseError {
     ForeignProc { ours: i32, theirs: String },
 }
 
-fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), SuperviseError> {
-    let mut text = String::new();
-    input
-        .read_to_string(&mut text)
-        .map_err(SuperviseError::ReadJob)?;
-    let job: Job = serde_json::from_str(&text).map_err(SuperviseError::ParseJob)?;
-
-    own_proc()?;
-    // Orphans of the program become our children instead of PID 1's, which reaps them only
-    // seconds later; that is how escaped processes are found and killed.
-    prctl::set_child_subreaper(true).map_err(|source| SuperviseError::Setup {
-        what: "become a child subreaper",
-        source,
-    })?;
-    let signals = block_signals()?;
-
+/// Runs the job read from `input`; returns the exit code to pass on in the original process of
+/// a supervisor that forked into its namespaces (see [`namespaces::enter`]), `None` in the
+/// process that supervised.
+fn supervise_job(
+    input: &mut dyn Read,
+    output: &mut dyn Write,
+) -> Result<Option<ExitCode>, SuperviseError> {
+    let job = read_job(input)?;
     let root = geteuid().is_root();
-    // A sandboxed or isolated program gets a network namespace, where root can make one.
+    // A sandboxed or isolated program gets namespaces of its own, where they can be had.
     let isolated = job.sandbox.is_some() || job.limits.is_some_and(|limits| limits.isolate);
+    // Stale job cgroups go first: their leftovers may hold a uid we would otherwise pass over.
+    // Before the PID namespace: an older labgrade's are judged by a pid of the machine's.
+    let layout = job
+        .limits
+        .filter(|limits| limits.isolate)
+        .map(|_| cgroup::Layout::detect());
+    if let Some(layout) = &layout {
+        cgroup::remove_stale(layout);
+    }
+    let (entered, signals) = match settle(root, isolated)? {
+        Settled::Supervise(entered, signals) => (entered, signals),
+        Settled::Relayed(code) => return Ok(Some(code)),
+    };
+
     // Cgroups of the job's own for an isolated program; removed (after every process of the
     // program is reaped) before the reply is written, or on drop if the supervisor fails.
-    // Stale ones go first: their leftovers may hold a uid we would otherwise pass over.
-    let mut cgroup = job.limits.filter(|limits| limits.isolate).map(|limits| {
-        let layout = cgroup::Layout::detect();
-        cgroup::remove_stale(&layout);
-        cgroup::JobCgroup::create(&layout, getpid(), limits.tasks, limits.memory_bytes)
+    let mut cgroup = job.limits.zip(layout).map(|(limits, layout)| {
+        cgroup::JobCgroup::create(
+            &layout,
+            entered.machine_pid,
+            limits.tasks,
+            limits.memory_bytes,
+        )
     });
     // Held until the supervisor exits, after every process of the program is gone.
     let uid_claim = job
         .limits
         .filter(|limits| limits.isolate && root)
-        .map(|_| uid::claim(getpid()));
-    let mut containment = job
-        .limits
-        .map(|limits| Containment::plan(limits, uid_claim.as_ref()));
+        .map(|_| uid::claim(entered.machine_pid));
+    let mut containment = job.limits.map(|limits| {
+        Containment::plan(
+            limits,
+            uid_claim.as_ref(),
+            entered.power == namespaces::Power::UserNamespace,
+        )
+    });
     if let (Some(containment), Some(Ok(cgroup))) = (&mut containment, &cgroup) {
         containment.rely_on(cgroup);
     }
-    let sandbox = job
+    let power = entered.power;
+    let mut sandbox = job
         .sandbox
         .as_ref()
-        .map(|sandbox| Prepared::new(sandbox, root));
-    let network_namespace = root && isolated;
+        .map(|sandbox| Prepared::new(sandbox, &job.cwd, power.makes_namespaces()));
+    let view_report = sandbox.as_mut().and_then(Prepared::report);
+    let network_namespace = power.makes_namespaces() && isolated;
     let mut applied = containment
         .as_ref()
         .map(Containment::describe)
         .unwrap_or_default();
-    if network_namespace {
-        applied.push("network namespace".to_owned());
-        applied.push("IPC namespace".to_owned());
-    } else if isolated {
-        applied.push("no network namespace: not root".to_owned());
-    }
+    applied.extend(entered.words(network_namespace));
     if job.limits.is_some() {
         applied.push("session keyring of its own".to_owned());
     }
@@ -214,6 +228,7 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
     let reply = match spawn(&job, containment.as_ref(), sandbox, network_namespace, join) {
         Ok((child, listener)) => {
             let program = Pid::from_raw(child.id().cast_signed());
+            applied.extend(view_report.as_ref().map(sandbox::said_of_view));
             if job.limits.is_some() {
                 applied.push(if listener.is_some() {
                     "signals sent observed".to_owned()
@@ -250,14 +265,59 @@ fn supervise_job(input: &mut dyn Read, output: &mut dyn Write) -> Result<(), Sup
         .map_err(io::Error::from)
         .and_then(|()| writeln!(output))
         .and_then(|()| output.flush())
-        .map_err(SuperviseError::WriteReply)
+        .map_err(SuperviseError::WriteReply)?;
+    Ok(None)
 }
 
-/// Blocks the signals the supervisor reads from the returned signalfd: SIGCHLD so that `poll`
-/// wakes up the moment a child ends, the others so that an interrupted run kills the program
-/// before the supervisor goes. The mask is set rather than added to, so that blocks inherited
-/// from whoever started the supervisor do not linger.
-fn block_signals() -> Result<SignalFd, SuperviseError> {
+/// The job, as the front end wrote it to our stdin.
+fn read_job(input: &mut dyn Read) -> Result<Job, SuperviseError> {
+    let mut text = String::new();
+    input
+        .read_to_string(&mut text)
+        .map_err(SuperviseError::ReadJob)?;
+    serde_json::from_str(&text).map_err(SuperviseError::ParseJob)
+}
+
+/// Which process [`settle`] returns in.
+enum Settled {
+    /// The one that supervises, in its namespaces, with its signalfd.
+    Supervise(namespaces::Entered, SignalFd),
+    /// The original process, whose supervisor in the namespaces ended with this code.
+    Relayed(ExitCode),
+}
+
+/// Settles the supervisor before it starts the program: signals blocked, namespaces of its own
+/// for an `isolated` program (see [`namespaces::enter`]), a `/proc` of its PID namespace, the
+/// subreaper flag and the signalfd.
+fn settle(root: bool, isolated: bool) -> Result<Settled, SuperviseError> {
+    let mask = block_signals()?;
+    let entered = if isolated {
+        match namespaces::enter(root, &mask)
+            .map_err(|(what, source)| SuperviseError::Setup { what, source })?
+        {
+            namespaces::Forked::Supervise(entered) => entered,
+            namespaces::Forked::Relayed(code) => return Ok(Settled::Relayed(code)),
+        }
+    } else {
+        namespaces::Entered::outside()
+    };
+    own_proc()?;
+    // Orphans of the program become our children instead of PID 1's, which reaps them only
+    // seconds later; that is how escaped processes are found and killed. (Init of a PID
+    // namespace of its own is their reaper anyway.)
+    prctl::set_child_subreaper(true).map_err(|source| SuperviseError::Setup {
+        what: "become a child subreaper",
+        source,
+    })?;
+    Ok(Settled::Supervise(entered, signal_fd(&mask)?))
+}
+
+/// Blocks the signals the supervisor reads from its signalfd (see [`signal_fd`]): SIGCHLD so
+/// that `poll` wakes up the moment a child ends, the others so that an interrupted run kills
+/// the program before the supervisor goes. The mask is set rather than added to, so that blocks
+/// inherited from whoever started the supervisor do not linger. Blocked before the supervisor
+/// forks into its namespaces, so that none is lost in between.
+fn block_signals() -> Result<SigSet, SuperviseError> {
     let mut signals = SigSet::empty();
     for signal in [
         Signal::SIGCHLD,
@@ -273,19 +333,25 @@ fn block_signals() -> Result<SignalFd, SuperviseError> {
             source,
         }
     })?;
-    SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(
-        |source| SuperviseError::Setup {
+    Ok(signals)
+}
+
+/// The signalfd from which the supervisor reads the signals of `mask`, blocked already.
+fn signal_fd(mask: &SigSet) -> Result<SignalFd, SuperviseError> {
+    SignalFd::with_flags(mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(|source| {
+        SuperviseError::Setup {
             what: "create a signalfd",
             source,
-        },
-    )
+        }
+    })
 }
 
 /// Makes sure `/proc` is that of our own PID namespace. Everything that reads it (the leftover
 /// hunt, the census, the cgroup layout) names processes by pid, and a `/proc` mounted for
-/// another namespace (as after a bare `unshare --pid --fork`) would have it kill and count
-/// strangers. Root mounts a fresh one in a private mount namespace of the supervisor's own;
-/// anyone else is told how to get one.
+/// another namespace (as after a bare `unshare --pid --fork`, or after the supervisor made its
+/// own: see [`namespaces`]) would have it kill and count strangers. Root, or a supervisor in a
+/// user namespace of its own, mounts a fresh one in a private mount namespace of the
+/// supervisor's own; anyone else is told how to get one.
 fn own_proc() -> Result<(), SuperviseError> {
     let me = getpid().as_raw();
     let seen = || {
@@ -296,17 +362,15 @@ fn own_proc() -> Result<(), SuperviseError> {
     if seen() == me.to_string() {
         return Ok(());
     }
-    if geteuid().is_root() {
-        let setup = |what| move |source| SuperviseError::Setup { what, source };
-        unshare(CloneFlags::CLONE_NEWNS).map_err(setup("make a mount namespace"))?;
+    // Without the power to mount (EPERM), the refusal below says what to do.
+    let mounted = unshare(CloneFlags::CLONE_NEWNS).and_then(|()| {
         nix::mount::mount(
             None::<&str>,
             "/",
             None::<&str>,
             nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
             None::<&str>,
-        )
-        .map_err(setup("make the mounts private"))?;
+        )?;
         nix::mount::mount(
             Some("proc"),
             "/proc",
@@ -316,9 +380,15 @@ fn own_proc() -> Result<(), SuperviseError> {
                 | nix::mount::MsFlags::MS_NOEXEC,
             None::<&str>,
         )
-        .map_err(setup("mount a /proc of our PID namespace"))?;
-        if seen() == me.to_string() {
-            return Ok(());
+    });
+    match mounted {
+        Ok(()) if seen() == me.to_string() => return Ok(()),
+        Ok(()) | Err(Errno::EPERM) => {}
+        Err(source) => {
+            return Err(SuperviseError::Setup {
+                what: "mount a /proc of our PID namespace",
+                source,
+            });
         }
     }
     Err(SuperviseError::ForeignProc {
@@ -340,18 +410,27 @@ struct Containment {
     /// `RLIMIT_NPROC` of an isolated program: the task limit, or a backstop above it when a
     /// cgroup limits the tasks of the whole program.
     task_rlimit: u64,
+    /// Without root, whether the supervisor is in a user namespace of its own: the kernel
+    /// counts `RLIMIT_NPROC` per user namespace, so there it counts the program's tasks (and
+    /// the supervisor's two), not every process of the user.
+    own_user_namespace: bool,
 }
+
+/// The supervisor's processes in its user namespace, which `RLIMIT_NPROC` counts beside the
+/// program's tasks: the one labgrade started and init of the PID namespace.
+const SUPERVISOR_TASKS: u64 = 2;
 
 impl Containment {
     /// The containment of a job with `limits`, whose program runs as the uid of `claim` when
     /// there is one (only root claims a uid, and only for an isolated program).
-    fn plan(limits: Limits, claim: Option<&uid::Claim>) -> Self {
+    fn plan(limits: Limits, claim: Option<&uid::Claim>, own_user_namespace: bool) -> Self {
         let user = claim.map(|claim| claim.uid);
         Self {
             limits,
             user,
             address_space: limits.memory_bytes,
             task_rlimit: limits.tasks,
+            own_user_namespace: own_user_namespace && limits.isolate,
         }
     }
 
@@ -363,6 +442,12 @@ impl Containment {
         } else if let Some(uid) = self.user {
             applied.push(format!("uid {uid}"));
             applied.push(format!("task limit {}", self.limits.tasks));
+        } else if self.own_user_namespace {
+            applied.push("no uid drop: not root".to_owned());
+            applied.push(format!(
+                "task limit {} (counted in its user namespace)",
+                self.limits.tasks
+            ));
         } else {
             // Isolated without a uid of its own: only root claims one.
             applied.push("no uid drop: not root".to_owned());
@@ -441,6 +526,10 @@ fn contain(containment: &Containment) -> nix::Result<()> {
         setgroups(&[])?;
         setgid(Gid::from_raw(user))?;
         setuid(Uid::from_raw(user))?;
+    } else if containment.own_user_namespace {
+        // Counted per user namespace: the program's tasks and the supervisor's, nobody else's.
+        let tasks = containment.task_rlimit.saturating_add(SUPERVISOR_TASKS);
+        set_limit(Resource::RLIMIT_NPROC, tasks, tasks)?;
     }
     Ok(())
 }
@@ -544,7 +633,7 @@ fn spawn(
             // As root: a mount namespace of the program's own, with `/tmp`, `/run` and the
             // like private (and, without Landlock, the course, the cache and other submissions
             // covered); root is still needed here.
-            if let Some(sandbox) = &sandbox {
+            if let Some(sandbox) = &mut sandbox {
                 sandbox.hide()?;
             }
             if let Some(containment) = &mut containment {

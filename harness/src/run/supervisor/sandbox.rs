@@ -8,7 +8,7 @@
 //! [`Prepared::describe`] says what that is.
 
 use std::ffi::{CStr, CString};
-use std::os::fd::IntoRawFd;
+use std::os::fd::{IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +24,7 @@ use nix::sys::stat::Mode;
 
 use super::super::job::Sandbox;
 use super::super::probe::landlock_abi;
+use super::view::View;
 
 /// The newest Landlock ABI whose rights labgrade asks for: 6 adds signal and abstract-socket
 /// scoping. Newer kernels enforce it unchanged; older ones enforce the subset they know.
@@ -34,12 +35,12 @@ const TCP_ABI: u32 = 4;
 const SCOPE_ABI: u32 = 6;
 
 /// Folders of the system's programs and libraries: read and execute.
-const SYSTEM_PROGRAMS: &[&str] = &[
+pub(super) const SYSTEM_PROGRAMS: &[&str] = &[
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt",
 ];
 /// Files of `/etc` that the C library and the dynamic loader read; nothing secret. The rest of
 /// `/etc` is refused.
-const SYSTEM_FILES: &[&str] = &[
+pub(super) const SYSTEM_FILES: &[&str] = &[
     "/etc/ld.so.cache",
     "/etc/ld.so.conf",
     "/etc/ld.so.conf.d",
@@ -53,9 +54,9 @@ const SYSTEM_FILES: &[&str] = &[
 /// Read-only views of the kernel: a program reads its own `/proc/self` and the CPU count. A
 /// path through `/proc/<pid>/root` or `/proc/<pid>/cwd` resolves to the real file, which the
 /// rules then judge like any other.
-const KERNEL_VIEWS: &[&str] = &["/proc", "/sys"];
+pub(super) const KERNEL_VIEWS: &[&str] = &["/proc", "/sys"];
 /// Devices any program may read and write.
-const DEVICES: &[&str] = &[
+pub(super) const DEVICES: &[&str] = &[
     "/dev/null",
     "/dev/zero",
     "/dev/full",
@@ -77,7 +78,17 @@ pub(super) struct Prepared {
     /// Also for the fallback: the folders everyone may write (`/tmp` and the like) get a
     /// private tmpfs each, and the folders the program needs under them are bound back.
     shared: Vec<Shared>,
+    /// For a student program, where the supervisor mounts: a root of its own holding only what
+    /// the sandbox names (see [`View`]); `hidden` and `shared` are the fallback if it cannot be
+    /// built.
+    view: Option<View>,
+    /// Where the child says whether the view was built: one byte 0, or 1 and the errno of the
+    /// failure (the fallback then applies). Its end in the parent is [`Prepared::report`].
+    view_said: Option<OwnedFd>,
 }
+
+/// The parent's end of what the child says of its view: read with [`said_of_view`].
+pub(super) struct ViewReport(OwnedFd);
 
 /// A folder everyone may write, covered by a private tmpfs in the fallback.
 struct Shared {
@@ -101,10 +112,11 @@ struct Rebind {
 const MOST_REBINDS: usize = 8;
 
 impl Prepared {
-    /// Builds the ruleset of `sandbox`, or, without Landlock and as `root`, the list of folders
-    /// to hide. Never fails: a ruleset that cannot be built leaves the program without it, and
+    /// Builds the ruleset of `sandbox`, or, without Landlock and where the supervisor `mounts`
+    /// (as root, or in a user namespace of its own), the list of folders to hide. Never fails:
+    /// a ruleset that cannot be built leaves the program without it, and
     /// [`Prepared::describe`] says so.
-    pub(super) fn new(sandbox: &Sandbox, root: bool) -> Self {
+    pub(super) fn new(sandbox: &Sandbox, cwd: &Path, mounts: bool) -> Self {
         let abi = landlock_abi().filter(|_| sandbox.landlock);
         let (ruleset, failure) = match abi.map(|_| ruleset(sandbox)) {
             Some(Ok(ruleset)) => (Some(ruleset), None),
@@ -112,35 +124,50 @@ impl Prepared {
             None => (None, None),
         };
         let needed = needed_folders(sandbox);
-        let hidden = if ruleset.is_none() && root {
+        let hidden = if ruleset.is_none() && mounts {
             hidden_folders(sandbox, &needed)
         } else {
             Vec::new()
         };
-        // As root, even with Landlock for a student program: Landlock does not govern `connect`, so a named UNIX socket that
-        // another user left open to all (in `/tmp` or `/run`) is reachable through it; covered,
+        // Even with Landlock, for a student program: Landlock does not govern `connect`, so a
+        // named UNIX socket left open to the program's uid (in `/tmp` or `/run`: another
+        // user's, or, without root, any of the user's own) is reachable through it; covered,
         // it is not there to connect to.
-        let shared = if root && (ruleset.is_none() || sandbox.private_tmp) {
+        let shared = if mounts && (ruleset.is_none() || sandbox.private_tmp) {
             shared_folders(&needed)
         } else {
             Vec::new()
         };
+        let view = (mounts && sandbox.private_tmp)
+            .then(|| View::plan(sandbox, cwd))
+            .flatten();
         Self {
             ruleset,
             abi,
             failure,
             hidden,
             shared,
+            view,
+            view_said: None,
         }
     }
 
-    /// As root: gives the calling process a mount namespace of its own, covers every hidden
+    /// The parent's end of what the child will say of its view, when it is to build one.
+    pub(super) fn report(&mut self) -> Option<ViewReport> {
+        self.view.as_ref()?;
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).ok()?;
+        self.view_said = Some(write);
+        Some(ViewReport(read))
+    }
+
+    /// With the power to mount (as root, or in the supervisor's user namespace): gives the
+    /// calling process a mount namespace of its own, covers every hidden
     /// folder (without Landlock) with an empty, read-only tmpfs and every shared folder with a
     /// private, writable one. Run in the child before the
-    /// uid drop (mounting needs `CAP_SYS_ADMIN`); async-signal-safe: system calls on C strings
+    /// uid drop and `exec` (mounting needs `CAP_SYS_ADMIN`); async-signal-safe: system calls on C strings
     /// made before the fork.
-    pub(super) fn hide(&self) -> nix::Result<()> {
-        if self.hidden.is_empty() && self.shared.is_empty() {
+    pub(super) fn hide(&mut self) -> nix::Result<()> {
+        if self.hidden.is_empty() && self.shared.is_empty() && self.view.is_none() {
             return Ok(());
         }
         unshare(CloneFlags::CLONE_NEWNS)?;
@@ -152,6 +179,24 @@ impl Prepared {
             MsFlags::MS_REC | MsFlags::MS_PRIVATE,
             None::<&CStr>,
         )?;
+        if let Some(view) = &mut self.view {
+            let result = view.enter();
+            if let Some(said) = &self.view_said {
+                let mut message = [0_u8; 5];
+                let length = match result {
+                    Ok(()) => 1,
+                    Err(errno) => {
+                        message[0] = 1;
+                        message[1..].copy_from_slice(&(errno as i32).to_ne_bytes());
+                        5
+                    }
+                };
+                let _ = nix::unistd::write(said, &message[..length]);
+            }
+            if result.is_ok() {
+                return Ok(());
+            }
+        }
         for folder in &self.hidden {
             mount(
                 Some(c"labgrade-hidden"),
@@ -267,7 +312,8 @@ impl Prepared {
                 let mut words = vec![format!(
                     "landlock (ABI {abi}): files outside the sandbox refused"
                 )];
-                if !self.shared.is_empty() {
+                // With a view, the child says what it got (see `said_of_view`).
+                if !self.shared.is_empty() && self.view.is_none() {
                     words.push(format!(
                         "mount namespace: a private {} (what others left there, sockets \
                          included, out of reach)",
@@ -291,6 +337,27 @@ impl Prepared {
                 words
             }
         }
+    }
+}
+
+/// What the child said of its view, in the words of `Observation::containment`: read once the
+/// program was started (`spawn` returns after its `exec`), so the child has spoken by then.
+pub(super) fn said_of_view(report: &ViewReport) -> String {
+    let mut message = [0_u8; 5];
+    match nix::unistd::read(&report.0, &mut message) {
+        Ok(1) if message[0] == 0 => "file-system view of its own: only the system's files, its \
+             binaries and its scratch folder; /tmp, /var/tmp, /run and /dev/shm private and \
+             empty (a socket anywhere else is not there to connect to)"
+            .to_owned(),
+        Ok(5) => {
+            let errno = i32::from_ne_bytes([message[1], message[2], message[3], message[4]]);
+            format!(
+                "no file-system view of its own ({}): only /tmp, /var/tmp, /dev/shm and /run \
+                 made private",
+                nix::errno::Errno::from_raw(errno).desc()
+            )
+        }
+        _ => "no file-system view of its own: the program did not say".to_owned(),
     }
 }
 
@@ -379,7 +446,7 @@ fn hidden_folders(sandbox: &Sandbox, needed: &[PathBuf]) -> Vec<CString> {
 
 /// `/proc/self/fd/<fd>` as a C string written into `buffer`, without allocating (for use
 /// between `fork` and `exec`); `None` for a negative descriptor.
-fn fd_path(fd: i32, buffer: &mut [u8; 32]) -> Option<&CStr> {
+pub(super) fn fd_path(fd: i32, buffer: &mut [u8; 32]) -> Option<&CStr> {
     const PREFIX: &[u8] = b"/proc/self/fd/";
     let mut fd = u32::try_from(fd).ok()?;
     let mut digits = [0_u8; 10];
