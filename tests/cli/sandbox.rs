@@ -357,6 +357,19 @@ fn concurrent_isolated_programs_run_as_distinct_uids() {
 
 #[test]
 fn without_landlock_root_hides_the_course_in_a_mount_namespace() {
+    // As for a build, which keeps the machine's root: the course is covered.
+    without_landlock(false);
+}
+
+#[test]
+fn without_landlock_a_student_program_has_no_course_in_its_view() {
+    without_landlock(true);
+}
+
+/// A program without Landlock, as root: with a `view` of its own (a student program), the
+/// course is not there at all; without (a build), it is covered by an empty, read-only file
+/// system. Either way its own folder and a private `/tmp` work.
+fn without_landlock(view: bool) {
     if !needs_root() {
         return;
     }
@@ -390,12 +403,18 @@ fn without_landlock_root_hides_the_course_in_a_mount_namespace() {
     if let Some(sandbox) = &mut job.sandbox {
         // As on a kernel without Landlock.
         sandbox.landlock = false;
+        sandbox.private_tmp = view;
         sandbox.hide.push(course.path().to_owned());
     }
     let observation = run(&job);
     assert_exited(&observation, 0);
+    let refused = if view {
+        "No such file or directory"
+    } else {
+        "Read-only file system"
+    };
     assert!(
-        observation.stderr.text.contains("Read-only file system"),
+        observation.stderr.text.contains(refused),
         "{observation:#?}"
     );
     assert!(!course.path().join("planted").exists());
@@ -411,11 +430,11 @@ fn without_landlock_root_hides_the_course_in_a_mount_namespace() {
         "{observation:#?}"
     );
     assert!(
-        observation
-            .containment
-            .iter()
-            .any(|item| item.starts_with("mount namespace: 2 folders hidden")
-                && item.contains("private /tmp")),
+        observation.containment.iter().any(|item| if view {
+            item.starts_with("file-system view of its own")
+        } else {
+            item.starts_with("mount namespace: 2 folders hidden") && item.contains("private /tmp")
+        }),
         "{:?}",
         observation.containment
     );

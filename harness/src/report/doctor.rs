@@ -39,11 +39,11 @@ pub fn write_doctor(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> 
     // Landlock does not govern `connect`, and a network namespace does not hold UNIX sockets:
     // with namespaces each program gets the usual places of sockets private, not the whole
     // file system.
-    gaps.push(match (caps.program_namespaces(), caps.root) {
-        (true, true) => "named UNIX sockets outside /tmp, /var/tmp, /dev/shm and /run (which each program gets private) are reachable where their permissions let the program's uid in",
-        (true, false) => "named UNIX sockets of yours outside /tmp, /var/tmp, /dev/shm and /run (which each program gets private; /run holds your session's, an ssh agent's, Docker's), say in your home folder, are reachable, since without root the program runs as you and Landlock does not govern `connect`",
-        (false, _) => "named UNIX sockets: a student program can connect to any socket of yours whose path it knows (an ssh agent's, Docker's), since without root it runs as you and Landlock does not govern `connect`",
-    });
+    // Landlock does not govern `connect`, and a network namespace does not hold UNIX sockets:
+    // only a root of the program's own (see the mount namespace line) keeps them out of reach.
+    if !caps.program_namespaces() {
+        gaps.push("named UNIX sockets: a student program can connect to any socket its uid may open (without root, any of yours whose path it knows: an ssh agent's, Docker's), since Landlock does not govern `connect`");
+    }
     // True on every machine: the file-size limit caps each file, not how many a program
     // writes, and no disk quota is set on the scratch folder.
     gaps.push("disk space: a program may write many files in its scratch folder, each below the file-size limit (no quota); the scratch folder is deleted after every run");
@@ -73,7 +73,7 @@ fn write_isolation(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&
             "not root: student programs run as you",
         )?;
         gaps.push(if caps.landlock_abi.is_some() {
-            "student programs run as your own user (Landlock confines their files, network and signals, but a file or socket of yours that Landlock lets through, such as one in the scratch folder's parents, is yours to them); run labgrade as root (as CI does) for a uid of their own"
+            "student programs run as your own user: in what they can reach (their binaries, their scratch folder, the system's files), Landlock and file permissions are what hold, not a uid of their own; run labgrade as root (as CI does) for one"
         } else {
             "student programs run as your own user: they can read and change what you can, and the task limit counts your other processes too; run labgrade as root (as CI does) for a uid of their own"
         });
@@ -269,19 +269,17 @@ fn write_cgroups(caps: &Capabilities, out: &mut dyn Write) -> io::Result<Vec<&'s
 
 /// The mount namespace and seccomp lines.
 fn write_others(caps: &Capabilities, out: &mut dyn Write) -> io::Result<()> {
-    if caps.landlock_abi.is_some() {
-        let text = if caps.program_namespaces() {
-            "used for a private /tmp, /var/tmp, /dev/shm and /run of each student program; Landlock confines the rest of its files (where Landlock is missing, it hides the course instead)"
-        } else {
-            "not available to labgrade here; Landlock does its work"
-        };
-        item(
-            out,
-            Some(caps.program_namespaces()),
-            "mount namespace",
-            text,
-        )?;
-    }
+    let view = if caps.program_namespaces() {
+        "each student program gets a root of its own holding only the system's files, its binaries and its scratch folder, with private, empty /tmp, /var/tmp, /dev/shm and /run: a named socket anywhere else is not there to connect to (should the root not be built, the report says so and only those four folders are private)"
+    } else {
+        "not available to labgrade here: student programs see the machine's files, which Landlock (where the kernel has it) and their permissions protect"
+    };
+    item(
+        out,
+        Some(caps.program_namespaces()),
+        "mount namespace",
+        view,
+    )?;
     let seccomp = if caps.seccomp {
         "available; used only to stop at the system calls a check observes (the IPC exercises), not to refuse any"
     } else {

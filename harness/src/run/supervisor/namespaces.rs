@@ -157,6 +157,11 @@ pub(super) fn enter(root: bool, blocked: &SigSet) -> Result<Forked, (&'static st
         Ok(ForkResult::Child) => {
             drop(alive_write);
             watch_parent(&alive_read).map_err(|errno| ("outlive its parent", errno))?;
+            // A process group of its own, led by a pid of the namespace: the group it inherited
+            // is led from outside, which the program would see as group 0, and `killpg(0)`
+            // of "its parent's group" would then kill the program's own group instead.
+            nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0))
+                .map_err(|errno| ("lead a process group", errno))?;
             Ok(Forked::Supervise(Entered {
                 power,
                 pid_namespace: true,

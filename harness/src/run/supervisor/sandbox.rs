@@ -288,6 +288,10 @@ impl Prepared {
     /// [`Observation::containment`]: super::super::job::Observation::containment
     pub(super) fn describe(&self) -> Vec<String> {
         match (self.abi, &self.failure) {
+            // With a view, the child says what it got (see `said_of_view`).
+            (None, _) if self.view.is_some() => {
+                vec!["no landlock: the kernel does not offer it".to_owned()]
+            }
             (None, _) if !self.hidden.is_empty() || !self.shared.is_empty() => vec![
                 "no landlock: the kernel does not offer it".to_owned(),
                 format!(
