@@ -326,3 +326,109 @@ fn a_skeleton_equal_to_its_solution_or_a_correct_fixture_is_refused() {
     let course = small_course(same, "fn main() {}\n", ("mutant", same));
     publish(course.path());
 }
+
+/// Runs `script` with bash, a `git` on PATH that only logs its arguments, and `env`; returns
+/// the logged git commands.
+fn git_commands_of(script: &str, env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("git.log");
+    let git = dir.path().join("git");
+    std::fs::write(
+        &git,
+        format!("#!/bin/sh\necho \"git $*\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&git, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-euc", script])
+        .env("PATH", path)
+        .env("RUNNER_TEMP", dir.path())
+        .env("GITHUB_OUTPUT", dir.path().join("output"))
+        .env("COURSE_REPO", "https://example.com/course/public.git")
+        .env("COURSE_REF", "main")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+    std::fs::read_to_string(log).unwrap()
+}
+
+fn template(name: &str) -> serde_norway::Value {
+    let text = std::fs::read_to_string(root().join("templates").join(name)).unwrap();
+    assert!(text.contains("labgrade publish --out"), "{name}");
+    assert!(text.contains("Whatever this"), "{name}");
+    serde_norway::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_github_template_clones_a_private_published_course_with_its_token() {
+    let workflow = template("github-actions.yml");
+    let step = workflow["jobs"]["grade"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|step| step["id"].as_str() == Some("course"))
+        .unwrap();
+    assert_eq!(
+        step["env"]["COURSE_TOKEN"].as_str(),
+        Some("${{ secrets.COURSE_TOKEN }}")
+    );
+    let script = step["run"].as_str().unwrap();
+    let public = git_commands_of(script, &[("COURSE_TOKEN", "")]);
+    assert!(
+        public.contains(
+            "clone --quiet --depth 1 --branch main https://example.com/course/public.git "
+        ),
+        "{public}"
+    );
+    let private = git_commands_of(script, &[("COURSE_TOKEN", "t0ken")]);
+    assert!(
+        private.contains(" https://x-access-token:t0ken@example.com/course/public.git "),
+        "{private}"
+    );
+    // The token does not stay in the clone's configuration.
+    assert!(
+        private.contains("remote set-url origin https://example.com/course/public.git"),
+        "{private}"
+    );
+}
+
+#[test]
+fn the_gitlab_template_clones_a_private_published_course_with_a_job_or_deploy_token() {
+    let pipeline = template("gitlab-ci.yml");
+    let script = pipeline["labgrade"]["before_script"][0].as_str().unwrap();
+    let public = git_commands_of(
+        script,
+        &[("COURSE_PRIVATE", "false"), ("CI_JOB_TOKEN", "job")],
+    );
+    assert!(
+        public.contains(" https://example.com/course/public.git "),
+        "{public}"
+    );
+    let job = git_commands_of(
+        script,
+        &[("COURSE_PRIVATE", "true"), ("CI_JOB_TOKEN", "job")],
+    );
+    assert!(
+        job.contains(" https://gitlab-ci-token:job@example.com/course/public.git "),
+        "{job}"
+    );
+    let deploy = git_commands_of(
+        script,
+        &[
+            ("COURSE_PRIVATE", "true"),
+            ("CI_JOB_TOKEN", "job"),
+            ("COURSE_DEPLOY_USER", "reader"),
+            ("COURSE_DEPLOY_TOKEN", "d3ploy"),
+        ],
+    );
+    assert!(
+        deploy.contains(" https://reader:d3ploy@example.com/course/public.git "),
+        "{deploy}"
+    );
+}
