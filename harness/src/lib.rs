@@ -9,6 +9,7 @@ pub mod course;
 mod error;
 pub mod grade;
 pub mod grader;
+pub mod publish;
 pub mod replay;
 pub mod report;
 pub mod rubric;

@@ -120,6 +120,21 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write a copy of the course that students' CI may clone: the harness, the rubrics, each
+    /// exercise's skeleton, without a reference solution, a fixture or the git history.
+    ///
+    /// Whatever students' CI can read, a student can read: they edit the workflow in their own
+    /// pull request. Publish refuses to write a file equal to a reference solution's or a
+    /// correct fixture's. Exit code 0 when written, 2 on bad input (OUT inside the course or
+    /// not empty, a skeleton equal to its solution), 3 when a file could not be read or written.
+    Publish {
+        /// The folder to write, new or empty, outside the course, such as `../course-public`.
+        #[arg(long)]
+        out: PathBuf,
+        /// The course folder; found from the current folder by default.
+        #[arg(long, visible_alias = "course")]
+        root: Option<PathBuf>,
+    },
     /// Say what containment this machine offers and what labgrade uses of it.
     Doctor,
     /// Run one job under supervision (internal: labgrade starts itself this way).
@@ -179,6 +194,7 @@ fn main() -> ExitCode {
             };
             return replay_exit(&request);
         }
+        Command::Publish { out, root } => return publish_exit(root, &out),
         command => command,
     };
     match run(command) {
@@ -250,6 +266,7 @@ fn run(command: Command) -> Result<u8, Error> {
             Ok(exit::FULL_MARKS)
         }
         Command::Supervise
+        | Command::Publish { .. }
         | Command::Batch { .. }
         | Command::Merge { .. }
         | Command::Replay { .. } => {
@@ -313,6 +330,64 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 fn reaches(grade: &Grade, percent: f64) -> bool {
     grade.status == GradeStatus::Graded
         && (grade.max_score <= 0.0 || grade.score * 100.0 >= percent * grade.max_score - 1e-9)
+}
+
+/// Runs `labgrade publish`, says what was written and what was left out, and maps the result
+/// to an exit code: 0 when written, 2 on bad input, 3 when a file could not be read or written.
+fn publish_exit(root: Option<PathBuf>, out: &std::path::Path) -> ExitCode {
+    let published = match course_root(root) {
+        Ok(root) => labgrade::publish::publish(&root, out),
+        Err(error) => Err(error.into()),
+    };
+    let published = match published {
+        Ok(published) => published,
+        Err(error) => return failure(&error, error.is_bad_input()),
+    };
+    let mut stdout = anstream::stdout();
+    if let Err(error) = write_published(&published, &mut stdout).and_then(|()| stdout.flush()) {
+        return failure(&format!("cannot write to stdout: {error}"), false);
+    }
+    ExitCode::from(exit::FULL_MARKS)
+}
+
+/// What `labgrade publish` wrote (a line per top-level entry, with its count of files) and
+/// what it left out, and why.
+fn write_published(
+    published: &labgrade::publish::Published,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let inert =
+        |path: &std::path::Path| labgrade::report::inert(&path.display().to_string()).into_owned();
+    writeln!(
+        out,
+        "published {} files to {}\nwritten:",
+        published.written.len(),
+        inert(&published.out)
+    )?;
+    let mut counts: std::collections::BTreeMap<PathBuf, usize> = std::collections::BTreeMap::new();
+    for file in &published.written {
+        let top = file
+            .components()
+            .next()
+            .map_or_else(PathBuf::new, |top| PathBuf::from(top.as_os_str()));
+        *counts.entry(top).or_default() += 1;
+    }
+    for (top, count) in counts {
+        let noun = if count == 1 { "file" } else { "files" };
+        writeln!(out, "  {:<24} {count} {noun}", inert(&top))?;
+    }
+    writeln!(out, "left out:")?;
+    for left in &published.left_out {
+        writeln!(out, "  {:<48} {}", inert(&left.path), left.why)?;
+    }
+    for member in &published.members_dropped {
+        writeln!(
+            out,
+            "  workspace member {:<31} its folder is not published",
+            labgrade::report::inert(member)
+        )?;
+    }
+    Ok(())
 }
 
 /// Runs `labgrade replay` and maps its result to an exit code: 0 when every case agrees with
