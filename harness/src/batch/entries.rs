@@ -18,6 +18,8 @@ pub enum Kind {
     Zip,
     /// A `.tar.gz` or `.tgz` archive.
     TarGz,
+    /// A `.tar` archive.
+    Tar,
     /// Anything else (a `.rar`, a lone source file): graded as nothing, with a message.
     Unsupported,
 }
@@ -31,6 +33,7 @@ impl Kind {
             Self::GitRepository => "git",
             Self::Zip => "zip",
             Self::TarGz => "tar_gz",
+            Self::Tar => "tar",
             Self::Unsupported => "unsupported",
         }
     }
@@ -47,11 +50,22 @@ pub struct Student {
     pub kind: Kind,
 }
 
-/// Archive extensions, longest first, and their kinds.
-const ARCHIVES: [(&str, Kind); 3] = [
+/// Archive extensions, longest first, and their kinds. The id drops the extension of an
+/// archive labgrade does not unpack too (`alice.tar.xz` is `alice`), whose verdict then says
+/// what it is.
+const ARCHIVES: [(&str, Kind); 12] = [
     (".tar.gz", Kind::TarGz),
+    (".tar.xz", Kind::Unsupported),
+    (".tar.bz2", Kind::Unsupported),
+    (".tar.zst", Kind::Unsupported),
     (".tgz", Kind::TarGz),
+    (".txz", Kind::Unsupported),
+    (".tbz2", Kind::Unsupported),
+    (".tar", Kind::Tar),
     (".zip", Kind::Zip),
+    (".rar", Kind::Unsupported),
+    (".7z", Kind::Unsupported),
+    (".xz", Kind::Unsupported),
 ];
 
 /// Every student of batch folder `dir`, sorted by id. Entries whose name starts with `.` (such
@@ -142,9 +156,35 @@ fn classify(path: &Path, name: &str) -> (String, Kind) {
         )
 }
 
-/// Names in a submission that say nothing about it: macOS's archive debris and hidden files.
+/// Names in a submission that say nothing about it: macOS's archive debris, hidden files and
+/// what Windows Explorer leaves in a folder.
 fn is_debris(name: &str) -> bool {
-    name == "__MACOSX" || name.starts_with('.')
+    name == "__MACOSX"
+        || name.starts_with('.')
+        || name.eq_ignore_ascii_case("Thumbs.db")
+        || name.eq_ignore_ascii_case("desktop.ini")
+}
+
+/// The archive that folder `dir` holds in place of a submission: an LMS keeps each student's
+/// upload in a folder of its own (Moodle's `Full Name_123_assignsubmission_file/lab1.zip`),
+/// and a student may zip the zip. `dir` holds that one file, a regular file named as an
+/// archive, and nothing else but debris.
+#[must_use]
+pub(super) fn lone_archive(dir: &Path) -> Option<PathBuf> {
+    let kept: Vec<fs::DirEntry> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| !entry.file_name().to_str().is_some_and(is_debris))
+        .collect();
+    let [only] = kept.as_slice() else {
+        return None;
+    };
+    let name = only.file_name().to_str()?.to_ascii_lowercase();
+    let is_archive = ARCHIVES
+        .iter()
+        .any(|(extension, _)| name.ends_with(extension) && name.len() > extension.len());
+    // Never follows a symbolic link out of the submission.
+    (is_archive && only.file_type().is_ok_and(|kind| kind.is_file())).then(|| only.path())
 }
 
 /// The folder of `dir` that holds the submission. An LMS often wraps a submission in a folder
