@@ -228,7 +228,7 @@ pub fn submission_root(dir: &Path, rubric_files: &[PathBuf]) -> PathBuf {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use super::{Kind, discover, submission_root};
+    use super::{Kind, discover, lone_archive, submission_root};
 
     #[test]
     fn ids_drop_archive_extensions_and_hidden_entries() {
@@ -239,6 +239,8 @@ mod tests {
             "dave.TGZ",
             "eve.rar",
             ".DS_Store",
+            "ivan.tar",
+            "judy.tar.xz",
         ] {
             std::fs::write(dir.path().join(file), b"x").unwrap();
         }
@@ -258,6 +260,8 @@ mod tests {
                 ("dave", Kind::TarGz),
                 ("eve", Kind::Unsupported),
                 ("frank", Kind::GitRepository),
+                ("ivan", Kind::Tar),
+                ("judy", Kind::Unsupported),
             ]
         );
     }
@@ -289,5 +293,27 @@ mod tests {
             submission_root(Path::new("/nonexistent"), &files),
             Path::new("/nonexistent")
         );
+    }
+
+    #[test]
+    fn a_folder_holding_one_archive_and_debris_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let moodle = dir.path().join("Grace Hopper_123456_assignsubmission_file");
+        std::fs::create_dir(&moodle).unwrap();
+        std::fs::write(moodle.join("lab1.ZIP"), b"x").unwrap();
+        std::fs::write(moodle.join(".DS_Store"), b"x").unwrap();
+        std::fs::write(moodle.join("Thumbs.db"), b"x").unwrap();
+        assert_eq!(lone_archive(&moodle), Some(moodle.join("lab1.ZIP")));
+        // A second file, a source file or a link is no lone archive.
+        std::fs::write(moodle.join("notes.txt"), b"x").unwrap();
+        assert_eq!(lone_archive(&moodle), None);
+        let source = dir.path().join("source");
+        std::fs::create_dir(&source).unwrap();
+        std::fs::write(source.join("main.rs"), b"x").unwrap();
+        assert_eq!(lone_archive(&source), None);
+        let linked = dir.path().join("linked");
+        std::fs::create_dir(&linked).unwrap();
+        std::os::unix::fs::symlink(moodle.join("lab1.ZIP"), linked.join("lab1.zip")).unwrap();
+        assert_eq!(lone_archive(&linked), None);
     }
 }

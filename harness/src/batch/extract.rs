@@ -591,4 +591,85 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_tarball_of_dot_unpacks_and_its_root_is_no_entry() {
+        let bytes = tar_gz(|builder| {
+            raw_entry(builder, "./", tar::EntryType::Directory, "", b"");
+            raw_entry(builder, "./src/", tar::EntryType::Directory, "", b"");
+            raw_entry(builder, "./src/a.rs", tar::EntryType::Regular, "", b"a");
+            // GNU tar's second name of a file: a copy.
+            raw_entry(
+                builder,
+                "./src/b.rs",
+                tar::EntryType::Link,
+                "./src/a.rs",
+                b"",
+            );
+        });
+        let (dir, result) = unpack(&bytes, Format::TarGz, Limits::default());
+        result.unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("out/src/a.rs")).unwrap(),
+            b"a"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("out/src/b.rs")).unwrap(),
+            b"a"
+        );
+    }
+
+    #[test]
+    fn a_plain_tar_unpacks() {
+        let mut builder = tar::Builder::new(Vec::new());
+        raw_entry(&mut builder, "src/a.rs", tar::EntryType::Regular, "", b"a");
+        let bytes = builder.into_inner().unwrap();
+        let (dir, result) = unpack(&bytes, Format::Tar, Limits::default());
+        result.unwrap();
+        assert!(dir.path().join("out/src/a.rs").is_file());
+    }
+
+    #[test]
+    fn mac_metadata_is_not_written_and_backslashes_are_folders() {
+        let bytes = zip_of(&[
+            ("lab1\\", b""),
+            ("lab1\\src\\", b""),
+            ("lab1\\src\\a.rs", b"a"),
+            ("__MACOSX/lab1/src/._a.rs", b"\x00\x05\x16\x07"),
+            ("lab1/src/._a.rs", b"\x00\x05\x16\x07"),
+            ("lab1/.DS_Store", b"Bud1"),
+        ]);
+        let (dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        result.unwrap();
+        let out = dir.path().join("out");
+        assert!(out.join("lab1/src/a.rs").is_file());
+        for absent in ["__MACOSX", "lab1/src/._a.rs", "lab1/.DS_Store"] {
+            assert!(!out.join(absent).exists(), "{absent}");
+        }
+        // Metadata's names are checked all the same.
+        let bytes = zip_of(&[("__MACOSX/../../._evil", b"x")]);
+        let (_dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        assert!(
+            matches!(result, Err(ArchiveProblem::Escapes { .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_password_protected_zip_says_so() {
+        // The zip crate writes no encrypted entry, so the headers' "encrypted" bit is set by
+        // hand, in the local header (flags at 6) and the central directory's (flags at 8).
+        let mut bytes = zip_of(&[("src/a.rs", b"a")]);
+        for (magic, flags) in [(b"PK\x03\x04", 6), (b"PK\x01\x02", 8)] {
+            let at = bytes.windows(4).position(|window| window == magic).unwrap();
+            bytes[at + flags] |= 1;
+        }
+        let (_dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        assert_eq!(
+            result,
+            Err(ArchiveProblem::Encrypted {
+                entry: "src/a.rs".to_owned()
+            })
+        );
+    }
 }
