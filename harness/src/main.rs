@@ -515,7 +515,8 @@ fn print_summary(result: &BatchResult) {
     let _ = stdout.flush();
 }
 
-/// Exit code of `batch` and `merge`: 0 when every student was graded, whatever the scores.
+/// Exit code of `batch` and `merge`: 0 when every student was graded, whatever the scores (an
+/// unreadable submission is the student's failure, like a graded 0).
 fn batch_exit(result: Result<BatchResult, BatchError>) -> ExitCode {
     match result {
         Ok(result) if result.has_errors() => {
@@ -633,10 +634,10 @@ mod progress {
                 counts.0 += 1;
                 *counts
             };
-            let word = if done.how == How::Error {
-                "error"
-            } else {
-                "graded"
+            let word = match done.how {
+                How::Error => "error",
+                How::Unreadable => "unreadable",
+                How::Graded | How::Reused => "graded",
             };
             line(&format!(
                 "[{count}/{total}] {word} {student} {} in {:.1} s{note}",
@@ -684,11 +685,16 @@ mod progress {
                         .set_message(format!("{} {}", inert_line(done.student), score(done)));
                     self.bar.inc(1);
                 }
-                How::Error => {
+                How::Error | How::Unreadable => {
+                    let (word, otherwise) = if done.how == How::Error {
+                        ("error", "labgrade could not grade it")
+                    } else {
+                        ("unreadable", "labgrade could not read it")
+                    };
                     self.bar.println(format!(
-                        "error {}: {}",
+                        "{word} {}: {}",
                         inert_line(done.student),
-                        inert_line(done.note.unwrap_or("labgrade could not grade it"))
+                        inert_line(done.note.unwrap_or(otherwise))
                     ));
                     self.bar.inc(1);
                 }

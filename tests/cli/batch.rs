@@ -170,7 +170,7 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 /// `labgrade batch <class> --rubric <quick> --out <out> --seed 1` with `args`, and at most 2
 /// jobs unless `args` say otherwise: every job may need a build slot of its own, whose first
 /// build compiles the dependencies.
-fn batch(class: &Path, out: &Path, args: &[&str]) -> Output {
+pub(crate) fn batch(class: &Path, out: &Path, args: &[&str]) -> Output {
     batch_using(Path::new(env!("CARGO_BIN_EXE_labgrade")), class, out, args)
 }
 
@@ -196,7 +196,7 @@ fn batch_using(exe: &Path, class: &Path, out: &Path, args: &[&str]) -> Output {
 }
 
 /// The gradebook's rows, header first.
-fn gradebook(out: &Path) -> Vec<Vec<String>> {
+pub(crate) fn gradebook(out: &Path) -> Vec<Vec<String>> {
     csv::Reader::from_path(out.join("gradebook.csv"))
         .unwrap()
         .into_records()
@@ -208,7 +208,8 @@ fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|cell| (*cell).to_owned()).collect()
 }
 
-/// Students the progress lines say were `word` ("graded", "reused", "error"), sorted.
+/// Students the progress lines say were `word` ("graded", "unreadable", "reused", "error"),
+/// sorted.
 fn students(output: &Output, word: &str) -> Vec<String> {
     let mut found: Vec<String> = String::from_utf8_lossy(&output.stderr)
         .lines()
@@ -258,10 +259,10 @@ fn mixed_class_gets_the_gradebook_each_grading_alone_gives() {
             row(&["bob", "60", "100", "graded", "20", "20", "20"]),
             row(&["carol", "0", "100", "graded", "0", "0", "0"]),
             row(&["dave", "20", "100", "graded", "0", "0", "20"]),
-            row(&["eve", "0", "100", "graded", "0", "0", "0"]),
+            row(&["eve", "0", "100", "unreadable", "0", "0", "0"]),
             row(&["frank", "0", "100", "graded", "0", "0", "0"]),
             row(&["grace", "100", "100", "graded", "40", "40", "20"]),
-            row(&["mallory", "0", "100", "graded", "0", "0", "0"]),
+            row(&["mallory", "0", "100", "unreadable", "0", "0", "0"]),
         ]
     );
     let header = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
@@ -315,7 +316,10 @@ fn mixed_class_gets_the_gradebook_each_grading_alone_gives() {
         "feedback has no colour"
     );
     let summary = String::from_utf8_lossy(&output.stdout);
-    assert!(summary.contains("8 students: 8 graded"), "{summary}");
+    assert!(
+        summary.contains("8 students: 6 graded, 2 unreadable"),
+        "{summary}"
+    );
     assert!(summary.contains("median 10 / 100"), "{summary}");
 }
 
@@ -572,7 +576,8 @@ fn regrade_and_errors_are_never_reused() {
     assert_eq!(students(&again, "graded"), ["frank"]);
     assert_eq!(students(&again, "reused"), ["eve"]);
     let forced = batch(class.path(), out.path(), &["--regrade"]);
-    assert_eq!(students(&forced, "graded"), ["eve", "frank"]);
+    assert_eq!(students(&forced, "graded"), ["frank"]);
+    assert_eq!(students(&forced, "unreadable"), ["eve"]);
     assert_code(&forced, 0);
 }
 
@@ -660,7 +665,8 @@ fn shards_merged_equal_a_single_run() {
         .output()
         .unwrap();
     assert_code(&output, 0);
-    assert_eq!(students(&output, "graded"), ["alice", "eve", "frank"]);
+    assert_eq!(students(&output, "graded"), ["alice", "frank"]);
+    assert_eq!(students(&output, "unreadable"), ["eve"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("shard 2/2 from SLURM_ARRAY_TASK_ID"));
 
     // One shard alone is refused, naming what is missing.

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `labgrade` binary: one test binary, a module per topic.
 
+mod archives;
 mod batch;
 mod census;
 mod ci;

@@ -18,6 +18,8 @@ pub enum Kind {
     Zip,
     /// A `.tar.gz` or `.tgz` archive.
     TarGz,
+    /// A `.tar` archive.
+    Tar,
     /// Anything else (a `.rar`, a lone source file): graded as nothing, with a message.
     Unsupported,
 }
@@ -31,6 +33,7 @@ impl Kind {
             Self::GitRepository => "git",
             Self::Zip => "zip",
             Self::TarGz => "tar_gz",
+            Self::Tar => "tar",
             Self::Unsupported => "unsupported",
         }
     }
@@ -47,11 +50,22 @@ pub struct Student {
     pub kind: Kind,
 }
 
-/// Archive extensions, longest first, and their kinds.
-const ARCHIVES: [(&str, Kind); 3] = [
+/// Archive extensions, longest first, and their kinds. The id drops the extension of an
+/// archive labgrade does not unpack too (`alice.tar.xz` is `alice`), whose verdict then says
+/// what it is.
+const ARCHIVES: [(&str, Kind); 12] = [
     (".tar.gz", Kind::TarGz),
+    (".tar.xz", Kind::Unsupported),
+    (".tar.bz2", Kind::Unsupported),
+    (".tar.zst", Kind::Unsupported),
     (".tgz", Kind::TarGz),
+    (".txz", Kind::Unsupported),
+    (".tbz2", Kind::Unsupported),
+    (".tar", Kind::Tar),
     (".zip", Kind::Zip),
+    (".rar", Kind::Unsupported),
+    (".7z", Kind::Unsupported),
+    (".xz", Kind::Unsupported),
 ];
 
 /// Every student of batch folder `dir`, sorted by id. Entries whose name starts with `.` (such
@@ -142,9 +156,35 @@ fn classify(path: &Path, name: &str) -> (String, Kind) {
         )
 }
 
-/// Names in a submission that say nothing about it: macOS's archive debris and hidden files.
+/// Names in a submission that say nothing about it: macOS's archive debris, hidden files and
+/// what Windows Explorer leaves in a folder.
 fn is_debris(name: &str) -> bool {
-    name == "__MACOSX" || name.starts_with('.')
+    name == "__MACOSX"
+        || name.starts_with('.')
+        || name.eq_ignore_ascii_case("Thumbs.db")
+        || name.eq_ignore_ascii_case("desktop.ini")
+}
+
+/// The archive that folder `dir` holds in place of a submission: an LMS keeps each student's
+/// upload in a folder of its own (Moodle's `Full Name_123_assignsubmission_file/lab1.zip`),
+/// and a student may zip the zip. `dir` holds that one file, a regular file named as an
+/// archive, and nothing else but debris.
+#[must_use]
+pub(super) fn lone_archive(dir: &Path) -> Option<PathBuf> {
+    let kept: Vec<fs::DirEntry> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| !entry.file_name().to_str().is_some_and(is_debris))
+        .collect();
+    let [only] = kept.as_slice() else {
+        return None;
+    };
+    let name = only.file_name().to_str()?.to_ascii_lowercase();
+    let is_archive = ARCHIVES
+        .iter()
+        .any(|(extension, _)| name.ends_with(extension) && name.len() > extension.len());
+    // Never follows a symbolic link out of the submission.
+    (is_archive && only.file_type().is_ok_and(|kind| kind.is_file())).then(|| only.path())
 }
 
 /// The folder of `dir` that holds the submission. An LMS often wraps a submission in a folder
@@ -188,7 +228,7 @@ pub fn submission_root(dir: &Path, rubric_files: &[PathBuf]) -> PathBuf {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use super::{Kind, discover, submission_root};
+    use super::{Kind, discover, lone_archive, submission_root};
 
     #[test]
     fn ids_drop_archive_extensions_and_hidden_entries() {
@@ -199,6 +239,8 @@ mod tests {
             "dave.TGZ",
             "eve.rar",
             ".DS_Store",
+            "ivan.tar",
+            "judy.tar.xz",
         ] {
             std::fs::write(dir.path().join(file), b"x").unwrap();
         }
@@ -218,6 +260,8 @@ mod tests {
                 ("dave", Kind::TarGz),
                 ("eve", Kind::Unsupported),
                 ("frank", Kind::GitRepository),
+                ("ivan", Kind::Tar),
+                ("judy", Kind::Unsupported),
             ]
         );
     }
@@ -249,5 +293,27 @@ mod tests {
             submission_root(Path::new("/nonexistent"), &files),
             Path::new("/nonexistent")
         );
+    }
+
+    #[test]
+    fn a_folder_holding_one_archive_and_debris_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let moodle = dir.path().join("Grace Hopper_123456_assignsubmission_file");
+        std::fs::create_dir(&moodle).unwrap();
+        std::fs::write(moodle.join("lab1.ZIP"), b"x").unwrap();
+        std::fs::write(moodle.join(".DS_Store"), b"x").unwrap();
+        std::fs::write(moodle.join("Thumbs.db"), b"x").unwrap();
+        assert_eq!(lone_archive(&moodle), Some(moodle.join("lab1.ZIP")));
+        // A second file, a source file or a link is no lone archive.
+        std::fs::write(moodle.join("notes.txt"), b"x").unwrap();
+        assert_eq!(lone_archive(&moodle), None);
+        let source = dir.path().join("source");
+        std::fs::create_dir(&source).unwrap();
+        std::fs::write(source.join("main.rs"), b"x").unwrap();
+        assert_eq!(lone_archive(&source), None);
+        let linked = dir.path().join("linked");
+        std::fs::create_dir(&linked).unwrap();
+        std::os::unix::fs::symlink(moodle.join("lab1.ZIP"), linked.join("lab1.zip")).unwrap();
+        assert_eq!(lone_archive(&linked), None);
     }
 }

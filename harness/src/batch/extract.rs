@@ -1,11 +1,13 @@
-//! Unpacks a student's archive (`.zip`, `.tar.gz`, `.tgz`) safely: nothing is written outside
-//! the target folder, and limits on size and file count stop archive bombs.
+//! Unpacks a student's archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) safely: nothing is written
+//! outside the target folder, and limits on size and file count stop archive bombs.
 //!
 //! Entry names are checked before anything is written: an absolute path, a `..` component or
 //! a link pointing outside makes the whole archive a bad submission rather than being skipped,
 //! so that the student reads what was wrong. Links that stay inside, devices and FIFOs are
 //! never created: a submission contributes only regular files (see `submission.rs`). Sizes are
-//! counted on the bytes actually unpacked, never on what the headers claim.
+//! counted on the bytes actually unpacked, never on what the headers claim. What the archivers
+//! of desktops add (macOS's `__MACOSX/`, `._*` and `.DS_Store`, the `./` of `tar czf x.tgz .`)
+//! is checked like any entry but not written: it is no part of the submission.
 
 use std::cell::Cell;
 use std::fs::{self, File};
@@ -42,6 +44,20 @@ pub enum Format {
     Zip,
     /// `.tar.gz` / `.tgz`.
     TarGz,
+    /// `.tar`, uncompressed (`tar cf`).
+    Tar,
+}
+
+impl Format {
+    /// Its name in messages.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Zip => "zip",
+            Self::TarGz => "tar.gz",
+            Self::Tar => "tar",
+        }
+    }
 }
 
 /// What is wrong with a student's archive: part of their verdict.
@@ -50,10 +66,16 @@ pub enum ArchiveProblem {
     /// Not an archive of its format, or a damaged one.
     #[error("it is not a readable {format} archive ({reason})")]
     Unreadable {
-        /// `zip` or `tar.gz`.
+        /// `zip`, `tar.gz` or `tar`.
         format: &'static str,
         /// What the reader said.
         reason: String,
+    },
+    /// A file of the archive is encrypted: labgrade has no password, nor should it.
+    #[error("entry `{entry}` is protected by a password")]
+    Encrypted {
+        /// The entry's name.
+        entry: String,
     },
     /// An entry would be written outside the submission folder (zip-slip).
     #[error("entry `{entry}` would be written outside the submission folder ({why})")]
@@ -119,7 +141,12 @@ pub(super) fn extract(
     };
     match format {
         Format::Zip => extract_zip(BufReader::new(file), &mut sink),
-        Format::TarGz => extract_tar_gz(BufReader::new(file), &mut sink),
+        Format::TarGz => extract_tar(
+            flate2::read::GzDecoder::new(BufReader::new(file)),
+            format,
+            &mut sink,
+        ),
+        Format::Tar => extract_tar(BufReader::new(file), format, &mut sink),
     }
 }
 
@@ -136,8 +163,17 @@ fn extract_zip(file: BufReader<File>, sink: &mut Sink<'_>) -> Result<(), Extract
         .into());
     }
     for index in 0..archive.len() {
+        let raw = archive.by_index_raw(index).map_err(unreadable)?;
+        if raw.encrypted() {
+            return Err(ArchiveProblem::Encrypted {
+                entry: raw.name().map_err(unreadable)?.into_owned(),
+            }
+            .into());
+        }
+        drop(raw);
         let mut entry = archive.by_index(index).map_err(unreadable)?;
-        // Archives made on Windows may separate folders with backslashes.
+        // Archives made by old Windows tools separate folders with backslashes, a folder's
+        // name ending in one.
         let name = entry.name().map_err(unreadable)?.replace('\\', "/");
         if entry.is_symlink() {
             let mut target = String::new();
@@ -149,21 +185,22 @@ fn extract_zip(file: BufReader<File>, sink: &mut Sink<'_>) -> Result<(), Extract
                     reason: format!("link `{name}`: {error}"),
                 })?;
             sink.link(&name, &target)?;
-        } else if entry.is_dir() {
+        } else if entry.is_dir() || name.ends_with('/') {
             sink.folder(&name)?;
         } else {
-            sink.file(&name, &mut entry, "zip")?;
+            sink.file(&name, &mut entry, Format::Zip.name())?;
         }
     }
     Ok(())
 }
 
-fn extract_tar_gz(file: BufReader<File>, sink: &mut Sink<'_>) -> Result<(), ExtractError> {
+/// Unpacks the tar read from `reader` (decompressed already, for `.tar.gz`).
+fn extract_tar(reader: impl Read, format: Format, sink: &mut Sink<'_>) -> Result<(), ExtractError> {
     // Caps everything decompressed, headers and skipped entries included: a gzip bomb stops at
     // the limit whatever its tar headers claim.
     let exceeded = Rc::new(Cell::new(false));
     let capped = Capped {
-        inner: flate2::read::GzDecoder::new(file),
+        inner: reader,
         left: sink
             .limits
             .max_bytes
@@ -177,7 +214,7 @@ fn extract_tar_gz(file: BufReader<File>, sink: &mut Sink<'_>) -> Result<(), Extr
             ArchiveProblem::TooLarge { limit }
         } else {
             ArchiveProblem::Unreadable {
-                format: "tar.gz",
+                format: format.name(),
                 reason: error.to_string(),
             }
         }
@@ -193,19 +230,14 @@ fn extract_tar_gz(file: BufReader<File>, sink: &mut Sink<'_>) -> Result<(), Extr
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default();
             if kind.is_hard_link() {
-                // A hard link's target is relative to the archive's root, not to the link.
-                safe_relative(&target).map_err(|why| ArchiveProblem::LinkEscapes {
-                    entry: name.clone(),
-                    target: format!("{target} ({why})"),
-                })?;
-                sink.count(&name)?;
+                sink.hard_link(&name, &target, format)?;
             } else {
                 sink.link(&name, &target)?;
             }
         } else if kind.is_dir() {
             sink.folder(&name)?;
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
-            match sink.file(&name, &mut entry, "tar.gz") {
+            match sink.file(&name, &mut entry, format.name()) {
                 Err(ExtractError::Bad(ArchiveProblem::Unreadable { .. })) if exceeded.get() => {
                     return Err(ArchiveProblem::TooLarge { limit }.into());
                 }
@@ -228,29 +260,35 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    /// Counts an entry and checks its name.
-    fn count(&mut self, name: &str) -> Result<PathBuf, ArchiveProblem> {
+    /// Counts an entry and checks its name. `None` for what is no part of a submission and is
+    /// not written: the archive's own root (`./`) and macOS's metadata.
+    fn count(&mut self, name: &str) -> Result<Option<PathBuf>, ArchiveProblem> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
             return Err(ArchiveProblem::TooManyEntries {
                 limit: self.limits.max_entries,
             });
         }
-        safe_relative(name).map_err(|why| ArchiveProblem::Escapes {
+        let relative = safe_relative(name).map_err(|why| ArchiveProblem::Escapes {
             entry: name.to_owned(),
             why,
-        })
+        })?;
+        Ok((!relative.as_os_str().is_empty() && !is_mac_metadata(&relative)).then_some(relative))
     }
 
     fn folder(&mut self, name: &str) -> Result<(), ExtractError> {
-        let relative = self.count(name)?;
+        let Some(relative) = self.count(name)? else {
+            return Ok(());
+        };
         let path = self.target.join(relative);
         fs::create_dir_all(&path).map_err(|error| Self::write_error(name, &path, error))
     }
 
     /// A link is checked, then left out: only regular files count.
     fn link(&mut self, name: &str, target: &str) -> Result<(), ExtractError> {
-        let relative = self.count(name)?;
+        let Some(relative) = self.count(name)? else {
+            return Ok(());
+        };
         let escapes = || ArchiveProblem::LinkEscapes {
             entry: name.to_owned(),
             target: target.to_owned(),
@@ -262,14 +300,48 @@ impl Sink<'_> {
         Ok(())
     }
 
+    /// A tar's hard link is a second name of a file unpacked before it (GNU tar writes one for
+    /// every further name of a file): it becomes a copy, counted against the limits.
+    fn hard_link(&mut self, name: &str, target: &str, format: Format) -> Result<(), ExtractError> {
+        // A hard link's target is relative to the archive's root, not to the link.
+        let source = safe_relative(target).map_err(|why| ArchiveProblem::LinkEscapes {
+            entry: name.to_owned(),
+            target: format!("{target} ({why})"),
+        })?;
+        let Some(relative) = self.count(name)? else {
+            return Ok(());
+        };
+        let source = self.target.join(source);
+        // Only a regular file unpacked before is copied, never through a link.
+        if !fs::symlink_metadata(&source).is_ok_and(|meta| meta.is_file()) {
+            return Ok(());
+        }
+        let mut data =
+            File::open(&source).map_err(|error| Self::write_error(name, &source, error))?;
+        self.write(name, &relative, &mut data, format.name())
+    }
+
     fn file(
         &mut self,
         name: &str,
         data: &mut dyn Read,
         format: &'static str,
     ) -> Result<(), ExtractError> {
-        let relative = self.count(name)?;
-        let path = self.target.join(&relative);
+        match self.count(name)? {
+            Some(relative) => self.write(name, &relative, data, format),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes `data` to `relative` within the limits.
+    fn write(
+        &mut self,
+        name: &str,
+        relative: &Path,
+        data: &mut dyn Read,
+        format: &'static str,
+    ) -> Result<(), ExtractError> {
+        let path = self.target.join(relative);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|error| Self::write_error(name, parent, error))?;
         }
@@ -319,7 +391,21 @@ impl Sink<'_> {
     }
 }
 
-/// The relative path an entry named `name` may be written at, or why it may not.
+/// Whether `relative` is metadata macOS adds to what it archives: `__MACOSX/` (Finder's
+/// "Compress"), `._name` (the resource fork and attributes of `name`, which macOS's `tar`
+/// writes too) and `.DS_Store` (a folder's view settings).
+fn is_mac_metadata(relative: &Path) -> bool {
+    relative
+        .components()
+        .any(|part| part.as_os_str() == "__MACOSX")
+        || relative.file_name().is_some_and(|name| {
+            let name = name.to_string_lossy();
+            name.starts_with("._") || name == ".DS_Store"
+        })
+}
+
+/// The relative path an entry named `name` may be written at (empty for the archive's root,
+/// `./`), or why it may not.
 fn safe_relative(name: &str) -> Result<PathBuf, &'static str> {
     if name.contains('\0') {
         return Err("its name holds a NUL byte");
@@ -333,9 +419,6 @@ fn safe_relative(name: &str) -> Result<PathBuf, &'static str> {
             Component::ParentDir => return Err("its path climbs out with `..`"),
             Component::RootDir | Component::Prefix(_) => return Err("its path is absolute"),
         }
-    }
-    if relative.as_os_str().is_empty() {
-        return Err("its name is empty");
     }
     Ok(relative)
 }
@@ -507,5 +590,86 @@ mod tests {
                 "{result:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_tarball_of_dot_unpacks_and_its_root_is_no_entry() {
+        let bytes = tar_gz(|builder| {
+            raw_entry(builder, "./", tar::EntryType::Directory, "", b"");
+            raw_entry(builder, "./src/", tar::EntryType::Directory, "", b"");
+            raw_entry(builder, "./src/a.rs", tar::EntryType::Regular, "", b"a");
+            // GNU tar's second name of a file: a copy.
+            raw_entry(
+                builder,
+                "./src/b.rs",
+                tar::EntryType::Link,
+                "./src/a.rs",
+                b"",
+            );
+        });
+        let (dir, result) = unpack(&bytes, Format::TarGz, Limits::default());
+        result.unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("out/src/a.rs")).unwrap(),
+            b"a"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("out/src/b.rs")).unwrap(),
+            b"a"
+        );
+    }
+
+    #[test]
+    fn a_plain_tar_unpacks() {
+        let mut builder = tar::Builder::new(Vec::new());
+        raw_entry(&mut builder, "src/a.rs", tar::EntryType::Regular, "", b"a");
+        let bytes = builder.into_inner().unwrap();
+        let (dir, result) = unpack(&bytes, Format::Tar, Limits::default());
+        result.unwrap();
+        assert!(dir.path().join("out/src/a.rs").is_file());
+    }
+
+    #[test]
+    fn mac_metadata_is_not_written_and_backslashes_are_folders() {
+        let bytes = zip_of(&[
+            ("lab1\\", b""),
+            ("lab1\\src\\", b""),
+            ("lab1\\src\\a.rs", b"a"),
+            ("__MACOSX/lab1/src/._a.rs", b"\x00\x05\x16\x07"),
+            ("lab1/src/._a.rs", b"\x00\x05\x16\x07"),
+            ("lab1/.DS_Store", b"Bud1"),
+        ]);
+        let (dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        result.unwrap();
+        let out = dir.path().join("out");
+        assert!(out.join("lab1/src/a.rs").is_file());
+        for absent in ["__MACOSX", "lab1/src/._a.rs", "lab1/.DS_Store"] {
+            assert!(!out.join(absent).exists(), "{absent}");
+        }
+        // Metadata's names are checked all the same.
+        let bytes = zip_of(&[("__MACOSX/../../._evil", b"x")]);
+        let (_dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        assert!(
+            matches!(result, Err(ArchiveProblem::Escapes { .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_password_protected_zip_says_so() {
+        // The zip crate writes no encrypted entry, so the headers' "encrypted" bit is set by
+        // hand, in the local header (flags at 6) and the central directory's (flags at 8).
+        let mut bytes = zip_of(&[("src/a.rs", b"a")]);
+        for (magic, flags) in [(b"PK\x03\x04", 6), (b"PK\x01\x02", 8)] {
+            let at = bytes.windows(4).position(|window| window == magic).unwrap();
+            bytes[at + flags] |= 1;
+        }
+        let (_dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        assert_eq!(
+            result,
+            Err(ArchiveProblem::Encrypted {
+                entry: "src/a.rs".to_owned()
+            })
+        );
     }
 }

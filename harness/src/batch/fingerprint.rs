@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
-use super::entries::{Kind, Student, submission_root};
+use super::entries::{Kind, Student, lone_archive, submission_root};
 use crate::error::{Error, io};
 use crate::rubric::Rubric;
 use crate::submission::{Beneath, open_beneath};
@@ -40,8 +40,13 @@ pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, E
                     hasher.update(b"\0none\0");
                 }
             }
+            // A folder holding the student's archive is graded from that archive.
+            if let Some(archive) = lone_archive(&root) {
+                hasher.update(b"\0archive\0");
+                hash_file(&mut hasher, &archive).map_err(io("read", &archive))?;
+            }
         }
-        Kind::Zip | Kind::TarGz | Kind::Unsupported => {
+        Kind::Zip | Kind::TarGz | Kind::Tar | Kind::Unsupported => {
             hasher.update(b"archive\0");
             hash_file(&mut hasher, &student.path).map_err(io("read", &student.path))?;
         }

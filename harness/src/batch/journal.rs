@@ -173,6 +173,10 @@ pub enum Outcome {
     Graded,
     /// Graded in part: labgrade could not run some check.
     Incomplete,
+    /// labgrade could not read the submission (a damaged, encrypted, oversized or malicious
+    /// archive, a format it does not unpack): 0 points, the student's verdict like a graded
+    /// failure, but told apart from a submission that was read and lacks files.
+    Unreadable,
     /// labgrade could not grade at all.
     Error,
 }
@@ -184,6 +188,7 @@ impl Outcome {
         match self {
             Self::Graded => "graded",
             Self::Incomplete => "incomplete",
+            Self::Unreadable => "unreadable",
             Self::Error => "error",
         }
     }

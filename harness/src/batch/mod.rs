@@ -18,6 +18,7 @@ mod journal;
 mod open;
 mod progress;
 mod shard;
+mod sniff;
 mod summary;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,6 +36,7 @@ pub use journal::{
 pub use open::{OpenError, Opened, open_entry};
 pub use progress::{Done, How, Plan, Progress, Silent};
 pub use shard::{Shard, ShardSource, resolve as resolve_shard};
+pub use sniff::Foreign;
 pub use summary::{BINS, Summary, summarize};
 
 use crate::error::{Error, io};
@@ -177,7 +179,7 @@ pub fn run(
             .flatten()
             .filter(|record| {
                 record.key == key
-                    && record.outcome == Outcome::Graded
+                    && matches!(record.outcome, Outcome::Graded | Outcome::Unreadable)
                     && record.student == student.id
                     && layout.report(&student.id).is_file()
                     && layout.feedback(&student.id).is_file()
@@ -242,10 +244,10 @@ fn grade_in_parallel(
                     match record {
                         Ok(record) => progress.done(&Done {
                             student: &student.id,
-                            how: if record.outcome == Outcome::Error {
-                                How::Error
-                            } else {
-                                How::Graded
+                            how: match record.outcome {
+                                Outcome::Error => How::Error,
+                                Outcome::Unreadable => How::Unreadable,
+                                Outcome::Graded | Outcome::Incomplete => How::Graded,
                             },
                             score: (record.outcome != Outcome::Error).then_some(record.score),
                             max_score: record.max_score,
@@ -520,7 +522,7 @@ fn grade_student(
 /// Why a student could not be graded (labgrade's side), in words.
 struct GradeFailure(String);
 
-/// The grade of one entry, with a note for a bad archive.
+/// The grade of one entry, with what made it unreadable if it was.
 fn grade_entry(
     grader: &Grader,
     rubric: &Rubric,
@@ -575,12 +577,15 @@ fn verdict(rubric: &Rubric, student: &Student, note: &str) -> Grade {
     total(header, build, checks)
 }
 
-fn record_of(student: &str, key: &Key, grade: &Grade, note: Option<String>) -> Record {
+/// The record of `grade`; `unreadable` says why the submission could not be read, if so.
+fn record_of(student: &str, key: &Key, grade: &Grade, unreadable: Option<String>) -> Record {
     Record {
         version: JOURNAL_VERSION,
         student: student.to_owned(),
         key: key.clone(),
-        outcome: if grade.status == GradeStatus::Incomplete {
+        outcome: if unreadable.is_some() {
+            Outcome::Unreadable
+        } else if grade.status == GradeStatus::Incomplete {
             Outcome::Incomplete
         } else {
             Outcome::Graded
@@ -596,6 +601,6 @@ fn record_of(student: &str, key: &Key, grade: &Grade, note: Option<String>) -> R
                 status: check.status,
             })
             .collect(),
-        note,
+        note: unreadable,
     }
 }

@@ -29,6 +29,8 @@ pub enum How {
     Reused,
     /// Graded now.
     Graded,
+    /// Looked at now, and unreadable: the student's verdict, with what was wrong in the note.
+    Unreadable,
     /// labgrade could not grade it (not the submission's fault); retried by the next run.
     Error,
 }

@@ -19,11 +19,13 @@ pub struct Summary {
     pub graded: usize,
     /// Students graded in part (a check could not run).
     pub incomplete: usize,
+    /// Students whose submission could not be read (0 points, counted in the statistics).
+    pub unreadable: usize,
     /// Students labgrade could not grade.
     pub errors: usize,
     /// Points available.
     pub max_score: f64,
-    /// Mean score of the students with a score (graded or incomplete).
+    /// Mean score of the students with a score (graded, incomplete or unreadable).
     pub mean: Option<f64>,
     /// Median score of those.
     pub median: Option<f64>,
@@ -66,12 +68,14 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> Summary {
         .iter()
         .filter(|record| record.outcome == Outcome::Graded && record.score >= record.max_score)
         .count();
+    // An unreadable submission ran no check: it says nothing about which checks are hard.
     let mut most_failed: Vec<(String, String, usize)> = manifest
         .checks
         .iter()
         .map(|column| {
             let failed = with_score
                 .iter()
+                .filter(|record| record.outcome != Outcome::Unreadable)
                 .filter(|record| {
                     record
                         .checks
@@ -90,6 +94,7 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> Summary {
         students: records.len(),
         graded: count(Outcome::Graded),
         incomplete: count(Outcome::Incomplete),
+        unreadable: count(Outcome::Unreadable),
         errors: count(Outcome::Error),
         max_score: manifest.max_score,
         mean,
@@ -156,15 +161,22 @@ mod tests {
             record("z", Outcome::Graded, 95.0, &["b"]),
             // Not graded: counted, but not in the statistics.
             record("e", Outcome::Error, 0.0, &["a", "b"]),
+            // Unreadable: a 0 in the statistics, but no failed check.
+            record("u", Outcome::Unreadable, 0.0, &["a", "b"]),
         ];
         let summary = summarize(&manifest, &records);
         assert_eq!(
-            (summary.students, summary.graded, summary.errors),
-            (5, 4, 1)
+            (
+                summary.students,
+                summary.graded,
+                summary.unreadable,
+                summary.errors
+            ),
+            (6, 4, 1, 1)
         );
-        assert_eq!(summary.mean, Some(63.75));
-        assert_eq!(summary.median, Some(77.5));
-        assert_eq!(summary.histogram, [1, 0, 0, 0, 0, 0, 1, 0, 0, 2]);
+        assert_eq!(summary.mean, Some(51.0));
+        assert_eq!(summary.median, Some(60.0));
+        assert_eq!(summary.histogram, [2, 0, 0, 0, 0, 0, 1, 0, 0, 2]);
         assert_eq!(summary.full_marks, 1);
         assert_eq!(
             summary.most_failed,

@@ -106,6 +106,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .failed, .compile_error, .missing_files, .timed_out { background: var(--fail); }
 .skipped { background: var(--skip); }
 .error { background: var(--error); }
+.unreadable { background: var(--fail); }
 td.cell-passed { background: #e8f5e9; }
 td.cell-partial { background: #fff8e1; }
 td.cell-failed, td.cell-error { background: #ffebee; }
@@ -189,8 +190,8 @@ fn write_overview(page: &mut String, summary: &Summary) -> std::fmt::Result {
     let max = points(summary.max_score);
     write!(
         page,
-        "<p class=\"overview\">{} students: {} graded, {} incomplete, {} could not be graded; {} with full marks",
-        summary.students, summary.graded, summary.incomplete, summary.errors, summary.full_marks
+        "<p class=\"overview\">{}",
+        super::summary::counts(summary)
     )?;
     if let (Some(mean), Some(median)) = (summary.mean, summary.median) {
         write!(
@@ -310,7 +311,8 @@ fn pass_rates(manifest: &Manifest, students: &[ClassStudent<'_>]) -> Vec<Rate> {
         .map(|column| {
             let mut rate = Rate::default();
             for student in students {
-                if student.record.outcome == Outcome::Error {
+                // An unreadable submission ran no check, so it says nothing of one.
+                if matches!(student.record.outcome, Outcome::Error | Outcome::Unreadable) {
                     continue;
                 }
                 let status = student

@@ -9,14 +9,23 @@ use crate::batch::{BINS, Summary};
 /// Widest histogram bar, in characters.
 const BAR_WIDTH: usize = 40;
 
+/// How many students were graded, and how: the summary's first line, and the class report's.
+pub(super) fn counts(summary: &Summary) -> String {
+    format!(
+        "{} students: {} graded, {} unreadable, {} incomplete, {} could not be graded; {} with full marks",
+        summary.students,
+        summary.graded,
+        summary.unreadable,
+        summary.incomplete,
+        summary.errors,
+        summary.full_marks
+    )
+}
+
 /// Writes `summary`.
 pub fn write_summary(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
     let max = points(summary.max_score);
-    writeln!(
-        out,
-        "{} students: {} graded, {} incomplete, {} could not be graded; {} with full marks",
-        summary.students, summary.graded, summary.incomplete, summary.errors, summary.full_marks
-    )?;
+    writeln!(out, "{}", counts(summary))?;
     if let (Some(mean), Some(median)) = (summary.mean, summary.median) {
         writeln!(
             out,
