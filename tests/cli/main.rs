@@ -10,6 +10,7 @@ mod hostile;
 mod html;
 mod interference;
 mod ipc_lab;
+mod lms;
 mod reach;
 mod replay;
 mod reports;

@@ -1079,6 +1079,7 @@ mod tests {
             ],
             shard: Shard::WHOLE,
             students: vec![],
+            class: crate::batch::lms::ClassInfo::default(),
         }
     }
 
