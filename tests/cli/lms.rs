@@ -224,24 +224,26 @@ fn moodle_flat_download_takes_each_participants_archive() {
 
 #[test]
 fn canvas_submissions_grade_by_user_id_and_export_canvas_gradebook_with_roster() {
-    // Canvas's "Download submissions": flat `<login>[_LATE]_<user id>_<submission id>_<name>`.
-    let class = tempfile::tempdir().unwrap();
-    std::fs::write(
-        class.path().join("lovelaceada_654321_9876543_lab1.zip"),
-        zip_of(&under("lab1/", submission("reference"))),
-    )
-    .unwrap();
-    std::fs::write(
-        class.path().join("hoppergrace_LATE_111_222_lab1-1.zip"),
-        zip_of(&submission("remainder_dropped")),
-    )
-    .unwrap();
-    std::fs::write(
-        class.path().join("turingalan_5_333_submission.zip"),
-        zip_of(&submission("wrong")),
-    )
-    .unwrap();
-    let roster = class.path().join("../roster-canvas.csv");
+    // Canvas's "Download submissions": a zip of flat
+    // `<login>[_LATE]_<user id>_<submission id>_<file name>`.
+    let entries = vec![
+        (
+            "lovelaceada_654321_9876543_lab1.zip".to_owned(),
+            zip_of(&under("lab1/", submission("reference"))),
+        ),
+        (
+            "hoppergrace_LATE_111_222_lab1-1.zip".to_owned(),
+            zip_of(&submission("remainder_dropped")),
+        ),
+        (
+            "turingalan_5_333_submission.zip".to_owned(),
+            zip_of(&submission("wrong")),
+        ),
+    ];
+    let download = tempfile::tempdir().unwrap();
+    let zip = download.path().join("submissions.zip");
+    std::fs::write(&zip, zip_of(&entries)).unwrap();
+    let roster = download.path().join("roster.csv");
     std::fs::write(
         &roster,
         "id,name,sis_user_id,sis_login_id,section\n\
@@ -251,7 +253,7 @@ fn canvas_submissions_grade_by_user_id_and_export_canvas_gradebook_with_roster()
     .unwrap();
     let out = tempfile::tempdir().unwrap();
     let output = batch(
-        class.path(),
+        &zip,
         out.path(),
         &[
             "--gradebook",
@@ -262,7 +264,6 @@ fn canvas_submissions_grade_by_user_id_and_export_canvas_gradebook_with_roster()
             roster.to_str().unwrap(),
         ],
     );
-    std::fs::remove_file(&roster).unwrap();
     assert_code(&output, 0);
 
     assert_eq!(
@@ -292,6 +293,39 @@ fn canvas_submissions_grade_by_user_id_and_export_canvas_gradebook_with_roster()
             row(&["turingalan", "5", "", "", "", WRONG]),
             row(&["Lovelace, Ada", "654321", "S-1", "ada", "L01", FULL]),
         ]
+    );
+
+    // Shards merged write the very export the single run wrote, names and SIS ids included.
+    let shards: Vec<tempfile::TempDir> = (1..=2).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (index, shard) in shards.iter().enumerate() {
+        let output = batch(
+            &zip,
+            shard.path(),
+            &[
+                "--gradebook",
+                "canvas",
+                "--assignment",
+                "Lab 1 (12345)",
+                "--roster",
+                roster.to_str().unwrap(),
+                "--shard",
+                &format!("{}/2", index + 1),
+            ],
+        );
+        assert_code(&output, 0);
+    }
+    let merged = tempfile::tempdir().unwrap();
+    let output = labgrade_process()
+        .arg("merge")
+        .args(shards.iter().map(tempfile::TempDir::path))
+        .arg("--out")
+        .arg(merged.path())
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+    assert_eq!(
+        std::fs::read_to_string(merged.path().join("gradebook-canvas.csv")).unwrap(),
+        std::fs::read_to_string(out.path().join("gradebook-canvas.csv")).unwrap()
     );
 }
 
