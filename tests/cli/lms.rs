@@ -251,19 +251,16 @@ fn canvas_submissions_grade_by_user_id_and_export_canvas_gradebook_with_roster()
          111,\"Hopper, Grace\",S-2,grace,L02\n",
     )
     .unwrap();
+    let canvas = [
+        "--gradebook",
+        "canvas",
+        "--assignment",
+        "Lab 1 (12345)",
+        "--roster",
+        roster.to_str().unwrap(),
+    ];
     let out = tempfile::tempdir().unwrap();
-    let output = batch(
-        &zip,
-        out.path(),
-        &[
-            "--gradebook",
-            "canvas",
-            "--assignment",
-            "Lab 1 (12345)",
-            "--roster",
-            roster.to_str().unwrap(),
-        ],
-    );
+    let output = batch(&zip, out.path(), &canvas);
     assert_code(&output, 0);
 
     assert_eq!(
@@ -298,20 +295,10 @@ fn canvas_submissions_grade_by_user_id_and_export_canvas_gradebook_with_roster()
     // Shards merged write the very export the single run wrote, names and SIS ids included.
     let shards: Vec<tempfile::TempDir> = (1..=2).map(|_| tempfile::tempdir().unwrap()).collect();
     for (index, shard) in shards.iter().enumerate() {
-        let output = batch(
-            &zip,
-            shard.path(),
-            &[
-                "--gradebook",
-                "canvas",
-                "--assignment",
-                "Lab 1 (12345)",
-                "--roster",
-                roster.to_str().unwrap(),
-                "--shard",
-                &format!("{}/2", index + 1),
-            ],
-        );
+        let part = format!("{}/2", index + 1);
+        let mut args = canvas.to_vec();
+        args.extend(["--shard", &part]);
+        let output = batch(&zip, shard.path(), &args);
         assert_code(&output, 0);
     }
     let merged = tempfile::tempdir().unwrap();

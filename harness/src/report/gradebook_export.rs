@@ -74,3 +74,79 @@ impl GradebookExport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::GradebookExport;
+    use crate::batch::lms::{ClassInfo, Person, Source};
+    use crate::batch::{Key, Manifest, Outcome, Record, Shard};
+
+    fn written(export: &GradebookExport) -> String {
+        let people = vec![
+            Person {
+                email: Some("@SUM(A1)".to_owned()),
+                ..Person::named("1", Some("=HYPERLINK(\"http://x\")"))
+            },
+            Person::named("2", Some("-2+3")),
+        ];
+        let manifest = Manifest {
+            version: 1,
+            exercise: "x".to_owned(),
+            rubric_key: String::new(),
+            max_score: 10.0,
+            checks: vec![],
+            shard: Shard::WHOLE,
+            students: vec!["1".to_owned(), "2".to_owned()],
+            class: ClassInfo {
+                source: Source::Canvas,
+                people,
+                gradebook: export.clone(),
+            },
+        };
+        let record = |student: &str, outcome, score| Record {
+            version: 1,
+            student: student.to_owned(),
+            key: Key {
+                submission: String::new(),
+                rubric: String::new(),
+                harness: String::new(),
+            },
+            outcome,
+            score,
+            max_score: 10.0,
+            checks: vec![],
+            note: None,
+        };
+        let records = [
+            record("1", Outcome::Graded, 7.5),
+            record("2", Outcome::Error, 0.0),
+        ];
+        let mut out = Vec::new();
+        export
+            .writer()
+            .unwrap()
+            .write(&manifest, &records, &mut out)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn names_from_an_lms_never_run_and_ungraded_students_have_no_grade() {
+        let canvas = GradebookExport::from_name("canvas", Some("=Lab 1")).unwrap();
+        assert_eq!(
+            written(&canvas),
+            "Student,ID,SIS User ID,SIS Login ID,Section,\"'=Lab 1\"\n    \
+             Points Possible,,,,,10\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",1,,,,7.5\n\
+             \"'-2+3\",2,,,,\n"
+        );
+        assert_eq!(
+            written(&GradebookExport::Moodle),
+            "Identifier,Full name,Email address,ID number,Grade,Maximum Grade,Last modified (grade)\n\
+             1,\"'=HYPERLINK(\"\"http://x\"\")\",\"'@SUM(A1)\",,7.5,10,\n\
+             2,\"'-2+3\",,,,10,\n"
+        );
+        assert!(GradebookExport::from_name("canvas", None).is_err());
+        assert_eq!(GradebookExport::Plain.file_name(), None);
+    }
+}
