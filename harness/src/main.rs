@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use labgrade::batch::lms::Source;
 use labgrade::batch::{BatchError, BatchOptions, BatchResult, Limits, Shard, resolve_shard};
 use labgrade::compile::Toolchain;
 use labgrade::grade::{Grade, GradeStatus};
 use labgrade::grader::{GradeOptions, Grader, default_cache_dir, default_cargo};
+use labgrade::report::GradebookExport;
 use labgrade::report::{Format, write_doctor, write_selfcheck, write_summary};
 use labgrade::run::Runner;
 use labgrade::{Error, course, io, rubric, selfcheck};
@@ -448,9 +450,26 @@ struct BatchArgs {
     /// `JUnit` file with a test suite per student (`junit` only).
     #[arg(long, value_name = "junit=PATH", value_parser = reports::parse_class_target)]
     report: Vec<PathBuf>,
+    /// The class download's layout: moodle, canvas, gradescope, github-classroom or folders;
+    /// recognised from its names by default. DIR may also be the LMS's `.zip`.
+    #[arg(long, value_name = "LMS", value_parser = Source::from_name)]
+    from: Option<Source>,
+    /// Also write the gradebook an LMS imports: canvas (needs `--assignment`) or moodle, to
+    /// gradebook-<lms>.csv; plain writes gradebook.csv alone.
+    #[arg(long, value_name = "FORMAT", default_value = "plain", value_parser = GradebookExport::NAMES)]
+    gradebook: String,
+    /// The assignment's column in Canvas's gradebook, as its export names it: "Lab 1 (12345)".
+    #[arg(long, value_name = "COLUMN")]
+    assignment: Option<String>,
+    /// CSV file with an `id` column and any of `name`, `email`, `sis_user_id`, `sis_login_id`,
+    /// `section`: who the students are, for the gradebook exports.
+    #[arg(long, value_name = "FILE.csv")]
+    roster: Option<PathBuf>,
 }
 
 fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
+    let gradebook = GradebookExport::from_name(&args.gradebook, args.assignment.as_deref())
+        .map_err(BatchError::Layout)?;
     let explicit = args
         .shard
         .as_deref()
@@ -481,6 +500,9 @@ fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
             .iter()
             .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()))
             .collect(),
+        from: args.from,
+        roster: args.roster,
+        gradebook,
     };
     let progress = progress::for_stderr(args.quiet);
     let result = labgrade::batch::run(&grader, &rubric, &options, progress.as_ref())?;
@@ -506,12 +528,11 @@ fn print_summary(result: &BatchResult) {
     // The summary is also in `summary.txt`; a closed stdout loses nothing.
     let _ = write_summary(&result.summary, &mut stdout);
     let layout = labgrade::batch::Layout::new(&result.out);
-    let _ = writeln!(
-        stdout,
-        "\ngradebook: {}\nclass report: {}",
-        layout.gradebook().display(),
-        layout.html().display()
-    );
+    let _ = writeln!(stdout, "\ngradebook: {}", layout.gradebook().display());
+    if let Some(export) = &result.gradebook_export {
+        let _ = writeln!(stdout, "LMS gradebook: {}", export.display());
+    }
+    let _ = writeln!(stdout, "class report: {}", layout.html().display());
     let _ = stdout.flush();
 }
 

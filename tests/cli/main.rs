@@ -11,6 +11,7 @@ mod hostile;
 mod html;
 mod interference;
 mod ipc_lab;
+mod lms;
 mod publish;
 mod reach;
 mod replay;

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::lms::{ClassInfo, Person};
 use super::shard::Shard;
 use crate::error::{Error, io};
 use crate::grade::CheckStatus;
@@ -272,9 +273,22 @@ pub struct Manifest {
     pub shard: Shard,
     /// Its students, sorted.
     pub students: Vec<String>,
+    /// The class download they came from and who they are, for the gradebook exports.
+    #[serde(default)]
+    pub class: ClassInfo,
 }
 
 impl Manifest {
+    /// Who student `id` is, as far as the class download and roster said.
+    #[must_use]
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        self.class
+            .people
+            .binary_search_by(|person| person.id.as_str().cmp(id))
+            .ok()
+            .map(|found| &self.class.people[found])
+    }
+
     /// Reads `batch.json` of output folder `layout`.
     pub fn read(layout: &Layout) -> Result<Self, String> {
         let path = layout.manifest();

@@ -15,6 +15,7 @@ mod entries;
 mod extract;
 mod fingerprint;
 mod journal;
+pub mod lms;
 mod open;
 mod progress;
 mod shard;
@@ -44,9 +45,11 @@ use crate::grade::{
     BuildGrade, BuildStatus, CheckStatus, Grade, GradeHeader, GradeStatus, total, unscored_check,
 };
 use crate::grader::Grader;
+use lms::{ClassInfo, Source};
+
 use crate::report::{
-    ClassStudent, Human, Json, Reporter, write_class_junit, write_gradebook, write_html,
-    write_summary,
+    ClassStudent, GradebookExport, Human, Json, Reporter, write_class_junit, write_gradebook,
+    write_html, write_summary,
 };
 use crate::rubric::Rubric;
 
@@ -85,6 +88,12 @@ pub enum BatchError {
         /// The entry.
         path: PathBuf,
     },
+    /// A class download is not laid out as its LMS lays it out.
+    #[error("{0}")]
+    Layout(String),
+    /// The roster (`--roster`) cannot be read.
+    #[error("{0}")]
+    Roster(String),
     /// The shard is wrong (`--shard`, the scheduler's environment).
     #[error("{0}")]
     Shard(String),
@@ -127,6 +136,12 @@ pub struct BatchOptions {
     /// Files to write the class's `JUnit` report to (`--report junit=PATH`), one testsuite per
     /// student whose JSON report is readable.
     pub class_junit: Vec<PathBuf>,
+    /// The layout of `dir` (`--from`); recognised from its names when `None`.
+    pub from: Option<Source>,
+    /// The roster (`--roster`): names, e-mails, SIS ids and sections of the students.
+    pub roster: Option<PathBuf>,
+    /// The gradebook an LMS imports, written beside `gradebook.csv` (`--gradebook`).
+    pub gradebook: GradebookExport,
 }
 
 /// What a finished batch (or merge) produced.
@@ -136,6 +151,8 @@ pub struct BatchResult {
     pub summary: Summary,
     /// The output folder.
     pub out: PathBuf,
+    /// The LMS's gradebook written beside `gradebook.csv`, if one was asked for.
+    pub gradebook_export: Option<PathBuf>,
 }
 
 impl BatchResult {
@@ -154,15 +171,26 @@ pub fn run(
     options: &BatchOptions,
     progress: &dyn Progress,
 ) -> Result<BatchResult, BatchError> {
-    let all = discover(&options.dir, Some(&options.out))?;
-    let all_students = all.len();
-    let students: Vec<Student> = all
+    let class = lms::class(&options.dir, options.from, &options.out, options.limits)?;
+    let mut people = class.people;
+    if let Some(roster) = &options.roster {
+        lms::apply_roster(roster, &mut people)?;
+    }
+    let all_students = class.students.len();
+    let students: Vec<Student> = class
+        .students
         .into_iter()
         .filter(|student| options.shard.contains(&student.id))
         .collect();
+    people.retain(|person| options.shard.contains(&person.id));
     let layout = Layout::new(&options.out);
     layout.create()?;
-    let manifest = manifest(rubric, options.shard, &students)?;
+    let mut manifest = manifest(rubric, options.shard, &students)?;
+    manifest.class = ClassInfo {
+        source: class.source,
+        people,
+        gradebook: options.gradebook.clone(),
+    };
     manifest.write(&layout)?;
 
     let harness = fingerprint::harness();
@@ -292,6 +320,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<BatchResult, BatchError> 
         ));
     };
     let first = first.clone();
+    same_class(&manifests)?;
     let mut seen = vec![false; first.shard.count as usize];
     for (layout, manifest) in &manifests {
         if manifest.rubric_key != first.rubric_key || manifest.checks != first.checks {
@@ -338,7 +367,9 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<BatchResult, BatchError> 
     let target = Layout::new(out);
     target.create()?;
     let mut students = Vec::new();
+    let mut people = Vec::new();
     for (layout, manifest) in &manifests {
+        people.extend(manifest.class.people.iter().cloned());
         for student in &manifest.students {
             let record = Record::read(&layout.record(student)).ok_or_else(|| {
                 BatchError::Merge(format!(
@@ -361,13 +392,36 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<BatchResult, BatchError> 
         }
     }
     students.sort();
+    people.sort_by(|a: &lms::Person, b| a.id.cmp(&b.id));
     let manifest = Manifest {
         shard: Shard::WHOLE,
         students,
+        class: ClassInfo {
+            people,
+            ..first.class.clone()
+        },
         ..first
     };
     manifest.write(&target)?;
     Ok(finish(&target, &manifest, &[])?)
+}
+
+/// Refuses shards graded from different kinds of class download or for different gradebooks.
+fn same_class(manifests: &[(Layout, Manifest)]) -> Result<(), BatchError> {
+    let Some((first_layout, first)) = manifests.first() else {
+        return Ok(());
+    };
+    match manifests.iter().find(|(_, manifest)| {
+        manifest.class.source != first.class.source
+            || manifest.class.gradebook != first.class.gradebook
+    }) {
+        Some((layout, _)) => Err(BatchError::Merge(format!(
+            "`{}` was graded from another kind of class download or for another gradebook than `{}`; grade every shard with the same `--from` and `--gradebook`",
+            layout.out().display(),
+            first_layout.out().display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Writes the gradebook, summary, class report and `class_junit` files of `manifest`'s students
@@ -385,6 +439,15 @@ fn finish(
     write_atomically(&layout.gradebook(), |out| {
         write_gradebook(manifest, &records, out)
     })?;
+    let gradebook = &manifest.class.gradebook;
+    let gradebook_export = match (gradebook.file_name(), gradebook.writer()) {
+        (Some(name), Some(writer)) => {
+            let path = layout.out().join(name);
+            write_atomically(&path, |out| writer.write(manifest, &records, out))?;
+            Some(path)
+        }
+        _ => None,
+    };
     let summary = summarize(manifest, &records);
     write_atomically(&layout.summary(), |out| write_summary(&summary, out))?;
     // The class report reads each student's JSON report back, so that a merge (which copies
@@ -423,6 +486,7 @@ fn finish(
     Ok(BatchResult {
         summary,
         out: layout.out().to_owned(),
+        gradebook_export,
     })
 }
 
@@ -443,6 +507,7 @@ fn manifest(rubric: &Rubric, shard: Shard, students: &[Student]) -> Result<Manif
             .collect(),
         shard,
         students: students.iter().map(|student| student.id.clone()).collect(),
+        class: ClassInfo::default(),
     })
 }
 

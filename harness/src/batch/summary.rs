@@ -153,6 +153,7 @@ mod tests {
             checks: vec![column("a"), column("b")],
             shard: Shard::WHOLE,
             students: vec![],
+            class: crate::batch::lms::ClassInfo::default(),
         };
         let records = [
             record("w", Outcome::Graded, 100.0, &[]),

@@ -58,13 +58,13 @@ pub fn write_gradebook(
     out.flush()
 }
 
-fn write_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
+pub(super) fn write_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
     writeln!(out, "{}", cells.join(","))
 }
 
 /// A cell labgrade wrote (a number, a status, a fixed header), quoted only as CSV (RFC 4180)
 /// needs.
-fn plain_cell(value: &str) -> String {
+pub(super) fn plain_cell(value: &str) -> String {
     if value.contains([',', '"', '\r', '\n']) {
         quoted(value)
     } else {
@@ -74,13 +74,29 @@ fn plain_cell(value: &str) -> String {
 
 /// A cell of someone else's text (a student id), which no spreadsheet may run: see the module's
 /// documentation.
-fn text_cell(value: &str) -> String {
+pub(super) fn text_cell(value: &str) -> String {
     if value.starts_with(FORMULA_STARTS) {
         quoted(&format!("'{value}"))
     } else if value.contains([',', ';', '\t', '"', '\r', '\n']) {
         quoted(value)
     } else {
         value.to_owned()
+    }
+}
+
+/// A cell of someone else's text that may be missing (empty then).
+pub(super) fn optional_cell(value: Option<&String>) -> String {
+    value.map(|value| text_cell(value)).unwrap_or_default()
+}
+
+/// A student's points for an LMS import, which has no status column: empty when labgrade could
+/// not grade them or could not read what they handed in, so that the import leaves their grade
+/// alone and the TA decides (the class report lists them), instead of writing a false 0.
+pub(super) fn score_cell(record: &Record) -> String {
+    if matches!(record.outcome, Outcome::Error | Outcome::Unreadable) {
+        String::new()
+    } else {
+        plain_cell(&points(record.score))
     }
 }
 
@@ -116,6 +132,7 @@ mod tests {
             ],
             shard: Shard::WHOLE,
             students: vec![],
+            class: crate::batch::lms::ClassInfo::default(),
         };
         let key = Key {
             submission: String::new(),
@@ -180,6 +197,7 @@ mod tests {
             }],
             shard: Shard::WHOLE,
             students: vec![],
+            class: crate::batch::lms::ClassInfo::default(),
         };
         let records: Vec<Record> = HOSTILE_IDS
             .iter()

@@ -1081,6 +1081,7 @@ mod tests {
             ],
             shard: Shard::WHOLE,
             students: vec![],
+            class: crate::batch::lms::ClassInfo::default(),
         }
     }
 

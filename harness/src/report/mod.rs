@@ -3,15 +3,18 @@
 //! Each format is one file behind the [`Reporter`] trait. Reporters write to a
 //! `&mut dyn Write` and never print, so tests render them into a buffer.
 
+mod canvas_gradebook;
 mod doctor;
 mod github;
 mod gradebook;
+mod gradebook_export;
 mod gradescope;
 mod html;
 mod human;
 mod inert;
 mod json;
 mod junit;
+mod moodle_gradebook;
 mod selfcheck;
 mod summary;
 
@@ -20,6 +23,7 @@ use std::io::{self, Write};
 pub use doctor::write_doctor;
 pub use github::{Github, escape_data, escape_property, write_step_summary};
 pub use gradebook::write_gradebook;
+pub use gradebook_export::{ClassGradebook, GradebookExport};
 pub use gradescope::Gradescope;
 pub use html::{ClassStudent, write_html};
 pub use human::Human;

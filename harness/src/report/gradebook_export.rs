@@ -1,0 +1,156 @@
+//! The gradebook an LMS imports as it is (`--gradebook canvas|moodle`), written beside the
+//! plain `gradebook.csv`, one file per format behind [`ClassGradebook`].
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::canvas_gradebook::CanvasGradebook;
+use super::moodle_gradebook::MoodleGradebook;
+use crate::batch::{Manifest, Record};
+
+/// A class's gradebook in one LMS's import format.
+pub trait ClassGradebook {
+    /// Writes the gradebook of `records` (sorted by student) of the batch of `manifest`.
+    fn write(&self, manifest: &Manifest, records: &[Record], out: &mut dyn Write)
+    -> io::Result<()>;
+}
+
+/// The gradebook export chosen with `--gradebook`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum GradebookExport {
+    /// `gradebook.csv` alone.
+    #[default]
+    Plain,
+    /// Canvas's gradebook import, with the assignment's column named `assignment`.
+    Canvas {
+        /// The assignment's column, as Canvas's export names it (`Lab 1 (12345)`).
+        assignment: String,
+    },
+    /// Moodle's grading worksheet and grade import.
+    Moodle,
+}
+
+impl GradebookExport {
+    /// The names `--gradebook` accepts.
+    pub const NAMES: [&'static str; 3] = ["plain", "canvas", "moodle"];
+
+    /// The export named `name`; `assignment` is Canvas's column (`--assignment`).
+    pub fn from_name(name: &str, assignment: Option<&str>) -> Result<Self, String> {
+        match (name, assignment) {
+            ("plain", _) => Ok(Self::Plain),
+            ("canvas", Some(assignment)) if !assignment.trim().is_empty() => Ok(Self::Canvas {
+                assignment: assignment.to_owned(),
+            }),
+            ("canvas", _) => Err(
+                "`--gradebook canvas` needs `--assignment \"<column>\"`: the assignment's column as Canvas's gradebook export names it, such as \"Lab 1 (12345)\"".to_owned(),
+            ),
+            ("moodle", _) => Ok(Self::Moodle),
+            _ => Err(format!(
+                "unknown gradebook `{name}`; use one of {}",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+
+    /// The file it is written to in the output folder, if any besides `gradebook.csv`.
+    #[must_use]
+    pub fn file_name(&self) -> Option<&'static str> {
+        match self {
+            Self::Plain => None,
+            Self::Canvas { .. } => Some("gradebook-canvas.csv"),
+            Self::Moodle => Some("gradebook-moodle.csv"),
+        }
+    }
+
+    /// Its writer, if any.
+    #[must_use]
+    pub fn writer(&self) -> Option<Box<dyn ClassGradebook + '_>> {
+        match self {
+            Self::Plain => None,
+            Self::Canvas { assignment } => Some(Box::new(CanvasGradebook { assignment })),
+            Self::Moodle => Some(Box::new(MoodleGradebook)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GradebookExport;
+    use crate::batch::lms::{ClassInfo, Person, Source};
+    use crate::batch::{Key, Manifest, Outcome, Record, Shard};
+
+    fn written(export: &GradebookExport) -> String {
+        let people = vec![
+            Person {
+                email: Some("@SUM(A1)".to_owned()),
+                ..Person::named("1", Some("=HYPERLINK(\"http://x\")"))
+            },
+            Person::named("2", Some("-2+3")),
+            Person::named("3", Some("Erin")),
+        ];
+        let manifest = Manifest {
+            version: 1,
+            exercise: "x".to_owned(),
+            rubric_key: String::new(),
+            max_score: 10.0,
+            checks: vec![],
+            shard: Shard::WHOLE,
+            students: vec!["1".to_owned(), "2".to_owned(), "3".to_owned()],
+            class: ClassInfo {
+                source: Source::Canvas,
+                people,
+                gradebook: export.clone(),
+            },
+        };
+        let record = |student: &str, outcome, score| Record {
+            version: 1,
+            student: student.to_owned(),
+            key: Key {
+                submission: String::new(),
+                rubric: String::new(),
+                harness: String::new(),
+            },
+            outcome,
+            score,
+            max_score: 10.0,
+            checks: vec![],
+            note: None,
+        };
+        let records = [
+            record("1", Outcome::Graded, 7.5),
+            record("2", Outcome::Error, 0.0),
+            record("3", Outcome::Unreadable, 0.0),
+        ];
+        let mut out = Vec::new();
+        export
+            .writer()
+            .unwrap()
+            .write(&manifest, &records, &mut out)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn names_from_an_lms_never_run_and_ungraded_or_unreadable_students_have_no_grade() {
+        let canvas = GradebookExport::from_name("canvas", Some("=Lab 1")).unwrap();
+        assert_eq!(
+            written(&canvas),
+            "Student,ID,SIS User ID,SIS Login ID,Section,\"'=Lab 1\"\n    \
+             Points Possible,,,,,10\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",1,,,,7.5\n\
+             \"'-2+3\",2,,,,\n\
+             Erin,3,,,,\n"
+        );
+        assert_eq!(
+            written(&GradebookExport::Moodle),
+            "Identifier,Full name,Email address,ID number,Grade,Maximum Grade,Last modified (grade)\n\
+             1,\"'=HYPERLINK(\"\"http://x\"\")\",\"'@SUM(A1)\",,7.5,10,\n\
+             2,\"'-2+3\",,,,10,\n\
+             3,Erin,,,,10,\n"
+        );
+        assert!(GradebookExport::from_name("canvas", None).is_err());
+        assert_eq!(GradebookExport::Plain.file_name(), None);
+    }
+}
