@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::entries::{entry, submission_root};
 use super::extract::Limits;
-use super::open::{OpenError, open_entry};
+use super::open::{OpenError, Opened, open_entry};
 use crate::error::{Error, io};
 use crate::grade::{Entry, Grade};
 use crate::grader::Grader;
@@ -25,12 +25,10 @@ pub fn grade_handed_in(grader: &Grader, rubric: &Rubric, path: &Path) -> Result<
     let is_file = fs::metadata(path).is_ok_and(|meta| !meta.is_dir());
     if !is_file {
         // A missing path is the grader's own `SubmissionNotFound`.
-        let root = submission_root(path, files);
-        let Some(flat) = laid_out(&root, files)? else {
-            return grader.grade(rubric, &root);
-        };
-        let mut grade = grader.grade(rubric, flat.path())?;
-        // The copy is gone after grading: the report names the folder handed in.
+        let (root, opened) = open_folder(path, files)?;
+        let mut grade = grader.grade(rubric, &opened.root)?;
+        // A copy laid out is gone after grading: the report names the folder handed in, which
+        // `labgrade replay` opens again with [`open_folder`].
         grade.submission = root.display().to_string();
         return Ok(grade);
     }
@@ -50,6 +48,18 @@ pub fn grade_handed_in(grader: &Grader, rubric: &Rubric, path: &Path) -> Result<
         kind: student.kind.name().to_owned(),
     });
     Ok(grade)
+}
+
+/// A folder handed in, opened for grading: the folder inside it that holds the submission
+/// (itself unless an LMS wrapped it), and what to grade: that folder, or a copy with single
+/// files laid out at the paths the rubric lists.
+pub fn open_folder(path: &Path, files: &[PathBuf]) -> Result<(PathBuf, Opened), Error> {
+    let root = submission_root(path, files);
+    let opened = match laid_out(&root, files)? {
+        Some(scratch) => Opened::scratch(scratch.path().to_owned(), scratch),
+        None => Opened::folder(root.clone()),
+    };
+    Ok((root, opened))
 }
 
 /// The rubric's files laid out at their paths in a scratch folder, when `dir` holds none of

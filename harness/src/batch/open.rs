@@ -28,6 +28,15 @@ impl Opened {
             _scratch: None,
         }
     }
+
+    /// A folder made in `scratch` (kept alive while it is graded).
+    #[must_use]
+    pub fn scratch(root: PathBuf, scratch: tempfile::TempDir) -> Self {
+        Self {
+            root,
+            _scratch: Some(scratch),
+        }
+    }
 }
 
 /// Why an entry could not be opened.
