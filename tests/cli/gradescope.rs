@@ -250,7 +250,7 @@ fn files_uploaded_one_by_one_go_where_the_rubric_lists_them() {
     let Some(autograder) = Autograder::new() else {
         return;
     };
-    // Gradescope's upload of single files keeps no folders.
+    // An upload of single files: side by side, with no folders.
     for name in ["sum_array_threads.rs", "sum_array_processes.rs"] {
         fs::copy(
             solution().join("src/bin").join(name),
