@@ -26,6 +26,13 @@ pub enum Error {
         /// The path given.
         path: PathBuf,
     },
+    /// The submission handed in is a file labgrade cannot read as one (an archive that is
+    /// damaged, protected, over the limits, or of an unknown kind).
+    #[error("{problem}")]
+    Unreadable {
+        /// What is wrong, and what to hand in instead.
+        problem: String,
+    },
     /// No rubric for an exercise name.
     #[error("no rubric for exercise `{name}`: `{}` does not exist{}", path.display(), suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     UnknownExercise {
@@ -104,6 +111,7 @@ impl Error {
             Self::Rubric(_)
                 | Self::SubmissionNotFound { .. }
                 | Self::SubmissionNotDirectory { .. }
+                | Self::Unreadable { .. }
                 | Self::UnknownExercise { .. }
                 | Self::RootNotFound { .. }
                 | Self::Package { .. }

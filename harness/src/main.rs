@@ -41,8 +41,9 @@ struct Cli {
 enum Command {
     /// Grade a submission against a rubric.
     Grade {
-        /// Folder with the submission: a copy of the exercise package, or only the files the
-        /// rubric lists, at the same relative paths.
+        /// The submission: a folder with a copy of the exercise package or only the files the
+        /// rubric lists at the same relative paths (or by name alone, side by side), or a
+        /// .zip, .tar.gz or .tgz archive of one.
         submission: PathBuf,
         /// The rubric, such as `rubrics/sum-array.toml`.
         #[arg(long)]
@@ -214,9 +215,8 @@ fn run(command: Command) -> Result<u8, Error> {
             options,
         } => {
             let rubric = rubric::load(&rubric)?;
-            let grade = grader(options.seed)?
-                .every_run(options.every_run)
-                .grade(&rubric, &submission)?;
+            let grader = grader(options.seed)?.every_run(options.every_run);
+            let grade = labgrade::batch::grade_handed_in(&grader, &rubric, &submission)?;
             let code = write_grade(&grade, &options)?;
             Ok(match min_score {
                 Some(percent) if code == exit::NOT_FULL_MARKS && reaches(&grade, percent) => {

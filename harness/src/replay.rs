@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::batch::{Limits, OpenError, Opened, entry, open_entry};
+use crate::batch::{Limits, OpenError, Opened, entry, open_entry, open_folder};
 use crate::error::Error;
 use crate::grade::{CaseGrade, CheckGrade, CheckStatus, Grade, run_seed};
 use crate::grader::Grader;
@@ -310,10 +310,11 @@ fn open_submission(
             path.display()
         )));
     };
-    // A plain `grade` report's folder is graded as it is; a batch entry, or an archive, the
-    // way the batch graded it.
+    // A plain `grade` report's folder is opened as `grade` opened it (single files laid out
+    // again); a batch entry, or an archive, the way the batch graded it.
     if meta.is_dir() && report.entry.is_none() {
-        return Ok((path.clone(), Opened::folder(path)));
+        let (_, opened) = open_folder(&path, rubric_files)?;
+        return Ok((path, opened));
     }
     match open_entry(&entry(&path), rubric_files, Limits::default()) {
         Ok(opened) => Ok((path, opened)),

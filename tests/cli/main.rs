@@ -6,6 +6,7 @@ mod census;
 mod ci;
 mod containment;
 mod course;
+mod gradescope;
 mod grading;
 mod hostile;
 mod html;

@@ -261,3 +261,40 @@ fn a_ratio_is_not_replayed_but_named_as_one() {
         "{stderr}"
     );
 }
+
+#[test]
+fn single_files_and_an_archive_handed_to_grade_replay_as_graded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dropped = fixture("sum-array", "remainder_dropped");
+    // An upload of single files (no folders), and a `.tar.gz`: `grade` lays the first out at
+    // the rubric's paths and unpacks the second, and so must a replay of their reports.
+    let flat = tmp.path().join("flat");
+    std::fs::create_dir(&flat).unwrap();
+    for name in ["sum_array_threads.rs", "sum_array_processes.rs"] {
+        std::fs::copy(dropped.join("src/bin").join(name), flat.join(name)).unwrap();
+    }
+    tar_gz(tmp.path(), "archived", &dropped);
+    for submission in [flat, tmp.path().join("archived.tar.gz")] {
+        let output = labgrade()
+            .arg("grade")
+            .arg(&submission)
+            .arg("--rubric")
+            .arg(quick_rubric())
+            .args(["--format", "json", "--seed", "7"])
+            .output()
+            .unwrap();
+        assert_code(&output, 1);
+        let path = tmp.path().join("report.json");
+        std::fs::write(&path, &output.stdout).unwrap();
+        let graded = report(&path);
+        assert_eq!(graded["score"].as_f64(), Some(60.0), "{graded:#}");
+        let output = replay(tmp.path(), &path, "threads-sum/workers=3", &[]);
+        assert_code(&output, 0);
+        let (stdout, _) = text(&output);
+        assert!(
+            stdout.contains("agrees"),
+            "{}: {stdout}",
+            submission.display()
+        );
+    }
+}

@@ -14,6 +14,7 @@
 mod entries;
 mod extract;
 mod fingerprint;
+mod handed_in;
 mod journal;
 pub mod lms;
 mod open;
@@ -31,6 +32,7 @@ use std::time::Instant;
 pub use entries::{Kind, Student, discover, entry, submission_root};
 pub use extract::{ArchiveProblem, Format, Limits};
 pub use fingerprint::harness as harness_fingerprint;
+pub use handed_in::{grade_handed_in, open_folder};
 pub use journal::{
     CheckScore, Column, JOURNAL_VERSION, Key, Layout, Manifest, Outcome, Record, write_atomically,
 };

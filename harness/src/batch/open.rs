@@ -34,6 +34,15 @@ impl Opened {
             scratch: Vec::new(),
         }
     }
+
+    /// A folder made in `scratch` (kept alive while it is graded).
+    #[must_use]
+    pub fn scratch(root: PathBuf, scratch: tempfile::TempDir) -> Self {
+        Self {
+            root,
+            scratch: vec![scratch],
+        }
+    }
 }
 
 /// Why an entry could not be opened.
