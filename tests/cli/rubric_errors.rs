@@ -128,7 +128,7 @@ fn ratio_and_interleaved_matcher_errors_are_all_located() {
 #[test]
 fn misspelt_keys_get_the_key_meant_and_the_rest_is_still_checked() {
     rubric_fails("misspelt_keys")
-        .stderr(contains("has 4 problems"))
+        .stderr(contains("has 5 problems"))
         .stderr(contains("unknown field `titel`"))
         .stderr(contains("misspelt_keys.toml:10:1"))
         .stderr(contains("did you mean `title`?"))
@@ -142,7 +142,11 @@ fn misspelt_keys_get_the_key_meant_and_the_rest_is_still_checked() {
         .stderr(contains("missing field `title`").not())
         .stderr(contains("missing field `points`").not())
         .stderr(contains("missing field `run`"))
-        .stderr(contains("misspelt_keys.toml:15:1"));
+        .stderr(contains("misspelt_keys.toml:15:1"))
+        // A key of a table inside a table (a matcher) gets the same help.
+        .stderr(contains("unknown field `regx`"))
+        .stderr(contains("misspelt_keys.toml:26:35"))
+        .stderr(contains("did you mean `regex`?"));
 }
 
 #[test]

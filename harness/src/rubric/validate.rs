@@ -22,7 +22,7 @@ use super::model::{
     SYSCALL_FAMILIES, Scoring, Sequences, Source, Stream, SyscallPattern, SyscallRule, Visibility,
 };
 use super::template::Template;
-use super::unknown::unknown_field;
+use super::unknown::{table_holding, unknown_field};
 use super::wire::{
     BuildWire, CasesWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, FaultWire, LimitsWire,
     MatcherWire, RatioWire, ScalarWire, SequencesWire, SyscallsWire,
@@ -253,7 +253,8 @@ impl Validator {
             let message = error.message().trim_end();
             let at = error.span().or(Some(span.clone()));
             if let Some(unknown) = unknown_field(message)
-                && let DeValue::Table(table) = value.get_mut()
+                && let Some(table) =
+                    table_holding(value.get_mut(), unknown.field, error.span().as_ref())
                 && let Some(key) = table
                     .keys()
                     .find(|key| key.get_ref() == unknown.field)
