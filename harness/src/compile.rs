@@ -21,6 +21,7 @@ use std::time::Duration;
 use crate::error::{Error, io};
 use crate::rubric::{Profile, Rubric};
 use crate::run::{BaseEnv, Job, Limits, Observation, Runner, Sandbox, Termination};
+use crate::stage::{Observer, Stage};
 use crate::submission::Assembly;
 
 /// Bytes of compiler output kept for the report.
@@ -99,6 +100,7 @@ impl Toolchain {
         runner: &Runner,
         rubric: &Rubric,
         assembly: &Assembly,
+        observer: &dyn Observer,
     ) -> Result<BuildOutcome, Error> {
         // Absolute, because cargo runs in the slot and would read a relative target folder from
         // there, while labgrade copies the binaries from here.
@@ -110,7 +112,7 @@ impl Toolchain {
         let (_lock, workspace) = take_slot(&exercise_dir, self.build_slots)?;
         sync_workspace(&assembly.workspace(), &workspace)?;
 
-        self.fetch(runner, &workspace, &rubric.exercise.package)?;
+        self.fetch(runner, &workspace, &rubric.exercise.package, observer)?;
         let mut clean = vec![
             "clean".to_owned(),
             "--offline".to_owned(),
@@ -134,6 +136,11 @@ impl Toolchain {
         let built = workspace
             .join("target")
             .join(profile_dir(rubric.build.profile));
+        // A slot that never built this profile compiles every dependency first: the one build
+        // that takes a minute, which the observer can say.
+        observer.stage(&Stage::Building {
+            first: !built.join("deps").is_dir(),
+        });
         remove_executables(&built)?;
         let mut args: Vec<String> = [
             "build",
@@ -210,13 +217,20 @@ impl Toolchain {
     /// Skipped when this process already fetched for the same slot and lockfile: a batch
     /// builds hundreds of submissions in each slot, and a no-op `cargo fetch` still costs a
     /// tenth of a second.
-    fn fetch(&self, runner: &Runner, workspace: &Path, package: &Path) -> Result<(), Error> {
+    fn fetch(
+        &self,
+        runner: &Runner,
+        workspace: &Path,
+        package: &Path,
+        observer: &dyn Observer,
+    ) -> Result<(), Error> {
         static FETCHED: Mutex<BTreeSet<(PathBuf, Vec<u8>)>> = Mutex::new(BTreeSet::new());
         let lockfile = fs::read(workspace.join("Cargo.lock")).unwrap_or_default();
         let key = (workspace.to_owned(), lockfile);
         if FETCHED.lock().is_ok_and(|fetched| fetched.contains(&key)) {
             return Ok(());
         }
+        observer.stage(&Stage::Fetching);
         let job = self.cargo_job(
             workspace,
             vec!["fetch".to_owned(), "--quiet".to_owned()],

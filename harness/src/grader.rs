@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use labgrade_support::{FAULT_VAR, Fault, FaultAction, SEED_VAR};
 
@@ -19,6 +19,7 @@ use crate::grade::{
 use crate::grade::{for_students, student_rubric};
 use crate::rubric::{CensusCount, Check, Profile, Rubric};
 use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, SyscallWatch, Trace};
+use crate::stage::{Observer, Stage, Unobserved};
 use crate::submission::{Assembly, assemble, remove_abandoned};
 
 /// Settings of a grading run.
@@ -37,6 +38,8 @@ pub struct Grader {
     options: GradeOptions,
     /// Run every repeat of a case even after one failed, to measure detection rates.
     every_run: bool,
+    /// Told each stage of every grading.
+    observer: Arc<dyn Observer>,
 }
 
 impl Grader {
@@ -56,7 +59,15 @@ impl Grader {
             runner,
             options,
             every_run: false,
+            observer: Arc::new(Unobserved),
         }
+    }
+
+    /// This grader, telling `observer` each stage of every grading (building, each case).
+    #[must_use]
+    pub fn observed_by(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// This grader, running every repeat of a case even after one failed (`every_run`), or
@@ -81,7 +92,8 @@ impl Grader {
         };
         let prepared = self.prepare(rubric, submission)?;
         let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
-        for check in &rubric.checks {
+        for (number, check) in (1..).zip(&rubric.checks) {
+            let checks_total = rubric.checks.len();
             let blocked = blocked_by(check, &prepared.build, &checks).or_else(|| {
                 unavailable(check, &prepared.assembly).map(|reason| (CheckStatus::Skipped, reason))
             });
@@ -89,7 +101,8 @@ impl Grader {
                 unscored_check(check, status, reason, Vec::new())
             } else {
                 let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
-                self.run_check(rubric, check, bin_dir, &prepared.assembly, seed)?
+                let place = (number, checks_total);
+                self.run_check(rubric, check, place, bin_dir, &prepared.assembly, seed)?
             };
             graded.source = program_source(check, &prepared.assembly);
             checks.push(graded);
@@ -183,6 +196,7 @@ impl Grader {
             }
             Ok(_) => {}
         }
+        self.observer.stage(&Stage::Assembling);
         let assembly = assemble(rubric, submission)?;
         // `tempfile` made the assembly's root private (0700); student programs may run as an
         // unprivileged uid of their own (`isolate`) and must reach their binary in `bin/` and
@@ -245,10 +259,10 @@ impl Grader {
         if !assembly.buildable {
             return Ok((grade, None));
         }
-        let outcome = self
-            .options
-            .toolchain
-            .build(&self.runner, rubric, assembly)?;
+        let outcome =
+            self.options
+                .toolchain
+                .build(&self.runner, rubric, assembly, self.observer.as_ref())?;
         Ok(match outcome {
             BuildOutcome::Built { bin_dir, wall_ms } => {
                 grade.status = BuildStatus::Built;
@@ -277,10 +291,12 @@ impl Grader {
         })
     }
 
+    /// Runs every case of `check`, the check `place.0` of `place.1`.
     fn run_check(
         &self,
         rubric: &Rubric,
         check: &Check,
+        place: (usize, usize),
         bin_dir: &Path,
         assembly: &Assembly,
         run_seed: u64,
@@ -288,6 +304,14 @@ impl Grader {
         let run = Self::start_check(rubric, check, bin_dir, assembly, run_seed)?;
         let mut cases = Vec::with_capacity(check.cases.len());
         for index in 0..check.cases.len() {
+            self.observer.stage(&Stage::Running {
+                check: &check.id,
+                check_number: place.0,
+                checks: place.1,
+                case: &check.cases[index].name,
+                case_number: index + 1,
+                cases: check.cases.len(),
+            });
             match self.run_case(&run, index)? {
                 Ok(case) => cases.push(case),
                 Err(reason) => {

@@ -15,6 +15,7 @@ pub mod report;
 pub mod rubric;
 pub mod run;
 pub mod selfcheck;
+pub mod stage;
 pub mod stats;
 pub mod submission;
 

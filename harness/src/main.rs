@@ -161,6 +161,14 @@ struct Options {
     /// as `--report junit=junit.xml`; repeatable.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = Format::parse_target)]
     report: Vec<(Format, PathBuf)>,
+    /// List every containment measure of the runs in the human report (by default one plain
+    /// sentence says what they mean).
+    #[arg(long, short)]
+    verbose: bool,
+    /// Print nothing on stderr while grading (by default what labgrade is doing: building,
+    /// then each check).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// `--format`: the names of [`Format::ALL`], listed in `--help`.
@@ -215,8 +223,14 @@ fn run(command: Command) -> Result<u8, Error> {
             options,
         } => {
             let rubric = rubric::load(&rubric)?;
-            let grader = grader(options.seed)?.every_run(options.every_run);
+            let shown = progress::grading_on_stderr(options.quiet);
+            let grader = grader(options.seed)?
+                .every_run(options.every_run)
+                .observed_by(shown.clone());
             let grade = labgrade::batch::grade_handed_in(&grader, &rubric, &submission)?;
+            // The last holds on the spinner: it is cleared before the report is written.
+            drop(grader);
+            drop(shown);
             let code = write_grade(&grade, &options)?;
             Ok(match min_score {
                 Some(percent) if code == exit::NOT_FULL_MARKS && reaches(&grade, percent) => {
@@ -233,9 +247,12 @@ fn run(command: Command) -> Result<u8, Error> {
             let root = course_root(root)?;
             let rubric = rubric::load(&course::rubric_path(&root, &exercise)?)?;
             let submission = rubric.exercise.package.clone();
+            let shown = progress::grading_on_stderr(options.quiet);
             let grade = grader(options.seed)?
                 .every_run(options.every_run)
+                .observed_by(shown.clone())
                 .self_check(&rubric, &submission)?;
+            drop(shown);
             write_grade(&grade, &options)
         }
         Command::Selfcheck {
@@ -303,7 +320,7 @@ fn grader_with_slots(seed: Option<u64>, build_slots: usize) -> Result<Grader, Er
 }
 
 fn write_grade(grade: &Grade, options: &Options) -> Result<u8, Error> {
-    reports::write(grade, options.format, &options.report)?;
+    reports::write(grade, options.format, &options.report, options.verbose)?;
     Ok(if grade.status == GradeStatus::Incomplete {
         exit::CANNOT_GRADE
     } else if grade.is_full_marks() {
@@ -554,16 +571,17 @@ fn batch_exit(result: Result<BatchResult, BatchError>) -> ExitCode {
     }
 }
 
-/// Progress of `labgrade batch` on stderr: a bar on a terminal, plain lines otherwise (logs,
-/// CI), nothing with `--quiet`.
+/// Progress on stderr of `labgrade batch` (a bar on a terminal, plain lines otherwise: logs,
+/// CI) and of `grade` and `check` (a spinner, or a line per step); nothing with `--quiet`.
 mod progress {
     use std::io::{IsTerminal, Write};
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     use indicatif::{ProgressBar, ProgressStyle};
     use labgrade::batch::{Done, How, Plan, Progress, ShardSource, Silent};
     use labgrade::report::{inert_line, points};
+    use labgrade::stage::{Observer, Stage, Unobserved};
 
     /// The progress output for stderr.
     pub(crate) fn for_stderr(quiet: bool) -> Box<dyn Progress> {
@@ -573,6 +591,85 @@ mod progress {
             Box::new(Bar::new())
         } else {
             Box::new(Lines::default())
+        }
+    }
+
+    /// What `grade` and `check` are doing, on stderr: a spinner on a terminal, a line per
+    /// step otherwise (logs, CI), nothing with `--quiet`.
+    pub(crate) fn grading_on_stderr(quiet: bool) -> Arc<dyn Observer> {
+        if quiet {
+            Arc::new(Unobserved)
+        } else if std::io::stderr().is_terminal() {
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            spinner.enable_steady_tick(Duration::from_millis(100));
+            Arc::new(Spinner(spinner))
+        } else {
+            Arc::new(StageLines)
+        }
+    }
+
+    /// A step of grading in words.
+    fn stage_text(stage: &Stage<'_>) -> String {
+        match stage {
+            Stage::Assembling => "copying the submission's files".to_owned(),
+            Stage::Fetching => "fetching the exercise's dependencies".to_owned(),
+            Stage::Building { first: true } => "building; the first build also compiles the exercise's dependencies, which takes a minute or two once".to_owned(),
+            Stage::Building { first: false } => "building".to_owned(),
+            Stage::Running {
+                check,
+                check_number,
+                checks,
+                case,
+                case_number,
+                cases,
+            } => format!(
+                "check {check_number} of {checks}, {}: case {} ({case_number} of {cases})",
+                inert_line(check),
+                inert_line(case)
+            ),
+        }
+    }
+
+    /// A spinner with the time spent and the step; cleared when dropped, before the report.
+    #[derive(Debug)]
+    struct Spinner(ProgressBar);
+
+    impl Observer for Spinner {
+        fn stage(&self, stage: &Stage<'_>) {
+            self.0.set_message(stage_text(stage));
+        }
+    }
+
+    impl Drop for Spinner {
+        fn drop(&mut self) {
+            self.0.finish_and_clear();
+        }
+    }
+
+    /// A line per step, and per check rather than per case, for logs.
+    #[derive(Debug)]
+    struct StageLines;
+
+    impl Observer for StageLines {
+        fn stage(&self, stage: &Stage<'_>) {
+            match stage {
+                Stage::Assembling => {}
+                Stage::Running { case_number, .. } if *case_number > 1 => {}
+                Stage::Running {
+                    check,
+                    check_number,
+                    checks,
+                    ..
+                } => line(&format!(
+                    "labgrade: check {check_number} of {checks}, {}",
+                    inert_line(check)
+                )),
+                _ => line(&format!("labgrade: {}", stage_text(stage))),
+            }
         }
     }
 
@@ -753,7 +850,7 @@ mod reports {
     use std::path::{Path, PathBuf};
 
     use labgrade::grade::Grade;
-    use labgrade::report::{Format, write_step_summary};
+    use labgrade::report::{Format, Human, Reporter, write_step_summary};
     use labgrade::{Error, io};
 
     /// The folder GitHub annotations name files relative to: `$GITHUB_WORKSPACE`, else the
@@ -764,24 +861,33 @@ mod reports {
             .or_else(|| std::env::current_dir().ok())
     }
 
+    /// The reporter of `format`; a human report lists every containment measure when
+    /// `verbose`.
+    fn reporter(format: Format, verbose: bool) -> Box<dyn Reporter> {
+        if format == Format::Human {
+            Box::new(Human { verbose })
+        } else {
+            format.reporter_in(workspace())
+        }
+    }
+
     /// Writes `grade` in `format` to stdout and in every `--report` format to its file; with a
     /// `github` report, appends a table to `$GITHUB_STEP_SUMMARY` when it is set.
     pub(crate) fn write(
         grade: &Grade,
         format: Format,
         targets: &[(Format, PathBuf)],
+        verbose: bool,
     ) -> Result<(), Error> {
         for (target, path) in targets {
             let mut file = File::create(path).map_err(io("create", path))?;
-            target
-                .reporter_in(workspace())
+            reporter(*target, verbose)
                 .report(grade, &mut file)
                 .and_then(|()| file.flush())
                 .map_err(io("write", path))?;
         }
         let mut stdout = anstream::stdout();
-        format
-            .reporter_in(workspace())
+        reporter(format, verbose)
             .report(grade, &mut stdout)
             .and_then(|()| stdout.flush())
             .map_err(io("write to", Path::new("stdout")))?;

@@ -35,6 +35,18 @@ fn grade(fixture: &str, rubric: &str, args: &[&str], env: &[(&str, &Path)]) -> (
     )
 }
 
+/// `labgrade grade` of the `all_pass` fixture with the quick rubric.
+fn grade_all_pass() -> assert_cmd::Command {
+    let mut command = labgrade();
+    command.args([
+        "grade",
+        "tests/fixtures/sum-array/all_pass",
+        "--rubric",
+        QUICK,
+    ]);
+    command
+}
+
 #[track_caller]
 fn xmllint_validates(report: &Path) {
     let schema = root().join("tests/fixtures/schemas/junit.xsd");
@@ -214,13 +226,7 @@ fn several_reports_in_one_run() {
     let junit = dir.path().join("junit.xml");
     let json = dir.path().join("report.json");
     let gradescope = dir.path().join("results.json");
-    let output = labgrade()
-        .args([
-            "grade",
-            "tests/fixtures/sum-array/all_pass",
-            "--rubric",
-            QUICK,
-        ])
+    let output = grade_all_pass()
         .arg("--report")
         .arg(format!("junit={}", junit.display()))
         .arg("--report")
@@ -374,4 +380,124 @@ fn batch_writes_one_junit_file_for_the_class() {
         .assert()
         .code(2)
         .stderr(contains("only `junit`"));
+}
+
+/// The quick rubric, written into `dir` with threads-sum over worker counts 1, 3, 6 and 7: a
+/// dropped remainder breaks 3, 6 and 7 alike (the array's length is divisible by 1 only).
+fn quick_rubric_with_more_workers(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join(QUICK)).unwrap();
+    let package = root().join("exercises/sum-array");
+    let text = text
+        .replacen(
+            "cases = { workers = [1, 3] }",
+            "cases = { workers = [1, 3, 6, 7] }",
+            1,
+        )
+        .replace(
+            "\"../../../exercises/sum-array\"",
+            &format!("{:?}", package.display().to_string()),
+        );
+    assert!(
+        text.contains("[1, 3, 6, 7]") && !text.contains("../../.."),
+        "{text}"
+    );
+    let rubric = dir.join("sum-array.toml");
+    std::fs::write(&rubric, text).unwrap();
+    rubric
+}
+
+#[test]
+fn a_failure_repeated_over_cases_is_said_once_with_the_cases_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let rubric = quick_rubric_with_more_workers(dir.path());
+    let (code, stdout) = grade(
+        "remainder_dropped_threads",
+        rubric.to_str().unwrap(),
+        &[],
+        &[],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(
+            "✗ 3 cases fail alike: workers=3, workers=6, workers=7 (case workers=3 is shown)"
+        ),
+        "{stdout}"
+    );
+    // The first case's expectation and replay line, once; no block for the others.
+    assert_eq!(
+        stdout.matches("expected `sum` to be").count(),
+        1,
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("replay: LABGRADE").count(), 1, "{stdout}");
+    assert!(!stdout.contains("✗ case workers=6"), "{stdout}");
+    assert!(stdout.contains("(1 of 4 cases)"), "{stdout}");
+}
+
+#[test]
+fn the_sandbox_speaks_plainly_and_verbose_lists_each_measure() {
+    let (code, plain) = grade("all_pass", QUICK, &[], &[]);
+    assert_eq!(code, 0, "{plain}");
+    assert!(
+        plain.contains("sandbox: your program ran with time and memory limits"),
+        "{plain}"
+    );
+    assert!(!plain.contains("contained:"), "{plain}");
+    let (code, verbose) = grade("all_pass", QUICK, &["--verbose"], &[]);
+    assert_eq!(code, 0, "{verbose}");
+    assert!(verbose.contains("contained: rlimits"), "{verbose}");
+    assert!(!verbose.contains("sandbox: your program ran"), "{verbose}");
+}
+
+#[test]
+fn grading_says_on_stderr_what_it_is_doing_unless_quiet() {
+    let run = |quiet: bool| {
+        let mut command = grade_all_pass();
+        command.args(["--format", "json"]);
+        if quiet {
+            command.arg("--quiet");
+        }
+        command.output().unwrap()
+    };
+    let output = run(false);
+    assert_code(&output, 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Not a terminal: a line per step, and one per check rather than per case.
+    assert!(stderr.contains("labgrade: building"), "{stderr}");
+    assert!(
+        stderr.contains("labgrade: check 1 of 3, threads-sum\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("labgrade: check 3 of 3, threads-usage\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("case workers="), "{stderr}");
+    // stdout is the report alone.
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["status"], "graded");
+    let quiet = run(true);
+    assert_code(&quiet, 0);
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+}
+
+#[test]
+fn a_first_build_says_that_it_compiles_the_dependencies() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = grade_all_pass()
+        .env("LABGRADE_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "labgrade: building; the first build also compiles the exercise's dependencies"
+        ),
+        "{stderr}"
+    );
 }

@@ -124,3 +124,35 @@ fn ratio_and_interleaved_matcher_errors_are_all_located() {
         .stderr(contains("did you mean `fast`?"))
         .stderr(contains("`at-least` (3) is above `at-most` (2)"));
 }
+
+#[test]
+fn misspelt_keys_get_the_key_meant_and_the_rest_is_still_checked() {
+    rubric_fails("misspelt_keys")
+        .stderr(contains("has 5 problems"))
+        .stderr(contains("unknown field `titel`"))
+        .stderr(contains("misspelt_keys.toml:10:1"))
+        .stderr(contains("did you mean `title`?"))
+        .stderr(contains("unknown field `pointz`"))
+        .stderr(contains("misspelt_keys.toml:11:1"))
+        .stderr(contains("did you mean `points`?"))
+        // The check with typos is read as meant, so its other problems are found too...
+        .stderr(contains("`fast` is not a duration"))
+        .stderr(contains("misspelt_keys.toml:13:11"))
+        // ...and it is not said to lack the keys its typos stand for.
+        .stderr(contains("missing field `title`").not())
+        .stderr(contains("missing field `points`").not())
+        .stderr(contains("missing field `run`"))
+        .stderr(contains("misspelt_keys.toml:15:1"))
+        // A key of a table inside a table (a matcher) gets the same help.
+        .stderr(contains("unknown field `regx`"))
+        .stderr(contains("misspelt_keys.toml:26:35"))
+        .stderr(contains("did you mean `regex`?"));
+}
+
+#[test]
+fn a_check_that_cannot_be_read_is_not_called_unknown_elsewhere() {
+    rubric_fails("misspelt_keys")
+        .stderr(contains("missing field `run`"))
+        .stderr(contains("which is not a check of this rubric").not())
+        .stderr(contains("is not a check of this rubric").not());
+}

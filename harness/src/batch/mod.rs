@@ -549,7 +549,7 @@ fn grade_student(
             write_atomically(&layout.report(&student.id), |out| Json.report(&grade, out))?;
             // The human report without its colours: a file is read in an editor or an LMS.
             let mut styled = Vec::new();
-            Human
+            Human::default()
                 .report(&grade, &mut styled)
                 .map_err(io("write", layout.feedback(&student.id)))?;
             let plain = anstream::adapter::strip_bytes(&styled).into_vec();

@@ -25,7 +25,11 @@ const BLUE: Style = AnsiColor::Blue.on_default().bold();
 
 /// Writes the grade as coloured text.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Human;
+pub struct Human {
+    /// List every containment measure a run had (`--verbose`), for a TA; by default one plain
+    /// sentence says what they mean for the program.
+    pub verbose: bool,
+}
 
 impl Reporter for Human {
     fn report(&self, grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
@@ -46,7 +50,11 @@ impl Reporter for Human {
             .map(|case| &case.observed.containment)
             .find(|containment| !containment.is_empty());
         if let Some(containment) = containment {
-            writeln!(out, "{DIM}contained: {}{DIM:#}", containment.join(", "))?;
+            if self.verbose {
+                writeln!(out, "{DIM}contained: {}{DIM:#}", containment.join(", "))?;
+            } else {
+                writeln!(out, "{DIM}{}{DIM:#}", sandbox_sentence(containment))?;
+            }
         }
         writeln!(out)?;
         write_build(grade, out)?;
@@ -77,6 +85,31 @@ impl Reporter for Human {
             )?;
         }
         Ok(())
+    }
+}
+
+/// What the containment of a run means for a student's program, in one sentence: only what
+/// the measures listed really give (a machine without namespaces or Landlock gets fewer words).
+fn sandbox_sentence(containment: &[String]) -> String {
+    let has = |prefix: &str| containment.iter().any(|word| word.starts_with(prefix));
+    let mut said = Vec::new();
+    if has("rlimits") {
+        said.push("time and memory limits");
+    }
+    if has("PID namespace") {
+        said.push("only its own processes");
+    }
+    if has("file-system view of its own") || has("landlock (ABI") {
+        said.push("only its own files and the system's");
+    }
+    if has("network namespace") {
+        said.push("no network");
+    }
+    let how = "`--verbose` lists each measure";
+    if said.is_empty() {
+        format!("sandbox: your program ran contained ({how})")
+    } else {
+        format!("sandbox: your program ran with {} ({how})", said.join(", "))
     }
 }
 
@@ -167,8 +200,8 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
     for info in &check.info {
         writeln!(out, "        {DIM}{}{DIM:#}", inert_line(info))?;
     }
-    for case in check.cases.iter().filter(|case| !case.passed) {
-        write_failed_case(case, out)?;
+    for group in fail_alike(&check.cases) {
+        write_failed_cases(&group, out)?;
     }
     // A passing case does not show its details, but what labgrade had to clean up or cut short
     // after it is worth a line: it is how a TA spots an escapee or a program at its limits.
@@ -193,7 +226,53 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
+/// The failed cases of a check, grouped by [`failure_shape`] in the order they first fail: a
+/// mistake that breaks every worker count is said once, with the cases it broke.
+fn fail_alike(cases: &[CaseGrade]) -> Vec<Vec<&CaseGrade>> {
+    let mut groups: Vec<(String, Vec<&CaseGrade>)> = Vec::new();
+    for case in cases.iter().filter(|case| !case.passed) {
+        let shape = failure_shape(case);
+        match groups.iter_mut().find(|(known, _)| *known == shape) {
+            Some((_, group)) => group.push(case),
+            None => groups.push((shape, vec![case])),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
+}
+
+/// What the report says of a failed case with every number written as `#`: two cases with
+/// the same shape broke the same expectations the same way, and differ only in their input
+/// (the sum expected, a seed, a worker count, a pid in a message).
+fn failure_shape(case: &CaseGrade) -> String {
+    let text = format!(
+        "{}\n{}\n{}\n{}",
+        super::failure_lines(case, "").join("\n"),
+        case.observed.leftover_processes > 0,
+        case.observed.notes.join("\n"),
+        case.observed
+            .stderr
+            .text
+            .lines()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let mut shape = String::with_capacity(text.len());
+    for character in text.chars() {
+        if !character.is_ascii_digit() {
+            shape.push(character);
+        } else if !shape.ends_with('#') {
+            shape.push('#');
+        }
+    }
+    shape
+}
+
+/// Writes cases that failed alike: the first one in full, and the names of the others.
+fn write_failed_cases(group: &[&CaseGrade], out: &mut dyn Write) -> io::Result<()> {
+    let Some(case) = group.first() else {
+        return Ok(());
+    };
     let runs = if case.runs > 1 {
         format!(
             " {DIM}(passed {} of {} runs; the first failing run is shown){DIM:#}",
@@ -202,11 +281,25 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
     } else {
         String::new()
     };
-    writeln!(
-        out,
-        "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}{runs}",
-        inert_line(&case.name)
-    )?;
+    if group.len() > 1 {
+        let names: Vec<String> = group
+            .iter()
+            .map(|case| format!("{BOLD}{}{BOLD:#}", inert_line(&case.name)))
+            .collect();
+        writeln!(
+            out,
+            "        {RED}✗{RED:#} {} cases fail alike: {} {DIM}(case {} is shown){DIM:#}{runs}",
+            group.len(),
+            names.join(", "),
+            inert_line(&case.name)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "        {RED}✗{RED:#} case {BOLD}{}{BOLD:#}{runs}",
+            inert_line(&case.name)
+        )?;
+    }
     for line in super::failure_lines(case, "            ") {
         writeln!(out, "{line}")?;
     }
@@ -235,4 +328,65 @@ fn write_failed_case(case: &CaseGrade, out: &mut dyn Write) -> io::Result<()> {
 
 fn seconds(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::fail_alike;
+    use crate::grade::CaseGrade;
+
+    /// A failed case whose sum was `actual` instead of `expected`, with `stderr`.
+    fn failed(name: &str, expected: u64, actual: &str, stderr: &str) -> CaseGrade {
+        serde_json::from_value(json!({
+            "name": name, "passed": false, "score": 0.0, "runs": 1, "passed_runs": 0,
+            "replay": { "seed": 7, "vars": {}, "command": [], "env": {}, "shell": "x" },
+            "observed": {
+                "termination": { "kind": "exited", "code": 0 },
+                "termination_text": "exited with code 0", "wall_ms": 12, "cpu_us": 0,
+                "stdout": { "text": "", "total_bytes": 0, "truncated": false },
+                "stderr": { "text": stderr, "total_bytes": 0, "truncated": false },
+                "leftover_processes": 0, "containment": [], "captures": {}, "notes": []
+            },
+            "failures": [{ "what": "compare", "expected": format!("`sum` to be {expected}"),
+                           "actual": format!("`sum` was {actual}") }]
+        }))
+        .unwrap()
+    }
+
+    fn names(groups: &[Vec<&CaseGrade>]) -> Vec<Vec<String>> {
+        groups
+            .iter()
+            .map(|group| group.iter().map(|case| case.name.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn cases_differing_only_in_numbers_fail_alike() {
+        let cases = [
+            failed("workers=3", 100, "99", "worker 3 done"),
+            failed("workers=7", 2000, "1998", "worker 17 done"),
+            failed("workers=8", 100, "nothing", ""),
+            failed("workers=9", 100, "99", "thread 'main' panicked"),
+            failed("workers=10", 5, "4", "worker 1 done"),
+        ];
+        assert_eq!(
+            names(&fail_alike(&cases)),
+            [
+                vec!["workers=3", "workers=7", "workers=10"],
+                vec!["workers=8"],
+                vec!["workers=9"],
+            ]
+        );
+    }
+
+    #[test]
+    fn passed_cases_are_in_no_group() {
+        let mut passed = failed("workers=1", 1, "1", "");
+        passed.passed = true;
+        passed.failures.clear();
+        let cases = [passed, failed("workers=2", 1, "0", "")];
+        assert_eq!(names(&fail_alike(&cases)), [vec!["workers=2"]]);
+    }
 }

@@ -71,7 +71,7 @@ impl Format {
     #[must_use]
     pub fn reporter_in(self, workspace: Option<std::path::PathBuf>) -> Box<dyn Reporter> {
         match self {
-            Self::Human => Box::new(Human),
+            Self::Human => Box::new(Human::default()),
             Self::Json => Box::new(Json),
             Self::Junit => Box::new(Junit),
             Self::Gradescope => Box::new(Gradescope),

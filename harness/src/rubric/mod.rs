@@ -6,6 +6,7 @@
 mod error;
 mod model;
 mod template;
+mod unknown;
 mod validate;
 mod wire;
 

@@ -22,6 +22,7 @@ use super::model::{
     SYSCALL_FAMILIES, Scoring, Sequences, Source, Stream, SyscallPattern, SyscallRule, Visibility,
 };
 use super::template::Template;
+use super::unknown::{table_holding, unknown_field};
 use super::wire::{
     BuildWire, CasesWire, CheckWire, CompareWire, ExerciseWire, ExpectWire, FaultWire, LimitsWire,
     MatcherWire, RatioWire, ScalarWire, SequencesWire, SyscallsWire,
@@ -168,14 +169,26 @@ impl Validator {
             |value| self.deserialize::<BTreeMap<String, String>>(value),
         );
         let written_checks = sections.checks.len();
+        // The ids of checks that could not be read at all: each has its problem already, and a
+        // check or ratio naming one is not told that it names no check.
+        let mut dropped: Vec<String> = Vec::new();
         let wires: Vec<CheckWire> = sections
             .checks
             .into_iter()
-            .filter_map(|value| self.deserialize(value))
+            .filter_map(|value| {
+                let id = written_id(&value);
+                let wire = self.deserialize(value);
+                if wire.is_none() {
+                    dropped.extend(id);
+                }
+                wire
+            })
             .collect();
         let limits = limits.unwrap_or_default();
-        let check_ids: Vec<String> = wires.iter().map(|wire| wire.id.get_ref().clone()).collect();
-        let mut checks = self.checks(wires, written_checks, &limits);
+        let mut check_ids: Vec<String> =
+            wires.iter().map(|wire| wire.id.get_ref().clone()).collect();
+        let mut checks = self.checks(wires, written_checks, &limits, &dropped);
+        check_ids.extend(dropped);
         let ratio_wires: Vec<RatioWire> = sections
             .ratios
             .into_iter()
@@ -224,19 +237,49 @@ impl Validator {
         sections
     }
 
-    fn deserialize<'i, T: Deserialize<'i>>(&mut self, value: Spanned<DeValue<'i>>) -> Option<T> {
+    /// Deserializes a table; an unknown key of it is reported with the key meant, dropped, and
+    /// the table read again, so that every unknown key is reported and the rest of the table
+    /// is still validated (a check is not lost to a typo, nor are the checks that need it).
+    fn deserialize<'i, T: Deserialize<'i>>(
+        &mut self,
+        mut value: Spanned<DeValue<'i>>,
+    ) -> Option<T> {
         let span = value.span();
-        match T::deserialize(ValueDeserializer::from(value)) {
-            Ok(wire) => Some(wire),
-            Err(error) => {
-                let message = error.message().trim_end().to_owned();
-                let mut problem = Problem::new(error.span().or(Some(span)), message.clone());
-                if message.starts_with("missing field") {
-                    problem = problem.help("add the key to this table (see rubrics/README.md)");
+        loop {
+            let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
+                Ok(wire) => return Some(wire),
+                Err(error) => error,
+            };
+            let message = error.message().trim_end();
+            let at = error.span().or(Some(span.clone()));
+            if let Some(unknown) = unknown_field(message)
+                && let Some(table) =
+                    table_holding(value.get_mut(), unknown.field, error.span().as_ref())
+                && let Some(key) = table
+                    .keys()
+                    .find(|key| key.get_ref() == unknown.field)
+                    .cloned()
+            {
+                let problem = Problem::new(at, format!("unknown field `{}`", unknown.field));
+                self.problems
+                    .push(suggest(problem, unknown.field, &unknown.expected));
+                // Read as the key meant, when one is close and not written already, so that
+                // the table is not also said to lack it; else without it.
+                let meant = strsim_closest(unknown.field, &unknown.expected)
+                    .filter(|meant| !table.keys().any(|key| key.get_ref() == meant));
+                if let Some(entry) = table.remove(&key)
+                    && let Some(meant) = meant
+                {
+                    table.insert(Spanned::new(key.span(), meant.to_owned().into()), entry);
                 }
-                self.problems.push(problem);
-                None
+                continue;
             }
+            let mut problem = Problem::new(at, message.to_owned());
+            if message.starts_with("missing field") {
+                problem = problem.help("add the key to this table (see rubrics/README.md)");
+            }
+            self.problems.push(problem);
+            return None;
         }
     }
 
@@ -518,6 +561,7 @@ impl Validator {
         wires: Vec<CheckWire>,
         written: usize,
         limits: &Limits,
+        dropped: &[String],
     ) -> Option<Vec<Check>> {
         let before = self.problems.len();
         let mut ids: BTreeMap<String, Range<usize>> = BTreeMap::new();
@@ -551,7 +595,7 @@ impl Validator {
         self.hidden_needs(&wires);
         let checks: Vec<Check> = wires
             .into_iter()
-            .filter_map(|wire| self.check(wire, limits, &known))
+            .filter_map(|wire| self.check(wire, limits, &known, dropped))
             .collect();
         if self.problems.len() != before {
             return None;
@@ -559,7 +603,13 @@ impl Validator {
         self.order(checks, &ids)
     }
 
-    fn check(&mut self, wire: CheckWire, limits: &Limits, known: &[&str]) -> Option<Check> {
+    fn check(
+        &mut self,
+        wire: CheckWire,
+        limits: &Limits,
+        known: &[&str],
+        dropped: &[String],
+    ) -> Option<Check> {
         let before = self.problems.len();
         let points = self.points(&wire.points, false);
         let own = self.limits(&wire.limits(), limits);
@@ -596,7 +646,7 @@ impl Validator {
             .filter_map(|(key, value)| Some((key.clone(), self.template(value, &vars)?)))
             .collect();
         let scoring = self.scoring(wire.scoring.as_ref());
-        let needs = self.needs(&wire, known);
+        let needs = self.needs(&wire, known, dropped);
         let expect = wire
             .expect
             .as_ref()
@@ -1070,13 +1120,15 @@ impl Validator {
         }
     }
 
-    fn needs(&mut self, wire: &CheckWire, known: &[&str]) -> Vec<String> {
+    /// The checks `wire` needs; a check that could not be read (`dropped`) is not called
+    /// unknown, since its own problem says what is wrong.
+    fn needs(&mut self, wire: &CheckWire, known: &[&str], dropped: &[String]) -> Vec<String> {
         let mut needs = Vec::new();
         for need in &wire.needs {
             let name = need.get_ref();
             if name == wire.id.get_ref() {
                 self.problem(Some(need.span()), format!("check `{name}` needs itself"));
-            } else if known.contains(&name.as_str()) {
+            } else if known.contains(&name.as_str()) || dropped.contains(name) {
                 needs.push(name.clone());
             } else {
                 let others: Vec<&str> = known
@@ -1824,6 +1876,19 @@ fn in_cycle(check: &Check, remaining: &[Check]) -> bool {
         }
     }
     false
+}
+
+/// The `id` a `[[check]]` table was written with, read before the table is deserialized, so
+/// that it is known even when the table cannot be.
+fn written_id(value: &Spanned<DeValue<'_>>) -> Option<String> {
+    let DeValue::Table(table) = value.get_ref() else {
+        return None;
+    };
+    table
+        .iter()
+        .find(|(key, _)| key.get_ref() == "id")
+        .and_then(|(_, id)| id.get_ref().as_str())
+        .map(str::to_owned)
 }
 
 /// Adds "did you mean" help when `name` is close to one of `candidates`.
