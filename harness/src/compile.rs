@@ -10,6 +10,9 @@
 //! (`cargo clean -p`), so one submission can never be graded with another's binaries. The
 //! binaries are then copied out of the slot, into the submission's own temporary folder, before
 //! the next build may start.
+//!
+//! Before any of that, the build is looked up by content (`reuse.rs`): files that were built
+//! before, by any student, run or rubric, are not compiled again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -19,6 +22,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::error::{Error, io};
+use crate::reuse::{Kept, Key, Reuse};
 use crate::rubric::{Profile, Rubric};
 use crate::run::{BaseEnv, Job, Limits, Observation, Runner, Sandbox, Termination};
 use crate::stage::{Observer, Stage};
@@ -28,6 +32,8 @@ use crate::submission::Assembly;
 const DIAGNOSTICS_BYTES: u64 = 256 * 1024;
 /// Time allowed to fetch dependencies (a no-op when they are already downloaded).
 const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
+/// Time allowed for `cargo -vV` and `rustc -vV`.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Time allowed for `cargo clean -p`.
 const CLEAN_TIMEOUT: Duration = Duration::from_secs(120);
 /// Address space of each process of a build: the compiler builds the exercises' dependencies
@@ -76,6 +82,8 @@ pub enum BuildOutcome {
         bin_dir: PathBuf,
         /// Wall time of the build.
         wall_ms: u64,
+        /// Whether the binaries are those of an earlier build of the same files.
+        reused: bool,
     },
     /// The compiler rejected the code.
     CompileError {
@@ -83,6 +91,8 @@ pub enum BuildOutcome {
         diagnostics: String,
         /// Wall time of the build.
         wall_ms: u64,
+        /// Whether the messages are those of an earlier build of the same files.
+        reused: bool,
     },
     /// The build ran past its limit.
     TimedOut {
@@ -107,31 +117,20 @@ impl Toolchain {
         let exercise_dir =
             std::path::absolute(self.cache_dir.join("builds").join(&rubric.exercise.name))
                 .map_err(io("resolve", &self.cache_dir))?;
+        let bin_dir = assembly.root().join("bin");
+        let reuse = Reuse::in_cache(&self.cache_dir);
+        let key = self.key(runner, rubric, assembly, &exercise_dir)?;
+        if let Some(kept) = key.as_ref().and_then(|key| reuse.take(key, &bin_dir)) {
+            observer.stage(&Stage::Reusing);
+            return Ok(kept.into_outcome(bin_dir));
+        }
         fs::create_dir_all(&exercise_dir).map_err(io("create", &exercise_dir))?;
         // Held until the binaries are copied out; released when `_lock` is dropped.
         let (_lock, workspace) = take_slot(&exercise_dir, self.build_slots)?;
         sync_workspace(&assembly.workspace(), &workspace)?;
 
         self.fetch(runner, &workspace, &rubric.exercise.package, observer)?;
-        let mut clean = vec![
-            "clean".to_owned(),
-            "--offline".to_owned(),
-            "--quiet".to_owned(),
-        ];
-        clean.extend(["--package".to_owned(), assembly.package_name().to_owned()]);
-        if rubric.build.profile == Profile::Release {
-            clean.push("--release".to_owned());
-        }
-        let cleaned = runner.run(&self.cargo_job(&workspace, clean, CLEAN_TIMEOUT))?;
-        if cleaned.termination != (Termination::Exited { code: 0 }) {
-            return Err(Error::Package {
-                package: rubric.exercise.package.clone(),
-                problem: format!(
-                    "`cargo clean` failed in the build slot:\n{}",
-                    cleaned.stderr.text
-                ),
-            });
-        }
+        self.clean(runner, rubric, assembly, &workspace)?;
 
         let built = workspace
             .join("target")
@@ -197,19 +196,137 @@ impl Toolchain {
         let wall_ms = observation.wall_ms;
         Ok(match observation.termination {
             Termination::Exited { code: 0 } => {
-                let bin_dir = assembly.root().join("bin");
                 copy_executables(&built, &bin_dir)?;
-                BuildOutcome::Built { bin_dir, wall_ms }
+                if let Some(key) = &key {
+                    reuse.keep(key, &Kept::Built { wall_ms }, Some(&bin_dir));
+                }
+                BuildOutcome::Built {
+                    bin_dir,
+                    wall_ms,
+                    reused: false,
+                }
             }
             Termination::TimedOut { .. } => BuildOutcome::TimedOut {
                 diagnostics,
                 wall_ms,
             },
-            _ => BuildOutcome::CompileError {
-                diagnostics,
-                wall_ms,
-            },
+            termination => {
+                // Only cargo's own verdict is kept: a compiler killed by a signal (a limit)
+                // may fare otherwise next time.
+                if let (Some(key), Termination::Exited { .. }) = (&key, termination) {
+                    let kept = Kept::CompileError {
+                        diagnostics: diagnostics.clone(),
+                        wall_ms,
+                    };
+                    reuse.keep(key, &kept, None);
+                }
+                BuildOutcome::CompileError {
+                    diagnostics,
+                    wall_ms,
+                    reused: false,
+                }
+            }
         })
+    }
+
+    /// Makes cargo forget the exercise package's artifacts in slot `workspace`, so that only
+    /// this build's binaries can be copied out.
+    fn clean(
+        &self,
+        runner: &Runner,
+        rubric: &Rubric,
+        assembly: &Assembly,
+        workspace: &Path,
+    ) -> Result<(), Error> {
+        let mut clean = vec![
+            "clean".to_owned(),
+            "--offline".to_owned(),
+            "--quiet".to_owned(),
+        ];
+        clean.extend(["--package".to_owned(), assembly.package_name().to_owned()]);
+        if rubric.build.profile == Profile::Release {
+            clean.push("--release".to_owned());
+        }
+        let cleaned = runner.run(&self.cargo_job(workspace, clean, CLEAN_TIMEOUT))?;
+        if cleaned.termination != (Termination::Exited { code: 0 }) {
+            return Err(Error::Package {
+                package: rubric.exercise.package.clone(),
+                problem: format!(
+                    "`cargo clean` failed in the build slot:\n{}",
+                    cleaned.stderr.text
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The key of building `assembly` in a slot of `exercise_dir`; `None` when the toolchain
+    /// cannot say what it is, and then nothing is reused.
+    fn key(
+        &self,
+        runner: &Runner,
+        rubric: &Rubric,
+        assembly: &Assembly,
+        exercise_dir: &Path,
+    ) -> Result<Option<Key>, Error> {
+        let Some(toolchain) = self.identity(runner)? else {
+            return Ok(None);
+        };
+        // What the compiler may read decides what `include_str!` gives, so the build's
+        // containment is part of the key: as another user, or without Landlock, the same files
+        // may build otherwise. (Of a slot's sandbox, all but the slot itself.)
+        let containment = format!(
+            "uid {}\nlandlock {:?}\n{:?}",
+            nix::unistd::Uid::effective(),
+            crate::run::landlock_abi(),
+            self.build_sandbox(rubric, exercise_dir)
+        );
+        Key::of(
+            &assembly.workspace(),
+            (rubric.build.profile, rubric.build.timeout),
+            &format!("{toolchain}\n{containment}"),
+        )
+        .map(Some)
+    }
+
+    /// What the toolchain is (`cargo -vV` and `rustc -vV`, asked once per process), for the
+    /// key of a build; `None` when either cannot say, and then nothing is reused.
+    fn identity(&self, runner: &Runner) -> Result<Option<String>, Error> {
+        static KNOWN: Mutex<BTreeMap<PathBuf, Option<String>>> = Mutex::new(BTreeMap::new());
+        if let Some(known) = KNOWN
+            .lock()
+            .ok()
+            .and_then(|known| known.get(&self.cargo).cloned())
+        {
+            return Ok(known);
+        }
+        // Cargo runs `$RUSTC`, else the `rustc` beside it (rustup's proxies, a distribution's
+        // packages), else the one on the PATH.
+        let rustc = std::env::var_os("RUSTC")
+            .filter(|rustc| !rustc.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                let beside = self.cargo.with_file_name("rustc");
+                beside.is_file().then_some(beside)
+            })
+            .unwrap_or_else(|| PathBuf::from("rustc"));
+        let mut identity = Some(String::new());
+        for program in [self.cargo.clone(), rustc] {
+            let mut job = self.cargo_job(&self.cache_dir, vec!["-vV".to_owned()], VERSION_TIMEOUT);
+            job.program = program;
+            let observation = runner.run(&job)?;
+            identity = identity.filter(|_| {
+                observation.termination == (Termination::Exited { code: 0 })
+                    && observation.interference.is_none()
+            });
+            if let Some(identity) = &mut identity {
+                identity.push_str(&observation.stdout.text);
+            }
+        }
+        if let Ok(mut known) = KNOWN.lock() {
+            known.insert(self.cargo.clone(), identity.clone());
+        }
+        Ok(identity)
     }
 
     /// Downloads the exercise's dependencies if they are missing. The manifest and lockfile are

@@ -229,6 +229,7 @@ impl Grader {
             score: 0.0,
             max_score,
             duration_ms: 0,
+            reused: false,
             missing_files: assembly.missing.clone(),
             diagnostics: String::new(),
         };
@@ -264,18 +265,25 @@ impl Grader {
                 .toolchain
                 .build(&self.runner, rubric, assembly, self.observer.as_ref())?;
         Ok(match outcome {
-            BuildOutcome::Built { bin_dir, wall_ms } => {
+            BuildOutcome::Built {
+                bin_dir,
+                wall_ms,
+                reused,
+            } => {
                 grade.status = BuildStatus::Built;
                 grade.score = max_score;
                 grade.duration_ms = wall_ms;
+                grade.reused = reused;
                 (grade, Some(bin_dir))
             }
             BuildOutcome::CompileError {
                 diagnostics,
                 wall_ms,
+                reused,
             } => {
                 grade.status = BuildStatus::CompileError;
                 grade.duration_ms = wall_ms;
+                grade.reused = reused;
                 grade.diagnostics = diagnostics;
                 (grade, None)
             }

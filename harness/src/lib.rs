@@ -6,12 +6,14 @@
 pub mod batch;
 pub mod compile;
 pub mod course;
+mod digest;
 mod error;
 pub mod grade;
 pub mod grader;
 pub mod publish;
 pub mod replay;
 pub mod report;
+pub mod reuse;
 pub mod rubric;
 pub mod run;
 pub mod selfcheck;

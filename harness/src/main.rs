@@ -619,6 +619,7 @@ mod progress {
             Stage::Fetching => "fetching the exercise's dependencies".to_owned(),
             Stage::Building { first: true } => "building; the first build also compiles the exercise's dependencies, which takes a minute or two once".to_owned(),
             Stage::Building { first: false } => "building".to_owned(),
+            Stage::Reusing => "these files were built before: reusing that build".to_owned(),
             Stage::Running {
                 check,
                 check_number,

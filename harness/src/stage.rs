@@ -14,6 +14,8 @@ pub enum Stage<'a> {
         /// Whether the dependencies compile too.
         first: bool,
     },
+    /// Taking what an earlier build of the same files gave, instead of compiling.
+    Reusing,
     /// Running a case of a check.
     Running {
         /// The check's id.

@@ -255,6 +255,15 @@ fn every_archive_a_student_makes_grades_and_the_unreadable_are_told_apart() {
         let text = feedback(out.path(), id);
         assert!(text.contains(says), "{id}: {says:?} not in\n{text}");
     }
+    // Not "missing files": the student may have handed them in, in a form labgrade cannot open.
+    let rar = feedback(out.path(), "rar");
+    assert!(
+        rar.contains("what was handed in could not be read")
+            && rar.contains("not run: the submission could not be read")
+            && !rar.contains("nothing to build")
+            && !rar.contains("lacks"),
+        "{rar}"
+    );
     assert!(
         feedback(out.path(), "missing").contains("src/bin/sum_array_processes.rs"),
         "{}",

@@ -586,19 +586,10 @@ fn a_student_labgrade_cannot_grade_is_an_error_row_and_exit_3() {
     // A rubric whose check runs a binary the package does not build: labgrade cannot grade
     // anyone who compiles, and says so per student.
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(rubric())
-        .unwrap()
-        .replace(
-            "\"../../../exercises/sum-array\"",
-            &format!(
-                "{:?}",
-                root().join("exercises/sum-array").display().to_string()
-            ),
-        )
-        .replace(
-            "run = \"sum_array_threads\"\nexpect",
-            "run = \"no_such_program\"\nexpect",
-        );
+    let text = crate::support::quick_rubric_text().replace(
+        "run = \"sum_array_threads\"\nexpect",
+        "run = \"no_such_program\"\nexpect",
+    );
     assert!(text.contains("no_such_program"));
     let broken = dir.path().join("sum-array.toml");
     std::fs::write(&broken, text).unwrap();

@@ -158,7 +158,10 @@ fn human_report_says_what_was_expected_and_how_to_replay() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("partial threads-sum"))
-        .stdout(predicate::str::contains("✗ case workers=3"))
+        // Both worker counts that do not divide the array fail alike: said once.
+        .stdout(predicate::str::contains(
+            "✗ 2 cases fail alike: workers=3, workers=7 (case workers=3 is shown)",
+        ))
         .stdout(predicate::str::contains("expected `sum` to be "))
         .stdout(predicate::str::contains(
             "cargo run --quiet --release --bin sum_array_threads -- 3",

@@ -71,6 +71,24 @@ fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     writer.finish().unwrap().into_inner()
 }
 
+/// What `tar czf lab1.tar.gz .` makes in a folder holding `kind`'s files: entries `./`,
+/// `./src/`, `./src/bin/…`.
+fn tar_dot_of(kind: &str) -> Vec<u8> {
+    let folder = tempfile::tempdir().unwrap();
+    write_submission(folder.path(), kind);
+    let out = tempfile::tempdir().unwrap();
+    let tarball = out.path().join("lab1.tar.gz");
+    let status = std::process::Command::new("tar")
+        .arg("czf")
+        .arg(&tarball)
+        .arg(".")
+        .current_dir(folder.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "tar failed");
+    std::fs::read(tarball).unwrap()
+}
+
 /// `entries` with every name under `prefix`.
 fn under(prefix: &str, entries: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
     entries
@@ -128,11 +146,18 @@ fn row(cells: &[&str]) -> Vec<String> {
 fn moodle_download_all_zip_grades_participants_and_exports_the_worksheet() {
     // "Download all submissions" with "Download submissions in folders": a folder per
     // participant and plugin, the online text beside the files.
-    let mut entries = Vec::new();
-    entries.extend(under(
-        "Grace Hopper_123456_assignsubmission_file_/",
-        submission("reference"),
-    ));
+    // Grace handed in `zip -r lab1.zip lab1`, Linus `tar czf lab1.tar.gz .`: Moodle keeps each
+    // upload as it came, in the participant's folder.
+    let mut entries = vec![
+        (
+            "Grace Hopper_123456_assignsubmission_file_/lab1.zip".to_owned(),
+            zip_of(&under("lab1/", submission("reference"))),
+        ),
+        (
+            "Linus Torvalds_555_assignsubmission_file_/lab1.tar.gz".to_owned(),
+            tar_dot_of("reference"),
+        ),
+    ];
     entries.push((
         "Grace Hopper_123456_assignsubmission_onlinetext_/onlinetext.html".to_owned(),
         b"<p>see the files</p>".to_vec(),
@@ -154,7 +179,12 @@ fn moodle_download_all_zip_grades_participants_and_exports_the_worksheet() {
 
     assert_eq!(
         scores(out.path()),
-        graded(&[("123456", FULL), ("7", WRONG), ("98", REMAINDER_DROPPED)])
+        graded(&[
+            ("123456", FULL),
+            ("555", FULL),
+            ("7", WRONG),
+            ("98", REMAINDER_DROPPED)
+        ])
     );
     let worksheet = csv_rows(&out.path().join("gradebook-moodle.csv"));
     assert_eq!(
@@ -178,6 +208,7 @@ fn moodle_download_all_zip_grades_participants_and_exports_the_worksheet() {
                 "100",
                 ""
             ]),
+            row(&["Participant 555", "Linus Torvalds", "", "", FULL, "100", ""]),
             row(&["Participant 7", "Alan_Turing", "", "", WRONG, "100", ""]),
             row(&[
                 "Participant 98",
@@ -192,6 +223,12 @@ fn moodle_download_all_zip_grades_participants_and_exports_the_worksheet() {
     );
     let summary = String::from_utf8_lossy(&output.stdout);
     assert!(summary.contains("gradebook-moodle.csv"), "{summary}");
+    // The class report names each participant beside Moodle's number.
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("123456</a></td><td>Grace Hopper</td>"),
+        "no name in report.html"
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod publish;
 mod reach;
 mod replay;
 mod reports;
+mod reuse;
 mod rubric_errors;
 mod sandbox;
 mod supervisor;

@@ -10,7 +10,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{assert_code, copy_dir, find_tool, labgrade, root};
+use crate::support::{assert_code, copy_dir, find_tool, labgrade, root, unique_copy};
 
 const QUICK: &str = "tests/fixtures/batch/sum-array.toml";
 const VISIBILITY: &str = "tests/fixtures/rubrics/visibility.toml";
@@ -385,22 +385,12 @@ fn batch_writes_one_junit_file_for_the_class() {
 /// The quick rubric, written into `dir` with threads-sum over worker counts 1, 3, 6 and 7: a
 /// dropped remainder breaks 3, 6 and 7 alike (the array's length is divisible by 1 only).
 fn quick_rubric_with_more_workers(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(root().join(QUICK)).unwrap();
-    let package = root().join("exercises/sum-array");
-    let text = text
-        .replacen(
-            "cases = { workers = [1, 3] }",
-            "cases = { workers = [1, 3, 6, 7] }",
-            1,
-        )
-        .replace(
-            "\"../../../exercises/sum-array\"",
-            &format!("{:?}", package.display().to_string()),
-        );
-    assert!(
-        text.contains("[1, 3, 6, 7]") && !text.contains("../../.."),
-        "{text}"
+    let text = crate::support::quick_rubric_text().replacen(
+        "cases = { workers = [1, 3] }",
+        "cases = { workers = [1, 3, 6, 7] }",
+        1,
     );
+    assert!(text.contains("[1, 3, 6, 7]"), "{text}");
     let rubric = dir.join("sum-array.toml");
     std::fs::write(&rubric, text).unwrap();
     rubric
@@ -451,9 +441,19 @@ fn the_sandbox_speaks_plainly_and_verbose_lists_each_measure() {
 
 #[test]
 fn grading_says_on_stderr_what_it_is_doing_unless_quiet() {
+    // Files no test built before (a comment of their own), so that this grading compiles.
+    let dir = tempfile::tempdir().unwrap();
+    unique_copy(
+        &root().join("tests/fixtures/sum-array/all_pass"),
+        dir.path(),
+        "src/bin/sum_array_threads.rs",
+    );
     let run = |quiet: bool| {
-        let mut command = grade_all_pass();
-        command.args(["--format", "json"]);
+        let mut command = labgrade();
+        command
+            .arg("grade")
+            .arg(dir.path())
+            .args(["--rubric", QUICK, "--format", "json"]);
         if quiet {
             command.arg("--quiet");
         }
@@ -463,7 +463,7 @@ fn grading_says_on_stderr_what_it_is_doing_unless_quiet() {
     assert_code(&output, 0);
     let stderr = String::from_utf8_lossy(&output.stderr);
     // Not a terminal: a line per step, and one per check rather than per case.
-    assert!(stderr.contains("labgrade: building"), "{stderr}");
+    assert!(stderr.contains("labgrade: building\n"), "{stderr}");
     assert!(
         stderr.contains("labgrade: check 1 of 3, threads-sum\n"),
         "{stderr}"
@@ -482,6 +482,15 @@ fn grading_says_on_stderr_what_it_is_doing_unless_quiet() {
         quiet.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&quiet.stderr)
+    );
+    // The same files again: their build is reused, and the step says so.
+    let again = run(false);
+    assert_code(&again, 0);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("labgrade: these files were built before: reusing that build\n")
+            && !stderr.contains("labgrade: building"),
+        "{stderr}"
     );
 }
 

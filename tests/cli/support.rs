@@ -140,6 +140,20 @@ pub(crate) fn sum_array_rubric_with(dir: &Path, limits: &str) -> PathBuf {
     rubric
 }
 
+/// The text of the batch tests' quick sum-array rubric (`tests/fixtures/batch/sum-array.toml`)
+/// with its exercise package as an absolute path, so that a test may change it and write it
+/// anywhere.
+pub(crate) fn quick_rubric_text() -> String {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/batch/sum-array.toml")).unwrap();
+    let package = root().join("exercises/sum-array");
+    let text = text.replace(
+        "\"../../../exercises/sum-array\"",
+        &format!("{:?}", package.display().to_string()),
+    );
+    assert!(!text.contains("../../.."), "{text}");
+    text
+}
+
 /// `labgrade grade` of one submission, built up fluently.
 #[must_use]
 pub(crate) struct Grade {
@@ -362,6 +376,22 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
+}
+
+/// A copy of folder `from` in `to` that no other copy equals: Rust file `file` (relative) ends in
+/// a comment with a fresh nonce, so that labgrade reuses no other test's build for it.
+pub(crate) fn unique_copy(from: &Path, to: &Path, file: &str) {
+    use std::io::Write;
+    copy_dir(from, to);
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let mut source = std::fs::OpenOptions::new()
+        .append(true)
+        .open(to.join(file))
+        .unwrap();
+    writeln!(source, "\n// {nonce} {}", to.display()).unwrap();
 }
 
 /// Asserts that every check passed in full and that labgrade said so with exit code 0.

@@ -6,14 +6,12 @@
 //! bytes (no need to unpack it to know it is the same), labgrade by its version and a hash of
 //! its own executable (a rebuild with a fix changes it even when the version does not).
 
-use std::fs::{self, File};
-use std::io::{self, Read};
-use std::path::Path;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
 use super::entries::{Kind, Student, lone_archive, submission_root};
+use crate::digest;
 use crate::error::{Error, io};
 use crate::rubric::Rubric;
 use crate::submission::{Beneath, open_beneath};
@@ -35,7 +33,7 @@ pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, E
                 // only they count.
                 if let Beneath::File(opened) = open_beneath(&root, file) {
                     hasher.update(b"\0file\0");
-                    hash_reader(&mut hasher, opened).map_err(io("read", &path))?;
+                    digest::reader(&mut hasher, opened).map_err(io("read", &path))?;
                 } else {
                     hasher.update(b"\0none\0");
                 }
@@ -43,15 +41,15 @@ pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, E
             // A folder holding the student's archive is graded from that archive.
             if let Some(archive) = lone_archive(&root) {
                 hasher.update(b"\0archive\0");
-                hash_file(&mut hasher, &archive).map_err(io("read", &archive))?;
+                digest::file(&mut hasher, &archive).map_err(io("read", &archive))?;
             }
         }
         Kind::Zip | Kind::TarGz | Kind::Tar | Kind::Unsupported => {
             hasher.update(b"archive\0");
-            hash_file(&mut hasher, &student.path).map_err(io("read", &student.path))?;
+            digest::file(&mut hasher, &student.path).map_err(io("read", &student.path))?;
         }
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(digest::hex(&hasher.finalize()))
 }
 
 /// Fingerprint of the rubric file and of its exercise package (manifest, skeleton, solution),
@@ -59,10 +57,10 @@ pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, E
 pub(super) fn rubric(rubric: &Rubric) -> Result<String, Error> {
     let mut hasher = Sha256::new();
     hasher.update(b"rubric\0");
-    hash_file(&mut hasher, &rubric.path).map_err(io("read", &rubric.path))?;
+    digest::file(&mut hasher, &rubric.path).map_err(io("read", &rubric.path))?;
     hasher.update(b"package\0");
-    hash_tree(&mut hasher, &rubric.exercise.package, Path::new(""))?;
-    Ok(hex(&hasher.finalize()))
+    digest::tree(&mut hasher, &rubric.exercise.package, &IGNORED)?;
+    Ok(digest::hex(&hasher.finalize()))
 }
 
 /// Fingerprint of this labgrade: its version and a hash of its executable, computed once.
@@ -74,71 +72,12 @@ pub fn harness() -> String {
             // An executable that cannot be read (deleted while running) changes the
             // fingerprint, so that no grade is wrongly reused.
             let exe = std::env::current_exe()
-                .and_then(|exe| hash_file(&mut hasher, &exe))
+                .and_then(|exe| digest::file(&mut hasher, &exe))
                 .map_or_else(
                     |_| "unknown".to_owned(),
-                    |()| hex(&hasher.finalize())[..16].to_owned(),
+                    |()| digest::hex(&hasher.finalize())[..16].to_owned(),
                 );
             format!("{}+{exe}", env!("CARGO_PKG_VERSION"))
         })
         .clone()
-}
-
-fn hash_file(hasher: &mut Sha256, path: &Path) -> io::Result<()> {
-    hash_reader(hasher, File::open(path)?)
-}
-
-/// Adds the bytes of `file` and their length to `hasher`.
-fn hash_reader(hasher: &mut Sha256, mut file: File) -> io::Result<()> {
-    let mut buffer = vec![0_u8; 64 * 1024];
-    let mut length: u64 = 0;
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        length += read as u64;
-        hasher.update(&buffer[..read]);
-    }
-    // The length closes the file's bytes, so that two files never run into each other.
-    hasher.update(length.to_le_bytes());
-    Ok(())
-}
-
-/// Hashes every regular file under `dir` in name order, with its path relative to the start.
-fn hash_tree(hasher: &mut Sha256, dir: &Path, relative: &Path) -> Result<(), Error> {
-    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
-        .map_err(io("read", dir))?
-        .collect::<Result<_, _>>()
-        .map_err(io("read", dir))?;
-    entries.sort_by_key(fs::DirEntry::file_name);
-    for entry in entries {
-        let name = entry.file_name();
-        if IGNORED.iter().any(|ignored| name == *ignored) {
-            continue;
-        }
-        let kind = entry.file_type().map_err(io("read", entry.path()))?;
-        let path = relative.join(&name);
-        if kind.is_dir() {
-            hash_tree(hasher, &entry.path(), &path)?;
-        } else if kind.is_file() {
-            hasher.update(path.to_string_lossy().as_bytes());
-            hasher.update(b"\0");
-            hash_file(hasher, &entry.path()).map_err(io("read", entry.path()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Lowercase hexadecimal.
-#[must_use]
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
-            // Writing to a String cannot fail.
-            let _ = write!(text, "{byte:02x}");
-            text
-        })
 }

@@ -608,7 +608,8 @@ fn grade_entry(
 }
 
 /// The grade of a submission that could not be read (a bad archive, an unsupported file):
-/// every listed file missing, nothing built, every check skipped, with `note` as the reason.
+/// nothing built, every check skipped, with `note` as the reason. Not "missing files": the
+/// student may well have handed them in, in a form labgrade cannot open.
 fn verdict(rubric: &Rubric, student: &Student, note: &str) -> Grade {
     let header = GradeHeader {
         exercise: rubric.exercise.name.clone(),
@@ -617,16 +618,12 @@ fn verdict(rubric: &Rubric, student: &Student, note: &str) -> Grade {
         seed: 0,
     };
     let build = BuildGrade {
-        status: BuildStatus::MissingFiles,
+        status: BuildStatus::Unreadable,
         score: 0.0,
         max_score: f64::from(rubric.build.points),
         duration_ms: 0,
-        missing_files: rubric
-            .exercise
-            .files
-            .iter()
-            .map(|file| file.to_string_lossy().into_owned())
-            .collect(),
+        reused: false,
+        missing_files: Vec::new(),
         diagnostics: note.to_owned(),
     };
     let checks = rubric

@@ -1037,6 +1037,7 @@ pub fn build_block_reason(build: &BuildGrade) -> Option<String> {
         )),
         BuildStatus::CompileError => Some("not run: the submission does not compile".to_owned()),
         BuildStatus::TimedOut => Some("not run: the build ran past its time limit".to_owned()),
+        BuildStatus::Unreadable => Some("not run: the submission could not be read".to_owned()),
     }
 }
 
@@ -1230,6 +1231,7 @@ mod tests {
             },
             max_score: 10.0,
             duration_ms: 1000,
+            reused: false,
             missing_files: missing_files
                 .iter()
                 .map(|file| (*file).to_owned())

@@ -89,8 +89,13 @@ pub struct BuildGrade {
     pub score: f64,
     /// Points available for building.
     pub max_score: f64,
-    /// Wall time of the build, in milliseconds (0 when it did not start).
+    /// Wall time of the build, in milliseconds (0 when it did not start); of the earlier build
+    /// when `reused`.
     pub duration_ms: u64,
+    /// Whether this is what an earlier build of the same files gave (by any student, run or
+    /// rubric), taken instead of compiling again. Written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
     /// Files the rubric lists that the submission lacks.
     pub missing_files: Vec<String>,
     /// Compiler messages, with paths relative to the exercise package.
@@ -109,6 +114,9 @@ pub enum BuildStatus {
     CompileError,
     /// The build ran past its time limit.
     TimedOut,
+    /// What was handed in could not be read as a submission (a damaged or password-protected
+    /// archive, a RAR, a lone file), so nothing was built; `diagnostics` says why.
+    Unreadable,
 }
 
 /// One check of the rubric.
@@ -167,7 +175,7 @@ pub enum CheckStatus {
 
 impl BuildStatus {
     /// The status as the JSON report writes it: `built`, `missing_files`, `compile_error`,
-    /// `timed_out`.
+    /// `timed_out`, `unreadable`.
     #[must_use]
     pub fn word(self) -> &'static str {
         match self {
@@ -175,6 +183,7 @@ impl BuildStatus {
             Self::MissingFiles => "missing_files",
             Self::CompileError => "compile_error",
             Self::TimedOut => "timed_out",
+            Self::Unreadable => "unreadable",
         }
     }
 }
@@ -402,6 +411,7 @@ mod tests {
             BuildStatus::MissingFiles,
             BuildStatus::CompileError,
             BuildStatus::TimedOut,
+            BuildStatus::Unreadable,
         ] {
             assert_eq!(
                 serde_json::to_value(status).unwrap(),

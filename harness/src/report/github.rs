@@ -133,7 +133,7 @@ impl Github {
                     });
                 }
             }
-            BuildStatus::MissingFiles | BuildStatus::TimedOut => {
+            BuildStatus::MissingFiles | BuildStatus::TimedOut | BuildStatus::Unreadable => {
                 annotations.push(plain("error", "build", &build.diagnostics));
             }
         }
@@ -310,6 +310,7 @@ pub fn write_step_summary(grade: &Grade, out: &mut dyn Write) -> io::Result<()> 
         BuildStatus::MissingFiles => "❌ missing files",
         BuildStatus::CompileError => "❌ compile error",
         BuildStatus::TimedOut => "❌ timed out",
+        BuildStatus::Unreadable => "❌ could not be read",
     };
     writeln!(
         out,

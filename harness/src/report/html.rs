@@ -88,6 +88,7 @@ body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
 h1 { font-size: 24px; margin: 8px 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 0 0 6px; }
+h3 .name { font-weight: normal; }
 .muted { color: var(--muted); }
 .figures { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 figure { margin: 0; }
@@ -181,7 +182,8 @@ fn render(
     writeln!(page, "<h2 id=\"students\">Students</h2>")?;
     write_student_table(page, manifest, students)?;
     for (index, student) in students.iter().enumerate() {
-        write_student(page, index, student, &plots)?;
+        let name = name_of(manifest, &student.record.student);
+        write_student(page, index, student, name, &plots)?;
     }
     writeln!(page, "</body>\n</html>")
 }
@@ -781,14 +783,26 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
+/// The name the class download or the roster gave student `id`, if any: an LMS names students
+/// by numbers, which a TA cannot read.
+fn name_of<'a>(manifest: &'a Manifest, id: &str) -> Option<&'a str> {
+    manifest.person(id)?.name.as_deref()
+}
+
 fn write_student_table(
     page: &mut String,
     manifest: &Manifest,
     students: &[ClassStudent<'_>],
 ) -> std::fmt::Result {
+    let named = manifest
+        .class
+        .people
+        .iter()
+        .any(|person| person.name.is_some());
     writeln!(
         page,
-        "<table class=\"students\">\n<thead><tr><th>student</th><th class=\"num\">score</th><th>status</th>"
+        "<table class=\"students\">\n<thead><tr><th>student</th>{}<th class=\"num\">score</th><th>status</th>",
+        if named { "<th>name</th>" } else { "" }
     )?;
     for column in &manifest.checks {
         writeln!(
@@ -807,9 +821,17 @@ fn write_student_table(
         } else {
             format!("{} / {}", points(record.score), points(manifest.max_score))
         };
+        let name = if named {
+            format!(
+                "<td>{}</td>",
+                escape(name_of(manifest, &record.student).unwrap_or_default())
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             page,
-            "<tr class=\"student\"><td><a href=\"#student-{index}\">{}</a></td><td class=\"num\">{score}</td><td><span class=\"status {outcome}\">{outcome}</span></td>",
+            "<tr class=\"student\"><td><a href=\"#student-{index}\">{}</a></td>{name}<td class=\"num\">{score}</td><td><span class=\"status {outcome}\">{outcome}</span></td>",
             escape(&record.student)
         )?;
         for column in &manifest.checks {
@@ -843,6 +865,7 @@ fn write_student(
     page: &mut String,
     index: usize,
     student: &ClassStudent<'_>,
+    name: Option<&str>,
     plots: &[TimingPlot],
 ) -> std::fmt::Result {
     let record = student.record;
@@ -851,6 +874,9 @@ fn write_student(
     let outcome = record.outcome.as_str();
     writeln!(page, "<section class=\"student\" id=\"student-{index}\">")?;
     write!(page, "<h3>{id} ")?;
+    if let Some(name) = name {
+        write!(page, "<span class=\"name\">{}</span> ", escape(name))?;
+    }
     if record.outcome != Outcome::Error {
         write!(
             page,
@@ -916,6 +942,7 @@ fn write_build(page: &mut String, grade: &Grade) -> std::fmt::Result {
         BuildStatus::MissingFiles => ("missing_files", "files missing".to_owned()),
         BuildStatus::CompileError => ("compile_error", "compile error".to_owned()),
         BuildStatus::TimedOut => ("timed_out", "build timed out".to_owned()),
+        BuildStatus::Unreadable => ("unreadable", "could not be read".to_owned()),
     };
     write!(
         page,
@@ -1054,6 +1081,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::{ClassStudent, escape, write_html};
+    use crate::batch::lms::Person;
     use crate::batch::{
         BINS, CheckScore, Column, Key, Manifest, Outcome, Record, Shard, summarize,
     };
@@ -1178,9 +1206,12 @@ mod tests {
     }
 
     fn render(class: &[(Record, Option<Grade>)]) -> String {
-        let manifest = manifest();
+        render_for(&manifest(), class)
+    }
+
+    fn render_for(manifest: &Manifest, class: &[(Record, Option<Grade>)]) -> String {
         let records: Vec<Record> = class.iter().map(|(record, _)| record.clone()).collect();
-        let summary = summarize(&manifest, &records);
+        let summary = summarize(manifest, &records);
         let students: Vec<ClassStudent<'_>> = class
             .iter()
             .map(|(record, grade)| ClassStudent {
@@ -1189,7 +1220,7 @@ mod tests {
             })
             .collect();
         let mut out = Vec::new();
-        write_html(&manifest, &summary, &students, &mut out).unwrap();
+        write_html(manifest, &summary, &students, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -1228,6 +1259,32 @@ mod tests {
             escape("a\u{7}b\u{1b}]52;c;eA==\u{7}\u{202e}<\n"),
             "a\\u{7}b\\u{1b}]52;c;eA==\\u{7}\\u{202e}&lt;\n"
         );
+    }
+
+    #[test]
+    fn names_from_the_class_download_stand_beside_ids_and_are_escaped() {
+        let plain = render(&class());
+        assert!(!plain.contains("<th>name</th>"), "no names, no column");
+        let mut manifest = manifest();
+        manifest.class.people = vec![
+            Person::named("alice", Some("Alice <b>Liddell</b>")),
+            Person::named("bob", None),
+        ];
+        let page = render_for(&manifest, &class());
+        assert!(page.contains("<th>name</th>"));
+        assert!(
+            page.contains("<td>Alice &lt;b&gt;Liddell&lt;/b&gt;</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("alice <span class=\"name\">Alice &lt;b&gt;Liddell&lt;/b&gt;</span>")
+        );
+        // Bob has no name: an empty cell, and no name in his section's heading.
+        assert!(
+            page.contains("#student-1\">bob</a></td><td></td>"),
+            "{page}"
+        );
+        assert!(!page.contains("<h3>bob <span class=\"name\">"));
     }
 
     #[test]

@@ -116,12 +116,25 @@ fn sandbox_sentence(containment: &[String]) -> String {
 fn write_build(grade: &Grade, out: &mut dyn Write) -> io::Result<()> {
     let build = &grade.build;
     let (label, style, text) = match build.status {
+        BuildStatus::Built if build.reused => (
+            "ok",
+            GREEN,
+            format!(
+                "these files were built before (in {}): reused",
+                seconds(build.duration_ms)
+            ),
+        ),
         BuildStatus::Built => (
             "ok",
             GREEN,
             format!("built in {}", seconds(build.duration_ms)),
         ),
         BuildStatus::MissingFiles => ("missing", RED, "nothing to build".to_owned()),
+        BuildStatus::Unreadable => (
+            "unread",
+            RED,
+            "what was handed in could not be read".to_owned(),
+        ),
         BuildStatus::CompileError => ("error", RED, "does not compile".to_owned()),
         BuildStatus::TimedOut => (
             "timeout",

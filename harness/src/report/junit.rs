@@ -82,12 +82,16 @@ fn build_case(grade: &Grade) -> TestCase {
     let build = &grade.build;
     let status = match build.status {
         BuildStatus::Built => TestCaseStatus::success(),
-        BuildStatus::MissingFiles | BuildStatus::CompileError | BuildStatus::TimedOut => {
+        BuildStatus::MissingFiles
+        | BuildStatus::CompileError
+        | BuildStatus::TimedOut
+        | BuildStatus::Unreadable => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status
                 .set_message(match build.status {
                     BuildStatus::MissingFiles => "the submission lacks files the rubric lists",
                     BuildStatus::TimedOut => "the build ran past its time limit",
+                    BuildStatus::Unreadable => "what was handed in could not be read",
                     _ => "the submission does not compile",
                 })
                 .set_type(build.status.word())

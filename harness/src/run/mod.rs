@@ -34,6 +34,7 @@ pub use job::{
     Observation, Perturbation, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
     Termination, Trace, format_bytes,
 };
+pub(crate) use probe::landlock_abi;
 pub use probe::{Capabilities, CgroupLayout, probe};
 pub use runner::{RunError, Runner};
 pub use supervisor::{PerturbationDelays, perturbation_delays, supervise};

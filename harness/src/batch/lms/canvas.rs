@@ -1,6 +1,8 @@
 //! Canvas's "Download submissions": flat files
-//! `<login name>[_LATE]_<user id>_<submission id>_<original name>`. The Canvas user id is the
-//! student's id (the `ID` column of Canvas's gradebook), the login name their display name.
+//! `<name>[_LATE]_<user id>_<submission id>_<original name>`, where `<name>` is the student's
+//! sortable name lower-cased with its spaces and punctuation dropped (`lovelaceada`). The Canvas
+//! user id is the student's id (the `ID` column of Canvas's gradebook), that name their display
+//! name until a roster gives a better one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

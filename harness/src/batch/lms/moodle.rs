@@ -24,9 +24,12 @@ static NAME: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid pattern")
 });
 
-/// Whether some entry is named as Moodle names submissions.
+/// Whether most entries are named as Moodle names submissions. Most, not all: a file a TA left
+/// in a Moodle download is then named as stray; not some: in a class of plain folders, one
+/// student who kept Moodle's name for theirs does not make the class a Moodle download.
 pub(super) fn recognises(names: &[String]) -> bool {
-    names.iter().any(|name| NAME.is_match(name))
+    let moodle = names.iter().filter(|name| NAME.is_match(name)).count();
+    moodle * 2 > names.len()
 }
 
 /// One entry of a participant: its path and whether it is the file submission (graded before
@@ -75,7 +78,24 @@ pub(super) fn students(dir: &Path, names: &[String]) -> Result<Vec<(Student, Per
 
 #[cfg(test)]
 mod tests {
-    use super::students;
+    use super::{recognises, students};
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_download_is_moodles_when_most_entries_are_named_as_moodle_names_them() {
+        let moodle = "Grace Hopper_123456_assignsubmission_file";
+        assert!(recognises(&names(&[
+            moodle,
+            "Ada_98_assignsubmission_file_",
+            "notes.txt"
+        ])));
+        // One student of a class of folders who kept Moodle's name for theirs.
+        assert!(!recognises(&names(&[moodle, "alice", "bob.zip"])));
+        assert!(!recognises(&names(&[])));
+    }
 
     #[test]
     fn participants_are_named_by_id_and_files_win_over_online_text() {

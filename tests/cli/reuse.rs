@@ -1,0 +1,145 @@
+//! Builds reused by content (`harness/src/reuse.rs`): the same files never compile twice, not
+//! for two students, not across runs, not after a rubric change that leaves the build alone;
+//! and a build is never reused for files that differ by a byte.
+//!
+//! Each test makes its submissions unique with a comment holding a fresh nonce, so that no
+//! other test (which share the build cache) has built them before.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::{self, assert_code, copy_dir, labgrade_process, root};
+
+/// A copy of sum-array fixture `outcome` in `to` that no other test built.
+fn unique_copy(outcome: &str, to: &Path) {
+    support::unique_copy(
+        &root().join("tests/fixtures/sum-array").join(outcome),
+        to,
+        "src/bin/sum_array_threads.rs",
+    );
+}
+
+/// The batch tests' quick rubric, copied into `dir` with `threads-sum` worth `points`.
+fn rubric_with(dir: &Path, points: u32) -> PathBuf {
+    let text = support::quick_rubric_text();
+    assert!(text.contains("points = 40"), "{text}");
+    let changed = text.replacen("points = 40", &format!("points = {points}"), 1);
+    let rubric = dir.join("sum-array.toml");
+    std::fs::write(&rubric, changed).unwrap();
+    rubric
+}
+
+fn batch(class: &Path, rubric: &Path, out: &Path) -> Output {
+    labgrade_process()
+        .arg("batch")
+        .arg(class)
+        .arg("--rubric")
+        .arg(rubric)
+        .arg("--out")
+        .arg(out)
+        // One at a time: the second of two equal submissions finds the first's build.
+        .args(["--seed", "1", "--jobs", "1", "--quiet"])
+        .output()
+        .unwrap()
+}
+
+/// Student `id`'s JSON report.
+fn report(out: &Path, id: &str) -> Value {
+    let text = std::fs::read_to_string(out.join("reports").join(format!("{id}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn reused(report: &Value) -> bool {
+    report["build"]["reused"].as_bool().unwrap_or(false)
+}
+
+#[test]
+fn a_regrade_after_a_points_change_compiles_nothing_and_equal_files_compile_once() {
+    let class = tempfile::tempdir().unwrap();
+    unique_copy("all_pass", &class.path().join("ada"));
+    // Bea hands in Ada's very files; Cy a program that does not compile.
+    copy_dir(&class.path().join("ada"), &class.path().join("bea"));
+    unique_copy("compile_error", &class.path().join("cy"));
+    let rubrics = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+
+    let first = batch(class.path(), &rubric_with(rubrics.path(), 40), out.path());
+    assert_code(&first, 0);
+    let (ada, bea, cy) = (
+        report(out.path(), "ada"),
+        report(out.path(), "bea"),
+        report(out.path(), "cy"),
+    );
+    assert!(!reused(&ada), "ada's files were never built: {ada:#}");
+    assert!(reused(&bea), "bea's files equal ada's: {bea:#}");
+    assert_eq!(ada["score"], bea["score"]);
+    assert_eq!(cy["build"]["status"], "compile_error");
+    assert!(!reused(&cy));
+    let diagnostics = cy["build"]["diagnostics"].clone();
+    assert!(diagnostics.as_str().unwrap().contains("error"), "{cy:#}");
+
+    // The rubric's points change: every student is graded again, and nothing is compiled.
+    let second = batch(class.path(), &rubric_with(rubrics.path(), 30), out.path());
+    assert_code(&second, 0);
+    for id in ["ada", "bea", "cy"] {
+        let report = report(out.path(), id);
+        assert!(reused(&report), "{id} was compiled again: {report:#}");
+    }
+    let ada = report(out.path(), "ada");
+    assert_eq!(ada["score"], 90.0, "graded with the new points: {ada:#}");
+    assert_eq!(
+        report(out.path(), "cy")["build"]["diagnostics"],
+        diagnostics
+    );
+}
+
+#[test]
+fn a_byte_changed_is_compiled_again_and_graded_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let submission = dir.path().join("lab");
+    unique_copy("all_pass", &submission);
+    let grade = || {
+        let output = labgrade_process()
+            .arg("grade")
+            .arg(&submission)
+            .args([
+                "--rubric",
+                "tests/fixtures/batch/sum-array.toml",
+                "--format",
+                "json",
+                "--quiet",
+                "--seed",
+                "1",
+            ])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let first = grade();
+    assert!(!reused(&first), "{first:#}");
+    assert_eq!(first["score"], 100.0);
+    let again = grade();
+    assert!(reused(&again), "{again:#}");
+    assert_eq!(again["score"], 100.0);
+
+    // The same program, but its threads program prints a wrong sum: a new build, whose
+    // binaries are its own (the old ones would still earn the threads points).
+    let file = submission.join("src/bin/sum_array_threads.rs");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let wrong = text.replacen(
+        "println!(\"Array sum is: {",
+        "println!(\"Array sum is: 1{",
+        1,
+    );
+    assert_ne!(wrong, text, "the threads program prints its sum otherwise");
+    std::fs::write(&file, wrong).unwrap();
+    let changed = grade();
+    assert!(!reused(&changed), "{changed:#}");
+    assert_eq!(
+        changed["checks"][0]["status"], "failed",
+        "graded with the new binaries: {changed:#}"
+    );
+}
