@@ -451,7 +451,9 @@ fn github_classroom_clone_grades_each_login() {
 #[test]
 fn bad_lms_input_names_the_file_and_exits_2() {
     let class = tempfile::tempdir().unwrap();
+    // A Moodle download (most names are Moodle's) with a file a TA left in it.
     std::fs::create_dir(class.path().join("Grace Hopper_1_assignsubmission_file_")).unwrap();
+    std::fs::create_dir(class.path().join("Ada Lovelace_2_assignsubmission_file_")).unwrap();
     std::fs::write(class.path().join("notes.txt"), "x").unwrap();
     let out = tempfile::tempdir().unwrap();
 
