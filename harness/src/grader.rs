@@ -17,6 +17,7 @@ use crate::grade::{
     missing_list, run_seed, score_check, score_ratio, total, unscored_check,
 };
 use crate::grade::{for_students, student_rubric};
+use crate::made_runs::{CountedRun, MadeRuns};
 use crate::rubric::{CensusCount, Check, Profile, Rubric};
 use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, SyscallWatch, Trace};
 use crate::stage::{Observer, Stage, Unobserved};
@@ -91,6 +92,7 @@ impl Grader {
             seed,
         };
         let prepared = self.prepare(rubric, submission)?;
+        let made = MadeRuns::default();
         let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
         for (number, check) in (1..).zip(&rubric.checks) {
             let checks_total = rubric.checks.len();
@@ -102,7 +104,8 @@ impl Grader {
             } else {
                 let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
                 let place = (number, checks_total);
-                self.run_check(rubric, check, place, bin_dir, &prepared.assembly, seed)?
+                let run = Self::start_check(rubric, check, bin_dir, &prepared.assembly, seed)?;
+                self.run_check(&run, place, &made)?
             };
             graded.source = program_source(check, &prepared.assembly);
             checks.push(graded);
@@ -173,7 +176,7 @@ impl Grader {
                     prepared.replayed(Err(format!("check `{check_id}` has no case `{name}`")))
                 );
             };
-            match self.run_case(&run, index)? {
+            match self.run_case(&run, index, &MadeRuns::default())? {
                 Ok(case) => cases.push(case),
                 Err(reason) => return Ok(prepared.replayed(Err(reason))),
             }
@@ -299,17 +302,15 @@ impl Grader {
         })
     }
 
-    /// Runs every case of `check`, the check `place.0` of `place.1`.
+    /// Runs every case of a check, the check `place.0` of `place.1`, taking the runs already
+    /// `made` of an equal invocation.
     fn run_check(
         &self,
-        rubric: &Rubric,
-        check: &Check,
+        run: &CheckRun<'_>,
         place: (usize, usize),
-        bin_dir: &Path,
-        assembly: &Assembly,
-        run_seed: u64,
+        made: &MadeRuns,
     ) -> Result<CheckGrade, Error> {
-        let run = Self::start_check(rubric, check, bin_dir, assembly, run_seed)?;
+        let check = run.check;
         let mut cases = Vec::with_capacity(check.cases.len());
         for index in 0..check.cases.len() {
             self.observer.stage(&Stage::Running {
@@ -320,7 +321,7 @@ impl Grader {
                 case_number: index + 1,
                 cases: check.cases.len(),
             });
-            match self.run_case(&run, index)? {
+            match self.run_case(run, index, made)? {
                 Ok(case) => cases.push(case),
                 Err(reason) => {
                     return Ok(unscored_check(check, CheckStatus::Error, reason, cases));
@@ -354,6 +355,7 @@ impl Grader {
         Ok(CheckRun {
             rubric,
             check,
+            runs_of: &rubric.runs_of(check).id,
             program,
             bin_dir,
             check_dir,
@@ -361,19 +363,27 @@ impl Grader {
         })
     }
 
-    /// Runs every run of case `index` of a check and joins them. The inner `Err` says why the
-    /// case could not run (the check's status becomes `error`); the outer one that labgrade
-    /// could not go on at all.
+    /// Runs every run of case `index` of a check and joins them; a run already `made` for a
+    /// check of an equal invocation is judged again, not made again. The inner `Err` says why
+    /// the case could not run (the check's status becomes `error`); the outer one that
+    /// labgrade could not go on at all.
     fn run_case(
         &self,
         run: &CheckRun<'_>,
         index: usize,
+        made: &MadeRuns,
     ) -> Result<Result<CaseGrade, String>, Error> {
         let check = run.check;
         let case = &check.cases[index];
         let mut runs = Vec::with_capacity(check.repeat as usize);
         for repetition in 0..check.repeat {
-            match self.run_once(run, index, repetition)? {
+            let counted = match made.get(run.runs_of, index, repetition) {
+                Some(counted) => Ok(counted),
+                None => self.run_once(run, index, repetition)?.inspect(|counted| {
+                    made.keep(run.runs_of, index, repetition, counted);
+                }),
+            };
+            match counted {
                 Ok((observation, replay, spoiled)) => {
                     let mut graded = evaluate_case(check, &case.name, replay, observation);
                     if let Some(spoiled) = spoiled {
@@ -436,10 +446,6 @@ impl Grader {
     }
 }
 
-/// A run that counts: what was observed, how to replay it, and what spoiled the run before it
-/// from outside, if anything did.
-type CountedRun = (crate::run::Observation, Replay, Option<String>);
-
 /// A submission assembled and built, ready for its checks.
 struct Prepared {
     assembly: Assembly,
@@ -471,6 +477,8 @@ pub struct Replayed {
 struct CheckRun<'a> {
     rubric: &'a Rubric,
     check: &'a Check,
+    /// The check whose runs these are (`Rubric::runs_of`): its id seeds them.
+    runs_of: &'a str,
     program: PathBuf,
     bin_dir: &'a Path,
     check_dir: PathBuf,
@@ -489,7 +497,7 @@ fn plan_case_run(
     let case = &check.cases[index];
     let seed = run_seed(
         run.run_seed,
-        &check.id,
+        run.runs_of,
         &case.name,
         repetition,
         check.repeat,

@@ -10,6 +10,7 @@ mod digest;
 mod error;
 pub mod grade;
 pub mod grader;
+mod made_runs;
 pub mod publish;
 pub mod replay;
 pub mod report;

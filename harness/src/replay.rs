@@ -184,7 +184,10 @@ pub fn replay(grader: &Grader, request: &ReplayRequest) -> Result<ReplayOutcome,
         .map(|(recorded, now)| {
             let repeat = rubric_check.repeat;
             let seeds: Vec<u64> = (0..repeat)
-                .map(|run| run_seed(report.seed, check_id, &recorded.name, run, repeat))
+                .map(|run| {
+                    let runs_of = &rubric.runs_of(rubric_check).id;
+                    run_seed(report.seed, runs_of, &recorded.name, run, repeat)
+                })
                 .collect();
             CaseReplay {
                 check: check_id.to_owned(),

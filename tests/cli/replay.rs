@@ -298,3 +298,71 @@ fn single_files_and_an_archive_handed_to_grade_replay_as_graded() {
         );
     }
 }
+
+#[test]
+fn checks_with_one_invocation_are_judged_on_the_same_runs_and_replay_them() {
+    // A second check of the threads program with the same arguments, cases and runs as
+    // `threads-sum`, judging something else of them: it makes no run of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rubric_text = crate::support::quick_rubric_text().replacen(
+        "cases = { workers = [1, 3] }\n",
+        "cases = { workers = [1, 3] }\nrepeat = 2\n",
+        1,
+    );
+    rubric_text.push_str(
+        r#"
+[[check]]
+id = "threads-sum-line"
+title = "Threads: the sum line"
+points = 10
+run = "sum_array_threads"
+args = ["{workers}"]
+cases = { workers = [1, 3] }
+repeat = 2
+stdout = [{ contains = "Array sum is" }]
+"#,
+    );
+    let rubric = dir.path().join("sum-array.toml");
+    std::fs::write(&rubric, rubric_text).unwrap();
+    let graded = labgrade()
+        .arg("grade")
+        .arg(fixture("sum-array", "all_pass"))
+        .arg("--rubric")
+        .arg(&rubric)
+        .args(["--format", "json", "--seed", "11"])
+        .output()
+        .unwrap();
+    assert_code(&graded, 0);
+    let path = dir.path().join("report.json");
+    std::fs::write(&path, &graded.stdout).unwrap();
+    let recorded = report(&path);
+    for name in ["workers=1", "workers=3"] {
+        let first = case(&recorded, "threads-sum", name);
+        let second = case(&recorded, "threads-sum-line", name);
+        assert_eq!(second["runs"], 2, "{second:#}");
+        // The very same run: its seed, and what was observed of it, to the microsecond of CPU
+        // (what each check captured of it is its own).
+        assert_eq!(first["replay"], second["replay"], "{name}");
+        for observed in ["cpu_us", "wall_ms", "stdout", "resources"] {
+            assert_eq!(
+                first["observed"][observed], second["observed"][observed],
+                "{name}: {observed}"
+            );
+        }
+    }
+    // The usage check runs the program otherwise: runs of its own, seeded by its own id.
+    assert_ne!(
+        case(&recorded, "threads-usage", "default")["replay"]["seed"],
+        case(&recorded, "threads-sum", "workers=1")["replay"]["seed"]
+    );
+
+    // Replayed, the second check's case gets the seeds grading gave it.
+    let output = replay(&root(), &path, "threads-sum-line/workers=3", &[]);
+    assert_code(&output, 0);
+    let (stdout, _) = text(&output);
+    assert!(stdout.contains("agrees: both pass"), "{stdout}");
+    assert!(
+        !stdout.contains("is not one this rubric derives"),
+        "{stdout}"
+    );
+}

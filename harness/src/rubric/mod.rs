@@ -4,6 +4,7 @@
 //! with its file, line and column. Nothing else in labgrade sees the wire types.
 
 mod error;
+mod invocation;
 mod model;
 mod template;
 mod unknown;
@@ -13,6 +14,7 @@ mod wire;
 use std::path::Path;
 
 pub use error::{Problem, RubricError};
+pub use invocation::Invocation;
 pub use model::{
     BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
     Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio, Rubric, RunLimits,

@@ -1,0 +1,83 @@
+//! What decides the runs of a check, apart from what is judged of them: two checks with equal
+//! invocations are judged on the very same runs, made once per grading (`grader`'s shared
+//! runs). A rubric often judges one program's runs for several requirements, each with its
+//! own points (the payload, then its timing, then its CPU cost); running the program again for
+//! each would only cost time, and on a 2-core machine a run of seconds is most of a grading.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::model::{Case, CensusCount, Check, FaultPlan, Rubric, RunLimits};
+use super::template::Template;
+use crate::run::HoldOrder;
+
+/// Everything of a check that shapes its runs: the program, its arguments and environment, the
+/// cases, how many runs, the limits and what the tracer does (which tells a traced run from an
+/// untraced one). Not its matchers, comparisons, census rules or points.
+#[derive(Debug, PartialEq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is one independent option of the tracer"
+)]
+pub struct Invocation<'a> {
+    program: &'a str,
+    args: &'a [Template],
+    env: &'a BTreeMap<String, Template>,
+    cases: &'a [Case],
+    timeout: Duration,
+    output_bytes: u64,
+    repeat: u32,
+    limits: RunLimits,
+    fault: Option<&'a FaultPlan>,
+    traced: bool,
+    perturb: Option<Duration>,
+    start_together: Option<Duration>,
+    separate_cores: bool,
+    hold_until_waited: Option<HoldOrder>,
+    observes_syscalls: bool,
+    short_reads: bool,
+    stacks: bool,
+}
+
+impl Check {
+    /// What shapes this check's runs.
+    #[must_use]
+    pub fn invocation(&self) -> Invocation<'_> {
+        Invocation {
+            program: &self.program,
+            args: &self.args,
+            env: &self.env,
+            cases: &self.cases,
+            timeout: self.timeout,
+            output_bytes: self.output_bytes,
+            repeat: self.repeat,
+            limits: self.limits,
+            fault: self.fault.as_ref(),
+            traced: self.traced(),
+            perturb: self.perturb,
+            start_together: self.start_together,
+            separate_cores: self.separate_cores,
+            hold_until_waited: self.hold_until_waited,
+            observes_syscalls: self.observes_syscalls(),
+            short_reads: self.short_reads,
+            stacks: self
+                .census
+                .iter()
+                .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)),
+        }
+    }
+}
+
+impl Rubric {
+    /// The check whose runs `check` is judged on: the first of the rubric with an equal
+    /// invocation (`check` itself when none comes before it). Its id seeds the runs, so that a
+    /// grading and a replay plan them alike whichever check asks first.
+    #[must_use]
+    pub fn runs_of<'a>(&'a self, check: &'a Check) -> &'a Check {
+        let invocation = check.invocation();
+        self.checks
+            .iter()
+            .find(|other| other.invocation() == invocation)
+            .unwrap_or(check)
+    }
+}
