@@ -197,7 +197,7 @@ mod tests {
             Ok(format!(
                 "{} {}",
                 payload.len(),
-                labgrade_support::checksum(&payload)
+                labgrade_support::payload_sum(&payload)
             ))
         );
         let mut sized = seed_only.clone();
