@@ -207,7 +207,7 @@ mod tests {
         labgrade_support::fill_handover_payload(5, &mut payload);
         assert_eq!(
             value(Oracle::HandoverPayload, &sized, &BTreeMap::new()),
-            Ok(format!("{len} {}", labgrade_support::checksum(&payload)))
+            Ok(format!("{len} {}", labgrade_support::payload_sum(&payload)))
         );
         sized.insert(PAYLOAD_MIB_VAR.to_owned(), "0".to_owned());
         assert!(value(Oracle::HandoverPayload, &sized, &BTreeMap::new()).is_err());
