@@ -355,7 +355,7 @@ impl Grader {
         Ok(CheckRun {
             rubric,
             check,
-            runs_of: &rubric.runs_of(check).id,
+            runs_of: rubric.runs_of(check),
             program,
             bin_dir,
             check_dir,
@@ -377,10 +377,10 @@ impl Grader {
         let case = &check.cases[index];
         let mut runs = Vec::with_capacity(check.repeat as usize);
         for repetition in 0..check.repeat {
-            let counted = match made.get(run.runs_of, index, repetition) {
+            let counted = match made.get(&run.runs_of.id, index, repetition) {
                 Some(counted) => Ok(counted),
                 None => self.run_once(run, index, repetition)?.inspect(|counted| {
-                    made.keep(run.runs_of, index, repetition, counted);
+                    made.keep(&run.runs_of.id, index, repetition, counted);
                 }),
             };
             match counted {
@@ -477,8 +477,8 @@ pub struct Replayed {
 struct CheckRun<'a> {
     rubric: &'a Rubric,
     check: &'a Check,
-    /// The check whose runs these are (`Rubric::runs_of`): its id seeds them.
-    runs_of: &'a str,
+    /// The check whose runs these are (`Rubric::runs_of`): its id and `repeat` seed them.
+    runs_of: &'a Check,
     program: PathBuf,
     bin_dir: &'a Path,
     check_dir: PathBuf,
@@ -497,10 +497,10 @@ fn plan_case_run(
     let case = &check.cases[index];
     let seed = run_seed(
         run.run_seed,
-        run.runs_of,
+        &run.runs_of.id,
         &case.name,
         repetition,
-        check.repeat,
+        run.runs_of.repeat,
     );
     let planned = plan_run(rubric, check, &case.vars, seed)?;
     let perturbation = check.perturb.map(|max_delay| Perturbation {

@@ -185,8 +185,14 @@ pub fn replay(grader: &Grader, request: &ReplayRequest) -> Result<ReplayOutcome,
             let repeat = rubric_check.repeat;
             let seeds: Vec<u64> = (0..repeat)
                 .map(|run| {
-                    let runs_of = &rubric.runs_of(rubric_check).id;
-                    run_seed(report.seed, runs_of, &recorded.name, run, repeat)
+                    let runs_of = rubric.runs_of(rubric_check);
+                    run_seed(
+                        report.seed,
+                        &runs_of.id,
+                        &recorded.name,
+                        run,
+                        runs_of.repeat,
+                    )
                 })
                 .collect();
             CaseReplay {

@@ -3,6 +3,7 @@
 //! replay with another submission disagrees; an unknown check or case is bad input that names
 //! what the report holds.
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -301,27 +302,31 @@ fn single_files_and_an_archive_handed_to_grade_replay_as_graded() {
 
 #[test]
 fn checks_with_one_invocation_are_judged_on_the_same_runs_and_replay_them() {
-    // A second check of the threads program with the same arguments, cases and runs as
-    // `threads-sum`, judging something else of them: it makes no run of its own.
+    // Two more checks of the threads program with the same arguments and cases as
+    // `threads-sum` (2 runs of each case), each judging something else of them: one in 2 runs,
+    // one in 1. Neither makes a run of its own: they are judged on `threads-sum`'s.
     let dir = tempfile::tempdir().unwrap();
     let mut rubric_text = crate::support::quick_rubric_text().replacen(
         "cases = { workers = [1, 3] }\n",
         "cases = { workers = [1, 3] }\nrepeat = 2\n",
         1,
     );
-    rubric_text.push_str(
-        r#"
+    for (id, repeat) in [("threads-sum-line", 2), ("threads-sum-once", 1)] {
+        writeln!(
+            rubric_text,
+            r#"
 [[check]]
-id = "threads-sum-line"
+id = "{id}"
 title = "Threads: the sum line"
 points = 10
 run = "sum_array_threads"
-args = ["{workers}"]
-cases = { workers = [1, 3] }
-repeat = 2
-stdout = [{ contains = "Array sum is" }]
-"#,
-    );
+args = ["{{workers}}"]
+cases = {{ workers = [1, 3] }}
+repeat = {repeat}
+stdout = [{{ contains = "Array sum is" }}]"#
+        )
+        .unwrap();
+    }
     let rubric = dir.path().join("sum-array.toml");
     std::fs::write(&rubric, rubric_text).unwrap();
     let graded = labgrade()
@@ -340,8 +345,8 @@ stdout = [{ contains = "Array sum is" }]
         let first = case(&recorded, "threads-sum", name);
         let second = case(&recorded, "threads-sum-line", name);
         assert_eq!(second["runs"], 2, "{second:#}");
-        // The very same run: its seed, and what was observed of it, to the microsecond of CPU
-        // (what each check captured of it is its own).
+        // The very same runs: the seed of the run shown, and what was observed of it, to the
+        // microsecond of CPU (what each check captured of it is its own).
         assert_eq!(first["replay"], second["replay"], "{name}");
         for observed in ["cpu_us", "wall_ms", "stdout", "resources"] {
             assert_eq!(
@@ -349,20 +354,32 @@ stdout = [{ contains = "Array sum is" }]
                 "{name}: {observed}"
             );
         }
+        // The check of one run is judged on the first of them, seeded as `threads-sum`'s first.
+        let once = case(&recorded, "threads-sum-once", name);
+        assert_eq!(once["runs"], 1, "{once:#}");
+        assert_eq!(
+            once["replay"]["seed"].as_u64().unwrap(),
+            labgrade::grade::run_seed(11, "threads-sum", name, 0, 2),
+            "{once:#}"
+        );
     }
     // The usage check runs the program otherwise: runs of its own, seeded by its own id.
-    assert_ne!(
-        case(&recorded, "threads-usage", "default")["replay"]["seed"],
-        case(&recorded, "threads-sum", "workers=1")["replay"]["seed"]
+    assert_eq!(
+        case(&recorded, "threads-usage", "default")["replay"]["seed"]
+            .as_u64()
+            .unwrap(),
+        labgrade::grade::run_seed(11, "threads-usage", "default", 0, 1)
     );
 
-    // Replayed, the second check's case gets the seeds grading gave it.
-    let output = replay(&root(), &path, "threads-sum-line/workers=3", &[]);
-    assert_code(&output, 0);
-    let (stdout, _) = text(&output);
-    assert!(stdout.contains("agrees: both pass"), "{stdout}");
-    assert!(
-        !stdout.contains("is not one this rubric derives"),
-        "{stdout}"
-    );
+    // Replayed, each check's case gets the seeds grading gave it.
+    for target in ["threads-sum-line/workers=3", "threads-sum-once/workers=1"] {
+        let output = replay(&root(), &path, target, &[]);
+        assert_code(&output, 0);
+        let (stdout, _) = text(&output);
+        assert!(stdout.contains("agrees: both pass"), "{stdout}");
+        assert!(
+            !stdout.contains("is not one this rubric derives"),
+            "{stdout}"
+        );
+    }
 }

@@ -1,6 +1,6 @@
-//! What decides the runs of a check, apart from what is judged of them: two checks with equal
-//! invocations are judged on the very same runs, made once per grading (`grader`'s shared
-//! runs). A rubric often judges one program's runs for several requirements, each with its
+//! What decides the runs of a check, apart from what is judged of them and how many: two
+//! checks with equal invocations are judged on the very same runs, made once per grading
+//! (`made_runs.rs`), the one with fewer `repeat` on the first of them. A rubric often judges one program's runs for several requirements, each with its
 //! own points (the payload, then its timing, then its CPU cost); running the program again for
 //! each would only cost time, and on a 2-core machine a run of seconds is most of a grading.
 
@@ -11,9 +11,10 @@ use super::model::{Case, CensusCount, Check, FaultPlan, Rubric, RunLimits};
 use super::template::Template;
 use crate::run::HoldOrder;
 
-/// Everything of a check that shapes its runs: the program, its arguments and environment, the
-/// cases, how many runs, the limits and what the tracer does (which tells a traced run from an
-/// untraced one). Not its matchers, comparisons, census rules or points.
+/// Everything of a check that shapes each of its runs: the program, its arguments and
+/// environment, the cases, the limits and what the tracer does (which tells a traced run from
+/// an untraced one). Not how many runs (`repeat`), nor its matchers, comparisons, census rules
+/// or points.
 #[derive(Debug, PartialEq)]
 #[expect(
     clippy::struct_excessive_bools,
@@ -26,7 +27,6 @@ pub struct Invocation<'a> {
     cases: &'a [Case],
     timeout: Duration,
     output_bytes: u64,
-    repeat: u32,
     limits: RunLimits,
     fault: Option<&'a FaultPlan>,
     traced: bool,
@@ -50,7 +50,6 @@ impl Check {
             cases: &self.cases,
             timeout: self.timeout,
             output_bytes: self.output_bytes,
-            repeat: self.repeat,
             limits: self.limits,
             fault: self.fault.as_ref(),
             traced: self.traced(),
@@ -69,15 +68,33 @@ impl Check {
 }
 
 impl Rubric {
-    /// The check whose runs `check` is judged on: the first of the rubric with an equal
-    /// invocation (`check` itself when none comes before it). Its id seeds the runs, so that a
-    /// grading and a replay plan them alike whichever check asks first.
+    /// The check whose runs `check` is judged on: of the checks with an equal invocation, the
+    /// one with the most runs (`repeat`), the first of the rubric among equals; `check` itself
+    /// when it is that one. Its id and `repeat` seed the runs, so that a grading and a replay
+    /// plan them alike whichever check asks first, and a check with fewer runs is judged on the
+    /// first of them.
     #[must_use]
     pub fn runs_of<'a>(&'a self, check: &'a Check) -> &'a Check {
         let invocation = check.invocation();
         self.checks
             .iter()
-            .find(|other| other.invocation() == invocation)
-            .unwrap_or(check)
+            .filter(|other| other.invocation() == invocation)
+            .fold(check, |most, other| {
+                if other.repeat > most.repeat
+                    || (other.repeat == most.repeat && self.position(other) < self.position(most))
+                {
+                    other
+                } else {
+                    most
+                }
+            })
+    }
+
+    /// Where `check` stands among the rubric's checks (last when it is not one of them).
+    fn position(&self, check: &Check) -> usize {
+        self.checks
+            .iter()
+            .position(|other| other.id == check.id)
+            .unwrap_or(usize::MAX)
     }
 }
