@@ -118,13 +118,15 @@ impl Toolchain {
             std::path::absolute(self.cache_dir.join("builds").join(&rubric.exercise.name))
                 .map_err(io("resolve", &self.cache_dir))?;
         let bin_dir = assembly.root().join("bin");
+        // Made first: the toolchain's identity is asked for inside it, and a fresh machine (a
+        // clean CI clone, a student's first grade) has no cache folder yet.
+        fs::create_dir_all(&exercise_dir).map_err(io("create", &exercise_dir))?;
         let reuse = Reuse::in_cache(&self.cache_dir);
         let key = self.key(runner, rubric, assembly, &exercise_dir)?;
         if let Some(kept) = key.as_ref().and_then(|key| reuse.take(key, &bin_dir)) {
             observer.stage(&Stage::Reusing);
             return Ok(kept.into_outcome(bin_dir));
         }
-        fs::create_dir_all(&exercise_dir).map_err(io("create", &exercise_dir))?;
         // Held until the binaries are copied out; released when `_lock` is dropped.
         let (_lock, workspace) = take_slot(&exercise_dir, self.build_slots)?;
         sync_workspace(&assembly.workspace(), &workspace)?;

@@ -297,3 +297,14 @@ fn a_relative_cache_folder_builds_every_submission_afresh() {
     let right = Grade::fixture("all_pass").cache_dir(cache).seed(1).json();
     assert_eq!(right.report["score"], 100.0);
 }
+
+#[test]
+fn a_cache_folder_that_does_not_exist_yet_is_made() {
+    // A clean CI clone or a student's first grade has no cache folder: labgrade once asked
+    // the toolchain for its version inside that folder before making it, and graded nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("not").join("yet");
+    let graded = Grade::fixture("all_pass").cache_dir(&cache).seed(1).json();
+    assert_eq!(graded.report["score"], 100.0);
+    assert!(cache.join("builds").is_dir(), "{}", cache.display());
+}
