@@ -80,31 +80,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Seconds since the epoch, with microseconds.
-now() { echo "$EPOCHREALTIME"; }
-# $2 - $1, in seconds.
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# Arithmetic on decimals: calc 'expression'.
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-# Sets `cpu_total` to the CPU seconds (user + system) used so far by the finished children of
-# this shell, their own finished children included; the difference over a stage is the CPU of
-# everything the stage started. (`times` runs in this shell: in a subshell it would count only
-# the subshell's children.)
-cpu_now() {
-  local children
-  times > "$tmp/times"
-  { read -r _; read -r children; } < "$tmp/times"
-  cpu_total=$(awk -v t="$children" \
-    'BEGIN { split(t, p, /[ms ]+/); printf "%.3f", p[1] * 60 + p[2] + p[3] * 60 + p[4] }')
-}
-# Sets `busy_total` to the CPU seconds all the machine's cores have spent busy since boot.
-hz=$(getconf CLK_TCK)
-busy_now() {
-  local user nice system irq softirq steal
-  # cpu user nice system idle iowait irq softirq steal ...
-  read -r _ user nice system _ _ irq softirq steal _ < /proc/stat
-  busy_total=$(calc "($user + $nice + $system + $irq + $softirq + $steal) / $hz")
-}
+# shellcheck source=scripts/measure.sh
+source "$root/scripts/measure.sh"
 # A timed stage: `stage_start`, the work, then `stage_end`, which sets `stage_s` (wall seconds),
 # `stage_cpu` (CPU seconds of everything the stage started) and `stage_others` (CPU seconds the
 # rest of the machine used meanwhile: other users' work, which skews every figure; a few tenths

@@ -36,7 +36,9 @@
 #             (`target/<profile>/<bin> args...`, relative to the package, so taken from the scratch
 #             copy's target folder), with a clean environment (PATH, HOME) plus its `replay.env`,
 #             stdin from /dev/null, output to /dev/null, in an empty folder of its own, as many
-#             times as the case's `runs` (what labgrade ran). The floor is the build's wall time
+#             times as the case's `runs` (what labgrade ran; cases with the same command line,
+#             environment and limits, which labgrade judges on shared runs, count once, with the
+#             most runs of them). The floor is the build's wall time
 #             plus the sum of the runs' wall times. What labgrade adds to a run (tracing,
 #             start-together's 50 ms, perturbation delays, holding until waited) is not in it.
 #   ratio     grade / floor, wall times.
@@ -105,31 +107,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Measures ------------------------------------------------------------------------------------
-now() { echo "$EPOCHREALTIME"; }
-# $2 - $1, in seconds.
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# Arithmetic on decimals: calc 'expression' (2 decimals).
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-# Sets `cpu_total` to the CPU seconds (user + system) used so far by this shell and its finished
-# children, their own finished children included. `times` must run in this shell: in a subshell
-# it would count only the subshell's children.
-cpu_now() {
-  local self children
-  times > "$tmp/times"
-  { read -r self; read -r children; } < "$tmp/times"
-  cpu_total=$(awk -v s="$self" -v c="$children" 'BEGIN {
-    split(s, p, /[ms ]+/); split(c, q, /[ms ]+/)
-    printf "%.3f", p[1] * 60 + p[2] + p[3] * 60 + p[4] + q[1] * 60 + q[2] + q[3] * 60 + q[4] }')
-}
-# Sets `busy_total` to the CPU seconds all the machine's cores have spent busy since boot.
-hz=$(getconf CLK_TCK)
-busy_now() {
-  local user nice system irq softirq steal
-  # cpu user nice system idle iowait irq softirq steal ...
-  read -r _ user nice system _ _ irq softirq steal _ < /proc/stat
-  busy_total=$(awk -v t="$user $nice $system $irq $softirq $steal" -v hz="$hz" \
-    'BEGIN { split(t, p, " "); printf "%.3f", (p[1] + p[2] + p[3] + p[4] + p[5] + p[6]) / hz }')
-}
+# shellcheck source=scripts/measure.sh
+source "$root/scripts/measure.sh"
 # A timed step: `step_start`, the work, then `step_end`, which sets `step_s` (wall seconds) and
 # `step_cpu` (CPU seconds of everything the step started).
 step_start() {
@@ -196,28 +175,40 @@ bare_runs() {
 import json, os, shutil, subprocess, sys, tempfile, time
 report, target = json.load(open(sys.argv[1])), sys.argv[2]
 base = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ}
-total, count, timeouts = 0.0, 0, 0
+# Checks of one invocation are judged on the same runs (rubrics/README.md, `repeat`), each case
+# listing them: runs of one command line, environment and limits count once, as many as the
+# case with the most of them, so the floor is not charged for runs labgrade shares.
+def key(replay):
+    env = {k: v for k, v in replay.get("env", {}).items() if k != "LABGRADE_SEED"}
+    rest = {k: v for k, v in replay.items() if k not in ("seed", "run", "env", "shell")}
+    return json.dumps([env, rest], sort_keys=True)
+distinct = {}
 for check in report.get("checks", []):
     for case in check.get("cases") or []:
-        replay = case["replay"]
-        command = list(replay["command"])
-        if not command[0].startswith("target/"):
-            sys.exit(f"unexpected replay command {command!r} in {check['id']}/{case['name']}")
-        command[0] = os.path.join(target, command[0][len("target/"):])
-        env = dict(base, **replay.get("env", {}))
-        limit = replay.get("limits", {}).get("timeout_ms", 10000) / 1000
-        for _ in range(case.get("runs", 1)):
-            scratch = tempfile.mkdtemp(prefix="bare-")
-            t0 = time.monotonic()
-            try:
-                subprocess.run(command, env=env, cwd=scratch, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               timeout=limit, start_new_session=True)
-            except subprocess.TimeoutExpired:
-                timeouts += 1
-            total += time.monotonic() - t0
-            count += 1
-            shutil.rmtree(scratch, ignore_errors=True)
+        k = key(case["replay"])
+        if case.get("runs", 1) > distinct.get(k, (0, None))[0]:
+            distinct[k] = (case.get("runs", 1), case)
+total, count, timeouts = 0.0, 0, 0
+for runs, case in distinct.values():
+    replay = case["replay"]
+    command = list(replay["command"])
+    if not command[0].startswith("target/"):
+        sys.exit(f"unexpected replay command {command!r} in case {case['name']}")
+    command[0] = os.path.join(target, command[0][len("target/"):])
+    env = dict(base, **replay.get("env", {}))
+    limit = replay.get("limits", {}).get("timeout_ms", 10000) / 1000
+    for _ in range(runs):
+        scratch = tempfile.mkdtemp(prefix="bare-")
+        t0 = time.monotonic()
+        try:
+            subprocess.run(command, env=env, cwd=scratch, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=limit, start_new_session=True)
+        except subprocess.TimeoutExpired:
+            timeouts += 1
+        total += time.monotonic() - t0
+        count += 1
+        shutil.rmtree(scratch, ignore_errors=True)
 print(f"{total:.3f} {count} {timeouts}")
 PY
 }
@@ -314,7 +305,10 @@ for exercise in "${exercises[@]}"; do
   (cd "$floor/$name" && CARGO_TARGET_DIR=$floor/target cargo "${build_args[@]}")
   step_end
   floor_build_s=$step_s
-  read -r floor_runs_s runs timeouts < <(bare_runs "$work/fresh.json" "$floor/target")
+  # Into a file, not `< <(...)`: bash does not wait for a process substitution, so the CPU of
+  # its runs would be counted as the rest of the machine's.
+  bare_runs "$work/fresh.json" "$floor/target" > "$work/bare"
+  read -r floor_runs_s runs timeouts < "$work/bare"
   if ((timeouts > 0)); then warnings+=("$exercise: $timeouts bare runs of the floor ran past their time limit"); fi
   floor_s=$(calc "$floor_build_s + $floor_runs_s")
   ratio=$(calc "$grade_s / $floor_s")
