@@ -2,7 +2,8 @@
 //! [`crate::rubric::Invocation`]), its case and the run's number: a check with an equal
 //! invocation is judged on them instead of running its program again. A run is made at most
 //! once, by whichever check asks for it first, and planned alike either way (its seed comes
-//! from the first check of the rubric with that invocation).
+//! from the check whose runs they are, [`crate::rubric::Rubric::runs_of`]: of the checks with
+//! that invocation, the one with the most runs).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

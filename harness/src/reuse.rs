@@ -6,8 +6,10 @@
 //!
 //! The key hashes the assembled workspace (every file cargo sees: the exercise package with
 //! the student's files in it, the support crate, the manifest and the lockfile), the build
-//! profile and time limit (a build that fit one limit may not fit a shorter one), the toolchain (`cargo -vV` and `rustc -vV`) and [`RECIPE`], the version of how
-//! labgrade builds. A hit is therefore what a build of the very same bytes gave: one
+//! profile and time limit (a build that fit one limit may not fit a shorter one), the toolchain
+//! (`cargo -vV` and `rustc -vV`), the build's containment (the user, Landlock's version, what
+//! the compiler may read: it decides what `include_str!` gives) and [`RECIPE`], the version of
+//! how labgrade builds. A hit is therefore what a build of the very same bytes gave: one
 //! submission's binaries are graded for another's only when their inputs are equal byte for
 //! byte, when a fresh build would compile the same program. A build that ran out of time, or
 //! that something outside disturbed, is not kept: only what the compiler decided.

@@ -75,7 +75,12 @@ case "$status" in
 esac
 
 # Students' code runs in the image this builds, and where Gradescope's container refuses
-# labgrade's namespaces and Landlock nothing else keeps it from reading /autograder/source:
-# no reference solution stays there once it has filled the cache.
+# labgrade's namespaces and Landlock nothing else keeps it from reading what is in it: no
+# reference solution stays once it has filled the cache. Its files and binaries are in the build
+# slot: grading the skeleton (whatever its verdict) cleans the package's artifacts and puts the
+# skeleton's files there, keeping the compiled dependencies. Its binaries are also kept for
+# reuse (`built/`): that goes.
+"$labgrade" grade "$source_dir/exercises/$exercise" --rubric "$rubric" --quiet > /dev/null || true
+rm -rf "$LABGRADE_CACHE_DIR/built"
 rm -rf "$source_dir"/exercises/*/solution
-echo "setup.sh: removed the reference solutions from $source_dir/exercises"
+echo "setup.sh: removed the reference solutions from $source_dir/exercises and labgrade's cache"

@@ -19,6 +19,8 @@ use crate::support::{assert_code, find_tool, root};
 struct Autograder {
     _tmp: tempfile::TempDir,
     root: PathBuf,
+    /// labgrade's cache: the tests' shared one, or one of this autograder's.
+    cache: PathBuf,
 }
 
 impl Autograder {
@@ -84,7 +86,15 @@ impl Autograder {
         Some(Self {
             _tmp: tmp,
             root: autograder,
+            cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"),
         })
+    }
+
+    /// With a cache of its own: setup.sh empties the cache's kept builds, which other tests
+    /// share.
+    fn with_own_cache(mut self) -> Self {
+        self.cache = self.root.join("labgrade-cache");
+        self
     }
 
     fn submission(&self) -> PathBuf {
@@ -98,10 +108,7 @@ impl Autograder {
             .arg(script)
             .env("AUTOGRADER_ROOT", &self.root)
             .env("LABGRADE", env!("CARGO_BIN_EXE_labgrade"))
-            .env(
-                "LABGRADE_CACHE_DIR",
-                Path::new(env!("CARGO_TARGET_TMPDIR")).join("labgrade-cache"),
-            )
+            .env("LABGRADE_CACHE_DIR", &self.cache)
             .env("NO_COLOR", "1")
             .env_remove("EXERCISE")
             .env_remove("RUBRIC")
@@ -313,7 +320,7 @@ fn a_missing_rubric_is_the_staffs_problem_said_in_results() {
 
 #[test]
 fn setup_skips_what_is_installed_and_grades_the_reference_solution() {
-    let Some(autograder) = Autograder::new() else {
+    let Some(autograder) = Autograder::new().map(Autograder::with_own_cache) else {
         return;
     };
     let output = autograder.script(&autograder.root.join("source/setup.sh"));
@@ -331,6 +338,55 @@ fn setup_skips_what_is_installed_and_grades_the_reference_solution() {
         let solution = package.unwrap().path().join("solution");
         assert!(!solution.exists(), "{} is left", solution.display());
     }
+    // Nor in labgrade's cache: neither its kept builds, nor the solution's files or binaries in
+    // the build slot (they would be the very bytes of the reference solution's).
+    assert!(!autograder.cache.join("built").exists());
+    let answers: Vec<Vec<u8>> = fs::read_dir(solution().join("src/bin"))
+        .unwrap()
+        .map(|file| fs::read(file.unwrap().path()).unwrap())
+        .collect();
+    let mut binaries = Vec::new();
+    for name in ["sum_array_threads", "sum_array_processes"] {
+        let slot = autograder
+            .cache
+            .join("builds/sum-array/ws-0/target/release")
+            .join(name);
+        assert!(slot.is_file(), "{} is not built", slot.display());
+        binaries.push(fs::read(slot).unwrap());
+    }
+    for file in files_under(&autograder.cache.join("builds")) {
+        let bytes = fs::read(&file).unwrap();
+        assert!(!answers.contains(&bytes), "{} is an answer", file.display());
+    }
     copy_tree(&solution(), &autograder.submission());
     assert_full_marks(&autograder.grade());
+    // The binaries left in the slot were the skeleton's: grading the solution makes others.
+    for (name, skeleton) in ["sum_array_threads", "sum_array_processes"]
+        .iter()
+        .zip(&binaries)
+    {
+        let slot = autograder
+            .cache
+            .join("builds/sum-array/ws-0/target/release")
+            .join(name);
+        assert_ne!(
+            &fs::read(slot).unwrap(),
+            skeleton,
+            "{name} was the solution's"
+        );
+    }
+}
+
+/// Every file under `dir`, at any depth.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            files.extend(files_under(&entry.path()));
+        } else if entry.file_type().unwrap().is_file() {
+            files.push(entry.path());
+        }
+    }
+    files
 }

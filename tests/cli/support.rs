@@ -80,7 +80,9 @@ pub(crate) fn is_root() -> bool {
     nix::unistd::Uid::effective().is_root()
 }
 
-/// Whether a test that needs root can run; says `skipped: needs root` on stderr when it cannot.
+/// Whether a test that needs root can run; says `skipped: needs root` on stderr when it cannot,
+/// and fails instead with `LABGRADE_REQUIRE_ROOT=1` (as in CI, which runs as root: a skip there
+/// would pass without checking anything).
 pub(crate) fn needs_root() -> bool {
     skip_unless_root("skipped: needs root")
 }
@@ -92,6 +94,10 @@ pub(crate) fn needs_root_for(reason: &str) -> bool {
 
 fn skip_unless_root(message: &str) -> bool {
     if !is_root() {
+        assert!(
+            std::env::var("LABGRADE_REQUIRE_ROOT").as_deref() != Ok("1"),
+            "{message}, and LABGRADE_REQUIRE_ROOT=1: run the tests as root"
+        );
         // Straight to stderr, not `eprintln!`: the skip shows even when the harness captures
         // the test's output.
         let _ = writeln!(std::io::stderr(), "{message}");

@@ -1,8 +1,8 @@
 //! The gradebook: one CSV row per student, for a spreadsheet or an LMS import (Moodle,
 //! Canvas; see `docs/batch.md`).
 //!
-//! Columns: `student`, `score`, `max`, `status` (`graded`, `incomplete`, `error`), then one per
-//! check with its points. A student labgrade could not grade has an empty score, so that an
+//! Columns: `student`, `score`, `max`, `status` (`graded`, `incomplete`, `unreadable`,
+//! `error`), then one per check with its points. A student labgrade could not grade has an empty score, so that an
 //! import leaves their grade alone instead of writing 0. Rows are sorted by student id and
 //! numbers written as the human report writes them, so that equal results give equal bytes.
 //!

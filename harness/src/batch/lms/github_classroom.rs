@@ -46,6 +46,10 @@ fn prefix(dir: &Path, names: &[String]) -> Option<String> {
             .take_while(|(a, b)| a == b)
             .count();
     }
+    // Bytes, so `müller` and `möller` share one: step back to a character's start.
+    while !first.is_char_boundary(common) {
+        common -= 1;
+    }
     let cut = first[..common].rfind('-')? + 1;
     let prefix = first[..cut].to_owned();
     names
@@ -105,6 +109,15 @@ mod tests {
             Some("lab-1-")
         );
         assert_eq!(prefix(Path::new("/x/class"), &names(&["lab-1-ada"])), None);
+        // Their common start ends inside `ü`/`ö`, which share a first byte.
+        assert_eq!(
+            prefix(
+                Path::new("/x/class"),
+                &names(&["lab-1-müller", "lab-1-möller"])
+            )
+            .as_deref(),
+            Some("lab-1-")
+        );
         assert!(!recognises(
             Path::new("/nonexistent"),
             &names(&["a-b", "a-c"])
