@@ -204,6 +204,26 @@ fn class(dir: &Path) {
         "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    for i in range(20001): z.writestr(f'f{i}', b'')",
         &[dir.join("bomb.zip").to_str().unwrap()],
     );
+    flat(dir);
+}
+
+/// Single files, no folders: uploaded side by side (a folder of them), or `zip -j`.
+fn flat(dir: &Path) {
+    let flat = dir.join("flat_folder");
+    std::fs::create_dir(&flat).unwrap();
+    for name in ["sum_array_threads.rs", "sum_array_processes.rs"] {
+        std::fs::copy(solution().join("src/bin").join(name), flat.join(name)).unwrap();
+    }
+    run(
+        &solution().join("src/bin"),
+        "zip",
+        &[
+            "-qj",
+            dir.join("zip_flat.zip").to_str().unwrap(),
+            "sum_array_threads.rs",
+            "sum_array_processes.rs",
+        ],
+    );
 }
 
 #[test]
@@ -224,6 +244,7 @@ fn every_archive_a_student_makes_grades_and_the_unreadable_are_told_apart() {
             unreadable("bomb"),
             full("file_roller"),
             full("finder"),
+            full("flat_folder"),
             unreadable("lone"),
             ("missing".to_owned(), "60".to_owned(), "graded".to_owned()),
             unreadable("password"),
@@ -234,6 +255,7 @@ fn every_archive_a_student_makes_grades_and_the_unreadable_are_told_apart() {
             unreadable("truncated"),
             full("windows"),
             unreadable("xz"),
+            full("zip_flat"),
             full("zip_folder"),
         ]
     );
@@ -275,7 +297,7 @@ fn every_archive_a_student_makes_grades_and_the_unreadable_are_told_apart() {
     assert!(stderr.contains("] unreadable rar 0/100"), "{stderr}");
     let summary = String::from_utf8_lossy(&output.stdout);
     assert!(
-        summary.contains("15 students: 9 graded, 6 unreadable, 0 incomplete, 0 could not be graded; 8 with full marks"),
+        summary.contains("17 students: 11 graded, 6 unreadable, 0 incomplete, 0 could not be graded; 10 with full marks"),
         "{summary}"
     );
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
@@ -284,29 +306,34 @@ fn every_archive_a_student_makes_grades_and_the_unreadable_are_told_apart() {
         "no unreadable status in report.html"
     );
 
-    // Nothing changed: every record is reused, the unreadable ones too. A new upload in the
-    // Moodle folder is graded again.
-    let again = batch(class_dir.path(), out.path());
+    resumes_only_what_changed(class_dir.path(), out.path());
+}
+
+/// Batch again over the class of [`class`], graded into `out`: nothing changed, every record is
+/// reused, the unreadable ones too; a new upload in the Moodle folder, or a single file taken
+/// from a folder of them, is graded again.
+fn resumes_only_what_changed(class_dir: &Path, out: &Path) {
+    let again = batch(class_dir, out);
     assert_code(&again, 0);
     let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("15 reused from an earlier run"), "{stderr}");
+    assert!(stderr.contains("17 reused from an earlier run"), "{stderr}");
     let work = tempfile::tempdir().unwrap();
     threads_only(&work.path().join("lab1"));
-    let upload = class_dir.path().join(MOODLE).join("lab1.zip");
+    let upload = class_dir.join(MOODLE).join("lab1.zip");
     std::fs::remove_file(&upload).unwrap();
     run(
         work.path(),
         "zip",
         &["-qr", upload.to_str().unwrap(), "lab1"],
     );
-    let third = batch(class_dir.path(), out.path());
+    let third = batch(class_dir, out);
     assert_code(&third, 0);
     let stderr = String::from_utf8_lossy(&third.stderr);
     assert!(
-        stderr.contains("14 reused from an earlier run, 1 to grade"),
+        stderr.contains("16 reused from an earlier run, 1 to grade"),
         "{stderr}"
     );
-    let moodle = gradebook(out.path())
+    let moodle = gradebook(out)
         .into_iter()
         .find(|(id, _, _)| id == MOODLE)
         .unwrap();
@@ -315,4 +342,18 @@ fn every_archive_a_student_makes_grades_and_the_unreadable_are_told_apart() {
         moodle.1, "100",
         "the new upload lacks the processes program"
     );
+    // A single file taken out of a folder of them is a new submission too.
+    std::fs::remove_file(class_dir.join("flat_folder/sum_array_processes.rs")).unwrap();
+    let fourth = batch(class_dir, out);
+    assert_code(&fourth, 0);
+    let stderr = String::from_utf8_lossy(&fourth.stderr);
+    assert!(
+        stderr.contains("16 reused from an earlier run, 1 to grade"),
+        "{stderr}"
+    );
+    let flat = gradebook(out)
+        .into_iter()
+        .find(|(id, _, _)| id == "flat_folder")
+        .unwrap();
+    assert_eq!(flat.1, "60", "{flat:?}");
 }

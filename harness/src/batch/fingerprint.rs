@@ -6,6 +6,7 @@
 //! bytes (no need to unpack it to know it is the same), labgrade by its version and a hash of
 //! its own executable (a rebuild with a fix changes it even when the version does not).
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
@@ -36,6 +37,13 @@ pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, E
                     digest::reader(&mut hasher, opened).map_err(io("read", &path))?;
                 } else {
                     hasher.update(b"\0none\0");
+                }
+                // Or by its name alone at the top, where single files are laid out from.
+                if let Some(name) = file.file_name()
+                    && let Beneath::File(opened) = open_beneath(&root, Path::new(name))
+                {
+                    hasher.update(b"\0top\0");
+                    digest::reader(&mut hasher, opened).map_err(io("read", &root.join(name)))?;
                 }
             }
             // A folder holding the student's archive is graded from that archive.

@@ -65,7 +65,7 @@ pub fn open_folder(path: &Path, files: &[PathBuf]) -> Result<(PathBuf, Opened), 
 /// The rubric's files laid out at their paths in a scratch folder, when `dir` holds none of
 /// them at its path but some by name alone at its top (as an upload of single files, to
 /// Gradescope for one, leaves them). A name two listed files share is never guessed.
-fn laid_out(dir: &Path, files: &[PathBuf]) -> Result<Option<tempfile::TempDir>, Error> {
+pub(super) fn laid_out(dir: &Path, files: &[PathBuf]) -> Result<Option<tempfile::TempDir>, Error> {
     if files.iter().any(|file| dir.join(file).exists()) {
         return Ok(None);
     }

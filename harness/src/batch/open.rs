@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::entries::{Kind, Student, entry, lone_archive, submission_root};
 use super::extract::{self, ArchiveProblem, ExtractError, Format, Limits};
+use super::handed_in::laid_out;
 use super::sniff::{Sniffed, sniff};
 use crate::error::Error;
 use crate::submission::owned_temp_dir;
@@ -57,7 +58,8 @@ pub enum OpenError {
 
 /// Opens `student`'s entry as the batch grades it: a folder or working tree as it is, an
 /// archive unpacked safely within `limits`; then, in either, the folder an LMS may have
-/// wrapped the files listed in `rubric_files` in, and the one archive it may hold instead.
+/// wrapped the files listed in `rubric_files` in, the one archive it may hold instead, and
+/// single files laid out at the paths the rubric lists.
 pub fn open_entry(
     student: &Student,
     rubric_files: &[PathBuf],
@@ -75,6 +77,12 @@ pub fn open_entry(
         let unpacked = unpack(&inner, entry(&inner).kind, rubric_files, limits)?;
         opened.root = unpacked.root;
         opened.scratch.extend(unpacked.scratch);
+    }
+    // Single files with no folders (an upload of files, `zip -j`): at the rubric's paths, as
+    // `labgrade grade` lays them out.
+    if let Some(scratch) = laid_out(&opened.root, rubric_files).map_err(OpenError::Local)? {
+        scratch.path().clone_into(&mut opened.root);
+        opened.scratch.push(scratch);
     }
     Ok(opened)
 }
