@@ -94,6 +94,14 @@ fn batch(class: &Path, out: &Path) -> Output {
     crate::batch::batch(class, out, &[])
 }
 
+/// Student `id`'s row of the gradebook.
+fn row(out: &Path, id: &str) -> (String, String, String) {
+    gradebook(out)
+        .into_iter()
+        .find(|(student, _, _)| student == id)
+        .unwrap_or_else(|| panic!("no row of `{id}`"))
+}
+
 fn feedback(out: &Path, id: &str) -> String {
     std::fs::read_to_string(out.join("feedback").join(format!("{id}.txt"))).unwrap()
 }
@@ -333,10 +341,7 @@ fn resumes_only_what_changed(class_dir: &Path, out: &Path) {
         stderr.contains("16 reused from an earlier run, 1 to grade"),
         "{stderr}"
     );
-    let moodle = gradebook(out)
-        .into_iter()
-        .find(|(id, _, _)| id == MOODLE)
-        .unwrap();
+    let moodle = row(out, MOODLE);
     assert_eq!(moodle.2, "graded");
     assert_ne!(
         moodle.1, "100",
@@ -351,9 +356,6 @@ fn resumes_only_what_changed(class_dir: &Path, out: &Path) {
         stderr.contains("16 reused from an earlier run, 1 to grade"),
         "{stderr}"
     );
-    let flat = gradebook(out)
-        .into_iter()
-        .find(|(id, _, _)| id == "flat_folder")
-        .unwrap();
+    let flat = row(out, "flat_folder");
     assert_eq!(flat.1, "60", "{flat:?}");
 }

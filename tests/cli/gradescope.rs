@@ -250,6 +250,17 @@ fn an_archive_of_a_folder_is_unpacked_and_graded() {
         .arg("lab1")
         .current_dir(work.path()));
     assert_full_marks(&autograder.grade());
+
+    // `tar cf lab1.tar lab1`: no compression, a name run_autograder does not pick out itself.
+    let Some(autograder) = Autograder::new() else {
+        return;
+    };
+    run(Command::new("tar")
+        .arg("cf")
+        .arg(autograder.submission().join("lab1.tar"))
+        .arg("lab1")
+        .current_dir(work.path()));
+    assert_full_marks(&autograder.grade());
 }
 
 #[test]

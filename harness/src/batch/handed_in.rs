@@ -1,14 +1,14 @@
 //! One submission handed to `labgrade grade` as a student hands it in (a Gradescope
 //! autograder's `/autograder/submission`): a folder, the same wrapped in a folder of its own,
-//! the rubric's files side by side with no folders (an upload of single files), or an archive,
-//! opened as `labgrade batch` opens an entry.
+//! the rubric's files side by side with no folders (an upload of single files), or an archive
+//! (alone, or the only file of a folder), opened as `labgrade batch` opens an entry.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::entries::{entry, submission_root};
+use super::entries::{entry, lone_archive, submission_root};
 use super::extract::Limits;
 use super::open::{OpenError, Opened, open_entry};
 use crate::error::{Error, io};
@@ -22,7 +22,16 @@ use crate::submission::owned_temp_dir;
 /// replay` unpacks it again. A submission that cannot be read is [`Error::Unreadable`].
 pub fn grade_handed_in(grader: &Grader, rubric: &Rubric, path: &Path) -> Result<Grade, Error> {
     let files = &rubric.exercise.files;
-    let is_file = fs::metadata(path).is_ok_and(|meta| !meta.is_dir());
+    let is_folder = fs::metadata(path).is_ok_and(|meta| meta.is_dir());
+    // A folder holding nothing but an archive (an upload of `lab1.tar`) is graded from it, as
+    // the batch grades such an entry.
+    let lone = if is_folder {
+        lone_archive(&submission_root(path, files))
+    } else {
+        None
+    };
+    let path = lone.as_deref().unwrap_or(path);
+    let is_file = !is_folder || lone.is_some();
     if !is_file {
         // A missing path is the grader's own `SubmissionNotFound`.
         let (root, opened) = open_folder(path, files)?;
