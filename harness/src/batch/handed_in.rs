@@ -22,7 +22,8 @@ use crate::submission::owned_temp_dir;
 /// replay` unpacks it again. A submission that cannot be read is [`Error::Unreadable`].
 pub fn grade_handed_in(grader: &Grader, rubric: &Rubric, path: &Path) -> Result<Grade, Error> {
     let files = &rubric.exercise.files;
-    let is_folder = fs::metadata(path).is_ok_and(|meta| meta.is_dir());
+    let meta = fs::metadata(path).ok();
+    let is_folder = meta.as_ref().is_some_and(fs::Metadata::is_dir);
     // A folder holding nothing but an archive (an upload of `lab1.tar`) is graded from it, as
     // the batch grades such an entry.
     let lone = if is_folder {
@@ -31,7 +32,7 @@ pub fn grade_handed_in(grader: &Grader, rubric: &Rubric, path: &Path) -> Result<
         None
     };
     let path = lone.as_deref().unwrap_or(path);
-    let is_file = !is_folder || lone.is_some();
+    let is_file = meta.is_some_and(|meta| !meta.is_dir()) || lone.is_some();
     if !is_file {
         // A missing path is the grader's own `SubmissionNotFound`.
         let (root, opened) = open_folder(path, files)?;
