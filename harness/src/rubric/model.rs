@@ -208,18 +208,9 @@ pub struct Check {
     pub expect_child: Option<Expect>,
     /// Runs of each case; a case passes only if every run passes.
     pub repeat: u32,
-    /// Longest delay the tracer injects when a thread or process is created; `None` runs
-    /// undisturbed.
-    pub perturb: Option<Duration>,
-    /// `start-together`: the tracer holds new tasks until none has been created for this long,
-    /// then starts them all at once; `None` does not.
-    pub start_together: Option<Duration>,
-    /// `separate-cores`: the tasks started together are each pinned to a CPU of their own, in
-    /// turn, so that they run at the same moment on different cores.
-    pub separate_cores: bool,
-    /// `hold-until-waited`: the tracer holds every new task until the rest of the program is
-    /// blocked waiting or ended, then lets one run, in this order; `None` does not.
-    pub hold_until_waited: Option<crate::run::HoldOrder>,
+    /// When the tracer lets new threads and processes start; `None` as soon as they are
+    /// created.
+    pub task_start: Option<TaskStart>,
     /// The fault injected in one worker of every run.
     pub fault: Option<FaultPlan>,
     /// System calls the program must make, or must not (`syscalls`).
@@ -239,6 +230,27 @@ pub struct Check {
     pub details: Details,
     /// Figures recorded of every run, for the rubric's ratios that name this check.
     pub figures: Vec<Figure>,
+}
+
+/// When the tracer lets the new threads and processes of a run start. The rubric keys
+/// `perturb`, `start-together` and `hold-until-waited` each decide it, so a check has one of
+/// them at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStart {
+    /// `perturb`: each new task is held for a seeded delay of at most this long.
+    Perturb(Duration),
+    /// `start-together`: new tasks are held until none has been created for `quiet`, then
+    /// started all at once.
+    StartTogether {
+        /// How long no new task must be created before the held ones start.
+        quiet: Duration,
+        /// `separate-cores`: the tasks started together are each pinned to a CPU of their
+        /// own, in turn, so that they run at the same moment on different cores.
+        separate_cores: bool,
+    },
+    /// `hold-until-waited`: every new task is held until the rest of the program is blocked
+    /// waiting or ended, then one is let run, in this order.
+    HoldUntilWaited(crate::run::HoldOrder),
 }
 
 /// Who sees a check (`visibility`), in the sense of Gradescope's test visibility.
@@ -325,9 +337,7 @@ impl Check {
         !self.census.is_empty()
             || self.figures.contains(&Figure::CoresWanted)
             || self.expect_child.is_some()
-            || self.perturb.is_some()
-            || self.start_together.is_some()
-            || self.hold_until_waited.is_some()
+            || self.task_start.is_some()
             || self.observes_syscalls()
     }
 

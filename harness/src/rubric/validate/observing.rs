@@ -2,33 +2,26 @@
 //! `repeat` and the keys that decide when new tasks start.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
-
 use toml::Spanned;
 
 use crate::rubric::error::Problem;
-use crate::rubric::model::{CensusCount, CensusRule, Expect};
+use crate::rubric::model::{CensusCount, CensusRule, Expect, TaskStart};
 use crate::rubric::template::Template;
 use crate::rubric::wire::CheckWire;
-use crate::run::HoldOrder;
 
 use super::parse::Validator;
-use super::task_start::DEFAULT_PERTURB_DELAY;
 
 /// What a check asks of the tracer and of repeated runs.
 pub(super) struct Observing {
     pub(super) census: Vec<CensusRule>,
     pub(super) expect_child: Option<Expect>,
     pub(super) repeat: u32,
-    pub(super) perturb: Option<Duration>,
-    pub(super) start_together: Option<Duration>,
-    pub(super) separate_cores: bool,
-    pub(super) hold_until_waited: Option<HoldOrder>,
+    pub(super) task_start: Option<TaskStart>,
 }
 
 impl Validator {
-    /// The keys that need the tracer or several runs: `census`, `expect-child`, `repeat`,
-    /// `perturb`.
+    /// The keys that need the tracer or several runs: `census`, `expect-child`, `repeat`, and
+    /// those of [`Self::task_start`].
     pub(super) fn observing(&mut self, wire: &CheckWire, vars: &BTreeSet<String>) -> Observing {
         let mut census = Vec::new();
         if let Some(wanted) = &wire.census {
@@ -79,33 +72,12 @@ impl Validator {
                 }
             },
         };
-        let perturb = match (&wire.perturb, &wire.perturb_max_delay) {
-            (Some(on), delay) if *on.get_ref() => {
-                Some(self.duration(delay.as_ref(), DEFAULT_PERTURB_DELAY))
-            }
-            (_, Some(delay)) => {
-                self.problems.push(
-                    Problem::new(
-                        Some(delay.span()),
-                        "`perturb-max-delay` without `perturb = true`",
-                    )
-                    .help("add `perturb = true` to the check, or remove this key"),
-                );
-                None
-            }
-            _ => None,
-        };
-        let start_together = self.start_together(wire, perturb.is_some());
-        let separate_cores = self.separate_cores(wire, start_together.is_some());
-        let hold_until_waited = self.hold_until_waited(wire);
+        let task_start = self.task_start(wire);
         Observing {
             census,
             expect_child,
             repeat,
-            perturb,
-            start_together,
-            separate_cores,
-            hold_until_waited,
+            task_start,
         }
     }
 

@@ -4,20 +4,55 @@
 use std::time::Duration;
 
 use crate::rubric::error::Problem;
+use crate::rubric::model::TaskStart;
 use crate::rubric::wire::CheckWire;
 use crate::run::HoldOrder;
 
 use super::parse::Validator;
 
-pub(super) const DEFAULT_PERTURB_DELAY: Duration = Duration::from_millis(20);
+/// Longest delay `perturb` injects when `perturb-max-delay` does not say.
+const DEFAULT_PERTURB_DELAY: Duration = Duration::from_millis(20);
 /// How long `start-together` waits for another new task before it starts the held ones: long
 /// enough that a program creating its threads in a row creates the next within it even on a
 /// loaded machine, short enough to cost little per run.
 pub(super) const START_TOGETHER_QUIET: Duration = Duration::from_millis(50);
 
 impl Validator {
+    /// When the check's new tasks start: `perturb` (with `perturb-max-delay`),
+    /// `start-together` (with `separate-cores`) or `hold-until-waited`, each refused when
+    /// another of them is set too.
+    pub(super) fn task_start(&mut self, wire: &CheckWire) -> Option<TaskStart> {
+        let perturb = match (&wire.perturb, &wire.perturb_max_delay) {
+            (Some(on), delay) if *on.get_ref() => {
+                Some(self.duration(delay.as_ref(), DEFAULT_PERTURB_DELAY))
+            }
+            (_, Some(delay)) => {
+                self.problems.push(
+                    Problem::new(
+                        Some(delay.span()),
+                        "`perturb-max-delay` without `perturb = true`",
+                    )
+                    .help("add `perturb = true` to the check, or remove this key"),
+                );
+                None
+            }
+            _ => None,
+        };
+        let start_together = self.start_together(wire, perturb.is_some());
+        let separate_cores = self.separate_cores(wire, start_together.is_some());
+        let hold_until_waited = self.hold_until_waited(wire);
+        // The three exclude each other: at most one of them is `Some`.
+        perturb
+            .map(TaskStart::Perturb)
+            .or(start_together.map(|quiet| TaskStart::StartTogether {
+                quiet,
+                separate_cores,
+            }))
+            .or(hold_until_waited.map(TaskStart::HoldUntilWaited))
+    }
+
     /// `hold-until-waited`: its order, alone among the keys that decide when new tasks start.
-    pub(super) fn hold_until_waited(&mut self, wire: &CheckWire) -> Option<HoldOrder> {
+    fn hold_until_waited(&mut self, wire: &CheckWire) -> Option<HoldOrder> {
         let value = wire.hold_until_waited.as_ref()?;
         let order = match value.get_ref().as_str() {
             "newest-first" => HoldOrder::NewestFirst,
@@ -59,7 +94,7 @@ impl Validator {
     }
 
     /// `start-together`, and the `overlap` of the census that needs it.
-    pub(super) fn start_together(&mut self, wire: &CheckWire, perturbed: bool) -> Option<Duration> {
+    fn start_together(&mut self, wire: &CheckWire, perturbed: bool) -> Option<Duration> {
         let wanted = self.flag(
             wire.start_together.as_ref(),
             "start-together",
@@ -97,7 +132,7 @@ impl Validator {
     }
 
     /// `separate-cores`, which only makes sense for tasks started together.
-    pub(super) fn separate_cores(&mut self, wire: &CheckWire, started_together: bool) -> bool {
+    fn separate_cores(&mut self, wire: &CheckWire, started_together: bool) -> bool {
         let wanted = self.flag(
             wire.separate_cores.as_ref(),
             "separate-cores",

@@ -12,7 +12,7 @@ use super::parse;
 use super::task_start::START_TOGETHER_QUIET;
 use crate::rubric::{
     CensusCount, Check, Expect, Expected, Matcher, Oracle, Profile, Rubric, RubricError, RunLimits,
-    Scoring, Source,
+    Scoring, Source, TaskStart,
 };
 use crate::run::HoldOrder;
 

@@ -7,11 +7,14 @@ fn hold_until_waited_takes_an_order_and_excludes_the_other_holds() {
     let rubric = parse_ok(&with_check("hold-until-waited = \"newest-first\"\n"));
     let check = &rubric.checks[0];
     assert!(check.traced());
-    assert_eq!(check.hold_until_waited, Some(HoldOrder::NewestFirst));
+    assert_eq!(
+        check.task_start,
+        Some(TaskStart::HoldUntilWaited(HoldOrder::NewestFirst))
+    );
     let rubric = parse_ok(&with_check("hold-until-waited = \"oldest-first\"\n"));
     assert_eq!(
-        rubric.checks[0].hold_until_waited,
-        Some(HoldOrder::OldestFirst)
+        rubric.checks[0].task_start,
+        Some(TaskStart::HoldUntilWaited(HoldOrder::OldestFirst))
     );
     let (at, message, help) = problem(&with_check("hold-until-waited = \"first\"\n"));
     assert_eq!(at.0, 10);
@@ -57,9 +60,14 @@ fn overlap_needs_start_together_and_start_together_excludes_perturb() {
     ));
     let check = &rubric.checks[0];
     assert!(check.traced());
-    assert_eq!(check.start_together, Some(START_TOGETHER_QUIET));
+    assert_eq!(
+        check.task_start,
+        Some(TaskStart::StartTogether {
+            quiet: START_TOGETHER_QUIET,
+            separate_cores: false
+        })
+    );
     assert_eq!(check.census[1].count, CensusCount::Overlap);
-    assert!(!check.separate_cores);
 }
 
 #[test]
@@ -78,5 +86,11 @@ fn separate_cores_needs_start_together() {
     let rubric = parse_ok(&with_check(
         "start-together = true\nseparate-cores = true\n",
     ));
-    assert!(rubric.checks[0].separate_cores);
+    assert!(matches!(
+        rubric.checks[0].task_start,
+        Some(TaskStart::StartTogether {
+            separate_cores: true,
+            ..
+        })
+    ));
 }
