@@ -1,5 +1,5 @@
 //! Turns the wire types into a validated [`Rubric`](super::Rubric), collecting every problem on
-//! the way: [`parse`] is the entry point; each file validates one section or concept of a
+//! the way: [`parse()`] is the entry point; each file validates one section or concept of a
 //! rubric, as methods of one `Validator` that gathers the problems.
 
 mod build;
