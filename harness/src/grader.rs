@@ -18,7 +18,7 @@ use crate::grade::{
 };
 use crate::grade::{for_students, student_rubric};
 use crate::made_runs::{CountedRun, MadeRuns};
-use crate::rubric::{CensusCount, Check, Profile, Rubric};
+use crate::rubric::{CensusCount, Check, Profile, Rubric, TaskStart};
 use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, SyscallWatch, Trace};
 use crate::stage::{Observer, Stage, Unobserved};
 use crate::submission::{Assembly, assemble, remove_abandoned};
@@ -503,10 +503,13 @@ fn plan_case_run(
         run.runs_of.repeat,
     );
     let planned = plan_run(rubric, check, &case.vars, seed)?;
-    let perturbation = check.perturb.map(|max_delay| Perturbation {
-        seed,
-        max_delay_us: max_delay.as_micros() as u64,
-    });
+    let perturbation = match check.task_start {
+        Some(TaskStart::Perturb(max_delay)) => Some(Perturbation {
+            seed,
+            max_delay_us: max_delay.as_micros() as u64,
+        }),
+        _ => None,
+    };
     let limits = Limits {
         cpu_ms: check.limits.cpu_time.as_millis() as u64,
         memory_bytes: check.limits.memory,
@@ -529,15 +532,27 @@ fn plan_case_run(
             syscalls: check.observes_syscalls().then(|| SyscallWatch {
                 short_reads: check.short_reads.then_some(seed),
             }),
-            gather_us: check
-                .start_together
-                .map(|quiet| u64::try_from(quiet.as_micros()).unwrap_or(u64::MAX)),
-            separate_cores: check.separate_cores,
+            gather_us: match check.task_start {
+                Some(TaskStart::StartTogether { quiet, .. }) => {
+                    Some(u64::try_from(quiet.as_micros()).unwrap_or(u64::MAX))
+                }
+                _ => None,
+            },
+            separate_cores: matches!(
+                check.task_start,
+                Some(TaskStart::StartTogether {
+                    separate_cores: true,
+                    ..
+                })
+            ),
             stacks: check
                 .census
                 .iter()
                 .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)),
-            hold_until_waited: check.hold_until_waited,
+            hold_until_waited: match check.task_start {
+                Some(TaskStart::HoldUntilWaited(order)) => Some(order),
+                _ => None,
+            },
         }),
         limits: Some(limits),
         // The program reads its own binaries and writes only its scratch folder:
@@ -636,7 +651,7 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
         .chain(planned.args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    if check.perturb.is_some() {
+    if matches!(check.task_start, Some(TaskStart::Perturb(_))) {
         shell.push_str(
             "   # without the tracer's seeded delays; `labgrade replay <report> <check>/<case>` replays them",
         );

@@ -7,9 +7,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::model::{Case, CensusCount, Check, FaultPlan, Rubric, RunLimits};
+use super::model::{Case, CensusCount, Check, FaultPlan, Rubric, RunLimits, TaskStart};
 use super::template::Template;
-use crate::run::HoldOrder;
 
 /// Everything of a check that shapes each of its runs: the program, its arguments and
 /// environment, the cases, the limits and what the tracer does (which tells a traced run from
@@ -30,10 +29,7 @@ pub struct Invocation<'a> {
     limits: RunLimits,
     fault: Option<&'a FaultPlan>,
     traced: bool,
-    perturb: Option<Duration>,
-    start_together: Option<Duration>,
-    separate_cores: bool,
-    hold_until_waited: Option<HoldOrder>,
+    task_start: Option<TaskStart>,
     observes_syscalls: bool,
     short_reads: bool,
     stacks: bool,
@@ -53,10 +49,7 @@ impl Check {
             limits: self.limits,
             fault: self.fault.as_ref(),
             traced: self.traced(),
-            perturb: self.perturb,
-            start_together: self.start_together,
-            separate_cores: self.separate_cores,
-            hold_until_waited: self.hold_until_waited,
+            task_start: self.task_start,
             observes_syscalls: self.observes_syscalls(),
             short_reads: self.short_reads,
             stacks: self

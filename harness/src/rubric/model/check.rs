@@ -1,0 +1,214 @@
+//! A check: what it runs, its cases and limits, when its new tasks start, and who sees it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::census::CensusRule;
+use super::compare::Compare;
+use super::expect::Expect;
+use super::fault::FaultPlan;
+use super::matchers::Matcher;
+use super::ratio::Figure;
+use super::syscalls::SyscallRule;
+use crate::rubric::template::Template;
+
+/// How a check's points are earned from its cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scoring {
+    /// Each case earns an equal share of the points.
+    PerCase,
+    /// The points are earned only if every case passes.
+    AllOrNothing,
+}
+
+/// One check: a program run over a list of cases, with what each run must show.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// Unique id, used in reports and `needs`.
+    pub id: String,
+    /// One-line description for people.
+    pub title: String,
+    /// Points the check is worth.
+    pub points: u32,
+    /// Binary of the exercise package to run.
+    pub program: String,
+    /// Arguments, with `{variable}` placeholders.
+    pub args: Vec<Template>,
+    /// Environment on top of the rubric's, with placeholders.
+    pub env: BTreeMap<String, Template>,
+    /// The cases; always at least one.
+    pub cases: Vec<Case>,
+    /// How points are earned from cases.
+    pub scoring: Scoring,
+    /// Wall-clock limit of each case.
+    pub timeout: Duration,
+    /// Bytes of stdout and of stderr kept for checking.
+    pub output_bytes: u64,
+    /// Ids of checks (or [`BUILD_ID`](super::BUILD_ID)) that must pass in full before this one runs.
+    pub needs: Vec<String>,
+    /// How the program must end.
+    pub expect: Expect,
+    /// Matchers on stdout; all must hold.
+    pub stdout: Vec<Matcher>,
+    /// Matchers on stderr; all must hold.
+    pub stderr: Vec<Matcher>,
+    /// Comparisons of captured values.
+    pub compares: Vec<Compare>,
+    /// What the census of the program's threads and processes must show.
+    pub census: Vec<CensusRule>,
+    /// How at least one child process must end.
+    pub expect_child: Option<Expect>,
+    /// Runs of each case; a case passes only if every run passes.
+    pub repeat: u32,
+    /// When the tracer lets new threads and processes start; `None` as soon as they are
+    /// created.
+    pub task_start: Option<TaskStart>,
+    /// The fault injected in one worker of every run.
+    pub fault: Option<FaultPlan>,
+    /// System calls the program must make, or must not (`syscalls`).
+    pub syscalls: Vec<SyscallRule>,
+    /// Whether the tracer makes reads of pipes come back short (`short-reads`).
+    pub short_reads: bool,
+    /// Whether the report shows the time of each case and the speedup over the first case.
+    pub parallelism: bool,
+    /// Capture holding the program's own measure of its work, in milliseconds, used by
+    /// `parallelism` instead of the wall time of the whole run.
+    pub parallelism_time: Option<String>,
+    /// Resource limits and isolation of every run.
+    pub limits: RunLimits,
+    /// Who sees the check, and when.
+    pub visibility: Visibility,
+    /// How much of a failure a student's report shows.
+    pub details: Details,
+    /// Figures recorded of every run, for the rubric's ratios that name this check.
+    pub figures: Vec<Figure>,
+}
+
+/// When the tracer lets the new threads and processes of a run start. The rubric keys
+/// `perturb`, `start-together` and `hold-until-waited` each decide it, so a check has one of
+/// them at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStart {
+    /// `perturb`: each new task is held for a seeded delay of at most this long.
+    Perturb(Duration),
+    /// `start-together`: new tasks are held until none has been created for `quiet`, then
+    /// started all at once.
+    StartTogether {
+        /// How long no new task must be created before the held ones start.
+        quiet: Duration,
+        /// `separate-cores`: the tasks started together are each pinned to a CPU of their
+        /// own, in turn, so that they run at the same moment on different cores.
+        separate_cores: bool,
+    },
+    /// `hold-until-waited`: every new task is held until the rest of the program is blocked
+    /// waiting or ended, then one is let run, in this order.
+    HoldUntilWaited(crate::run::HoldOrder),
+}
+
+/// Who sees a check (`visibility`), in the sense of Gradescope's test visibility.
+///
+/// Ordered from the most to the least shown, so that the stricter of two is their maximum.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Run everywhere and shown to students.
+    #[default]
+    Visible,
+    /// Run everywhere; before the due date students see only the verdict (as with
+    /// [`Details::Verdict`]), and Gradescope shows the test after the due date.
+    AfterDueDate,
+    /// Run only when a TA grades (`grade`, `batch`); a student's self-check only says how many
+    /// hidden checks there are and what they are worth.
+    Hidden,
+}
+
+impl Visibility {
+    /// Every visibility, with the name a rubric uses for it.
+    pub const ALL: [(&'static str, Visibility); 3] = [
+        ("visible", Visibility::Visible),
+        ("hidden", Visibility::Hidden),
+        ("after_due_date", Visibility::AfterDueDate),
+    ];
+
+    /// Whether this is the default, [`Visibility::Visible`] (reports then leave it out).
+    #[must_use]
+    pub fn is_visible(&self) -> bool {
+        *self == Self::Visible
+    }
+}
+
+/// How much of a failure a student's report shows (`details`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Details {
+    /// Everything: what was expected and what the program did.
+    #[default]
+    Full,
+    /// That a case failed and how the program ended, but not the expected value (such as the
+    /// oracle's answer) of an output or comparison that failed.
+    Verdict,
+}
+
+impl Details {
+    /// Every level of detail, with the name a rubric uses for it.
+    pub const ALL: [(&'static str, Details); 2] =
+        [("full", Details::Full), ("verdict", Details::Verdict)];
+
+    /// Whether this is the default, [`Details::Full`] (reports then leave it out).
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        *self == Self::Full
+    }
+}
+
+/// Resource limits and isolation of a check's runs (`cpu-time`, `memory`, `tasks`,
+/// `file-size`, `open-files`, `isolate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// CPU time of each process of the program, rounded up to whole seconds.
+    pub cpu_time: Duration,
+    /// Address space of each process, in bytes.
+    pub memory: u64,
+    /// Threads and processes alive at once (enforced when labgrade runs as root).
+    pub tasks: u64,
+    /// Largest file a run may write, in bytes.
+    pub file_size: u64,
+    /// Open file descriptors of each process.
+    pub open_files: u64,
+    /// Run in a network namespace of its own and as an unprivileged user of its own (when
+    /// labgrade runs as root).
+    pub isolate: bool,
+}
+
+impl Check {
+    /// Whether runs of this check are traced (a census is needed to grade them).
+    #[must_use]
+    pub fn traced(&self) -> bool {
+        !self.census.is_empty()
+            || self.figures.contains(&Figure::CoresWanted)
+            || self.expect_child.is_some()
+            || self.task_start.is_some()
+            || self.observes_syscalls()
+    }
+
+    /// Whether runs of this check stop at the system calls of interest (to count them, or to
+    /// shorten reads).
+    #[must_use]
+    pub fn observes_syscalls(&self) -> bool {
+        !self.syscalls.is_empty() || self.short_reads
+    }
+}
+
+/// One case: values for the check's variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Case {
+    /// Name shown in reports, such as `workers=3`, or `default` for a check without cases.
+    pub name: String,
+    /// Variable values, substituted into `{variable}` placeholders.
+    pub vars: BTreeMap<String, String>,
+}

@@ -1,0 +1,33 @@
+//! Tests of the census keys and of the system calls observed with them.
+
+use super::*;
+
+#[test]
+fn sleeps_is_never_judged_with_observed_system_calls() {
+    let found = problem(&with_check(
+        "census = { sleeps = true }\nsyscalls = { require = [\"pipe\"] }\n",
+    ));
+    assert_eq!(
+        (found.0, found.1.as_str()),
+        (
+            (10, 21),
+            "`sleeps` cannot be judged in a check that observes system calls"
+        )
+    );
+    let rubric = parse_ok(&with_check("census = { sleeps = true }\n"));
+    assert!(rubric.checks[0].traced());
+}
+
+#[test]
+fn stacks_take_bytes_and_printed_stacks_a_true() {
+    let rubric = parse_ok(&with_check(
+        "cases = { kib = [256] }\ncensus = { stacks = \"{kib}\", printed-stacks = true }\n",
+    ));
+    let census = &rubric.checks[0].census;
+    assert_eq!(census[0].count, CensusCount::Stacks);
+    assert_eq!(census[0].expected.source(), "{kib}");
+    assert_eq!(census[1].count, CensusCount::PrintedStacks);
+    let (at, message, _) = problem(&with_check("census = { printed-stacks = false }\n"));
+    assert_eq!(at, (10, 29));
+    assert_eq!(message, "`printed-stacks = false` asks for nothing");
+}
