@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Grade, assert_code, copy_dir, labgrade, labgrade_process_of, root};
+use crate::support::{Cli, Grade, assert_code, copy_dir, labgrade_process_of, root};
 
 /// What a hostile student's program writes to stderr: a clipboard write (OSC 52), a window title
 /// (OSC 0), a clear screen (CSI), then a carriage return before a workflow command, which a log
@@ -522,22 +522,17 @@ fn student_ids_and_output_are_inert_in_the_gradebook_progress_and_reports() {
 fn assert_graded_inert(submission: &Path, out: &Path, shown: &str) {
     let junit = out.join("junit.xml");
     let github = out.join("github.txt");
-    let graded = labgrade()
+    let graded = Grade::new(submission, rubric())
         .env_remove("NO_COLOR")
         .env("CLICOLOR_FORCE", "1")
-        .arg("grade")
-        .arg(submission)
-        .arg("--rubric")
-        .arg(rubric())
-        .args(["--seed", "1"])
+        .seed(1)
         .arg("--report")
         .arg(format!("junit={}", junit.display()))
         .arg("--report")
         .arg(format!("github={}", github.display()))
-        .output()
-        .unwrap();
-    assert_code(&graded, 1);
-    let human = String::from_utf8(graded.stdout).unwrap();
+        .run()
+        .code(1);
+    let human = String::from_utf8(graded.output.stdout).unwrap();
     assert!(
         human.contains("\u{1b}["),
         "labgrade's own colours are gone:\n{human}"
@@ -596,19 +591,13 @@ fn a_student_labgrade_cannot_grade_is_an_error_row_and_exit_3() {
     let class = Class::new().folder("alice", "all_pass").empty("frank");
     let out = tempfile::tempdir().unwrap();
     let run = || {
-        labgrade()
-            .arg("batch")
-            .arg(class.path())
-            .arg("--rubric")
-            .arg(&broken)
-            .arg("--out")
-            .arg(out.path())
+        Cli::batch(class.path(), &broken, out.path())
             .args(["--jobs", "1"])
-            .output()
-            .unwrap()
+            .run()
+            .code(3)
+            .output
     };
     let output = run();
-    assert_code(&output, 3);
     assert_eq!(students(&output, "error"), ["alice"]);
     assert_eq!(
         gradebook(out.path()),
@@ -621,7 +610,6 @@ fn a_student_labgrade_cannot_grade_is_an_error_row_and_exit_3() {
     assert!(feedback.contains("no_such_program"), "{feedback}");
     // Not reused: the next run tries again.
     let again = run();
-    assert_code(&again, 3);
     assert_eq!(students(&again, "error"), ["alice"]);
     assert_eq!(students(&again, "reused"), ["frank"]);
 }
@@ -643,44 +631,33 @@ fn shards_merged_equal_a_single_run() {
     assert_eq!(students(&output, "graded"), ["carol"]);
     // The second shard takes its index from a Slurm array's environment.
     let second = tempfile::tempdir().unwrap();
-    let output = labgrade()
-        .arg("batch")
-        .arg(class.path())
-        .arg("--rubric")
-        .arg(rubric())
-        .arg("--out")
-        .arg(second.path())
+    let sharded = Cli::batch(class.path(), rubric(), second.path())
         .args(["--seed", "1", "--jobs", "2"])
         .env("SLURM_ARRAY_TASK_ID", "1")
         .env("SLURM_ARRAY_TASK_COUNT", "2")
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
-    assert_eq!(students(&output, "graded"), ["alice", "frank"]);
-    assert_eq!(students(&output, "unreadable"), ["eve"]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("shard 2/2 from SLURM_ARRAY_TASK_ID"));
+        .run()
+        .code(0);
+    assert_eq!(students(&sharded.output, "graded"), ["alice", "frank"]);
+    assert_eq!(students(&sharded.output, "unreadable"), ["eve"]);
+    sharded.stderr_has("shard 2/2 from SLURM_ARRAY_TASK_ID");
 
     // One shard alone is refused, naming what is missing.
     let merged = tempfile::tempdir().unwrap();
-    let output = labgrade()
-        .arg("merge")
+    Cli::new("merge")
         .arg(first.path())
         .arg("--out")
         .arg(merged.path())
-        .output()
-        .unwrap();
-    assert_code(&output, 2);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("shard 2/2 is missing"));
+        .run()
+        .code(2)
+        .stderr_has("shard 2/2 is missing");
 
-    let output = labgrade()
-        .arg("merge")
+    Cli::new("merge")
         .arg(second.path())
         .arg(first.path())
         .arg("--out")
         .arg(merged.path())
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
+        .run()
+        .code(0);
     for file in [
         "gradebook.csv",
         "summary.txt",
@@ -715,15 +692,10 @@ fn bad_input_names_the_file_and_exits_2() {
     );
 
     let class = Class::new().empty("frank");
-    let output = labgrade()
-        .arg("batch")
-        .arg(class.path())
-        .args(["--rubric", "rubrics/no-such.toml", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert_code(&output, 2);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such.toml"));
+    Cli::batch(class.path(), "rubrics/no-such.toml", out.path())
+        .run()
+        .code(2)
+        .stderr_has("no-such.toml");
 
     let output = batch(class.path(), out.path(), &["--shard", "3/2"]);
     assert_code(&output, 2);

@@ -4,27 +4,24 @@
 
 use serde_norway::Value;
 
-use crate::support::{labgrade, root};
+use crate::support::{Grade, Ran, root};
 
-fn grade_remainder_dropped(min_score: &str) -> i32 {
-    labgrade()
-        .arg("grade")
-        .arg("tests/fixtures/sum-array/remainder_dropped")
-        .args(["--rubric", "tests/fixtures/batch/sum-array.toml"])
-        .args(["--seed", "42", "--min-score", min_score])
-        .output()
-        .unwrap()
-        .status
-        .code()
-        .unwrap_or(-1)
+fn grade_remainder_dropped(min_score: &str) -> Ran {
+    Grade::new(
+        "tests/fixtures/sum-array/remainder_dropped",
+        "tests/fixtures/batch/sum-array.toml",
+    )
+    .seed(42)
+    .args(["--min-score", min_score])
+    .run()
 }
 
 #[test]
 fn min_score_is_a_percentage_of_the_maximum() {
     // remainder_dropped earns 60 of 100 with the quick rubric (both 3-worker cases fail).
-    assert_eq!(grade_remainder_dropped("60"), 0);
-    assert_eq!(grade_remainder_dropped("60.5"), 1);
-    assert_eq!(grade_remainder_dropped("101"), 2);
+    grade_remainder_dropped("60").code(0);
+    grade_remainder_dropped("60.5").code(1);
+    grade_remainder_dropped("101").code(2);
 }
 
 fn template(name: &str) -> Value {

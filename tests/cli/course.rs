@@ -1,25 +1,18 @@
-//! The course as a whole: the content self-check and `labgrade check` of a working copy.
+//! The course as a whole: the content self-check, `labgrade check` of a working copy, and what
+//! `labgrade doctor` and `labgrade --help` say.
 
-use predicates::prelude::*;
-
-use crate::support::{labgrade, root};
+use crate::support::{Cli, Grade, is_root, root};
 
 /// The self-check of one exercise passes: its README lists what its rubric grades, its
 /// reference solution and correct fixtures earn full marks, its skeleton does not, and every
 /// requirement has a mutant that loses exactly its points.
 #[track_caller]
 fn selfcheck_passes(exercise: &str) {
-    let output = labgrade()
-        .args(["selfcheck", "--exercise", exercise])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let ran = Cli::new("selfcheck")
+        .args(["--exercise", exercise])
+        .run()
+        .code(0);
+    let stdout = ran.stdout();
     for subject in [
         "README (must list every requirement with its points)",
         "reference solution (must earn full marks): 100 / 100",
@@ -93,123 +86,134 @@ fn selfcheck_fails_a_mutant_that_keeps_its_points_and_a_bad_manifest() {
         "kind = \"mutant\"\nbreaks = \"no-such-check\"\n",
     )
     .unwrap();
-    labgrade()
-        .args(["selfcheck", "--exercise", "seg-fault", "--fixtures"])
+    Cli::new("selfcheck")
+        .args(["--exercise", "seg-fault", "--fixtures"])
         .arg(fixtures.path())
-        .assert()
+        .run()
         .code(1)
-        .stdout(predicate::str::contains(
+        .stdout_has(
             "FAIL seg-fault: mutant `not_really_broken` (must lose the points of `threads-crash` only): 100 / 100",
-        ))
-        .stdout(predicate::str::contains("keeps the points of `threads-crash`, which it breaks"))
-        .stdout(predicate::str::contains(
+        )
+        .stdout_has("keeps the points of `threads-crash`, which it breaks")
+        .stdout_has(
             "bad_manifest/fixture.toml:2:10: `no-such-check` is not a check or graded ratio",
-        ))
-        .stdout(predicate::str::contains("FAIL seg-fault: requirements (each must have a mutant): no mutant"))
-        .stdout(predicate::str::contains("self-check failed"));
+        )
+        .stdout_has("FAIL seg-fault: requirements (each must have a mutant): no mutant")
+        .stdout_has("self-check failed");
 }
 
 #[test]
 fn check_grades_the_working_copy() {
-    labgrade()
-        .args(["check", "sum-array", "--root"])
+    Cli::check("sum-array")
+        .arg("--root")
         .arg(root())
-        .assert()
+        .run()
         .code(1)
-        .stdout(predicate::str::contains("sum-array · submission"))
-        .stdout(predicate::str::contains("threads-sum"))
-        .stdout(predicate::str::contains("score "));
+        .stdout_has("sum-array · submission")
+        .stdout_has("threads-sum")
+        .stdout_has("score ");
 }
 
 #[test]
 fn check_suggests_a_close_exercise_name() {
-    labgrade()
-        .args(["check", "sum-aray"])
-        .assert()
+    Cli::check("sum-aray")
+        .run()
         .code(2)
-        .stderr(predicate::str::contains(
-            "no rubric for exercise `sum-aray`",
-        ))
-        .stderr(predicate::str::contains("did you mean `sum-array`?"));
+        .stderr_has("no rubric for exercise `sum-aray`")
+        .stderr_has("did you mean `sum-array`?");
 }
 
 #[test]
 fn missing_submission_is_a_clear_error() {
-    labgrade()
-        .args(["grade", "no/such/dir", "--rubric", "rubrics/sum-array.toml"])
-        .assert()
+    Grade::new("no/such/dir", "rubrics/sum-array.toml")
+        .run()
         .code(2)
-        .stderr(predicate::str::contains(
-            "submission `no/such/dir` does not exist",
-        ));
+        .stderr_has("submission `no/such/dir` does not exist");
 }
 
 #[test]
 fn human_report_says_what_was_expected_and_how_to_replay() {
-    labgrade()
-        .args([
-            "grade",
-            "tests/fixtures/sum-array/remainder_dropped",
-            "--rubric",
-            "rubrics/sum-array.toml",
-            "--seed",
-            "7",
-        ])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("partial threads-sum"))
-        // Both worker counts that do not divide the array fail alike: said once.
-        .stdout(predicate::str::contains(
-            "✗ 2 cases fail alike: workers=3, workers=7 (case workers=3 is shown)",
-        ))
-        .stdout(predicate::str::contains("expected `sum` to be "))
-        .stdout(predicate::str::contains(
-            "cargo run --quiet --release --bin sum_array_threads -- 3",
-        ))
-        .stdout(predicate::str::contains("seed 7"))
-        .stdout(predicate::str::contains("\u{1b}[").not());
+    Grade::new(
+        "tests/fixtures/sum-array/remainder_dropped",
+        "rubrics/sum-array.toml",
+    )
+    .seed(7)
+    .run()
+    .code(1)
+    .stdout_has("partial threads-sum")
+    // Both worker counts that do not divide the array fail alike: said once.
+    .stdout_has("✗ 2 cases fail alike: workers=3, workers=7 (case workers=3 is shown)")
+    .stdout_has("expected `sum` to be ")
+    .stdout_has("cargo run --quiet --release --bin sum_array_threads -- 3")
+    .stdout_has("seed 7")
+    .stdout_lacks("\u{1b}[");
 }
 
 #[test]
 fn doctor_says_what_is_contained_and_what_is_not() {
-    let assert = labgrade()
-        .arg("doctor")
-        .assert()
+    let doctor = Cli::doctor()
+        .run()
         .code(0)
-        .stdout(predicate::str::contains("always"))
-        .stdout(predicate::str::contains("ptrace census"))
-        .stdout(predicate::str::contains("landlock"))
-        .stdout(predicate::str::contains("cannot guarantee here"));
+        .stdout_has("always")
+        .stdout_has("ptrace census")
+        .stdout_has("landlock")
+        .stdout_has("cannot guarantee here");
     // Whether uid drop and network isolation are used depends on who runs the tests; both
     // answers are checked, each where it applies.
-    if nix::unistd::Uid::effective().is_root() {
-        assert
-            .stdout(predicate::str::contains("yes  uid drop"))
-            .stdout(predicate::str::contains("yes  pid namespace"))
-            .stdout(predicate::str::contains("yes  network"))
-            .stdout(predicate::str::contains("yes  ipc"))
-            .stdout(predicate::str::contains("user namespace").not());
+    if is_root() {
+        doctor
+            .stdout_has("yes  uid drop")
+            .stdout_has("yes  pid namespace")
+            .stdout_has("yes  network")
+            .stdout_has("yes  ipc")
+            .stdout_lacks("user namespace");
     } else {
-        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-        let assert = assert.stdout(predicate::str::contains("no  uid drop"));
+        let stdout = doctor.stdout().into_owned();
+        let doctor = doctor.stdout_has("no  uid drop");
         // Without root, a user namespace (where the kernel allows one with its powers) gives
         // the program its namespaces; otherwise Landlock (where the kernel has it) is what
         // refuses TCP.
         if stdout.contains("yes  user namespace") {
-            assert
-                .stdout(predicate::str::contains("yes  pid namespace"))
-                .stdout(predicate::str::contains("yes  network"))
-                .stdout(predicate::str::contains("yes  ipc"));
+            doctor
+                .stdout_has("yes  pid namespace")
+                .stdout_has("yes  network")
+                .stdout_has("yes  ipc");
         } else {
             let network_gap = if stdout.contains("yes  landlock") {
                 "only TCP is refused without a network namespace"
             } else {
                 "student programs can open network connections"
             };
-            assert
-                .stdout(predicate::str::contains("no  user namespace"))
-                .stdout(predicate::str::contains(network_gap))
-                .stdout(predicate::str::contains("no IPC namespace here"));
+            doctor
+                .stdout_has("no  user namespace")
+                .stdout_has(network_gap)
+                .stdout_has("no IPC namespace here");
         }
     }
+}
+
+/// What `labgrade --help` lists: every command, each in a line.
+#[test]
+fn help_lists_every_command() {
+    let help = Cli::new("--help").run().code(0);
+    insta::assert_snapshot!(help.stdout(), @r"
+    Grades operating-systems lab exercises on threads, processes, synchronization and IPC
+
+    Usage: labgrade <COMMAND>
+
+    Commands:
+      grade      Grade a submission against a rubric
+      replay     Run one case of a JSON report again, and say whether it passes or fails as the report says
+      check      Grade your own working copy of an exercise (`exercises/<EXERCISE>`)
+      selfcheck  Prove the course: every README lists what its rubric grades, every reference solution and correct fixture earns full marks, every skeleton does not, and every requirement has a mutant that loses exactly its points
+      batch      Grade a whole class: every entry of DIR (a folder, a git working tree, a .zip, .tar.gz or .tgz) is one student's submission, named by the entry
+      merge      Join the output folders of the shards of a batch into one gradebook
+      publish    Write a copy of the course that students' CI may clone: the harness, the rubrics, each exercise's skeleton, without a reference solution, a fixture or the git history
+      doctor     Say what containment this machine offers and what labgrade uses of it
+      help       Print this message or the help of the given subcommand(s)
+
+    Options:
+      -h, --help     Print help
+      -V, --version  Print version
+    ");
 }

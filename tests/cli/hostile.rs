@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::{
-    Grade, assert_code, copy_dir, find_check, labgrade, labgrade_process, needs_root_for,
+    Cli, Grade, assert_code, copy_dir, find_check, labgrade_process, needs_root_for,
     processes_under, root,
 };
 
@@ -348,8 +348,7 @@ fn assert_compile_error(graded: &crate::support::Graded, needle: &str) {
 
 /// Whether `labgrade doctor` finds Landlock here; says the test skipped if not.
 fn has_landlock() -> bool {
-    let doctor = labgrade().arg("doctor").output().unwrap();
-    let found = String::from_utf8_lossy(&doctor.stdout).contains("yes  landlock");
+    let found = Cli::doctor().run().stdout().contains("yes  landlock");
     if !found {
         let _ = writeln!(std::io::stderr(), "skipped: no Landlock");
     }

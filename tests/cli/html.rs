@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{assert_code, copy_dir, find_tool, labgrade, root};
+use crate::support::{Cli, copy_dir, find_tool, root};
 
 /// The quick rubric with a timing check.
 fn rubric() -> PathBuf {
@@ -107,23 +107,14 @@ fn between<'a>(dom: &'a str, start: &str, end: &str) -> &'a str {
 fn class_report_renders_in_chromium_with_its_figures_and_no_student_script() {
     let class = class();
     let out = tempfile::tempdir().unwrap();
-    let output = labgrade()
-        .arg("batch")
-        .arg(class.path())
-        .arg("--rubric")
-        .arg(rubric())
-        .arg("--out")
-        .arg(out.path())
+    let batch = Cli::batch(class.path(), rubric(), out.path())
         .args(["--seed", "1", "--jobs", "2", "--quiet"])
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
+        .run()
+        .code(0);
     let page = out.path().join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains("report.html"),
-        "the CLI names the class report"
-    );
+    // The CLI names the class report.
+    batch.stdout_has("report.html");
     // Self-contained: nothing to fetch, no script of its own.
     for outside in ["http://", "https://", "<script", "<link", "@import", "url("] {
         assert!(!html.contains(outside), "`{outside}` in report.html");
@@ -132,15 +123,13 @@ fn class_report_renders_in_chromium_with_its_figures_and_no_student_script() {
 
     // Merged, the same reports give the same page, byte for byte.
     let merged = tempfile::tempdir().unwrap();
-    let output = labgrade()
-        .arg("merge")
+    Cli::new("merge")
         .arg(out.path())
         .arg("--out")
         .arg(merged.path())
         .arg("--quiet")
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
+        .run()
+        .code(0);
     assert_eq!(
         std::fs::read_to_string(merged.path().join("report.html")).unwrap(),
         html,

@@ -2,10 +2,7 @@
 //! exactly the points it should, the system calls the tracer observed, the short reads' replay,
 //! and the `syscalls` key's errors.
 
-use predicates::prelude::*;
-use predicates::str::contains;
-
-use crate::support::{Grade, full_marks, labgrade, rows, rows_but};
+use crate::support::{Cli, Grade, full_marks, rows, rows_but};
 
 #[test]
 fn stream_all_pass_and_its_reads_were_shortened() {
@@ -115,26 +112,21 @@ fn datagram_over_pipe_loses_the_channel() {
 
 #[test]
 fn syscalls_key_errors_are_located() {
-    labgrade()
-        .args(["grade", "exercises/ipc-datagram", "--rubric"])
-        .arg("tests/fixtures/rubrics/bad_syscalls.toml")
-        .assert()
-        .code(2)
-        .stdout(predicate::str::is_empty())
-        .stderr(contains("`SOCK_RAW` is not a detail of `socketpair`"))
-        .stderr(contains(
-            "--> tests/fixtures/rubrics/bad_syscalls.toml:11:25",
-        ))
-        .stderr(contains(
-            "`sockpair` is not a system call labgrade observes",
-        ))
-        .stderr(contains("did you mean `socketpair`?"))
-        .stderr(contains("`pipe` takes no detail"))
-        .stderr(contains("`mmap(MAP_SHARED` has no closing parenthesis"))
-        .stderr(contains("`syscalls` requires and forbids nothing"))
-        .stderr(contains(
-            "--> tests/fixtures/rubrics/bad_syscalls.toml:18:12",
-        ));
+    Grade::new(
+        "exercises/ipc-datagram",
+        "tests/fixtures/rubrics/bad_syscalls.toml",
+    )
+    .run()
+    .code(2)
+    .stdout_is_empty()
+    .stderr_has("`SOCK_RAW` is not a detail of `socketpair`")
+    .stderr_has("--> tests/fixtures/rubrics/bad_syscalls.toml:11:25")
+    .stderr_has("`sockpair` is not a system call labgrade observes")
+    .stderr_has("did you mean `socketpair`?")
+    .stderr_has("`pipe` takes no detail")
+    .stderr_has("`mmap(MAP_SHARED` has no closing parenthesis")
+    .stderr_has("`syscalls` requires and forbids nothing")
+    .stderr_has("--> tests/fixtures/rubrics/bad_syscalls.toml:18:12");
 }
 
 /// Short reads are drawn from the case's seed: `labgrade replay` shortens the same reads, so
@@ -151,21 +143,15 @@ fn short_reads_replay_with_the_same_verdict() {
         ("solution", "exercises/ipc-stream/solution", 0),
     ] {
         let report = dir.path().join(format!("{outcome}.json"));
-        labgrade()
-            .args(["grade", "--seed", "11", "--report"])
+        Grade::new(submission, "rubrics/ipc-stream.toml")
+            .seed(11)
+            .arg("--report")
             .arg(format!("json={}", report.display()))
-            .arg(submission)
-            .args(["--rubric", "rubrics/ipc-stream.toml"])
-            .assert()
+            .run()
             .code(expected);
-        let replayed = labgrade()
-            .arg("replay")
-            .arg(&report)
-            .arg("stream-short-reads/default")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&replayed.stdout);
-        assert_eq!(replayed.status.code(), Some(0), "{outcome}: {stdout}");
+        let replayed = Cli::replay(&report, "stream-short-reads/default").run();
+        let stdout = replayed.stdout();
+        assert_eq!(replayed.exit_code(), 0, "{outcome}: {stdout}");
     }
 }
 

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::{assert_code, labgrade_process, root};
+use crate::support::{Cli, assert_code, root};
 
 /// What the reference solution, the remainder-dropping fixture and the wrong program earn.
 const FULL: &str = "100";
@@ -99,17 +99,11 @@ fn under(prefix: &str, entries: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)
 
 /// `labgrade batch <class> --rubric <quick> --out <out> --seed 1 --jobs 2` with `args`.
 fn batch(class: &Path, out: &Path, args: &[&str]) -> Output {
-    labgrade_process()
-        .arg("batch")
-        .arg(class)
-        .arg("--rubric")
-        .arg(rubric())
-        .arg("--out")
-        .arg(out)
+    Cli::batch(class, rubric(), out)
         .args(["--seed", "1", "--jobs", "2", "--quiet"])
         .args(args)
-        .output()
-        .unwrap()
+        .run()
+        .output
 }
 
 /// The rows of CSV file `path`, header included.
@@ -339,14 +333,12 @@ fn canvas_submissions_grade_by_user_id_and_export_canvas_gradebook_with_roster()
         assert_code(&output, 0);
     }
     let merged = tempfile::tempdir().unwrap();
-    let output = labgrade_process()
-        .arg("merge")
+    Cli::new("merge")
         .args(shards.iter().map(tempfile::TempDir::path))
         .arg("--out")
         .arg(merged.path())
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
+        .run()
+        .code(0);
     assert_eq!(
         std::fs::read_to_string(merged.path().join("gradebook-canvas.csv")).unwrap(),
         std::fs::read_to_string(out.path().join("gradebook-canvas.csv")).unwrap()

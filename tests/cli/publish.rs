@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-use crate::support::{Grade, assert_code, copy_dir, labgrade, root};
+use crate::support::{Cli, Grade, assert_code, copy_dir, root};
 
 /// Every file under `dir`, relative to it, with its content; `.git` and `target/` are skipped.
 fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -34,15 +34,18 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn publish(course: &Path) -> (TempDir, PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
-    let output = labgrade()
-        .args(["publish", "--course"])
+    let published = Cli::new("publish")
+        .arg("--course")
         .arg(course)
         .arg("--out")
         .arg(&out)
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
-    (dir, out, String::from_utf8(output.stdout).unwrap())
+        .run()
+        .code(0);
+    (
+        dir,
+        out,
+        String::from_utf8(published.output.stdout).unwrap(),
+    )
 }
 
 /// The answers of the real course: every file of a `solution/` folder and of a fixture whose
@@ -249,21 +252,15 @@ fn a_small_course_is_published_without_its_solution_fixtures_and_test_member() {
 
 #[track_caller]
 fn assert_refused(course: &Path, out: &Path, names: &[&Path]) {
-    let output = labgrade()
-        .args(["publish", "--course"])
+    let mut refused = Cli::new("publish")
+        .arg("--course")
         .arg(course)
         .arg("--out")
         .arg(out)
-        .output()
-        .unwrap();
-    assert_code(&output, 2);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+        .run()
+        .code(2);
     for name in names {
-        assert!(
-            stderr.contains(&name.display().to_string()),
-            "does not name {}: {stderr}",
-            name.display()
-        );
+        refused = refused.stderr_has(name.display().to_string());
     }
 }
 

@@ -19,7 +19,7 @@ use labgrade::run::{BaseEnv, Job, Limits, Observation, Reply, Sandbox};
 use tempfile::TempDir;
 
 use crate::supervisor::marker;
-use crate::support::is_root;
+use crate::support::{is_root, needs_root_for_part};
 
 /// The user an ordinary user's labgrade runs as when the tests run as root.
 const NOBODY: u32 = 65_534;
@@ -33,7 +33,7 @@ enum Who {
 
 /// The users the tests run labgrade as: both as root, only the tests' own user otherwise.
 fn everyone() -> Vec<Who> {
-    if is_root() {
+    if needs_root_for_part("labgrade run as root") {
         vec![Who::Root, Who::OrdinaryUser]
     } else {
         vec![Who::OrdinaryUser]

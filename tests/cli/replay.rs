@@ -5,11 +5,10 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::{assert_code, copy_dir, find_check, labgrade, root};
+use crate::support::{Cli, Grade, Ran, copy_dir, find_check, root};
 
 /// The quick sum-array rubric of the batch tests.
 fn quick_rubric() -> PathBuf {
@@ -34,22 +33,11 @@ fn tar_gz(class: &Path, id: &str, from: &Path) {
 
 /// Runs `labgrade replay` from folder `cwd` (not the course root: the report's `workdir` must
 /// lead to the rubric).
-fn replay(cwd: &Path, report: &Path, target: &str, extra: &[&str]) -> Output {
-    labgrade()
+fn replay(cwd: &Path, report: &Path, target: &str, extra: &[&str]) -> Ran {
+    Cli::replay(report, target)
         .current_dir(cwd)
-        .arg("replay")
-        .arg(report)
-        .arg(target)
         .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+        .run()
 }
 
 fn report(path: &Path) -> Value {
@@ -91,17 +79,10 @@ fn failed_and_passed_cases_of_a_batch_replay_with_the_same_verdict() {
         &class.path().join("bob"),
     );
     tar_gz(class.path(), "carol", &fixture("sum-array", "all_pass"));
-    let batch = labgrade()
-        .args(["batch"])
-        .arg(class.path())
-        .arg("--rubric")
-        .arg(quick_rubric())
-        .arg("--out")
-        .arg(out.path())
+    Cli::batch(class.path(), quick_rubric(), out.path())
         .args(["--seed", "42", "--quiet", "--jobs", "2"])
-        .output()
-        .unwrap();
-    assert_code(&batch, 0);
+        .run()
+        .code(0);
 
     // Bob drops the remainder: 400 000 is not divisible by 3, so `workers=3` fails.
     let bob = out.path().join("reports/bob.json");
@@ -111,9 +92,8 @@ fn failed_and_passed_cases_of_a_batch_replay_with_the_same_verdict() {
     assert_eq!(failed["passed"], false);
     assert!(failed["replay"]["limits"]["timeout_ms"].as_u64() == Some(1000));
     let elsewhere = tempfile::tempdir().unwrap();
-    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=3", &[]);
-    assert_code(&output, 0);
-    let (stdout, _) = text(&output);
+    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=3", &[]).code(0);
+    let stdout = output.stdout();
     let termination = failed["observed"]["termination_text"].as_str().unwrap();
     assert!(
         stdout.contains(&format!("recorded fail: {termination}"))
@@ -129,25 +109,20 @@ fn failed_and_passed_cases_of_a_batch_replay_with_the_same_verdict() {
     );
 
     // Bob's one-worker case passed, and passes again.
-    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=1", &[]);
-    assert_code(&output, 0);
-    assert!(
-        text(&output).0.contains("agrees: both pass"),
-        "{}",
-        text(&output).0
-    );
+    replay(elsewhere.path(), &bob, "threads-sum/workers=1", &[])
+        .code(0)
+        .stdout_has("agrees: both pass");
 
     // Carol's archive is unpacked again by the batch's own code; every case of the check
     // replays.
     let carol = out.path().join("reports/carol.json");
     assert_eq!(report(&carol)["entry"]["kind"], "tar_gz");
-    let output = replay(elsewhere.path(), &carol, "processes-sum", &[]);
-    assert_code(&output, 0);
-    let (stdout, _) = text(&output);
+    let output = replay(elsewhere.path(), &carol, "processes-sum", &[]).code(0);
+    let stdout = output.stdout();
     assert_eq!(stdout.matches("agrees: both pass").count(), 2, "{stdout}");
 
     // Another submission, in place of bob's, passes where bob failed: the replay disagrees.
-    let output = replay(
+    replay(
         elsewhere.path(),
         &bob,
         "threads-sum/workers=3",
@@ -155,20 +130,13 @@ fn failed_and_passed_cases_of_a_batch_replay_with_the_same_verdict() {
             "--submission",
             fixture("sum-array", "all_pass").to_str().unwrap(),
         ],
-    );
-    assert_code(&output, 1);
-    assert!(
-        text(&output)
-            .0
-            .contains("DISAGREES: the report says fail, the replay pass"),
-        "{}",
-        text(&output).0
-    );
+    )
+    .code(1)
+    .stdout_has("DISAGREES: the report says fail, the replay pass");
 
     // Bad input names what the report holds.
-    let output = replay(elsewhere.path(), &bob, "threads-summ/workers=3", &[]);
-    assert_code(&output, 2);
-    let (_, stderr) = text(&output);
+    let output = replay(elsewhere.path(), &bob, "threads-summ/workers=3", &[]).code(2);
+    let stderr = output.stderr();
     assert!(
         stderr.contains("no check `threads-summ`")
             && stderr.contains("`threads-sum` (cases workers=1, workers=3)")
@@ -176,9 +144,8 @@ fn failed_and_passed_cases_of_a_batch_replay_with_the_same_verdict() {
             && stderr.contains("`threads-usage`"),
         "{stderr}"
     );
-    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=9", &[]);
-    assert_code(&output, 2);
-    let (_, stderr) = text(&output);
+    let output = replay(elsewhere.path(), &bob, "threads-sum/workers=9", &[]).code(2);
+    let stderr = output.stderr();
     assert!(
         stderr.contains("`threads-sum/workers=1`, `threads-sum/workers=3`"),
         "{stderr}"
@@ -203,17 +170,13 @@ fn a_perturbed_repeated_case_replays_its_runs() {
     assert!(rubric.contains("perturb = true"), "{rubric}");
     let rubric_path = out.path().join("wait-for-me.toml");
     std::fs::write(&rubric_path, rubric).unwrap();
-    let graded = labgrade()
-        .arg("grade")
-        .arg(fixture("wait-for-me", "forgot_join"))
-        .arg("--rubric")
-        .arg(&rubric_path)
-        .args(["--format", "json", "--seed", "7"])
-        .output()
-        .unwrap();
-    assert_code(&graded, 1);
+    let graded = Grade::new(fixture("wait-for-me", "forgot_join"), &rubric_path)
+        .format("json")
+        .seed(7)
+        .run()
+        .code(1);
     let path = out.path().join("report.json");
-    std::fs::write(&path, &graded.stdout).unwrap();
+    std::fs::write(&path, &graded.output.stdout).unwrap();
     let recorded = report(&path);
     let failed = case(&recorded, "threads-negated", "default");
     assert_eq!(failed["passed"], false, "{failed:#}");
@@ -226,9 +189,8 @@ fn a_perturbed_repeated_case_replays_its_runs() {
     );
     assert!(replay_of["run"].is_u64(), "{replay_of:#}");
 
-    let output = replay(&root(), &path, "threads-negated/default", &[]);
-    assert_code(&output, 0);
-    let (stdout, _) = text(&output);
+    let output = replay(&root(), &path, "threads-negated/default", &[]).code(0);
+    let stdout = output.stdout();
     // Repetition stops at the first failed run, which may be the very first (then no
     // "(passed n of m runs)" is shown): the verdicts must agree either way.
     assert!(
@@ -241,20 +203,18 @@ fn a_perturbed_repeated_case_replays_its_runs() {
 #[test]
 fn a_ratio_is_not_replayed_but_named_as_one() {
     let out = tempfile::tempdir().unwrap();
-    let graded = labgrade()
-        .arg("grade")
-        .arg("exercises/green-threads/solution")
-        .arg("--rubric")
-        .arg("rubrics/green-threads.toml")
-        .args(["--format", "json", "--seed", "7"])
-        .output()
-        .unwrap();
-    assert_code(&graded, 0);
+    let graded = Grade::new(
+        "exercises/green-threads/solution",
+        "rubrics/green-threads.toml",
+    )
+    .format("json")
+    .seed(7)
+    .run()
+    .code(0);
     let path = out.path().join("report.json");
-    std::fs::write(&path, &graded.stdout).unwrap();
-    let output = replay(&root(), &path, "parallelism", &[]);
-    assert_code(&output, 2);
-    let (_, stderr) = text(&output);
+    std::fs::write(&path, &graded.output.stdout).unwrap();
+    let output = replay(&root(), &path, "parallelism", &[]).code(2);
+    let stderr = output.stderr();
     assert!(
         stderr.contains(
             "`parallelism` is a ratio of other checks' figures and runs nothing of its own"
@@ -276,22 +236,17 @@ fn single_files_and_an_archive_handed_to_grade_replay_as_graded() {
     }
     tar_gz(tmp.path(), "archived", &dropped);
     for submission in [flat, tmp.path().join("archived.tar.gz")] {
-        let output = labgrade()
-            .arg("grade")
-            .arg(&submission)
-            .arg("--rubric")
-            .arg(quick_rubric())
-            .args(["--format", "json", "--seed", "7"])
-            .output()
-            .unwrap();
-        assert_code(&output, 1);
+        let output = Grade::new(&submission, quick_rubric())
+            .format("json")
+            .seed(7)
+            .run()
+            .code(1);
         let path = tmp.path().join("report.json");
-        std::fs::write(&path, &output.stdout).unwrap();
+        std::fs::write(&path, &output.output.stdout).unwrap();
         let graded = report(&path);
         assert_eq!(graded["score"].as_f64(), Some(60.0), "{graded:#}");
-        let output = replay(tmp.path(), &path, "threads-sum/workers=3", &[]);
-        assert_code(&output, 0);
-        let (stdout, _) = text(&output);
+        let output = replay(tmp.path(), &path, "threads-sum/workers=3", &[]).code(0);
+        let stdout = output.stdout();
         assert!(
             stdout.contains("agrees"),
             "{}: {stdout}",
@@ -329,17 +284,13 @@ stdout = [{{ contains = "Array sum is" }}]"#
     }
     let rubric = dir.path().join("sum-array.toml");
     std::fs::write(&rubric, rubric_text).unwrap();
-    let graded = labgrade()
-        .arg("grade")
-        .arg(fixture("sum-array", "all_pass"))
-        .arg("--rubric")
-        .arg(&rubric)
-        .args(["--format", "json", "--seed", "11"])
-        .output()
-        .unwrap();
-    assert_code(&graded, 0);
+    let graded = Grade::new(fixture("sum-array", "all_pass"), &rubric)
+        .format("json")
+        .seed(11)
+        .run()
+        .code(0);
     let path = dir.path().join("report.json");
-    std::fs::write(&path, &graded.stdout).unwrap();
+    std::fs::write(&path, &graded.output.stdout).unwrap();
     let recorded = report(&path);
     for name in ["workers=1", "workers=3"] {
         let first = case(&recorded, "threads-sum", name);
@@ -373,9 +324,8 @@ stdout = [{{ contains = "Array sum is" }}]"#
 
     // Replayed, each check's case gets the seeds grading gave it.
     for target in ["threads-sum-line/workers=3", "threads-sum-once/workers=1"] {
-        let output = replay(&root(), &path, target, &[]);
-        assert_code(&output, 0);
-        let (stdout, _) = text(&output);
+        let output = replay(&root(), &path, target, &[]).code(0);
+        let stdout = output.stdout();
         assert!(stdout.contains("agrees: both pass"), "{stdout}");
         assert!(
             !stdout.contains("is not one this rubric derives"),

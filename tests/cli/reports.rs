@@ -6,11 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use predicates::prelude::*;
-use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{assert_code, copy_dir, find_tool, labgrade, root, unique_copy};
+use crate::support::{Cli, Grade, copy_dir, find_tool, machine_independent, root, unique_copy};
 
 const QUICK: &str = "tests/fixtures/batch/sum-array.toml";
 const VISIBILITY: &str = "tests/fixtures/rubrics/visibility.toml";
@@ -18,33 +16,21 @@ const VISIBILITY: &str = "tests/fixtures/rubrics/visibility.toml";
 /// Runs `labgrade grade <fixture> --rubric <rubric>` with `args`; returns the exit code and
 /// stdout.
 fn grade(fixture: &str, rubric: &str, args: &[&str], env: &[(&str, &Path)]) -> (i32, String) {
-    let mut command = labgrade();
-    command
-        .args(["grade", &format!("tests/fixtures/sum-array/{fixture}")])
-        .args(["--rubric", rubric, "--seed", "7"])
+    let mut grade = Grade::new(format!("tests/fixtures/sum-array/{fixture}"), rubric)
+        .seed(7)
         .args(args)
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_WORKSPACE");
     for (key, value) in env {
-        command.env(key, value);
+        grade = grade.env(key, value);
     }
-    let output = command.output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    let ran = grade.run();
+    (ran.exit_code(), ran.stdout().into_owned())
 }
 
 /// `labgrade grade` of the `all_pass` fixture with the quick rubric.
-fn grade_all_pass() -> assert_cmd::Command {
-    let mut command = labgrade();
-    command.args([
-        "grade",
-        "tests/fixtures/sum-array/all_pass",
-        "--rubric",
-        QUICK,
-    ]);
-    command
+fn grade_all_pass() -> Grade {
+    Grade::new("tests/fixtures/sum-array/all_pass", QUICK)
 }
 
 #[track_caller]
@@ -226,17 +212,16 @@ fn several_reports_in_one_run() {
     let junit = dir.path().join("junit.xml");
     let json = dir.path().join("report.json");
     let gradescope = dir.path().join("results.json");
-    let output = grade_all_pass()
+    grade_all_pass()
         .arg("--report")
         .arg(format!("junit={}", junit.display()))
         .arg("--report")
         .arg(format!("json={}", json.display()))
         .arg("--report")
         .arg(format!("gradescope={}", gradescope.display()))
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
-    assert!(String::from_utf8_lossy(&output.stdout).contains("score 100 / 100"));
+        .run()
+        .code(0)
+        .stdout_has("score 100 / 100");
     assert!(
         std::fs::read_to_string(&junit)
             .unwrap()
@@ -248,17 +233,11 @@ fn several_reports_in_one_run() {
         serde_json::from_str(&std::fs::read_to_string(&gradescope).unwrap()).unwrap();
     assert_eq!(results["score"], 100.0);
 
-    labgrade()
-        .args([
-            "grade",
-            "tests/fixtures/sum-array/all_pass",
-            "--rubric",
-            QUICK,
-        ])
+    grade_all_pass()
         .args(["--report", "yaml=x.yaml"])
-        .assert()
+        .run()
         .code(2)
-        .stderr(contains("unknown format `yaml`"));
+        .stderr_has("unknown format `yaml`");
 }
 
 /// A course folder whose `sum-array` rubric is the visibility rubric, grading the skeleton in
@@ -281,21 +260,12 @@ fn course_with_visibility_rubric() -> tempfile::TempDir {
 #[test]
 fn hidden_checks_are_left_out_of_the_self_check_and_verdicts_hide_expected_values() {
     let course = course_with_visibility_rubric();
-    let output = labgrade()
-        .args([
-            "check",
-            "sum-array",
-            "--format",
-            "json",
-            "--seed",
-            "7",
-            "--root",
-        ])
+    let output = Cli::check("sum-array")
+        .args(["--format", "json", "--seed", "7", "--root"])
         .arg(course.path())
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_str(&String::from_utf8_lossy(&output.stdout))
-        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+        .run();
+    let report: Value = serde_json::from_str(&output.stdout())
+        .unwrap_or_else(|error| panic!("{error}: {}", output.stderr()));
     let ids: Vec<&str> = report["checks"]
         .as_array()
         .unwrap()
@@ -322,16 +292,16 @@ fn hidden_checks_are_left_out_of_the_self_check_and_verdicts_hide_expected_value
     assert!(!text.contains("`sum` to be"), "{report:#}");
 
     // The readable self-check says so too.
-    labgrade()
-        .args(["check", "sum-array", "--seed", "7", "--root"])
+    Cli::check("sum-array")
+        .args(["--seed", "7", "--root"])
         .arg(course.path())
-        .assert()
+        .run()
         .code(1)
-        .stdout(contains(
+        .stdout_has(
             "note: 1 hidden check worth 35 points is not run here; your TA's grading runs it",
-        ))
-        .stdout(contains("expected (not shown"))
-        .stdout(contains("processes-sum").not());
+        )
+        .stdout_has("expected (not shown")
+        .stdout_lacks("processes-sum");
 
     // A TA's grade runs the hidden check and shows every detail.
     let (_, stdout) = grade("remainder_dropped", VISIBILITY, &["--format", "json"], &[]);
@@ -357,29 +327,22 @@ fn batch_writes_one_junit_file_for_the_class() {
         );
     }
     let junit = dir.path().join("class.xml");
-    labgrade()
-        .arg("batch")
-        .arg(&class)
-        .args(["--rubric", QUICK, "--quiet", "--jobs", "2", "--out"])
-        .arg(dir.path().join("out"))
+    Cli::batch(&class, QUICK, &dir.path().join("out"))
+        .args(["--quiet", "--jobs", "2"])
         .arg("--report")
         .arg(format!("junit={}", junit.display()))
-        .assert()
+        .run()
         .code(0);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(r#"<testsuite name="alice""#), "{xml}");
     assert!(xml.contains(r#"<testsuite name="bob""#), "{xml}");
     xmllint_validates(&junit);
 
-    labgrade()
-        .arg("batch")
-        .arg(&class)
-        .args(["--rubric", QUICK, "--out"])
-        .arg(dir.path().join("out"))
+    Cli::batch(&class, QUICK, &dir.path().join("out"))
         .args(["--report", "gradescope=x.json"])
-        .assert()
+        .run()
         .code(2)
-        .stderr(contains("only `junit`"));
+        .stderr_has("only `junit`");
 }
 
 /// The quick rubric, written into `dir` with threads-sum over worker counts 1, 3, 6 and 7: a
@@ -424,6 +387,37 @@ fn a_failure_repeated_over_cases_is_said_once_with_the_cases_listed() {
     assert!(stdout.contains("(1 of 4 cases)"), "{stdout}");
 }
 
+/// The human report of a failing submission, whole: what each failed case expected, what it
+/// got, and how to replay it.
+#[test]
+fn a_failing_submission_reads_as_a_person_is_shown_it() {
+    let graded = Grade::new("tests/fixtures/sum-array/remainder_dropped", QUICK)
+        .seed(7)
+        .run()
+        .code(1);
+    machine_independent().bind(|| {
+        insta::assert_snapshot!(graded.stdout(), @r"
+        sum-array · submission `tests/fixtures/sum-array/remainder_dropped` · seed 7 (replay: --seed 7)
+        sandbox: [CONTAINMENT]
+
+             ok build: [BUILD]
+        partial threads-sum: Threads: the sum is right for every worker count 20/40 (1 of 2 cases)
+                ✗ case workers=3
+                    expected `sum` to be 200166654
+                    but      `sum` was 200165870
+                    replay: LABGRADE_ARRAY_LEN=400000 LABGRADE_SEED=15245304162608291110 cargo run --quiet --release --bin sum_array_threads -- 3
+        partial processes-sum: Processes: the sum is right for every worker count 20/40 (1 of 2 cases)
+                ✗ case workers=3
+                    expected `sum` to be 200020909
+                    but      `sum` was 200020274
+                    replay: LABGRADE_ARRAY_LEN=400000 LABGRADE_SEED=7996036424501550640 cargo run --quiet --release --bin sum_array_processes -- 3
+           pass threads-usage: Threads: a missing worker count is refused with a message 20/20 (1 of 1 cases)
+
+        score 60 / 100
+        ");
+    });
+}
+
 #[test]
 fn the_sandbox_speaks_plainly_and_verbose_lists_each_measure() {
     let (code, plain) = grade("all_pass", QUICK, &[], &[]);
@@ -449,19 +443,13 @@ fn grading_says_on_stderr_what_it_is_doing_unless_quiet() {
         "src/bin/sum_array_threads.rs",
     );
     let run = |quiet: bool| {
-        let mut command = labgrade();
-        command
-            .arg("grade")
-            .arg(dir.path())
-            .args(["--rubric", QUICK, "--format", "json"]);
-        if quiet {
-            command.arg("--quiet");
-        }
-        command.output().unwrap()
+        let grade = Grade::new(dir.path(), QUICK).format("json");
+        if quiet { grade.arg("--quiet") } else { grade }
+            .run()
+            .code(0)
     };
     let output = run(false);
-    assert_code(&output, 0);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = output.stderr();
     // Not a terminal: a line per step, and one per check rather than per case.
     assert!(stderr.contains("labgrade: building\n"), "{stderr}");
     assert!(
@@ -474,19 +462,13 @@ fn grading_says_on_stderr_what_it_is_doing_unless_quiet() {
     );
     assert!(!stderr.contains("case workers="), "{stderr}");
     // stdout is the report alone.
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report: Value = serde_json::from_slice(&output.output.stdout).unwrap();
     assert_eq!(report["status"], "graded");
     let quiet = run(true);
-    assert_code(&quiet, 0);
-    assert!(
-        quiet.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&quiet.stderr)
-    );
+    assert!(quiet.output.stderr.is_empty(), "{}", quiet.stderr());
     // The same files again: their build is reused, and the step says so.
     let again = run(false);
-    assert_code(&again, 0);
-    let stderr = String::from_utf8_lossy(&again.stderr);
+    let stderr = again.stderr();
     assert!(
         stderr.contains("labgrade: these files were built before: reusing that build\n")
             && !stderr.contains("labgrade: building"),
@@ -497,12 +479,8 @@ fn grading_says_on_stderr_what_it_is_doing_unless_quiet() {
 #[test]
 fn a_first_build_says_that_it_compiles_the_dependencies() {
     let cache = tempfile::tempdir().unwrap();
-    let output = grade_all_pass()
-        .env("LABGRADE_CACHE_DIR", cache.path())
-        .output()
-        .unwrap();
-    assert_code(&output, 0);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = grade_all_pass().cache_dir(cache.path()).run().code(0);
+    let stderr = output.stderr();
     assert!(
         stderr.contains(
             "labgrade: building; the first build also compiles the exercise's dependencies"

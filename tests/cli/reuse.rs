@@ -10,7 +10,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::{self, assert_code, copy_dir, labgrade_process, root};
+use crate::support::{self, Cli, Grade, assert_code, copy_dir, root};
 
 /// A copy of sum-array fixture `outcome` in `to` that no other test built.
 fn unique_copy(outcome: &str, to: &Path) {
@@ -32,17 +32,11 @@ fn rubric_with(dir: &Path, points: u32) -> PathBuf {
 }
 
 fn batch(class: &Path, rubric: &Path, out: &Path) -> Output {
-    labgrade_process()
-        .arg("batch")
-        .arg(class)
-        .arg("--rubric")
-        .arg(rubric)
-        .arg("--out")
-        .arg(out)
+    Cli::batch(class, rubric, out)
         // One at a time: the second of two equal submissions finds the first's build.
         .args(["--seed", "1", "--jobs", "1", "--quiet"])
-        .output()
-        .unwrap()
+        .run()
+        .output
 }
 
 /// Student `id`'s JSON report.
@@ -101,21 +95,12 @@ fn a_byte_changed_is_compiled_again_and_graded_for_what_it_is() {
     let submission = dir.path().join("lab");
     unique_copy("all_pass", &submission);
     let grade = || {
-        let output = labgrade_process()
-            .arg("grade")
-            .arg(&submission)
-            .args([
-                "--rubric",
-                "tests/fixtures/batch/sum-array.toml",
-                "--format",
-                "json",
-                "--quiet",
-                "--seed",
-                "1",
-            ])
-            .current_dir(root())
-            .output()
-            .unwrap();
+        let output = Grade::new(&submission, "tests/fixtures/batch/sum-array.toml")
+            .format("json")
+            .arg("--quiet")
+            .seed(1)
+            .run()
+            .output;
         serde_json::from_slice::<Value>(&output.stdout).unwrap()
     };
     let first = grade();

@@ -1,65 +1,97 @@
 //! Malformed rubrics: every problem is reported with file, line and column, and exit code 2.
 
-use predicates::prelude::*;
-use predicates::str::contains;
+use crate::support::{Grade, Ran};
 
-use crate::support::labgrade;
-
+/// Grades the course's sum-array skeleton with the malformed rubric `name` of
+/// `tests/fixtures/rubrics/`, which labgrade refuses with exit code 2 and nothing on stdout.
 #[track_caller]
-fn rubric_fails(name: &str) -> assert_cmd::assert::Assert {
-    labgrade()
-        .args(["grade", "exercises/sum-array", "--rubric"])
-        .arg(format!("tests/fixtures/rubrics/{name}.toml"))
-        .assert()
-        .code(2)
-        .stdout(predicate::str::is_empty())
+fn rubric_fails(name: &str) -> Ran {
+    Grade::new(
+        "exercises/sum-array",
+        format!("tests/fixtures/rubrics/{name}.toml"),
+    )
+    .run()
+    .code(2)
+    .stdout_is_empty()
 }
 
 #[test]
 fn unknown_key_is_named_with_its_position() {
     rubric_fails("unknown_key")
-        .stderr(contains("has 1 problem"))
-        .stderr(contains("unknown field `pointz`"))
-        .stderr(contains("--> tests/fixtures/rubrics/unknown_key.toml:11:1"));
+        .stderr_has("has 1 problem")
+        .stderr_has("unknown field `pointz`")
+        .stderr_has("--> tests/fixtures/rubrics/unknown_key.toml:11:1");
 }
 
 #[test]
 fn missing_points_points_at_the_check() {
     rubric_fails("missing_points")
-        .stderr(contains("has 1 problem"))
-        .stderr(contains("missing field `points`"))
-        .stderr(contains(
-            "--> tests/fixtures/rubrics/missing_points.toml:6:1",
-        ));
+        .stderr_has("has 1 problem")
+        .stderr_has("missing field `points`")
+        .stderr_has("--> tests/fixtures/rubrics/missing_points.toml:6:1");
 }
 
 #[test]
 fn bad_regex_points_at_the_regex() {
     rubric_fails("bad_regex")
-        .stderr(contains("invalid regex: unclosed group"))
-        .stderr(contains("--> tests/fixtures/rubrics/bad_regex.toml:11:21"));
+        .stderr_has("invalid regex: unclosed group")
+        .stderr_has("--> tests/fixtures/rubrics/bad_regex.toml:11:21");
 }
 
 #[test]
 fn unknown_need_suggests_the_closest_check() {
     rubric_fails("unknown_need")
-        .stderr(contains(
-            "check `timing` needs `sums`, which is not a check of this rubric",
-        ))
-        .stderr(contains(
-            "--> tests/fixtures/rubrics/unknown_need.toml:17:10",
-        ))
-        .stderr(contains("did you mean `sum`?"));
+        .stderr_has("check `timing` needs `sums`, which is not a check of this rubric")
+        .stderr_has("--> tests/fixtures/rubrics/unknown_need.toml:17:10")
+        .stderr_has("did you mean `sum`?");
 }
 
 #[test]
 fn every_problem_is_reported_not_only_the_first() {
     rubric_fails("many_problems")
-        .stderr(contains("has 4 problems"))
-        .stderr(contains("many_problems.toml:11:21"))
-        .stderr(contains("many_problems.toml:13:1"))
-        .stderr(contains("many_problems.toml:23:10"))
-        .stderr(contains("many_problems.toml:24:11"));
+        .stderr_has("has 4 problems")
+        .stderr_has("many_problems.toml:11:21")
+        .stderr_has("many_problems.toml:13:1")
+        .stderr_has("many_problems.toml:23:10")
+        .stderr_has("many_problems.toml:24:11");
+}
+
+/// What a person reads: each problem under its `file:line:column`, the line, and a caret under
+/// what is wrong, with help; the four problems of the rubric at once.
+#[test]
+fn every_problem_is_shown_on_its_line_with_a_caret() {
+    let refused = rubric_fails("many_problems");
+    insta::assert_snapshot!(refused.stderr(), @r#"
+    labgrade: rubric `tests/fixtures/rubrics/many_problems.toml` has 4 problems
+    error: invalid regex: unclosed group
+      --> tests/fixtures/rubrics/many_problems.toml:11:21
+       |
+    11 | stdout = [{ regex = "(" }]
+       |                     ^^^
+       |
+       = help: the syntax is that of the `regex` crate; escape literal characters with `\`
+    error: missing field `points`
+      --> tests/fixtures/rubrics/many_problems.toml:13:1
+       |
+    13 | [[check]]
+       | ^^^^^^^^^
+       |
+       = help: add the key to this table (see rubrics/README.md)
+    error: check `usage` needs `nope`, which is not a check of this rubric
+      --> tests/fixtures/rubrics/many_problems.toml:23:10
+       |
+    23 | needs = ["nope"]
+       |          ^^^^^^
+       |
+       = help: expected one of: build, sum
+    error: `soon` is not a duration: expected number at 0
+      --> tests/fixtures/rubrics/many_problems.toml:24:11
+       |
+    24 | timeout = "soon"
+       |           ^^^^^^
+       |
+       = help: write a duration such as `10s`, `500ms` or `2m`
+    "#);
 }
 
 #[test]
@@ -67,92 +99,76 @@ fn toml_syntax_error_is_located() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.toml");
     std::fs::write(&path, "[exercise]\nname = \"sum-array\nfiles = []\n").unwrap();
-    labgrade()
-        .args(["grade", "exercises/sum-array", "--rubric"])
-        .arg(&path)
-        .assert()
+    Grade::new("exercises/sum-array", &path)
+        .run()
         .code(2)
-        .stderr(contains(format!("{}:2:", path.display())));
+        .stderr_has(format!("{}:2:", path.display()));
 }
 
 #[test]
 fn missing_rubric_file_is_named() {
-    labgrade()
-        .args([
-            "grade",
-            "exercises/sum-array",
-            "--rubric",
-            "rubrics/nope.toml",
-        ])
-        .assert()
+    Grade::new("exercises/sum-array", "rubrics/nope.toml")
+        .run()
         .code(2)
-        .stderr(contains("cannot read rubric `rubrics/nope.toml`"));
+        .stderr_has("cannot read rubric `rubrics/nope.toml`");
 }
 
 #[test]
 fn bad_visibility_and_details_are_located() {
     rubric_fails("bad_visibility")
-        .stderr(contains("has 3 problems"))
-        .stderr(contains("unknown visibility `secret`"))
-        .stderr(contains("bad_visibility.toml:11:14"))
-        .stderr(contains("unknown details `terse`"))
-        .stderr(contains("bad_visibility.toml:12:11"))
-        .stderr(contains(
-            "check `usage` needs `hidden-sum`, which is hidden",
-        ))
-        .stderr(contains("bad_visibility.toml:19:10"));
+        .stderr_has("has 3 problems")
+        .stderr_has("unknown visibility `secret`")
+        .stderr_has("bad_visibility.toml:11:14")
+        .stderr_has("unknown details `terse`")
+        .stderr_has("bad_visibility.toml:12:11")
+        .stderr_has("check `usage` needs `hidden-sum`, which is hidden")
+        .stderr_has("bad_visibility.toml:19:10");
 }
 
 #[test]
 fn ratio_and_interleaved_matcher_errors_are_all_located() {
     rubric_fails("bad_ratio")
-        .stderr(contains("has 8 problems"))
-        .stderr(contains(
-            "`array-sum` is not an oracle of sequences of lines",
-        ))
-        .stderr(contains("bad_ratio.toml:12:19"))
-        .stderr(contains("the line `b` is in the sequences twice"))
-        .stderr(contains("`byte-count` and `counted-lines` go together"))
-        .stderr(contains(
-            "`absent = true` cannot negate `sequences`, `byte-count` or `only-lines`",
-        ))
-        .stderr(contains(
-            "oracle `async-messages` gives sequences of lines, not a value to compare",
-        ))
-        .stderr(contains("unknown figure `wall-clock`"))
-        .stderr(contains("bad_ratio.toml:30:7"))
-        .stderr(contains("did you mean `fast`?"))
-        .stderr(contains("`at-least` (3) is above `at-most` (2)"));
+        .stderr_has("has 8 problems")
+        .stderr_has("`array-sum` is not an oracle of sequences of lines")
+        .stderr_has("bad_ratio.toml:12:19")
+        .stderr_has("the line `b` is in the sequences twice")
+        .stderr_has("`byte-count` and `counted-lines` go together")
+        .stderr_has("`absent = true` cannot negate `sequences`, `byte-count` or `only-lines`")
+        .stderr_has("oracle `async-messages` gives sequences of lines, not a value to compare")
+        .stderr_has("unknown figure `wall-clock`")
+        .stderr_has("bad_ratio.toml:30:7")
+        .stderr_has("did you mean `fast`?")
+        .stderr_has("`at-least` (3) is above `at-most` (2)");
 }
 
 #[test]
 fn misspelt_keys_get_the_key_meant_and_the_rest_is_still_checked() {
     rubric_fails("misspelt_keys")
-        .stderr(contains("has 5 problems"))
-        .stderr(contains("unknown field `titel`"))
-        .stderr(contains("misspelt_keys.toml:10:1"))
-        .stderr(contains("did you mean `title`?"))
-        .stderr(contains("unknown field `pointz`"))
-        .stderr(contains("misspelt_keys.toml:11:1"))
-        .stderr(contains("did you mean `points`?"))
+        .stderr_has("has 5 problems")
+        .stderr_has("unknown field `titel`")
+        .stderr_has("misspelt_keys.toml:10:1")
+        .stderr_has("did you mean `title`?")
+        .stderr_has("unknown field `pointz`")
+        .stderr_has("misspelt_keys.toml:11:1")
+        .stderr_has("did you mean `points`?")
         // The check with typos is read as meant, so its other problems are found too...
-        .stderr(contains("`fast` is not a duration"))
-        .stderr(contains("misspelt_keys.toml:13:11"))
+        .stderr_has("`fast` is not a duration")
+        .stderr_has("misspelt_keys.toml:13:11")
         // ...and it is not said to lack the keys its typos stand for.
-        .stderr(contains("missing field `title`").not())
-        .stderr(contains("missing field `points`").not())
-        .stderr(contains("missing field `run`"))
-        .stderr(contains("misspelt_keys.toml:15:1"))
+        .stderr_lacks("missing field `title`")
+        .stderr_lacks("missing field `points`")
+        .stderr_has("missing field `run`")
+        .stderr_has("misspelt_keys.toml:15:1")
         // A key of a table inside a table (a matcher) gets the same help.
-        .stderr(contains("unknown field `regx`"))
-        .stderr(contains("misspelt_keys.toml:26:35"))
-        .stderr(contains("did you mean `regex`?"));
+        .stderr_has("unknown field `regx`")
+        .stderr_has("misspelt_keys.toml:26:35")
+        .stderr_has("did you mean `regex`?");
 }
 
 #[test]
 fn a_check_that_cannot_be_read_is_not_called_unknown_elsewhere() {
     rubric_fails("misspelt_keys")
-        .stderr(contains("missing field `run`"))
-        .stderr(contains("which is not a check of this rubric").not())
-        .stderr(contains("is not a check of this rubric").not());
+        .stderr_has("missing field `run`")
+        .stderr_lacks("which is not a check of this rubric")
+        .stderr_lacks("is not a check of this rubric");
 }

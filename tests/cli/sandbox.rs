@@ -16,7 +16,7 @@ use labgrade::run::{Job, Observation, Sandbox};
 use tempfile::TempDir;
 
 use crate::supervisor::{assert_exited, run, sh};
-use crate::support::needs_root;
+use crate::support::{is_root, needs_root};
 
 /// A test's folders: `work/`, the program's scratch folder, and `outside/`, a sibling that
 /// stands for everything else (another submission, a reference solution), readable and
@@ -145,7 +145,7 @@ fn reading_outside_the_sandbox_is_refused() {
         ),
     );
     // Landlock refuses it; as root the program's private `/tmp` does not even hold it.
-    let refused = if nix::unistd::Uid::effective().is_root() {
+    let refused = if is_root() {
         "No such file or directory"
     } else {
         "Permission denied"

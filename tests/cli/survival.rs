@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{labgrade, labgrade_process, processes_under, sum_array_rubric_with};
+use crate::support::{Grade, labgrade_process, processes_under, sum_array_rubric_with};
 
 #[test]
 fn a_killed_labgrade_takes_its_programs_with_it_and_its_leftovers_go_at_the_next_start() {
@@ -51,11 +51,9 @@ fn a_killed_labgrade_takes_its_programs_with_it_and_its_leftovers_go_at_the_next
     assert!(!left.is_empty(), "labgrade, killed, could not clean up");
 
     // The next labgrade to start clears the folder of the dead one.
-    labgrade()
-        .args(["grade", "exercises/sum-array/solution"])
-        .args(["--rubric", "rubrics/sum-array.toml"])
-        .env("TMPDIR", temp.path())
-        .assert()
+    Grade::new("exercises/sum-array/solution", "rubrics/sum-array.toml")
+        .temp_dir(temp.path())
+        .run()
         .code(0);
     let left: Vec<_> = std::fs::read_dir(temp.path())
         .unwrap()
