@@ -94,8 +94,9 @@ use nix::sys::wait::WaitPidFlag;
 use nix::unistd::Pid;
 
 use super::procfs::TaskTimes;
+use super::status::decode;
 use super::syscalls::Observer;
-use super::{decode, procfs, waiting};
+use super::{procfs, waiting};
 use crate::run::job::{
     Census, HoldOrder, Perturbation, Reaping, StackRange, Task, TaskKind, Termination, Trace,
 };
