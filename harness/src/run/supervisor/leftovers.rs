@@ -115,6 +115,9 @@ impl Watch {
             }
             self.turn(CLEANUP_TICK);
         }
-        (u32::try_from(killed.len()).unwrap_or(u32::MAX), why_given_up)
+        (
+            u32::try_from(killed.len()).unwrap_or(u32::MAX),
+            why_given_up,
+        )
     }
 }

@@ -63,7 +63,7 @@ mod view;
 mod waiting;
 mod watch;
 
-pub(super) use cgroup::trial as cgroup_trial;
+pub(super) use cgroup::{Layout as CgroupMounts, trial as cgroup_trial};
 pub(super) use namespaces::user_namespace_works;
 pub(super) use procfs::live_descendants;
 pub use protocol::supervise;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use nix::unistd::{Pid, geteuid};
 
 use super::containment::Containment;
-use super::protocol::{SuperviseError, read_job, write_reply};
+use super::protocol::{SuperviseError, read_job, tell_front_end, write_reply};
 use super::sandbox::{self, Prepared};
 use super::settle::{Settled, settle};
 use super::spawn::spawn;
@@ -122,7 +122,9 @@ pub(super) fn supervise_job(
     };
     // Every process of the program is reaped by now: the cgroups are empty.
     if let Some(Ok(cgroup)) = &mut cgroup {
-        cgroup.remove();
+        for error in cgroup.remove() {
+            tell_front_end(&error);
+        }
     }
 
     write_reply(output, &reply)?;
