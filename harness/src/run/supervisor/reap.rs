@@ -12,7 +12,7 @@ use super::poll::Watch;
 /// Wait statuses handled per loop turn. A program that creates and ends tasks as fast as it can
 /// would otherwise keep a traced job's supervisor handling ptrace stops and never looking at the
 /// deadline; the next turn then polls without waiting.
-const EVENTS_PER_TURN: usize = 256;
+pub(super) const EVENTS_PER_TURN: usize = 256;
 
 /// What one wait for a child found.
 enum Waited {

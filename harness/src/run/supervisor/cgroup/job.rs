@@ -67,7 +67,7 @@ pub(crate) struct JobCgroup {
     pub(super) memory_bytes: u64,
     /// What could not be used, in words, for [`Observation::containment`].
     ///
-    /// [`Observation::containment`]: super::super::job::Observation::containment
+    /// [`Observation::containment`]: crate::run::Observation::containment
     pub(super) missing: Vec<String>,
 }
 
@@ -504,7 +504,7 @@ pub(super) fn job_name(supervisor: Pid) -> String {
 }
 
 /// Takes the owner's lock on the job cgroup folder `dir`, just made. Fails if another
-/// supervisor's [`remove_stale`] took the still unlocked folder for a dead one's and removed it
+/// supervisor's [`remove_stale`](super::remove_stale) took the still unlocked folder for a dead one's and removed it
 /// meanwhile: the lock then holds a folder that is gone, or cannot be taken.
 fn own(dir: &Path) -> Result<Flock<File>, CgroupError> {
     let folder = File::open(dir).map_err(|error| CgroupError::io(dir, error))?;

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use super::records::{State, Tracer};
 use super::stops::{resume, stack_pointer};
+#[cfg(doc)]
+use crate::run::job::Trace;
 use crate::run::job::{HoldOrder, TaskKind};
 use crate::run::supervisor::{procfs, waiting};
 
@@ -18,7 +20,7 @@ const GROUP_STOP_POLL: Duration = Duration::from_millis(5);
 const GATHER_RECHECK: Duration = Duration::from_millis(10);
 
 /// Longest a held task waits for a creator that keeps running, counted from its creation.
-const GATHER_CAP_US: u64 = 1_000_000;
+pub(super) const GATHER_CAP_US: u64 = 1_000_000;
 /// How often, while tasks are held by `hold-until-waited`, the others are looked at.
 const HOLD_POLL: Duration = Duration::from_millis(1);
 

@@ -6,6 +6,8 @@ use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};
 
 use super::delays::PerturbationDelays;
+#[cfg(doc)]
+use crate::run::job::Trace;
 use crate::run::job::{HoldOrder, Task};
 use crate::run::supervisor::cores::Spreader;
 use crate::run::supervisor::procfs::TaskTimes;
@@ -94,7 +96,7 @@ pub(in crate::run::supervisor) struct Tracer {
     pub(super) group_stopped: Vec<i32>,
     /// How the task about to be reaped used the CPU, read from its zombie.
     pub(super) reaped_cpu: Option<(i32, TaskTimes)>,
-    /// The seccomp stops' observer, when the job observes system calls (see [`super::syscalls`]).
+    /// The seccomp stops' observer, when the job observes system calls (see [`crate::run::supervisor::syscalls`]).
     pub(super) syscalls: Option<Observer>,
     /// [`Trace::gather_us`]: how long no task must be created before the held ones start.
     pub(super) gather: Option<Duration>,
