@@ -36,7 +36,9 @@ pub(super) struct Watch {
     pub(super) tracer: Option<Tracer>,
     /// Where the program reports the signals it sends.
     pub(super) senders: Option<senders::Listener>,
-    /// The last reap stopped at [`EVENTS_PER_TURN`](super::reap::EVENTS_PER_TURN) with statuses still pending.
+    /// The last reap stopped at [`EVENTS_PER_TURN`] with statuses still pending.
+    ///
+    /// [`EVENTS_PER_TURN`]: super::reap::EVENTS_PER_TURN
     pub(super) backlog: bool,
 }
 

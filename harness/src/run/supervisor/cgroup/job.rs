@@ -504,8 +504,10 @@ pub(super) fn job_name(supervisor: Pid) -> String {
 }
 
 /// Takes the owner's lock on the job cgroup folder `dir`, just made. Fails if another
-/// supervisor's [`remove_stale`](super::remove_stale) took the still unlocked folder for a dead one's and removed it
+/// supervisor's [`remove_stale`] took the still unlocked folder for a dead one's and removed it
 /// meanwhile: the lock then holds a folder that is gone, or cannot be taken.
+///
+/// [`remove_stale`]: super::remove_stale
 fn own(dir: &Path) -> Result<Flock<File>, CgroupError> {
     let folder = File::open(dir).map_err(|error| CgroupError::io(dir, error))?;
     let lock = Flock::lock(folder, FlockArg::LockExclusiveNonblock).map_err(|(_, errno)| {

@@ -96,7 +96,9 @@ pub(in crate::run::supervisor) struct Tracer {
     pub(super) group_stopped: Vec<i32>,
     /// How the task about to be reaped used the CPU, read from its zombie.
     pub(super) reaped_cpu: Option<(i32, TaskTimes)>,
-    /// The seccomp stops' observer, when the job observes system calls (see [`crate::run::supervisor::syscalls`]).
+    /// The seccomp stops' observer, when the job observes system calls (see [`syscalls`]).
+    ///
+    /// [`syscalls`]: crate::run::supervisor::syscalls
     pub(super) syscalls: Option<Observer>,
     /// [`Trace::gather_us`]: how long no task must be created before the held ones start.
     pub(super) gather: Option<Duration>,
