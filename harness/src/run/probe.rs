@@ -10,6 +10,8 @@ use nix::sched::CloneFlags;
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Uid, fork};
 
+use super::supervisor::CgroupMounts;
+
 /// What the kernel lets labgrade do here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[expect(
@@ -58,7 +60,8 @@ impl Capabilities {
     }
 }
 
-/// How the cgroup file systems are mounted.
+/// How the cgroup file systems labgrade uses (the v2 tree, the v1 `pids` and `memory`
+/// controllers) are mounted, as the supervisor finds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CgroupLayout {
     /// Only cgroup v2.
@@ -67,13 +70,15 @@ pub enum CgroupLayout {
     Hybrid,
     /// Only cgroup v1.
     Legacy,
-    /// No cgroup file system.
+    /// No cgroup file system labgrade uses.
     None,
 }
 
 /// Probes the machine.
 #[must_use]
 pub fn probe() -> Capabilities {
+    // The supervisor's own detection, so that the doctor tells of the layout it uses.
+    let cgroups = CgroupMounts::detect();
     Capabilities {
         root: Uid::effective().is_root(),
         ptrace_scope: fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
@@ -88,8 +93,8 @@ pub fn probe() -> Capabilities {
         } else {
             super::supervisor::user_namespace_works()
         },
-        cgroups: cgroup_layout(&fs::read_to_string("/proc/self/mounts").unwrap_or_default()),
-        cgroup_use: super::supervisor::cgroup_trial(),
+        cgroups: cgroups.kind(),
+        cgroup_use: super::supervisor::cgroup_trial(&cgroups),
         landlock_abi: landlock_abi(),
         seccomp: fs::read_to_string("/proc/self/status")
             .is_ok_and(|status| status.lines().any(|line| line.starts_with("Seccomp:"))),
@@ -113,20 +118,6 @@ fn can_unshare(flags: CloneFlags) -> bool {
     }
 }
 
-/// The cgroup layout from the contents of `/proc/self/mounts`.
-fn cgroup_layout(mounts: &str) -> CgroupLayout {
-    let types: Vec<&str> = mounts
-        .lines()
-        .filter_map(|line| line.split_whitespace().nth(2))
-        .collect();
-    match (types.contains(&"cgroup2"), types.contains(&"cgroup")) {
-        (true, true) => CgroupLayout::Hybrid,
-        (true, false) => CgroupLayout::Unified,
-        (false, true) => CgroupLayout::Legacy,
-        (false, false) => CgroupLayout::None,
-    }
-}
-
 /// The Landlock ABI version, asked of `landlock_create_ruleset` with the version flag.
 pub(crate) fn landlock_abi() -> Option<u32> {
     const LANDLOCK_CREATE_RULESET_VERSION: nix::libc::c_uint = 1;
@@ -141,22 +132,4 @@ pub(crate) fn landlock_abi() -> Option<u32> {
         )
     };
     u32::try_from(version).ok().filter(|&version| version > 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{CgroupLayout, cgroup_layout};
-
-    #[test]
-    fn cgroup_layouts_are_told_apart() {
-        let v1 = "cgroup /sys/fs/cgroup/pids cgroup rw,pids 0 0\n";
-        let v2 = "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n";
-        assert_eq!(cgroup_layout(&format!("{v1}{v2}")), CgroupLayout::Hybrid);
-        assert_eq!(cgroup_layout(v2), CgroupLayout::Unified);
-        assert_eq!(cgroup_layout(v1), CgroupLayout::Legacy);
-        assert_eq!(
-            cgroup_layout("proc /proc proc rw 0 0\n"),
-            CgroupLayout::None
-        );
-    }
 }

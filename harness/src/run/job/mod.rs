@@ -1,0 +1,21 @@
+//! What the front end asks a supervisor to run, and what the supervisor saw: the wire types of
+//! the `__supervise` protocol (JSON on the supervisor's stdin and stdout).
+
+mod census;
+mod limits;
+mod observation;
+mod request;
+mod termination;
+#[cfg(test)]
+mod tests;
+mod trace;
+
+pub use census::{Census, Reaping, StackRange, Task, TaskKind};
+pub use limits::Limits;
+pub use observation::{
+    CapturedOutput, CgroupUsage, Interference, Observation, Reply, format_bytes,
+};
+pub(crate) use request::TOOLCHAIN_ENV;
+pub use request::{BaseEnv, Job, Sandbox};
+pub use termination::Termination;
+pub use trace::{HoldOrder, Perturbation, SyscallWatch, Trace};
