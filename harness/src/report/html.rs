@@ -1036,7 +1036,7 @@ fn write_case(page: &mut String, case: &CaseGrade) -> std::fmt::Result {
     for failure in case
         .failures
         .iter()
-        .filter(|failure| failure.what != "runs")
+        .filter(|failure| failure.what != crate::grade::FailureKind::Runs)
     {
         writeln!(
             page,

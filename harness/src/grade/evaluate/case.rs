@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::{CaseGrade, Failure, Observed, Replay};
+use super::super::model::{CaseGrade, Failure, FailureKind, Observed, Replay};
 use super::census::census_failures;
 use super::compare::compare_failure;
 use super::figures::run_figures;
@@ -103,7 +103,7 @@ pub fn combine_runs(runs: Vec<CaseGrade>, planned: u32) -> Option<CaseGrade> {
         shown.failures.insert(
             0,
             Failure {
-                what: "runs".to_owned(),
+                what: FailureKind::Runs,
                 expected: format!("every one of {planned} runs to pass"),
                 actual,
             },

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::Failure;
+use super::super::model::{Failure, FailureKind};
 use super::compare::same_value;
 use super::stacks::{printed_stacks_failure, stacks_failure};
 use super::termination::termination_failure;
@@ -21,7 +21,7 @@ pub(super) fn census_failures(
     }
     let Some(census) = &observation.census else {
         failures.push(Failure {
-            what: "census".to_owned(),
+            what: FailureKind::Census,
             expected: "a census of the program's threads and processes".to_owned(),
             actual: "the run was not traced".to_owned(),
         });
@@ -58,7 +58,7 @@ pub(super) fn census_failures(
         let expected = rule.expected.render(vars);
         if !same_value(&actual.to_string(), &expected) {
             failures.push(Failure {
-                what: "census".to_owned(),
+                what: FailureKind::Census,
                 expected: format!("{} to be {expected}", rule.count.describe()),
                 actual: format!("{} was {actual}", rule.count.describe()),
             });
@@ -79,7 +79,7 @@ pub(super) fn census_failures(
                 .map(|termination| termination.describe())
                 .collect();
             failures.push(Failure {
-                what: "census".to_owned(),
+                what: FailureKind::Census,
                 expected: format!("a child process to {}", expect.describe(vars)),
                 actual: if seen.is_empty() {
                     "the program created no child process".to_owned()
@@ -116,7 +116,7 @@ fn spinning_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
     let (task, share, life) = busiest;
     (share > SLEEPS_MAX_BUSY).then(|| Failure {
-        what: "census".to_owned(),
+        what: FailureKind::Census,
         expected: format!(
             "every thread and process to sleep while it waits: to want a CPU (run or wait for one) at most {:.0}% of its life",
             SLEEPS_MAX_BUSY * 100.0
@@ -153,7 +153,7 @@ fn overlap_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
     let expected = "the program's threads (at least 2) all running at one same moment".to_owned();
     if threads.len() < 2 {
         return Some(Failure {
-            what: "census".to_owned(),
+            what: FailureKind::Census,
             expected,
             actual: format!(
                 "the program created {} thread{}",
@@ -167,7 +167,7 @@ fn overlap_failure(tasks: &[crate::run::Task]) -> Option<Failure> {
     let first_end = threads.iter().filter_map(|thread| thread.1).min();
     match first_end {
         Some(first_end) if first_end <= last_start => Some(Failure {
-            what: "census".to_owned(),
+            what: FailureKind::Census,
             expected,
             actual: format!(
                 "one thread ended at {first_end} µs, before the last one started at {last_start} µs: \
@@ -233,7 +233,7 @@ mod tests {
             thread(3, 53_400, 50_000, Some(104_000)),
         ])
         .expect("serial threads do not overlap");
-        assert_eq!(failure.what, "census");
+        assert_eq!(failure.what, FailureKind::Census);
         assert!(
             failure.actual.contains("one after the other"),
             "{failure:?}"

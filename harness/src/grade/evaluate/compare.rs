@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::model::{Failure, Replay};
+use super::super::model::{Failure, FailureKind, Replay};
 use super::super::oracle;
 use super::output::shorten;
 use crate::rubric::{Compare, Expected, Source, Stream};
@@ -24,7 +24,7 @@ pub(super) fn compare_failure(
             None if unmatched_groups.contains(name) => return None,
             None => {
                 return Some(Failure {
-                    what: "compare".to_owned(),
+                    what: FailureKind::Compare,
                     expected: format!("{what} to be captured"),
                     actual: format!("the output matched without a value for {what}"),
                 });
@@ -46,7 +46,7 @@ pub(super) fn compare_failure(
         Ok(expected) => expected,
         Err(reason) => {
             return Some(Failure {
-                what: "compare".to_owned(),
+                what: FailureKind::Compare,
                 expected: format!("{what} to be checked"),
                 actual: format!("the right value could not be computed: {reason}"),
             });
@@ -58,7 +58,7 @@ pub(super) fn compare_failure(
         (Source::Capture(_), _) => same_value(&actual, &expected),
     };
     (!holds).then(|| Failure {
-        what: "compare".to_owned(),
+        what: FailureKind::Compare,
         expected: format!("{what} to be {}", shorten(&expected, 120)),
         actual: format!(
             "{what} was {}",

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::model::{Failure, Replay};
+use super::super::model::{Failure, FailureKind, Replay};
 use super::super::{interleaved, only_lines, oracle};
 use crate::rubric::{Check, Matcher, Sequences};
 use crate::run::Observation;
@@ -22,10 +22,11 @@ pub(super) fn match_output(
     let vars = &replay.vars;
     let mut captures = BTreeMap::new();
     let mut unmatched_groups = BTreeSet::new();
-    for (stream, matchers, output) in [
-        ("stdout", &check.stdout, &observation.stdout),
-        ("stderr", &check.stderr, &observation.stderr),
+    for (what, matchers, output) in [
+        (FailureKind::Stdout, &check.stdout, &observation.stdout),
+        (FailureKind::Stderr, &check.stderr, &observation.stderr),
     ] {
+        let stream = what.as_str();
         for matcher in matchers {
             if let Matcher::OnlyLines(regexes) = matcher {
                 match only_lines::only_lines(regexes, &output.text) {
@@ -42,7 +43,7 @@ pub(super) fn match_output(
                                 .map(str::to_owned),
                         );
                         failures.push(Failure {
-                            what: stream.to_owned(),
+                            what,
                             expected: format!("{stream} to hold {}", matcher.describe(vars)),
                             actual: format!("{actual}{}", truncation(output)),
                         });
@@ -53,7 +54,7 @@ pub(super) fn match_output(
             if let Some(outcome) = order_failure(matcher, &output.text, replay) {
                 if let Err(actual) = outcome {
                     failures.push(Failure {
-                        what: stream.to_owned(),
+                        what,
                         expected: format!("{stream} to hold {}", matcher.describe(vars)),
                         actual: format!("{actual}{}", truncation(output)),
                     });
@@ -68,7 +69,7 @@ pub(super) fn match_output(
             }
             let truncated = truncation(output);
             failures.push(Failure {
-                what: stream.to_owned(),
+                what,
                 expected: match matcher {
                     Matcher::Absent(inner) => {
                         format!("{stream} not to contain {}", inner.describe(vars))

@@ -1,7 +1,7 @@
 //! The census rules on threads' stacks (`stacks`, `printed-stacks`): each thread on a stack of its
 //! own, and the addresses the program printed in them.
 
-use super::super::model::Failure;
+use super::super::model::{Failure, FailureKind};
 use crate::run::TaskKind;
 
 /// The stacks the tracer found for the program's threads, in order of creation; `None` for a
@@ -39,7 +39,7 @@ fn local_stacks(tasks: &[crate::run::Task]) -> Vec<Option<crate::run::StackRange
 /// ended: the harness's own observation, whatever the program printed.
 pub(super) fn stacks_failure(tasks: &[crate::run::Task], bytes: &str) -> Option<Failure> {
     let failure = |expected: String, actual: String| Failure {
-        what: "census".to_owned(),
+        what: FailureKind::Census,
         expected,
         actual,
     };
@@ -94,7 +94,7 @@ pub(super) fn printed_stacks_failure(tasks: &[crate::run::Task], stdout: &str) -
     let expected = "one printed address (0x…) in the stack of each thread".to_owned();
     let failure = |actual: String| {
         Some(Failure {
-            what: "census".to_owned(),
+            what: FailureKind::Census,
             expected: expected.clone(),
             actual,
         })

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::Failure;
+use super::super::model::{Failure, FailureKind};
 use super::super::oracle;
 use crate::rubric::{Check, SyscallRule};
 use crate::run::Observation;
@@ -23,7 +23,7 @@ pub(super) fn syscall_failures(
         .and_then(|census| census.syscalls.as_ref())
     else {
         failures.push(Failure {
-            what: "system calls".to_owned(),
+            what: FailureKind::SystemCalls,
             expected: "the program's system calls to be observed".to_owned(),
             actual: "they were not observed (labgrade observes them on x86-64 Linux only)"
                 .to_owned(),
@@ -57,13 +57,13 @@ pub(super) fn syscall_failures(
             }
         } else if rule.required && made.is_empty() {
             failures.push(Failure {
-                what: "system calls".to_owned(),
+                what: FailureKind::SystemCalls,
                 expected: format!("a call to {rule}"),
                 actual: observed(),
             });
         } else if !rule.required && !made.is_empty() {
             failures.push(Failure {
-                what: "system calls".to_owned(),
+                what: FailureKind::SystemCalls,
                 expected: format!("no call to {rule}"),
                 actual: format!("it made {}", made.join(", ")),
             });
@@ -82,7 +82,7 @@ fn per_message_failure(
         Ok(messages) => messages as u64,
         Err(reason) => {
             return Some(Failure {
-                what: "system calls".to_owned(),
+                what: FailureKind::SystemCalls,
                 expected: format!("one call to {rule} per message"),
                 actual: format!("the messages could not be counted: {reason}"),
             });
@@ -94,7 +94,7 @@ fn per_message_failure(
         .map(|(_, count)| count)
         .sum();
     (made != messages && made != messages + 1).then(|| Failure {
-        what: "system calls".to_owned(),
+        what: FailureKind::SystemCalls,
         expected: format!(
             "one call to {rule} per message: {messages} for the {messages} messages, or {} with one that ends the series",
             messages + 1

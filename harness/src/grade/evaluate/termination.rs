@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::Failure;
+use super::super::model::{Failure, FailureKind};
 use crate::rubric::Expect;
 use crate::run::Termination;
 
@@ -28,7 +28,7 @@ pub(super) fn termination_failure(
         _ => false,
     };
     (!holds).then(|| Failure {
-        what: "termination".to_owned(),
+        what: FailureKind::Termination,
         expected: format!("the program to {}", expect.describe(vars)),
         actual: match termination {
             Termination::Exited { .. } => format!("it {text}"),
@@ -146,7 +146,7 @@ mod tests {
             let case = grade(&check, timed_out());
             assert!(!case.passed, "a timed-out run met `{expect}`");
             assert_eq!(case.failures.len(), 1);
-            assert_eq!(case.failures[0].what, "termination");
+            assert_eq!(case.failures[0].what, FailureKind::Termination);
             assert_eq!(
                 case.failures[0].actual,
                 "it was still running after the time limit of 5s, so labgrade killed it (it had used 4.90 s of CPU: busy)"
