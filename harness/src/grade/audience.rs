@@ -6,7 +6,7 @@
 //! self-check (Gradescope's) apply [`redact_check`] themselves. Pure functions, like the rest
 //! of grading.
 
-use super::model::{CheckGrade, Grade, HiddenChecks};
+use super::model::{CheckGrade, FailureKind, Grade, HiddenChecks};
 use crate::rubric::{Details, Rubric, Visibility};
 
 /// What a redacted failure says instead of what was expected.
@@ -64,7 +64,7 @@ pub fn redact_check(check: &mut CheckGrade) {
     }
     for case in &mut check.cases {
         for failure in &mut case.failures {
-            if failure.what != "termination" && failure.what != "runs" {
+            if failure.what != FailureKind::Termination && failure.what != FailureKind::Runs {
                 REDACTED.clone_into(&mut failure.expected);
                 failure.actual = format!("the {} check failed", failure.what);
             }

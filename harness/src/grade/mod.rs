@@ -16,8 +16,8 @@ pub use evaluate::{
 };
 pub use model::HiddenChecks;
 pub use model::{
-    BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, GRADE_FORMAT_VERSION,
-    Grade, GradeStatus, Observed, Replay, Timing,
+    BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, FailureKind,
+    GRADE_FORMAT_VERSION, Grade, GradeStatus, Observed, Replay, Timing,
 };
 pub use model::{CaseLimits, Entry, InjectedFault};
 pub use ratio::score_ratio;

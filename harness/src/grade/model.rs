@@ -335,12 +335,56 @@ pub struct Observed {
 /// An expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
-    /// What was checked: `termination`, `stdout`, `stderr` or `compare`.
-    pub what: String,
+    /// What was checked.
+    pub what: FailureKind,
     /// What the rubric expected, in words.
     pub expected: String,
     /// What the program did, in words.
     pub actual: String,
+}
+
+/// What a [`Failure`] is about: the rule family whose expectation did not hold. The JSON report
+/// writes it as the words in each variant's doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// `termination`: how the program ended (`expect`).
+    Termination,
+    /// `stdout`: what the program wrote on its standard output.
+    Stdout,
+    /// `stderr`: what the program wrote on its standard error.
+    Stderr,
+    /// `compare`: a value the rubric compares (`compare`).
+    Compare,
+    /// `census`: the program's threads and processes (`census`, `expect-child`).
+    Census,
+    /// `system calls`: the system calls the rubric requires or forbids (`syscalls`).
+    #[serde(rename = "system calls")]
+    SystemCalls,
+    /// `runs`: not every run of a repeated case passed; the failures of the run shown follow.
+    Runs,
+}
+
+impl FailureKind {
+    /// The kind as the JSON report writes it, such as `system calls`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Termination => "termination",
+            Self::Stdout => "stdout",
+            Self::Stderr => "stderr",
+            Self::Compare => "compare",
+            Self::Census => "census",
+            Self::SystemCalls => "system calls",
+            Self::Runs => "runs",
+        }
+    }
+}
+
+impl std::fmt::Display for FailureKind {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
 }
 
 /// One case's time in a check with `parallelism`: information, never graded.
@@ -364,7 +408,7 @@ pub struct Timing {
 
 #[cfg(test)]
 mod tests {
-    use super::{BuildStatus, CaseLimits, CheckStatus};
+    use super::{BuildStatus, CaseLimits, CheckStatus, FailureKind};
     use crate::run::Limits;
 
     #[test]
@@ -417,6 +461,26 @@ mod tests {
                 serde_json::to_value(status).unwrap(),
                 serde_json::json!(status.word())
             );
+        }
+    }
+
+    /// Reports print a failure's kind with `as_str`; the JSON report must say the same words,
+    /// and read them back.
+    #[test]
+    fn failure_kinds_are_written_as_their_words() {
+        for kind in [
+            FailureKind::Termination,
+            FailureKind::Stdout,
+            FailureKind::Stderr,
+            FailureKind::Compare,
+            FailureKind::Census,
+            FailureKind::SystemCalls,
+            FailureKind::Runs,
+        ] {
+            let json = serde_json::json!(kind.as_str());
+            assert_eq!(serde_json::to_value(kind).unwrap(), json);
+            assert_eq!(serde_json::from_value::<FailureKind>(json).unwrap(), kind);
+            assert_eq!(kind.to_string(), kind.as_str());
         }
     }
 }

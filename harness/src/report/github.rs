@@ -217,7 +217,11 @@ fn failed_cases(check: &CheckGrade) -> String {
     let mut text = format!("{} of {} cases failed", failed.len(), check.cases.len());
     for case in failed {
         let _ = write!(text, "\ncase {}: ", case.name);
-        match case.failures.iter().find(|failure| failure.what != "runs") {
+        match case
+            .failures
+            .iter()
+            .find(|failure| failure.what != crate::grade::FailureKind::Runs)
+        {
             Some(failure) => {
                 let _ = write!(
                     text,

@@ -327,7 +327,12 @@ fn write_failed_cases(group: &[&CaseGrade], out: &mut dyn Write) -> io::Result<(
         writeln!(out, "            note: {}", inert_line(note))?;
     }
     let stderr = case.observed.stderr.text.trim_end();
-    if !stderr.is_empty() && !case.failures.iter().any(|failure| failure.what == "stderr") {
+    if !stderr.is_empty()
+        && !case
+            .failures
+            .iter()
+            .any(|failure| failure.what == crate::grade::FailureKind::Stderr)
+    {
         let first: Vec<_> = stderr.lines().take(5).map(inert_line).collect();
         writeln!(out, "            stderr: {}", first.join(" ⏎ "))?;
     }

@@ -134,7 +134,7 @@ pub(crate) fn hidden_sentence(hidden: &crate::grade::HiddenChecks) -> String {
 pub(crate) fn failure_lines(case: &crate::grade::CaseGrade, indent: &str) -> Vec<String> {
     case.failures
         .iter()
-        .filter(|failure| failure.what != "runs")
+        .filter(|failure| failure.what != crate::grade::FailureKind::Runs)
         .flat_map(|failure| {
             [
                 format!("{indent}expected {}", inert_line(&failure.expected)),

@@ -213,7 +213,7 @@ fn case_item(case: &CaseGrade) -> Markup {
             @for failure in case
                 .failures
                 .iter()
-                .filter(|failure| failure.what != "runs")
+                .filter(|failure| failure.what != crate::grade::FailureKind::Runs)
             {
                 div class="failure" {
                     "expected " (Text(&failure.expected)) br; "but " (Text(&failure.actual))
