@@ -7,79 +7,15 @@
 //! sum. The program still prints the sum of the other parts and exits with 0: one crashed
 //! worker does not take the others down with it.
 
-use std::num::NonZeroUsize;
 use std::process::ExitCode;
-use std::ptr::NonNull;
 
-use labgrade_support::{ArraySpec, Stopwatch, split_ranges, workers_from_args};
-use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+use labgrade_support::{ArraySpec, SharedResults, Stopwatch, split_ranges, workers_from_args};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork};
 
 /// Adds up the elements of one part of the array. Every child process calls this on its part.
 fn array_part_sum(part: &[i64]) -> i64 {
     part.iter().sum()
-}
-
-/// The `results` array: `len` slots of `i64` in an anonymous mapping shared with child processes.
-///
-/// Slots are only accessed through raw pointers (never through references), one process writing
-/// a slot and the parent reading it after `waitpid` reports that the writer has exited.
-struct SharedResults {
-    slots: NonNull<i64>,
-    len: usize,
-}
-
-impl SharedResults {
-    /// Maps `len` zeroed slots, shared with every child forked afterwards.
-    fn new(len: usize) -> nix::Result<Self> {
-        let bytes = len
-            .checked_mul(size_of::<i64>())
-            .and_then(NonZeroUsize::new)
-            .ok_or(nix::errno::Errno::EINVAL)?;
-        // SAFETY: with no address hint and no MAP_FIXED, the kernel places the mapping in unused
-        // address space, so no memory the program already uses is affected.
-        let mapping = unsafe {
-            mmap_anonymous(
-                None,
-                bytes,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-            )?
-        };
-        // The mapping is page-aligned, readable, writable and zero-filled: every slot holds 0.
-        Ok(Self {
-            slots: mapping.cast(),
-            len,
-        })
-    }
-
-    /// Stores `value` in slot `index`.
-    fn set(&self, index: usize, value: i64) {
-        assert!(index < self.len, "slot {index} out of {}", self.len);
-        // SAFETY: `index` is in bounds of the live mapping, which is aligned and writable, and no
-        // reference to the slot exists anywhere (all accesses are raw).
-        unsafe { self.slots.add(index).write(value) }
-    }
-
-    /// Reads slot `index`.
-    fn get(&self, index: usize) -> i64 {
-        assert!(index < self.len, "slot {index} out of {}", self.len);
-        // SAFETY: as in `set`; the child that wrote the slot has been reaped with `waitpid`, so
-        // its write is complete and visible through the shared mapping.
-        unsafe { self.slots.add(index).read() }
-    }
-}
-
-impl Drop for SharedResults {
-    fn drop(&mut self) {
-        // SAFETY: `slots` and the length are exactly those of the mapping made in `new`, and
-        // nothing uses the mapping after this (`self` is being dropped).
-        let unmapped = unsafe { munmap(self.slots.cast(), self.len * size_of::<i64>()) };
-        if let Err(error) = unmapped {
-            eprintln!("munmap of the results array failed: {error}");
-        }
-    }
 }
 
 /// Leaves a child process at once, without running the parent's code that follows `fork`.
