@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use labgrade::batch::lms::Source;
 use labgrade::report::{Format, GradebookExport};
 
@@ -158,14 +158,14 @@ pub(crate) struct BatchArgs {
     /// `JUnit` file with a test suite per student (`junit` only).
     #[arg(long, value_name = "junit=PATH", value_parser = reports::parse_class_target)]
     pub(crate) report: Vec<PathBuf>,
-    /// The class download's layout: moodle, canvas, gradescope, github-classroom or folders;
-    /// recognised from its names by default. DIR may also be the LMS's `.zip`.
-    #[arg(long, value_name = "LMS", value_parser = Source::from_name)]
+    /// The class download's layout; recognised from its names by default. DIR may also be the
+    /// LMS's `.zip`.
+    #[arg(long, value_name = "LMS")]
     pub(crate) from: Option<Source>,
     /// Also write the gradebook an LMS imports: canvas (needs `--assignment`) or moodle, to
     /// gradebook-<lms>.csv; plain writes gradebook.csv alone.
-    #[arg(long, value_name = "FORMAT", default_value = "plain", value_parser = GradebookExport::NAMES)]
-    pub(crate) gradebook: String,
+    #[arg(long, value_name = "FORMAT", default_value = "plain")]
+    pub(crate) gradebook: Gradebook,
     /// The assignment's column in Canvas's gradebook, as its export names it: "Lab 1 (12345)".
     #[arg(long, value_name = "COLUMN")]
     pub(crate) assignment: Option<String>,
@@ -200,11 +200,30 @@ pub(crate) struct PublishArgs {
     pub(crate) root: Option<PathBuf>,
 }
 
+/// `--gradebook`: the LMS whose gradebook import is written beside `gradebook.csv`. Canvas's
+/// also needs `--assignment`, so [`Gradebook::export`] makes the export of both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Gradebook {
+    // No doc comments: clap would list them in `--help` too, after the option's own words.
+    Plain,
+    Canvas,
+    Moodle,
+}
+
+impl Gradebook {
+    /// The export of this gradebook with Canvas's column `assignment` (`--assignment`): the
+    /// library checks that Canvas has one.
+    pub(crate) fn export(self, assignment: Option<&str>) -> Result<GradebookExport, String> {
+        let value = self.to_possible_value().unwrap_or_default();
+        GradebookExport::from_name(value.get_name(), assignment)
+    }
+}
+
 /// The options `grade` and `check` share: how to grade, and which reports to write.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Options {
     /// Report format.
-    #[arg(long, default_value = "human", value_parser = format_parser())]
+    #[arg(long, default_value = "human")]
     pub(crate) format: Format,
     /// Seed of the grading run, to replay one; fresh by default.
     #[arg(long)]
@@ -227,13 +246,6 @@ pub(crate) struct Options {
     pub(crate) quiet: bool,
 }
 
-/// `--format`: the names of [`Format::ALL`], listed in `--help`.
-fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(Format::ALL.map(|(name, _)| name))
-        .try_map(|name| Format::from_name(&name))
-}
-
 /// A percentage from 0 to 100, for `--min-score`.
 fn parse_percent(text: &str) -> Result<f64, String> {
     let value: f64 = text
@@ -245,5 +257,49 @@ fn parse_percent(text: &str) -> Result<f64, String> {
         Ok(value)
     } else {
         Err(format!("`{text}` is not a percentage from 0 to 100"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+    use labgrade::batch::lms::Source;
+    use labgrade::report::{Format, GradebookExport};
+
+    use super::Gradebook;
+
+    /// `--format` takes clap's names, `--report FORMAT=PATH` the library's: they are one list.
+    #[test]
+    fn every_format_has_one_name() {
+        for (name, format) in Format::ALL {
+            assert_eq!(Format::from_str(name, false), Ok(format));
+        }
+        assert_eq!(Format::value_variants().len(), Format::ALL.len());
+    }
+
+    /// The manifest and messages name a class download as `--from` does.
+    #[test]
+    fn every_source_has_one_name() {
+        for source in Source::value_variants() {
+            assert_eq!(Source::from_str(source.name(), false), Ok(*source));
+        }
+    }
+
+    #[test]
+    fn every_gradebook_is_one_the_library_exports() {
+        let names: Vec<String> = Gradebook::value_variants()
+            .iter()
+            .filter_map(ValueEnum::to_possible_value)
+            .map(|value| value.get_name().to_owned())
+            .collect();
+        assert_eq!(names, GradebookExport::NAMES);
+        assert_eq!(
+            Gradebook::Canvas.export(Some("Lab 1 (12345)")),
+            Ok(GradebookExport::Canvas {
+                assignment: "Lab 1 (12345)".to_owned()
+            })
+        );
+        assert_eq!(Gradebook::Moodle.export(None), Ok(GradebookExport::Moodle));
+        assert!(Gradebook::Canvas.export(None).is_err());
     }
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use labgrade::batch::{BatchError, BatchOptions, BatchResult, Limits, Shard, resolve_shard};
-use labgrade::report::{GradebookExport, write_summary};
+use labgrade::report::write_summary;
 use labgrade::{Error, rubric};
 
 use crate::args::BatchArgs;
@@ -18,7 +18,9 @@ pub(crate) fn run(args: BatchArgs) -> Result<Exit, Stopped> {
 
 /// Grades the class as `args` say, then prints the summary.
 fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
-    let gradebook = GradebookExport::from_name(&args.gradebook, args.assignment.as_deref())
+    let gradebook = args
+        .gradebook
+        .export(args.assignment.as_deref())
         .map_err(BatchError::Layout)?;
     let explicit = args
         .shard
