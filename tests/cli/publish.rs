@@ -124,7 +124,7 @@ fn the_published_course_holds_every_skeleton_and_rubric_and_no_answer() {
         "Cargo.toml",
         "Cargo.lock",
         "harness/Cargo.toml",
-        "harness/src/main.rs",
+        "harness/src/bin/labgrade/main.rs",
         "exercises/support/src/lib.rs",
         "templates/github-actions.yml",
     ] {

@@ -41,8 +41,8 @@ pub trait Reporter {
     fn report(&self, grade: &Grade, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The formats `--format` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The formats `--format` accepts (their names are clap's, from the variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Coloured text for people.
     Human,

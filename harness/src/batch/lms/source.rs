@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{canvas, github_classroom, gradescope, moodle};
 
 /// The layout of a batch folder: plain folders, or an LMS's class download.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     /// One entry per student, named by the student's id.
@@ -33,21 +33,6 @@ impl Source {
         ("gradescope", Source::Gradescope),
         ("github-classroom", Source::GithubClassroom),
     ];
-
-    /// The source named `name` (`--from`).
-    pub fn from_name(name: &str) -> Result<Self, String> {
-        Self::ALL
-            .iter()
-            .find(|(known, _)| *known == name)
-            .map(|(_, source)| *source)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|(known, _)| *known).collect();
-                format!(
-                    "unknown class download `{name}`; use one of {}",
-                    names.join(", ")
-                )
-            })
-    }
 
     /// Its name on the command line.
     #[must_use]
