@@ -1,3 +1,6 @@
+//! Tests of the whole class report: hostile students escaped everywhere, the histogram, pass
+//! rates, timing plots, and the same input giving the same bytes.
+
 use serde_json::{Value, json};
 
 use super::text::escape;
