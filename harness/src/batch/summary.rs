@@ -114,11 +114,7 @@ mod tests {
         Record {
             version: 1,
             student: student.to_owned(),
-            key: Key {
-                submission: String::new(),
-                rubric: String::new(),
-                harness: String::new(),
-            },
+            key: Key::default(),
             outcome,
             score,
             max_score: 100.0,

@@ -181,6 +181,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::grade::evaluate::fixtures::graded;
     use crate::grade::{CaseGrade, Observed, Replay};
     use crate::run::{CapturedOutput, Termination};
 
@@ -213,18 +214,9 @@ mod tests {
                 .collect(),
         };
         CheckGrade {
-            id: id.to_owned(),
             title: String::new(),
-            score: 0.0,
-            max_score: 1.0,
-            status,
-            reason: None,
-            info: Vec::new(),
-            timings: Vec::new(),
-            visibility: crate::rubric::Visibility::Visible,
-            details: crate::rubric::Details::Full,
-            source: None,
             cases: vec![case],
+            ..graded(id, status, 0.0, 1.0)
         }
     }
 

@@ -392,24 +392,16 @@ mod tests {
     fn rustc_errors_are_located() {
         let output = "warning: unused variable: `x`\n --> src/lib.rs:3:9\n  |\n\nerror[E0308]: mismatched types\n  --> src/bin/a.rs:39:25\n   |\n39 | x\n\nFor more information about this error, try `rustc --explain E0308`.\nerror: could not compile `a` due to 1 previous error\n";
         let found = diagnostics(output);
-        assert_eq!(found.len(), 2);
+        let located: Vec<_> = found
+            .iter()
+            .map(|found| (found.level, found.file.as_str(), found.line, found.col))
+            .collect();
         assert_eq!(
-            (
-                found[0].level,
-                found[0].file.as_str(),
-                found[0].line,
-                found[0].col
-            ),
-            ("warning", "src/lib.rs", 3, 9)
-        );
-        assert_eq!(
-            (
-                found[1].level,
-                found[1].file.as_str(),
-                found[1].line,
-                found[1].col
-            ),
-            ("error", "src/bin/a.rs", 39, 25)
+            located,
+            [
+                ("warning", "src/lib.rs", 3, 9),
+                ("error", "src/bin/a.rs", 39, 25)
+            ]
         );
         assert_eq!(found[1].title, "error[E0308]: mismatched types");
         assert!(found[1].text.ends_with("39 | x"));

@@ -134,11 +134,7 @@ mod tests {
             students: vec![],
             class: crate::batch::lms::ClassInfo::default(),
         };
-        let key = Key {
-            submission: String::new(),
-            rubric: String::new(),
-            harness: String::new(),
-        };
+        let key = Key::default();
         let record = |student: &str, outcome, checks: Vec<(&str, f64)>| Record {
             version: 1,
             student: student.to_owned(),
@@ -204,11 +200,7 @@ mod tests {
             .map(|student| Record {
                 version: 1,
                 student: (*student).to_owned(),
-                key: Key {
-                    submission: String::new(),
-                    rubric: String::new(),
-                    harness: String::new(),
-                },
+                key: Key::default(),
                 outcome: Outcome::Graded,
                 score: 10.0,
                 max_score: 10.0,

@@ -107,11 +107,7 @@ mod tests {
         let record = |student: &str, outcome, score| Record {
             version: 1,
             student: student.to_owned(),
-            key: Key {
-                submission: String::new(),
-                rubric: String::new(),
-                harness: String::new(),
-            },
+            key: Key::default(),
             outcome,
             score,
             max_score: 10.0,

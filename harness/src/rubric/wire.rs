@@ -30,84 +30,83 @@ pub(crate) struct BuildWire {
     pub(crate) points: Option<Spanned<i64>>,
 }
 
-/// `[limits]`: defaults for every case of every check.
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct LimitsWire {
-    pub(crate) timeout: Option<Spanned<String>>,
-    pub(crate) output_bytes: Option<Spanned<i64>>,
-    pub(crate) cpu_time: Option<Spanned<String>>,
-    pub(crate) memory: Option<Spanned<i64>>,
-    pub(crate) tasks: Option<Spanned<i64>>,
-    pub(crate) file_size: Option<Spanned<i64>>,
-    pub(crate) open_files: Option<Spanned<i64>>,
-    pub(crate) isolate: Option<Spanned<bool>>,
-}
-
-/// One `[[check]]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct CheckWire {
-    pub(crate) id: Spanned<String>,
-    pub(crate) title: String,
-    pub(crate) points: Spanned<i64>,
-    pub(crate) run: Spanned<String>,
-    #[serde(default)]
-    pub(crate) args: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub(crate) env: BTreeMap<String, Spanned<String>>,
-    #[serde(default)]
-    pub(crate) cases: Option<Spanned<CasesWire>>,
-    pub(crate) scoring: Option<Spanned<String>>,
-    pub(crate) timeout: Option<Spanned<String>>,
-    pub(crate) output_bytes: Option<Spanned<i64>>,
-    pub(crate) cpu_time: Option<Spanned<String>>,
-    pub(crate) memory: Option<Spanned<i64>>,
-    pub(crate) tasks: Option<Spanned<i64>>,
-    pub(crate) file_size: Option<Spanned<i64>>,
-    pub(crate) open_files: Option<Spanned<i64>>,
-    pub(crate) isolate: Option<Spanned<bool>>,
-    #[serde(default)]
-    pub(crate) needs: Vec<Spanned<String>>,
-    pub(crate) expect: Option<Spanned<ExpectWire>>,
-    #[serde(default)]
-    pub(crate) stdout: Vec<Spanned<MatcherWire>>,
-    #[serde(default)]
-    pub(crate) stderr: Vec<Spanned<MatcherWire>>,
-    #[serde(default)]
-    pub(crate) compare: Vec<Spanned<CompareWire>>,
-    pub(crate) census: Option<Spanned<CensusWire>>,
-    pub(crate) expect_child: Option<Spanned<ExpectWire>>,
-    pub(crate) repeat: Option<Spanned<i64>>,
-    pub(crate) perturb: Option<Spanned<bool>>,
-    pub(crate) perturb_max_delay: Option<Spanned<String>>,
-    pub(crate) start_together: Option<Spanned<bool>>,
-    pub(crate) separate_cores: Option<Spanned<bool>>,
-    pub(crate) hold_until_waited: Option<Spanned<String>>,
-    pub(crate) fault: Option<Spanned<FaultWire>>,
-    pub(crate) syscalls: Option<Spanned<SyscallsWire>>,
-    pub(crate) short_reads: Option<Spanned<bool>>,
-    #[serde(default)]
-    pub(crate) parallelism: bool,
-    pub(crate) parallelism_time: Option<Spanned<String>>,
-    pub(crate) visibility: Option<Spanned<String>>,
-    pub(crate) details: Option<Spanned<String>>,
-}
-
-impl CheckWire {
-    /// The check's own limit keys, as they would be written in `[limits]`.
-    pub(crate) fn limits(&self) -> LimitsWire {
-        LimitsWire {
-            timeout: self.timeout.clone(),
-            output_bytes: self.output_bytes.clone(),
-            cpu_time: self.cpu_time.clone(),
-            memory: self.memory.clone(),
-            tasks: self.tasks.clone(),
-            file_size: self.file_size.clone(),
-            open_files: self.open_files.clone(),
-            isolate: self.isolate.clone(),
+/// Declares [`LimitsWire`] and [`CheckWire`] from the limit keys, written once below: a
+/// `[[check]]` takes every key of `[limits]`, so that a new limit is a key of both, and
+/// [`CheckWire::limits`] reads them all. The keys stand in `CheckWire` after `scoring`, in this
+/// order, because serde lists a table's keys in field order, and the "expected one of" help of
+/// a misspelt key (see [`super::unknown`]) shows that list.
+macro_rules! with_limit_keys {
+    ($($key:ident: $value:ty,)*) => {
+        /// `[limits]`: defaults for every case of every check.
+        #[derive(Debug, Deserialize, Default)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        pub(crate) struct LimitsWire {
+            $(pub(crate) $key: Option<Spanned<$value>>,)*
         }
-    }
+
+        /// One `[[check]]`.
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        pub(crate) struct CheckWire {
+            pub(crate) id: Spanned<String>,
+            pub(crate) title: String,
+            pub(crate) points: Spanned<i64>,
+            pub(crate) run: Spanned<String>,
+            #[serde(default)]
+            pub(crate) args: Vec<Spanned<String>>,
+            #[serde(default)]
+            pub(crate) env: BTreeMap<String, Spanned<String>>,
+            #[serde(default)]
+            pub(crate) cases: Option<Spanned<CasesWire>>,
+            pub(crate) scoring: Option<Spanned<String>>,
+            $(pub(crate) $key: Option<Spanned<$value>>,)*
+            #[serde(default)]
+            pub(crate) needs: Vec<Spanned<String>>,
+            pub(crate) expect: Option<Spanned<ExpectWire>>,
+            #[serde(default)]
+            pub(crate) stdout: Vec<Spanned<MatcherWire>>,
+            #[serde(default)]
+            pub(crate) stderr: Vec<Spanned<MatcherWire>>,
+            #[serde(default)]
+            pub(crate) compare: Vec<Spanned<CompareWire>>,
+            pub(crate) census: Option<Spanned<CensusWire>>,
+            pub(crate) expect_child: Option<Spanned<ExpectWire>>,
+            pub(crate) repeat: Option<Spanned<i64>>,
+            pub(crate) perturb: Option<Spanned<bool>>,
+            pub(crate) perturb_max_delay: Option<Spanned<String>>,
+            pub(crate) start_together: Option<Spanned<bool>>,
+            pub(crate) separate_cores: Option<Spanned<bool>>,
+            pub(crate) hold_until_waited: Option<Spanned<String>>,
+            pub(crate) fault: Option<Spanned<FaultWire>>,
+            pub(crate) syscalls: Option<Spanned<SyscallsWire>>,
+            pub(crate) short_reads: Option<Spanned<bool>>,
+            #[serde(default)]
+            pub(crate) parallelism: bool,
+            pub(crate) parallelism_time: Option<Spanned<String>>,
+            pub(crate) visibility: Option<Spanned<String>>,
+            pub(crate) details: Option<Spanned<String>>,
+        }
+
+        impl CheckWire {
+            /// The check's own limit keys, as they would be written in `[limits]`.
+            pub(crate) fn limits(&self) -> LimitsWire {
+                LimitsWire {
+                    $($key: self.$key.clone(),)*
+                }
+            }
+        }
+    };
+}
+
+with_limit_keys! {
+    timeout: String,
+    output_bytes: i64,
+    cpu_time: String,
+    memory: i64,
+    tasks: i64,
+    file_size: i64,
+    open_files: i64,
+    isolate: bool,
 }
 
 /// One `[[ratio]]`: a figure of some checks' runs over the same figure of another check's runs,

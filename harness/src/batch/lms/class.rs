@@ -145,3 +145,23 @@ pub(super) fn stray(dir: &Path, name: &str, source: Source, pattern: &str) -> Ba
         dir.join(name).display()
     ))
 }
+
+/// Each student `found` as `(id, name, file name of their entry)`, for the layouts' tests.
+#[cfg(test)]
+pub(super) fn ids_names_entries(found: &[(Student, Person)]) -> Vec<(&str, &str, String)> {
+    found
+        .iter()
+        .map(|(student, person)| {
+            (
+                student.id.as_str(),
+                person.name.as_deref().unwrap(),
+                student
+                    .path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        })
+        .collect()
+}

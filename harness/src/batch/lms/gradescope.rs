@@ -148,6 +148,7 @@ pub(super) fn students(dir: &Path, names: &[String]) -> Result<Vec<(Student, Per
 
 #[cfg(test)]
 mod tests {
+    use super::super::class::ids_names_entries;
     use super::{METADATA, students};
 
     #[test]
@@ -172,21 +173,7 @@ mod tests {
         .map(ToOwned::to_owned)
         .to_vec();
         let found = students(dir.path(), &names).unwrap();
-        let seen: Vec<(&str, &str, String)> = found
-            .iter()
-            .map(|(student, person)| {
-                (
-                    student.id.as_str(),
-                    person.name.as_deref().unwrap(),
-                    student
-                        .path
-                        .file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                )
-            })
-            .collect();
+        let seen = ids_names_entries(&found);
         // 19:30 +01:00 is 10:30 -08:00: later than 10:00 -08:00.
         assert_eq!(
             seen,

@@ -78,6 +78,7 @@ pub(super) fn students(dir: &Path, names: &[String]) -> Result<Vec<(Student, Per
 
 #[cfg(test)]
 mod tests {
+    use super::super::class::ids_names_entries;
     use super::{recognises, students};
 
     fn names(names: &[&str]) -> Vec<String> {
@@ -116,21 +117,7 @@ mod tests {
             }
         }
         let found = students(dir.path(), &names).unwrap();
-        let seen: Vec<(&str, &str, String)> = found
-            .iter()
-            .map(|(student, person)| {
-                (
-                    student.id.as_str(),
-                    person.name.as_deref().unwrap(),
-                    student
-                        .path
-                        .file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                )
-            })
-            .collect();
+        let seen = ids_names_entries(&found);
         assert_eq!(
             seen,
             [

@@ -143,7 +143,12 @@ pub(super) fn build(status: BuildStatus, missing_files: &[&str]) -> BuildGrade {
     }
 }
 
-pub(super) fn graded(id: &str, status: CheckStatus, score: f64, max_score: f64) -> CheckGrade {
+pub(in crate::grade) fn graded(
+    id: &str,
+    status: CheckStatus,
+    score: f64,
+    max_score: f64,
+) -> CheckGrade {
     CheckGrade {
         id: id.to_owned(),
         title: id.to_owned(),

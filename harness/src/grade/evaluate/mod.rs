@@ -9,7 +9,7 @@ mod census;
 mod compare;
 mod figures;
 #[cfg(test)]
-mod fixtures;
+pub(super) mod fixtures;
 mod output;
 mod scoring;
 mod stacks;
