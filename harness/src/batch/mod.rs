@@ -2,10 +2,11 @@
 //!
 //! [`run`] grades every entry of a folder (one per student: a folder, a git working tree, a
 //! `.zip` or a `.tar.gz`) on several threads, each student in scratch folders of their own,
-//! and writes each result to the output folder the moment it is known ([`journal`]). Running
-//! it again reuses every result whose submission, rubric and labgrade are unchanged, so an
-//! interrupted batch grades only what is missing. [`merge`] joins the output folders of shards
-//! into the gradebook a single run would have written.
+//! and writes each result to the output folder the moment it is known (the journal:
+//! [`Record`]). Running it again reuses every result whose submission, rubric and labgrade are
+//! unchanged, so an interrupted batch grades only what is missing. [`merge`] joins the output
+//! folders of shards into the gradebook a single run would have written. What a batch writes
+//! (the class's results) is [`crate::class`]'s; the reports of it are [`crate::report`]'s.
 //!
 //! Student problems, a bad archive included, are grades; a student labgrade could not grade
 //! is recorded as that student's error and the batch goes on. Only bad input (a missing
@@ -17,29 +18,27 @@ mod extract;
 mod fingerprint;
 mod finish;
 mod handed_in;
-mod journal;
 pub mod lms;
 mod merge;
 mod open;
 mod progress;
 mod run;
-mod shard;
 mod sniff;
 mod student;
-mod summary;
 
 pub use entries::{Kind, Student, discover, entry, submission_root};
 pub use error::BatchError;
 pub use extract::{ArchiveProblem, Format, Limits};
 pub use fingerprint::harness as harness_fingerprint;
 pub use handed_in::{grade_handed_in, open_folder};
-pub use journal::{
-    CheckScore, Column, JOURNAL_VERSION, Key, Layout, Manifest, Outcome, Record, write_atomically,
-};
 pub use merge::merge;
 pub use open::{OpenError, Opened, open_entry};
 pub use progress::{Done, How, Plan, Progress, Silent};
 pub use run::{BatchOptions, BatchResult, run};
-pub use shard::{Shard, ShardSource, resolve as resolve_shard};
 pub use sniff::Foreign;
-pub use summary::{BINS, Summary, summarize};
+
+// The class's results are `crate::class`'s; a batch writes them, and callers find them here.
+pub use crate::class::{
+    BINS, CheckScore, Column, JOURNAL_VERSION, Key, Layout, Manifest, Outcome, Record, Shard,
+    ShardSource, Summary, resolve as resolve_shard, summarize, write_atomically,
+};

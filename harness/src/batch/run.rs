@@ -13,9 +13,9 @@ use super::{
     BatchError, Column, Done, How, JOURNAL_VERSION, Key, Layout, Limits, Manifest, Outcome, Plan,
     Progress, Record, Shard, ShardSource, Student, Summary, fingerprint,
 };
+use crate::class::GradebookExport;
 use crate::error::Error;
 use crate::grader::Grader;
-use crate::report::GradebookExport;
 use crate::rubric::Rubric;
 
 /// Graders are shared by every grading thread of a batch.

@@ -27,7 +27,7 @@ pub use doctor::write_doctor;
 pub use format::Format;
 pub use github::{Github, escape_data, escape_property, write_step_summary};
 pub use gradebook::write_gradebook;
-pub use gradebook_export::{ClassGradebook, GradebookExport};
+pub use gradebook_export::ClassGradebook;
 pub use gradescope::Gradescope;
 pub use html::{ClassStudent, write_html};
 pub use human::Human;
@@ -38,4 +38,7 @@ pub use reporter::Reporter;
 pub use selfcheck::write_selfcheck;
 pub use summary::write_summary;
 pub use words::points;
+
+// The export a batch asked for is data of the class; its writer is here.
+pub use crate::class::GradebookExport;
 pub(crate) use words::{failure_lines, hidden_sentence};
