@@ -28,7 +28,7 @@ mod student;
 
 pub use entries::{Kind, Student, discover, entry, submission_root};
 pub use error::BatchError;
-pub use extract::{ArchiveProblem, Format, Limits};
+pub use extract::{ArchiveProblem, ExtractLimits, Format};
 pub use fingerprint::harness as harness_fingerprint;
 pub use handed_in::{grade_handed_in, open_folder};
 pub use merge::merge;

@@ -10,8 +10,8 @@ use super::finish::finish;
 use super::lms::{self, ClassInfo, Source};
 use super::student::grade_student;
 use super::{
-    BatchError, Column, Done, How, JOURNAL_VERSION, Key, Layout, Limits, Manifest, Outcome, Plan,
-    Progress, Record, Shard, ShardSource, Student, Summary, fingerprint,
+    BatchError, Column, Done, ExtractLimits, How, JOURNAL_VERSION, Key, Layout, Manifest, Outcome,
+    Plan, Progress, Record, Shard, ShardSource, Student, Summary, fingerprint,
 };
 use crate::class::GradebookExport;
 use crate::error::Error;
@@ -38,7 +38,7 @@ pub struct BatchOptions {
     /// Grade every student again, even those with a result to reuse.
     pub regrade: bool,
     /// Limits on unpacked archives.
-    pub limits: Limits,
+    pub limits: ExtractLimits,
     /// Files to write the class's `JUnit` report to (`--report junit=PATH`), one testsuite per
     /// student whose JSON report is readable.
     pub class_junit: Vec<PathBuf>,

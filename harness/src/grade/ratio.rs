@@ -181,7 +181,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::grade::{CaseGrade, Observed, Replay};
+    use crate::grade::{CaseGrade, Observed, ReplayRecipe};
     use crate::run::{CapturedOutput, Termination};
 
     fn check(id: &str, status: CheckStatus, figure: &str, values: &[f64]) -> CheckGrade {
@@ -191,7 +191,7 @@ mod tests {
             score: 0.0,
             runs: values.len() as u32,
             passed_runs: 0,
-            replay: Replay::default(),
+            replay: ReplayRecipe::default(),
             observed: Observed {
                 termination: Termination::Exited { code: 0 },
                 termination_text: String::new(),

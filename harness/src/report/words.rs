@@ -14,8 +14,8 @@ pub fn points(value: f64) -> String {
     }
 }
 
-/// What a self-check left out, in the words every format shares: `1 hidden check worth 35 points
-/// is not run here; your TA's grading runs it`.
+/// What a student's `labgrade check` left out, in the words every format shares: `1 hidden
+/// check worth 35 points is not run here; your TA's grading runs it`.
 pub(crate) fn hidden_sentence(hidden: &crate::grade::HiddenChecks) -> String {
     let one = hidden.checks == 1;
     format!(

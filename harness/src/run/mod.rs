@@ -31,8 +31,8 @@ mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, CgroupUsage, HoldOrder, Interference, Job, Limits,
-    Observation, Perturbation, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
+    BaseEnv, CapturedOutput, Census, CgroupUsage, HoldOrder, Interference, Job, Observation,
+    Perturbation, ProcessLimits, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
     Termination, Trace, format_bytes,
 };
 pub(crate) use probe::landlock_abi;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::BatchError;
 use super::super::entries::{Kind, Student, discover, entry};
-use super::super::extract::Limits;
+use super::super::extract::ExtractLimits;
 use super::{canvas, download, github_classroom, gradescope, moodle};
 use crate::class::{Person, Source};
 use crate::error::io;
@@ -28,7 +28,7 @@ pub fn class(
     dir: &Path,
     from: Option<Source>,
     out: &Path,
-    limits: Limits,
+    limits: ExtractLimits,
 ) -> Result<Class, BatchError> {
     let folder = download::folder_of(dir, out, limits)?;
     match fs::metadata(&folder) {
