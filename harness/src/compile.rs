@@ -24,7 +24,7 @@ use std::time::Duration;
 use crate::error::{Error, io};
 use crate::reuse::{Kept, Key, Reuse};
 use crate::rubric::{Profile, Rubric};
-use crate::run::{BaseEnv, Job, Limits, Observation, Runner, Sandbox, Termination};
+use crate::run::{BaseEnv, Job, Observation, ProcessLimits, Runner, Sandbox, Termination};
 use crate::stage::{Observer, Stage};
 use crate::submission::Assembly;
 
@@ -170,7 +170,7 @@ impl Toolchain {
         // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
         // every process of the build gets generous limits, so that such code is a compile error
         // rather than a machine out of memory or disk.
-        job.limits = Some(Limits {
+        job.limits = Some(ProcessLimits {
             cpu_ms: u64::try_from(rubric.build.timeout.as_millis()).unwrap_or(u64::MAX),
             memory_bytes: BUILD_MEMORY,
             tasks: BUILD_TASKS,
@@ -548,7 +548,7 @@ fn remove_executables(built: &Path) -> Result<(), Error> {
 /// Copies the executables cargo left at the top of its profile folder.
 fn copy_executables(built: &Path, bin_dir: &Path) -> Result<(), Error> {
     fs::create_dir_all(bin_dir).map_err(io("create", bin_dir))?;
-    // Student programs may run as an unprivileged uid of their own (see `run::Limits`): they
+    // Student programs may run as an unprivileged uid of their own (see `run::ProcessLimits`): they
     // must be able to reach and execute their binary, but not list or read another student's
     // (execute-only: the kernel needs no read permission to start a binary). This holds by
     // permissions alone, where the kernel has no Landlock.

@@ -13,13 +13,13 @@ use crate::compile::{BuildOutcome, Toolchain, course_folders, open_to_programs, 
 use crate::error::{Error, io};
 use crate::grade::{
     BuildGrade, BuildStatus, CaseGrade, CaseLimits, CheckGrade, CheckStatus, Grade, GradeHeader,
-    InjectedFault, Replay, blocked_by, build_block_reason, combine_runs, draw_fault, evaluate_case,
-    missing_list, run_seed, score_check, score_ratio, total, unscored_check,
+    InjectedFault, ReplayRecipe, blocked_by, build_block_reason, combine_runs, draw_fault,
+    evaluate_case, missing_list, run_seed, score_check, score_ratio, total, unscored_check,
 };
 use crate::grade::{for_students, student_rubric};
 use crate::made_runs::{CountedRun, MadeRuns};
 use crate::rubric::{CensusCount, Check, Profile, Rubric, TaskStart};
-use crate::run::{BaseEnv, Job, Limits, Perturbation, Runner, Sandbox, SyscallWatch, Trace};
+use crate::run::{BaseEnv, Job, Perturbation, ProcessLimits, Runner, Sandbox, SyscallWatch, Trace};
 use crate::stage::{Observer, Stage, Unobserved};
 use crate::submission::{Assembly, assemble, remove_abandoned};
 
@@ -123,11 +123,11 @@ impl Grader {
         Ok(grade)
     }
 
-    /// Grades the submission as a student's self-check (`labgrade check`): hidden checks are
+    /// Grades the submission as a student's `labgrade check` does: hidden checks are
     /// not run (the grade says how many there are and what they are worth), and checks whose
     /// rubric says `details = "verdict"` or `visibility = "after_due_date"` show only their
     /// verdict.
-    pub fn self_check(&self, rubric: &Rubric, submission: &Path) -> Result<Grade, Error> {
+    pub fn grade_for_student(&self, rubric: &Rubric, submission: &Path) -> Result<Grade, Error> {
         let (visible, hidden) = student_rubric(rubric);
         let mut grade = for_students(self.grade(&visible, submission)?);
         grade.hidden = hidden;
@@ -492,7 +492,7 @@ fn plan_case_run(
     index: usize,
     repetition: u32,
     scratch: &Path,
-) -> Result<(Job, Replay), String> {
+) -> Result<(Job, ReplayRecipe), String> {
     let (rubric, check) = (run.rubric, run.check);
     let case = &check.cases[index];
     let seed = run_seed(
@@ -510,7 +510,7 @@ fn plan_case_run(
         }),
         _ => None,
     };
-    let limits = Limits {
+    let limits = ProcessLimits {
         cpu_ms: check.limits.cpu_time.as_millis() as u64,
         memory_bytes: check.limits.memory,
         tasks: check.limits.tasks,
@@ -566,7 +566,7 @@ fn plan_case_run(
             private_tmp: true,
         }),
     };
-    let mut replay = replay(rubric, check, seed, planned);
+    let mut replay = replay_recipe(rubric, check, seed, planned);
     replay.run = (check.repeat > 1).then_some(repetition);
     replay.traced = job.trace.is_some();
     replay.perturbation = perturbation;
@@ -634,7 +634,7 @@ fn plan_run(
 }
 
 /// How to run a case again by hand: the exact command, environment and seed.
-fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Replay {
+fn replay_recipe(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> ReplayRecipe {
     let release = if rubric.build.profile == Profile::Release {
         " --release"
     } else {
@@ -660,7 +660,7 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
             "   # without the tracer's seeded short reads; `labgrade replay <report> <check>/<case>` replays them",
         );
     }
-    Replay {
+    ReplayRecipe {
         seed,
         fault: planned.fault.map(|fault| InjectedFault {
             worker: fault.worker,
@@ -683,7 +683,7 @@ fn replay(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun) -> Rep
         .collect(),
         env: planned.env,
         shell,
-        ..Replay::default()
+        ..ReplayRecipe::default()
     }
 }
 

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod class;
 pub mod compile;
 pub mod course;
 mod digest;

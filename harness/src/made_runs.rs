@@ -8,12 +8,12 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use crate::grade::Replay;
+use crate::grade::ReplayRecipe;
 use crate::run::Observation;
 
 /// A run that counts: what was observed, how to replay it, and what spoiled the run before it
 /// from outside, if anything did.
-pub(crate) type CountedRun = (Observation, Replay, Option<String>);
+pub(crate) type CountedRun = (Observation, ReplayRecipe, Option<String>);
 
 /// The runs of one grading: `(check id, case index, run)` to the run.
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::batch::{Limits, OpenError, Opened, entry, open_entry, open_folder};
+use crate::batch::{ExtractLimits, OpenError, Opened, entry, open_entry, open_folder};
 use crate::error::Error;
 use crate::grade::{CaseGrade, CheckGrade, CheckStatus, Grade, run_seed};
 use crate::grader::Grader;
@@ -325,7 +325,7 @@ fn open_submission(
         let (_, opened) = open_folder(&path, rubric_files)?;
         return Ok((path, opened));
     }
-    match open_entry(&entry(&path), rubric_files, Limits::default()) {
+    match open_entry(&entry(&path), rubric_files, ExtractLimits::default()) {
         Ok(opened) => Ok((path, opened)),
         Err(OpenError::Bad(note)) => Err(ReplayError::BadInput(note)),
         Err(OpenError::Local(error)) => Err(error.into()),

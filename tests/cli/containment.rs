@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use labgrade::run::{Job, Limits, Observation, Termination};
+use labgrade::run::{Job, Observation, ProcessLimits, Termination};
 use tempfile::TempDir;
 
 use crate::sandbox::CONNECT;
@@ -61,7 +61,7 @@ impl Sandbox {
     }
 
     /// A contained job running `program` with `args` in `work/`.
-    fn job(&self, program: &Path, args: &[&str], limits: Limits) -> Job {
+    fn job(&self, program: &Path, args: &[&str], limits: ProcessLimits) -> Job {
         let mut job = sh("");
         program.clone_into(&mut job.program);
         job.args = args.iter().map(|arg| (*arg).to_owned()).collect();
@@ -71,7 +71,7 @@ impl Sandbox {
     }
 
     /// A contained job running `script` with `/bin/sh` in `work/`.
-    fn script(&self, script: &str, limits: Limits) -> Job {
+    fn script(&self, script: &str, limits: ProcessLimits) -> Job {
         self.job(Path::new("/bin/sh"), &["-c", script], limits)
     }
 }
@@ -95,8 +95,8 @@ fn hog_source(chunks: u32) -> String {
 }
 
 /// Limits no test reaches unless it means to: the rubric's defaults, with a short CPU limit.
-fn limits() -> Limits {
-    Limits {
+fn limits() -> ProcessLimits {
+    ProcessLimits {
         cpu_ms: 10_000,
         memory_bytes: 1 << 30,
         tasks: 256,
@@ -137,7 +137,7 @@ fn cpu_spinner_is_stopped_by_sigxcpu_with_its_limit_in_words() {
     let observation = run(&sandbox.job(
         &spin,
         &[],
-        Limits {
+        ProcessLimits {
             cpu_ms: 500,
             ..limits()
         },
@@ -169,7 +169,7 @@ fn without_a_memory_cgroup_a_hog_cannot_allocate_beyond_the_memory_limit() {
     let observation = run(&sandbox.job(
         &hog,
         &[],
-        Limits {
+        ProcessLimits {
             memory_bytes: 64 << 20,
             isolate: false,
             ..limits()
@@ -188,7 +188,7 @@ fn writing_past_the_file_size_limit_is_killed_by_sigxfsz() {
     let sandbox = Sandbox::new();
     let observation = run(&sandbox.script(
         "exec head -c 200000 /dev/zero > f",
-        Limits {
+        ProcessLimits {
             file_bytes: 100_000,
             ..limits()
         },
@@ -230,7 +230,7 @@ fn opening_more_files_than_allowed_fails_with_emfile() {
     let observation = run(&sandbox.job(
         &program,
         &[],
-        Limits {
+        ProcessLimits {
             open_files: 32,
             ..limits()
         },
@@ -296,7 +296,7 @@ fn containment_says_what_was_applied() {
     // Without `isolate`, no namespace and no uid drop, even as root.
     let open = run(&sandbox.script(
         "id -u",
-        Limits {
+        ProcessLimits {
             isolate: false,
             ..limits()
         },
@@ -384,7 +384,7 @@ fn isolated_program_cannot_connect_to_a_listener_of_the_host() {
     let open = run(&sandbox.job(
         &client,
         &[&port],
-        Limits {
+        ProcessLimits {
             isolate: false,
             ..limits()
         },
@@ -412,7 +412,7 @@ fn fork_bomb_is_contained_by_the_task_limit_and_leaves_nothing() {
     let mut job = sandbox.job(
         &bomb,
         &[],
-        Limits {
+        ProcessLimits {
             tasks: 50,
             ..limits()
         },
@@ -543,7 +543,7 @@ fn memory_hog_is_killed_for_memory_by_its_cgroup() {
     let observation = run(&sandbox.job(
         &hog,
         &[],
-        Limits {
+        ProcessLimits {
             memory_bytes: 64 << 20,
             ..limits()
         },
@@ -598,7 +598,7 @@ fn eight_threads_fit_a_small_memory_limit_and_are_counted() {
              return 0;\n\
          }\n",
     );
-    let small = Limits {
+    let small = ProcessLimits {
         memory_bytes: 64 << 20,
         ..limits()
     };
@@ -614,7 +614,7 @@ fn eight_threads_fit_a_small_memory_limit_and_are_counted() {
     let control = run(&sandbox.job(
         &threads,
         &[],
-        Limits {
+        ProcessLimits {
             isolate: false,
             ..small
         },
@@ -642,7 +642,7 @@ fn fork_bomb_as_root_is_held_at_the_cgroup_task_limit() {
     let mut job = sandbox.job(
         &bomb,
         &[],
-        Limits {
+        ProcessLimits {
             tasks: 40,
             ..limits()
         },

@@ -5,7 +5,7 @@
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use labgrade::run::{Interference, Job, Limits, Termination};
+use labgrade::run::{Interference, Job, ProcessLimits, Termination};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -14,8 +14,8 @@ use crate::support::{Grade, labgrade_process, root};
 
 /// Limits that no test reaches unless it means to, for a student program (which is what gets
 /// its signals observed).
-fn limits() -> Limits {
-    Limits {
+fn limits() -> ProcessLimits {
+    ProcessLimits {
         cpu_ms: 20_000,
         memory_bytes: 1 << 30,
         tasks: 256,

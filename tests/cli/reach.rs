@@ -15,7 +15,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use labgrade::run::{BaseEnv, Job, Limits, Observation, Reply, Sandbox};
+use labgrade::run::{BaseEnv, Job, Observation, ProcessLimits, Reply, Sandbox};
 use tempfile::TempDir;
 
 use crate::supervisor::marker;
@@ -184,7 +184,7 @@ impl Folder {
             timeout_ms: 60_000,
             output_limit: 64 * 1024,
             trace: None,
-            limits: Some(Limits {
+            limits: Some(ProcessLimits {
                 cpu_ms: 10_000,
                 memory_bytes: 1 << 30,
                 tasks,

@@ -327,7 +327,7 @@ fn concurrent_isolated_programs_run_as_distinct_uids() {
                 scope.spawn(|| {
                     let mut job = folders.script(&script, true);
                     job.cwd = std::env::temp_dir();
-                    job.limits = Some(labgrade::run::Limits {
+                    job.limits = Some(labgrade::run::ProcessLimits {
                         cpu_ms: 10_000,
                         memory_bytes: 1 << 30,
                         tasks: 64,

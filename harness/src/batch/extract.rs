@@ -20,14 +20,14 @@ use crate::submission::normalize;
 
 /// Limits against archive bombs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct ExtractLimits {
     /// Bytes of all unpacked files together.
     pub max_bytes: u64,
     /// Entries (files, folders, links) of the archive.
     pub max_entries: usize,
 }
 
-impl Default for Limits {
+impl Default for ExtractLimits {
     /// 256 MiB and 20 000 entries: far beyond a lab submission, even with a stray `target/`.
     fn default() -> Self {
         Self {
@@ -128,7 +128,7 @@ pub(super) fn extract(
     archive: &Path,
     format: Format,
     target: &Path,
-    limits: Limits,
+    limits: ExtractLimits,
 ) -> Result<(), ExtractError> {
     let file = File::open(archive)
         .map_err(crate::error::io("open", archive))
@@ -254,7 +254,7 @@ fn extract_tar(reader: impl Read, format: Format, sink: &mut Sink<'_>) -> Result
 /// Writes checked entries into the target folder and keeps the counts.
 struct Sink<'a> {
     target: &'a Path,
-    limits: Limits,
+    limits: ExtractLimits,
     written: u64,
     entries: usize,
 }
@@ -452,7 +452,7 @@ mod tests {
     use std::io::Write;
     use std::path::Path;
 
-    use super::{ArchiveProblem, ExtractError, Format, Limits, extract};
+    use super::{ArchiveProblem, ExtractError, ExtractLimits, Format, extract};
 
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -494,7 +494,7 @@ mod tests {
     fn unpack(
         bytes: &[u8],
         format: Format,
-        limits: Limits,
+        limits: ExtractLimits,
     ) -> (tempfile::TempDir, Result<(), ArchiveProblem>) {
         let dir = tempfile::tempdir().unwrap();
         let archive = dir.path().join("archive");
@@ -512,7 +512,7 @@ mod tests {
     #[test]
     fn a_zip_unpacks_its_files() {
         let bytes = zip_of(&[("src/bin/a.rs", b"fn main() {}"), ("./b.txt", b"b")]);
-        let (dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        let (dir, result) = unpack(&bytes, Format::Zip, ExtractLimits::default());
         result.unwrap();
         assert_eq!(
             std::fs::read(dir.path().join("out/src/bin/a.rs")).unwrap(),
@@ -529,7 +529,7 @@ mod tests {
             "..\\evil.rs",
         ] {
             let bytes = zip_of(&[("ok.rs", b"ok"), (name, b"evil")]);
-            let (dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+            let (dir, result) = unpack(&bytes, Format::Zip, ExtractLimits::default());
             assert!(
                 matches!(result, Err(ArchiveProblem::Escapes { .. })),
                 "{name}: {result:?}"
@@ -549,7 +549,7 @@ mod tests {
         ];
         for (name, kind, link) in cases {
             let bytes = tar_gz(|builder| raw_entry(builder, name, kind, link, b"evil"));
-            let (dir, result) = unpack(&bytes, Format::TarGz, Limits::default());
+            let (dir, result) = unpack(&bytes, Format::TarGz, ExtractLimits::default());
             assert!(result.is_err(), "{name}");
             assert!(!dir.path().join("evil.rs").exists());
         }
@@ -558,7 +558,7 @@ mod tests {
             raw_entry(builder, "src/a.rs", tar::EntryType::Regular, "", b"a");
             raw_entry(builder, "src/b.rs", tar::EntryType::Symlink, "a.rs", b"");
         });
-        let (dir, result) = unpack(&bytes, Format::TarGz, Limits::default());
+        let (dir, result) = unpack(&bytes, Format::TarGz, ExtractLimits::default());
         result.unwrap();
         assert!(dir.path().join("out/src/a.rs").is_file());
         assert!(!dir.path().join("out/src/b.rs").exists());
@@ -566,7 +566,7 @@ mod tests {
 
     #[test]
     fn bombs_stop_at_the_limits() {
-        let limits = Limits {
+        let limits = ExtractLimits {
             max_bytes: 1000,
             max_entries: 3,
         };
@@ -584,7 +584,7 @@ mod tests {
     #[test]
     fn garbage_is_unreadable() {
         for format in [Format::Zip, Format::TarGz] {
-            let (_dir, result) = unpack(b"not an archive at all", format, Limits::default());
+            let (_dir, result) = unpack(b"not an archive at all", format, ExtractLimits::default());
             assert!(
                 matches!(result, Err(ArchiveProblem::Unreadable { .. })),
                 "{result:?}"
@@ -607,7 +607,7 @@ mod tests {
                 b"",
             );
         });
-        let (dir, result) = unpack(&bytes, Format::TarGz, Limits::default());
+        let (dir, result) = unpack(&bytes, Format::TarGz, ExtractLimits::default());
         result.unwrap();
         assert_eq!(
             std::fs::read(dir.path().join("out/src/a.rs")).unwrap(),
@@ -624,7 +624,7 @@ mod tests {
         let mut builder = tar::Builder::new(Vec::new());
         raw_entry(&mut builder, "src/a.rs", tar::EntryType::Regular, "", b"a");
         let bytes = builder.into_inner().unwrap();
-        let (dir, result) = unpack(&bytes, Format::Tar, Limits::default());
+        let (dir, result) = unpack(&bytes, Format::Tar, ExtractLimits::default());
         result.unwrap();
         assert!(dir.path().join("out/src/a.rs").is_file());
     }
@@ -639,7 +639,7 @@ mod tests {
             ("lab1/src/._a.rs", b"\x00\x05\x16\x07"),
             ("lab1/.DS_Store", b"Bud1"),
         ]);
-        let (dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        let (dir, result) = unpack(&bytes, Format::Zip, ExtractLimits::default());
         result.unwrap();
         let out = dir.path().join("out");
         assert!(out.join("lab1/src/a.rs").is_file());
@@ -648,7 +648,7 @@ mod tests {
         }
         // Metadata's names are checked all the same.
         let bytes = zip_of(&[("__MACOSX/../../._evil", b"x")]);
-        let (_dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        let (_dir, result) = unpack(&bytes, Format::Zip, ExtractLimits::default());
         assert!(
             matches!(result, Err(ArchiveProblem::Escapes { .. })),
             "{result:?}"
@@ -664,7 +664,7 @@ mod tests {
             let at = bytes.windows(4).position(|window| window == magic).unwrap();
             bytes[at + flags] |= 1;
         }
-        let (_dir, result) = unpack(&bytes, Format::Zip, Limits::default());
+        let (_dir, result) = unpack(&bytes, Format::Zip, ExtractLimits::default());
         assert_eq!(
             result,
             Err(ArchiveProblem::Encrypted {

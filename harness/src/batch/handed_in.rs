@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::entries::{entry, lone_archive, submission_root};
-use super::extract::Limits;
+use super::extract::ExtractLimits;
 use super::open::{OpenError, Opened, open_entry};
 use crate::error::{Error, io};
 use crate::grade::{Entry, Grade};
@@ -43,7 +43,7 @@ pub fn grade_handed_in(grader: &Grader, rubric: &Rubric, path: &Path) -> Result<
         return Ok(grade);
     }
     let student = entry(path);
-    let opened = match open_entry(&student, files, Limits::default()) {
+    let opened = match open_entry(&student, files, ExtractLimits::default()) {
         Ok(opened) => opened,
         Err(OpenError::Bad(problem)) => return Err(Error::Unreadable { problem }),
         Err(OpenError::Local(error)) => return Err(error),

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use super::entries::{Kind, Student, entry, lone_archive, submission_root};
-use super::extract::{self, ArchiveProblem, ExtractError, Format, Limits};
+use super::extract::{self, ArchiveProblem, ExtractError, ExtractLimits, Format};
 use super::handed_in::laid_out;
 use super::sniff::{Sniffed, sniff};
 use crate::error::Error;
@@ -63,7 +63,7 @@ pub enum OpenError {
 pub fn open_entry(
     student: &Student,
     rubric_files: &[PathBuf],
-    limits: Limits,
+    limits: ExtractLimits,
 ) -> Result<Opened, OpenError> {
     let mut opened = match student.kind {
         Kind::Folder | Kind::GitRepository => {
@@ -92,7 +92,7 @@ fn unpack(
     path: &Path,
     kind: Kind,
     rubric_files: &[PathBuf],
-    limits: Limits,
+    limits: ExtractLimits,
 ) -> Result<Opened, OpenError> {
     let name = file_name(path);
     let format = format_of(path, &name, kind)?;

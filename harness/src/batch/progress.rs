@@ -1,7 +1,7 @@
 //! How a batch tells its caller what it is doing, without printing: the CLI implements
 //! [`Progress`] with a progress bar or plain lines, tests with a buffer.
 
-use super::shard::{Shard, ShardSource};
+use crate::class::{Shard, ShardSource};
 
 /// What a batch is about to do.
 #[derive(Debug, Clone)]

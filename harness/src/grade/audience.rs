@@ -1,10 +1,10 @@
 //! What a student sees: the rubric's `visibility` and `details` applied to a rubric or a grade.
 //!
-//! A student's self-check grades a rubric without its hidden checks ([`student_rubric`]) and
-//! shows only the verdict of a check whose rubric says `details = "verdict"` or
-//! `visibility = "after_due_date"` ([`for_students`]). Reports for students outside the
-//! self-check (Gradescope's) apply [`redact_check`] themselves. Pure functions, like the rest
-//! of grading.
+//! A student's `labgrade check` grades a rubric without its hidden checks ([`student_rubric`])
+//! and shows only the verdict of a check whose rubric says `details = "verdict"` or
+//! `visibility = "after_due_date"` ([`for_students`]). Reports for students outside
+//! `labgrade check` (Gradescope's) apply [`redact_check`] themselves. Pure functions, like the
+//! rest of grading.
 
 use super::model::{CheckGrade, FailureKind, Grade, HiddenChecks};
 use crate::rubric::{Details, Rubric, Visibility};
@@ -12,7 +12,7 @@ use crate::rubric::{Details, Rubric, Visibility};
 /// What a redacted failure says instead of what was expected.
 pub const REDACTED: &str = "(not shown: the rubric shows students only the verdict of this check)";
 
-/// The rubric a student's self-check grades: `rubric` without its hidden checks, and how many
+/// The rubric a student's `labgrade check` grades: `rubric` without its hidden checks, and how many
 /// hidden checks there are and what they are worth (`None` when there are none).
 ///
 /// Validation guarantees that no remaining check needs a hidden one.

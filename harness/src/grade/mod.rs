@@ -17,7 +17,7 @@ pub use evaluate::{
 pub use model::HiddenChecks;
 pub use model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, FailureKind,
-    GRADE_FORMAT_VERSION, Grade, GradeStatus, Observed, Replay, Timing,
+    GRADE_FORMAT_VERSION, Grade, GradeStatus, Observed, ReplayRecipe, Timing,
 };
 pub use model::{CaseLimits, Entry, InjectedFault};
 pub use ratio::score_ratio;

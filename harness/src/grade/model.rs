@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::rubric::{Details, Visibility};
-use crate::run::{CapturedOutput, Census, CgroupUsage, Limits, Perturbation, Termination};
+use crate::run::{CapturedOutput, Census, CgroupUsage, Perturbation, ProcessLimits, Termination};
 
 /// Version of the grade's serialized form, bumped on any breaking change.
 pub const GRADE_FORMAT_VERSION: u32 = 1;
@@ -47,12 +47,12 @@ pub struct Grade {
     pub build: BuildGrade,
     /// Every check of the rubric, in the order they ran.
     pub checks: Vec<CheckGrade>,
-    /// In a student's self-check, the hidden checks that were not run; absent otherwise.
+    /// In a student's `labgrade check`, the hidden checks that were not run; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<HiddenChecks>,
 }
 
-/// The hidden checks a student's self-check left out: how many, and what they are worth.
+/// The hidden checks a student's `labgrade check` left out: how many, and what they are worth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HiddenChecks {
     /// How many checks are hidden, counting the ratios that compare a hidden check.
@@ -217,7 +217,7 @@ pub struct CaseGrade {
     /// How many of those runs passed.
     pub passed_runs: u32,
     /// How to run this case again by hand.
-    pub replay: Replay,
+    pub replay: ReplayRecipe,
     /// What the program did.
     pub observed: Observed,
     /// Every expectation that did not hold; empty when the case passed.
@@ -232,7 +232,7 @@ pub struct CaseGrade {
 /// Everything needed to run a case again: the exact command, environment, seed, delays, fault
 /// and limits (`labgrade replay` runs it from these and the rubric).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Replay {
+pub struct ReplayRecipe {
     /// Seed of the run's input (and of its perturbation and fault).
     pub seed: u64,
     /// Which run of a repeated case this is, from 0 (the case's seed is then that of
@@ -285,7 +285,7 @@ pub struct CaseLimits {
     /// (`cpu_ms`, `memory_bytes`, `tasks`, `file_bytes`, `open_files`, `isolate`), written
     /// beside the two above.
     #[serde(flatten)]
-    pub run: Limits,
+    pub run: ProcessLimits,
 }
 
 /// A batch student's entry in the batch folder.
@@ -409,14 +409,14 @@ pub struct Timing {
 #[cfg(test)]
 mod tests {
     use super::{BuildStatus, CaseLimits, CheckStatus, FailureKind};
-    use crate::run::Limits;
+    use crate::run::ProcessLimits;
 
     #[test]
     fn case_limits_are_written_flat() {
         let limits = CaseLimits {
             timeout_ms: 1,
             output_bytes: 2,
-            run: Limits {
+            run: ProcessLimits {
                 cpu_ms: 3,
                 memory_bytes: 4,
                 tasks: 5,

@@ -182,7 +182,7 @@ mod tests {
 
     use super::*;
     use crate::grade::evaluate::fixtures::graded;
-    use crate::grade::{CaseGrade, Observed, Replay};
+    use crate::grade::{CaseGrade, Observed, ReplayRecipe};
     use crate::run::{CapturedOutput, Termination};
 
     fn check(id: &str, status: CheckStatus, figure: &str, values: &[f64]) -> CheckGrade {
@@ -192,7 +192,7 @@ mod tests {
             score: 0.0,
             runs: values.len() as u32,
             passed_runs: 0,
-            replay: Replay::default(),
+            replay: ReplayRecipe::default(),
             observed: Observed {
                 termination: Termination::Exited { code: 0 },
                 termination_text: String::new(),

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use super::gradebook::{optional_cell, plain_cell, score_cell, text_cell, write_row};
 use super::gradebook_export::ClassGradebook;
 use super::points;
-use crate::batch::{Manifest, Record, lms::Source};
+use crate::class::{Manifest, Record, Source};
 
 /// The identifying columns of Canvas's gradebook, in its order.
 pub(super) const COLUMNS: [&str; 5] = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"];

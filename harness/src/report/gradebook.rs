@@ -16,7 +16,7 @@
 use std::io::{self, Write};
 
 use super::points;
-use crate::batch::{Manifest, Outcome, Record};
+use crate::class::{Manifest, Outcome, Record};
 
 /// What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -108,7 +108,7 @@ fn quoted(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::write_gradebook;
-    use crate::batch::{CheckScore, Column, Key, Manifest, Outcome, Record, Shard};
+    use crate::class::{CheckScore, Column, Key, Manifest, Outcome, Record, Shard};
     use crate::grade::CheckStatus;
 
     #[test]
@@ -132,7 +132,7 @@ mod tests {
             ],
             shard: Shard::WHOLE,
             students: vec![],
-            class: crate::batch::lms::ClassInfo::default(),
+            class: crate::class::ClassInfo::default(),
         };
         let key = Key::default();
         let record = |student: &str, outcome, checks: Vec<(&str, f64)>| Record {
@@ -193,7 +193,7 @@ mod tests {
             }],
             shard: Shard::WHOLE,
             students: vec![],
-            class: crate::batch::lms::ClassInfo::default(),
+            class: crate::class::ClassInfo::default(),
         };
         let records: Vec<Record> = HOSTILE_IDS
             .iter()

@@ -1,13 +1,13 @@
 //! The gradebook an LMS imports as it is (`--gradebook canvas|moodle`), written beside the
-//! plain `gradebook.csv`, one file per format behind [`ClassGradebook`].
+//! plain `gradebook.csv`, one file per format behind [`ClassGradebook`]. Which export a batch
+//! asked for is data of the class ([`GradebookExport`], kept in `batch.json`); how each is
+//! written is here.
 
 use std::io::{self, Write};
 
-use serde::{Deserialize, Serialize};
-
 use super::canvas_gradebook::CanvasGradebook;
 use super::moodle_gradebook::MoodleGradebook;
-use crate::batch::{Manifest, Record};
+use crate::class::{GradebookExport, Manifest, Record};
 
 /// A class's gradebook in one LMS's import format.
 pub trait ClassGradebook {
@@ -16,54 +16,7 @@ pub trait ClassGradebook {
     -> io::Result<()>;
 }
 
-/// The gradebook export chosen with `--gradebook`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "format", rename_all = "snake_case")]
-pub enum GradebookExport {
-    /// `gradebook.csv` alone.
-    #[default]
-    Plain,
-    /// Canvas's gradebook import, with the assignment's column named `assignment`.
-    Canvas {
-        /// The assignment's column, as Canvas's export names it (`Lab 1 (12345)`).
-        assignment: String,
-    },
-    /// Moodle's grading worksheet and grade import.
-    Moodle,
-}
-
 impl GradebookExport {
-    /// The names `--gradebook` accepts.
-    pub const NAMES: [&'static str; 3] = ["plain", "canvas", "moodle"];
-
-    /// The export named `name`; `assignment` is Canvas's column (`--assignment`).
-    pub fn from_name(name: &str, assignment: Option<&str>) -> Result<Self, String> {
-        match (name, assignment) {
-            ("plain", _) => Ok(Self::Plain),
-            ("canvas", Some(assignment)) if !assignment.trim().is_empty() => Ok(Self::Canvas {
-                assignment: assignment.to_owned(),
-            }),
-            ("canvas", _) => Err(
-                "`--gradebook canvas` needs `--assignment \"<column>\"`: the assignment's column as Canvas's gradebook export names it, such as \"Lab 1 (12345)\"".to_owned(),
-            ),
-            ("moodle", _) => Ok(Self::Moodle),
-            _ => Err(format!(
-                "unknown gradebook `{name}`; use one of {}",
-                Self::NAMES.join(", ")
-            )),
-        }
-    }
-
-    /// The file it is written to in the output folder, if any besides `gradebook.csv`.
-    #[must_use]
-    pub fn file_name(&self) -> Option<&'static str> {
-        match self {
-            Self::Plain => None,
-            Self::Canvas { .. } => Some("gradebook-canvas.csv"),
-            Self::Moodle => Some("gradebook-moodle.csv"),
-        }
-    }
-
     /// Its writer, if any.
     #[must_use]
     pub fn writer(&self) -> Option<Box<dyn ClassGradebook + '_>> {
@@ -78,8 +31,7 @@ impl GradebookExport {
 #[cfg(test)]
 mod tests {
     use super::GradebookExport;
-    use crate::batch::lms::{ClassInfo, Person, Source};
-    use crate::batch::{Key, Manifest, Outcome, Record, Shard};
+    use crate::class::{ClassInfo, Key, Manifest, Outcome, Person, Record, Shard, Source};
 
     fn written(export: &GradebookExport) -> String {
         let people = vec![

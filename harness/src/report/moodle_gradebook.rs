@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use super::gradebook::{optional_cell, plain_cell, score_cell, text_cell, write_row};
 use super::gradebook_export::ClassGradebook;
 use super::points;
-use crate::batch::{Manifest, Record, lms::Source};
+use crate::class::{Manifest, Record, Source};
 
 /// The worksheet's columns, in its order.
 pub(super) const COLUMNS: [&str; 7] = [

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{inert_line, points};
-use crate::batch::{BINS, Summary};
+use crate::class::{BINS, Summary};
 
 /// Widest histogram bar, in characters.
 const BAR_WIDTH: usize = 40;

@@ -25,13 +25,14 @@
 //! in [`Observation::resources`]. What was applied is in [`Observation::containment`].
 
 mod job;
+mod parent_death;
 mod probe;
 mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, CgroupUsage, HoldOrder, Interference, Job, Limits,
-    Observation, Perturbation, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
+    BaseEnv, CapturedOutput, Census, CgroupUsage, HoldOrder, Interference, Job, Observation,
+    Perturbation, ProcessLimits, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
     Termination, Trace, format_bytes,
 };
 pub(crate) use probe::landlock_abi;
@@ -39,17 +40,4 @@ pub use probe::{Capabilities, CgroupLayout, probe};
 pub use runner::{RunError, Runner};
 pub use supervisor::{PerturbationDelays, perturbation_delays, supervise};
 
-/// In a child between `fork` and `exec`: asks for `signal` when `parent` (the process that
-/// forked it) dies, and fails with `ESRCH` if `parent` is already gone, since the signal would
-/// then never come. Async-signal-safe: two system calls.
-fn die_with_parent(
-    parent: nix::unistd::Pid,
-    signal: nix::sys::signal::Signal,
-) -> std::io::Result<()> {
-    nix::sys::prctl::set_pdeathsig(signal)?;
-    if nix::unistd::getppid() == parent {
-        Ok(())
-    } else {
-        Err(nix::errno::Errno::ESRCH.into())
-    }
-}
+use parent_death::die_with_parent;

@@ -12,9 +12,9 @@ use regex::Regex;
 
 use super::super::BatchError;
 use super::super::entries::Student;
+use super::Person;
+use super::Source;
 use super::class::{one_entry, stray, student};
-use super::person::Person;
-use super::source::Source;
 
 /// `<login>[_late]_<user id>_<submission or attachment id>_<original name>`.
 static NAME: LazyLock<Regex> = LazyLock::new(|| {

@@ -1,19 +1,15 @@
 //! A class: its students from a batch folder or class download, in the layout `--from` names
-//! or the one recognised, and what `batch.json` keeps of it for the gradebook exports.
+//! or the one recognised.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use super::super::BatchError;
 use super::super::entries::{Kind, Student, discover, entry};
-use super::super::extract::Limits;
-use super::person::Person;
-use super::source::Source;
+use super::super::extract::ExtractLimits;
 use super::{canvas, download, github_classroom, gradescope, moodle};
+use crate::class::{Person, Source};
 use crate::error::io;
-use crate::report::GradebookExport;
 
 /// The students of a batch folder, and who they are.
 #[derive(Debug, Clone)]
@@ -26,28 +22,13 @@ pub struct Class {
     pub people: Vec<Person>,
 }
 
-/// What an output folder keeps of its class (`batch.json`): the layout, who the students are
-/// and the gradebook export chosen, so that `merge` writes the export a single run writes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ClassInfo {
-    /// The layout of the class download.
-    #[serde(default)]
-    pub source: Source,
-    /// Who the students are, sorted by id.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub people: Vec<Person>,
-    /// The gradebook export besides `gradebook.csv`.
-    #[serde(default)]
-    pub gradebook: GradebookExport,
-}
-
 /// The class in `dir` (a folder, or a class download's `.zip`, unpacked into `out/download`),
 /// in layout `from` or, without it, the one its names show. The folder `out` is not a student.
 pub fn class(
     dir: &Path,
     from: Option<Source>,
     out: &Path,
-    limits: Limits,
+    limits: ExtractLimits,
 ) -> Result<Class, BatchError> {
     let folder = download::folder_of(dir, out, limits)?;
     match fs::metadata(&folder) {

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::super::BatchError;
-use super::super::extract::{self, ExtractError, Format, Limits};
+use super::super::extract::{self, ExtractError, ExtractLimits, Format};
 use crate::error::io;
 
 /// How many times one submission's limits a class download may unpack to.
@@ -13,7 +13,11 @@ const CLASS_FACTOR: u64 = 16;
 
 /// The folder of the class in `dir`: `dir` itself, or for a `.zip` the folder it unpacks to in
 /// `out/download` (inside Gradescope's export folder).
-pub(super) fn folder_of(dir: &Path, out: &Path, limits: Limits) -> Result<PathBuf, BatchError> {
+pub(super) fn folder_of(
+    dir: &Path,
+    out: &Path,
+    limits: ExtractLimits,
+) -> Result<PathBuf, BatchError> {
     let is_zip = dir.is_file()
         && dir
             .extension()
@@ -27,7 +31,7 @@ pub(super) fn folder_of(dir: &Path, out: &Path, limits: Limits) -> Result<PathBu
         fs::remove_dir_all(&target).map_err(io("remove", &target))?;
     }
     fs::create_dir_all(&target).map_err(io("create", &target))?;
-    let class_limits = Limits {
+    let class_limits = ExtractLimits {
         max_bytes: limits.max_bytes.saturating_mul(CLASS_FACTOR),
         max_entries: limits
             .max_entries

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use super::super::BatchError;
 use super::super::entries::Student;
+use super::Person;
+use super::Source;
 use super::class::{stray, student};
-use super::person::Person;
-use super::source::Source;
 
 /// Whether `dir` holds only git repositories sharing an assignment's prefix.
 pub(super) fn recognises(dir: &Path, names: &[String]) -> bool {

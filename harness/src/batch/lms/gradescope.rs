@@ -13,9 +13,9 @@ use serde_norway::Value;
 
 use super::super::BatchError;
 use super::super::entries::Student;
+use super::Person;
+use super::Source;
 use super::class::{stray, student};
-use super::person::Person;
-use super::source::Source;
 
 /// The metadata file of an export.
 pub(super) const METADATA: &str = "submission_metadata.yml";

@@ -9,11 +9,11 @@ mod download;
 mod github_classroom;
 mod gradescope;
 mod moodle;
-mod person;
 mod roster;
 mod source;
 
-pub use class::{Class, ClassInfo, class};
-pub use person::Person;
+pub use class::{Class, class};
 pub use roster::apply_roster;
-pub use source::Source;
+
+// What `batch.json` keeps of a class is `crate::class`'s; the LMS layouts make it.
+pub use crate::class::{ClassInfo, Person, Source};

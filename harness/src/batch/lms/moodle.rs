@@ -12,9 +12,9 @@ use regex::Regex;
 
 use super::super::BatchError;
 use super::super::entries::Student;
+use super::Person;
+use super::Source;
 use super::class::{one_entry, stray, student};
-use super::person::Person;
-use super::source::Source;
 
 /// `<full name>_<participant id>_assignsubmission_<plugin>_<original name, when flat>`.
 static NAME: LazyLock<Regex> = LazyLock::new(|| {

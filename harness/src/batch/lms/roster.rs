@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::super::BatchError;
-use super::person::Person;
+use super::Person;
 
 /// The columns a roster may have, `id` first.
 const COLUMNS: [&str; 6] = [

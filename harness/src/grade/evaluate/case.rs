@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::{CaseGrade, Failure, FailureKind, Observed, Replay};
+use super::super::model::{CaseGrade, Failure, FailureKind, Observed, ReplayRecipe};
 use super::census::census_failures;
 use super::compare::compare_failure;
 use super::figures::run_figures;
@@ -19,7 +19,7 @@ use crate::run::Observation;
 pub fn evaluate_case(
     check: &Check,
     case_name: &str,
-    replay: Replay,
+    replay: ReplayRecipe,
     observation: Observation,
 ) -> CaseGrade {
     let mut failures = Vec::new();

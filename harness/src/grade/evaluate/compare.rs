@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::model::{Failure, FailureKind, Replay};
+use super::super::model::{Failure, FailureKind, ReplayRecipe};
 use super::super::oracle;
 use super::output::shorten;
 use crate::rubric::{Compare, Expected, Source, Stream};
@@ -13,7 +13,7 @@ pub(super) fn compare_failure(
     compare: &Compare,
     captures: &BTreeMap<String, String>,
     unmatched_groups: &BTreeSet<String>,
-    replay: &Replay,
+    replay: &ReplayRecipe,
     observation: &Observation,
 ) -> Option<Failure> {
     let what = compare.source.describe();
@@ -127,7 +127,7 @@ mod tests {
         let case = evaluate_case(
             &check,
             "workers=3",
-            replay(&[("workers", "3")], &env),
+            replay_recipe(&[("workers", "3")], &env),
             exited(0, &stdout),
         );
         assert!(case.passed, "{:?}", case.failures);
@@ -143,7 +143,7 @@ mod tests {
         let case = evaluate_case(
             &check,
             "workers=3",
-            replay(&[("workers", "3")], &env),
+            replay_recipe(&[("workers", "3")], &env),
             exited(0, &stdout),
         );
         assert!(!case.passed);
@@ -159,8 +159,8 @@ mod tests {
     fn oracle_follows_the_seed_of_the_case() {
         let check = parse_check(SUM_CHECK);
         let stdout = format!("Array sum is: {}\n", labgrade_support::array_sum(1, 500));
-        let seed_1 = replay(&[("workers", "1")], &[(SEED_VAR, "1"), (LEN_VAR, "500")]);
-        let seed_2 = replay(&[("workers", "1")], &[(SEED_VAR, "2"), (LEN_VAR, "500")]);
+        let seed_1 = replay_recipe(&[("workers", "1")], &[(SEED_VAR, "1"), (LEN_VAR, "500")]);
+        let seed_2 = replay_recipe(&[("workers", "1")], &[(SEED_VAR, "2"), (LEN_VAR, "500")]);
         assert!(evaluate_case(&check, "workers=1", seed_1, exited(0, &stdout)).passed);
         // Printing the same number for every seed earns nothing.
         assert!(!evaluate_case(&check, "workers=1", seed_2, exited(0, &stdout)).passed);
@@ -172,7 +172,7 @@ mod tests {
         let case = evaluate_case(
             &check,
             "workers=1",
-            replay(&[("workers", "1")], &[]),
+            replay_recipe(&[("workers", "1")], &[]),
             exited(0, "Array sum is: 5\n"),
         );
         assert_eq!(
@@ -196,7 +196,12 @@ compare = [{ capture = "n", equals = "{workers}" }]
         );
         let vars = [("workers", "7")];
         let run = |stdout: &str| {
-            evaluate_case(&check, "workers=7", replay(&vars, &[]), exited(0, stdout))
+            evaluate_case(
+                &check,
+                "workers=7",
+                replay_recipe(&vars, &[]),
+                exited(0, stdout),
+            )
         };
         assert!(run("workers: 7\n").passed);
         // Integers compare as numbers.

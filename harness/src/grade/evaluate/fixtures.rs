@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::super::model::{BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Replay};
+use super::super::model::{
+    BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, ReplayRecipe,
+};
 use super::case::evaluate_case;
 use crate::rubric::Check;
 use crate::run::{CapturedOutput, Observation, TaskKind, Termination};
@@ -86,20 +88,20 @@ pub(super) fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub(super) fn replay(vars: &[(&str, &str)], env: &[(&str, &str)]) -> Replay {
-    Replay {
+pub(super) fn replay_recipe(vars: &[(&str, &str)], env: &[(&str, &str)]) -> ReplayRecipe {
+    ReplayRecipe {
         seed: 1,
         vars: strings(vars),
         command: vec!["target/release/prog".to_owned()],
         env: strings(env),
         shell: "cargo run --quiet --release --bin prog --".to_owned(),
-        ..Replay::default()
+        ..ReplayRecipe::default()
     }
 }
 
 /// Grades `observation` as the only case of `check`, which has no case variables.
 pub(super) fn grade(check: &Check, observation: Observation) -> CaseGrade {
-    evaluate_case(check, "default", replay(&[], &[]), observation)
+    evaluate_case(check, "default", replay_recipe(&[], &[]), observation)
 }
 
 /// `(what, expected, actual)` of every failure.

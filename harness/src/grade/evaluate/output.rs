@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::model::{Failure, FailureKind, Replay};
+use super::super::model::{Failure, FailureKind, ReplayRecipe};
 use super::super::{interleaved, only_lines, oracle};
 use crate::rubric::{Check, Matcher, Sequences};
 use crate::run::Observation;
@@ -15,7 +15,7 @@ const EXCERPT_CHARS: usize = 400;
 /// did not match (whose failure is already listed).
 pub(super) fn match_output(
     check: &Check,
-    replay: &Replay,
+    replay: &ReplayRecipe,
     observation: &Observation,
     failures: &mut Vec<Failure>,
 ) -> (BTreeMap<String, String>, BTreeSet<String>) {
@@ -99,7 +99,11 @@ fn truncation(output: &crate::run::CapturedOutput) -> String {
 
 /// For the matchers of interleaved output (`sequences`, `byte-count`): whether `text` holds,
 /// or why not; `None` for every other matcher.
-fn order_failure(matcher: &Matcher, text: &str, replay: &Replay) -> Option<Result<(), String>> {
+fn order_failure(
+    matcher: &Matcher,
+    text: &str,
+    replay: &ReplayRecipe,
+) -> Option<Result<(), String>> {
     let outcome = match matcher {
         Matcher::Sequences(Sequences::Written(sequences)) => {
             let rendered: Vec<Vec<String>> = sequences
@@ -212,7 +216,12 @@ stdout = [{ contains = "{workers} workers" }]
         );
         let vars = [("workers", "4")];
         let run = |stdout: &str| {
-            evaluate_case(&check, "workers=4", replay(&vars, &[]), exited(0, stdout))
+            evaluate_case(
+                &check,
+                "workers=4",
+                replay_recipe(&vars, &[]),
+                exited(0, stdout),
+            )
         };
         assert!(run("started 4 workers, done\n").passed);
         let case = run("started 3 workers\n");
@@ -283,7 +292,7 @@ stdout = [{ contains = "{workers} workers" }]
         let case = evaluate_case(
             &check,
             "workers=1",
-            replay(&[("workers", "1")], &env),
+            replay_recipe(&[("workers", "1")], &env),
             exited(0, "Sum of the array: 5\n"),
         );
         assert!(!case.passed);

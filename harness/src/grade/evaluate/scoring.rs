@@ -201,7 +201,12 @@ mod tests {
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
-                evaluate_case(&check, &case.name, replay(&vars, &[]), exited(0, stdout))
+                evaluate_case(
+                    &check,
+                    &case.name,
+                    replay_recipe(&vars, &[]),
+                    exited(0, stdout),
+                )
             })
             .collect();
         (check, cases)

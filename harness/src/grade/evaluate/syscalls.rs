@@ -176,7 +176,7 @@ mod tests {
             evaluate_case(
                 &check,
                 "default",
-                replay(&[], &[("LABGRADE_SEED", "5")]),
+                replay_recipe(&[], &[("LABGRADE_SEED", "5")]),
                 observation,
             )
         };

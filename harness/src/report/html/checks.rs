@@ -5,7 +5,7 @@ use maud::{Markup, html};
 use super::ClassStudent;
 use super::plot_svg::pass_rate;
 use super::text::Text;
-use crate::batch::{Manifest, Outcome};
+use crate::class::{Manifest, Outcome};
 use crate::grade::CheckStatus;
 use crate::report::points;
 

@@ -10,7 +10,7 @@ use super::plot_svg::{histogram, timing_figure};
 use super::student::{name_of, student_section, student_table};
 use super::text::Text;
 use super::timing::timing_plots;
-use crate::batch::{Manifest, Record, Summary};
+use crate::class::{Manifest, Record, Summary};
 use crate::grade::Grade;
 use crate::report::points;
 

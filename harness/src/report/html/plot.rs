@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::timing::{Line, TimingPlot};
-use crate::batch::BINS;
+use crate::class::BINS;
 
 /// A tick on an axis: its value and where it is drawn (x or y, in user units).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,7 +10,7 @@ use maud::{Markup, Render, html};
 use super::plot::{Histogram, PassBar, Size, TimingFigure, colour, ms};
 use super::text::{Text, plural};
 use super::timing::TimingPlot;
-use crate::batch::BINS;
+use crate::class::BINS;
 use crate::report::points;
 
 /// Students a timing plot names in a legend; more lines are named by their tooltip alone.

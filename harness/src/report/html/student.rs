@@ -8,7 +8,7 @@ use super::plot::Size;
 use super::plot_svg::timing_figure;
 use super::text::{Text, shown, url_segment};
 use super::timing::TimingPlot;
-use crate::batch::{Manifest, Outcome};
+use crate::class::{Manifest, Outcome};
 use crate::grade::{BuildStatus, CaseGrade, CheckGrade, CheckStatus, Grade};
 use crate::report::points;
 

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::text::escape;
 use super::{ClassStudent, write_html};
-use crate::batch::lms::Person;
-use crate::batch::{BINS, CheckScore, Column, Key, Manifest, Outcome, Record, Shard, summarize};
+use crate::class::Person;
+use crate::class::{BINS, CheckScore, Column, Key, Manifest, Outcome, Record, Shard, summarize};
 use crate::grade::Grade;
 
 const HOSTILE: &str = "<script>alert('pwned')</script><img src=x onerror=alert(1)>";
@@ -31,7 +31,7 @@ fn manifest() -> Manifest {
         ],
         shard: Shard::WHOLE,
         students: vec![],
-        class: crate::batch::lms::ClassInfo::default(),
+        class: crate::class::ClassInfo::default(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::ClassStudent;
-use crate::batch::Manifest;
+use crate::class::Manifest;
 use crate::grade::{CheckStatus, Timing};
 
 /// One student's line in a timing plot.

@@ -122,8 +122,8 @@ pub enum Visibility {
     /// Run everywhere; before the due date students see only the verdict (as with
     /// [`Details::Verdict`]), and Gradescope shows the test after the due date.
     AfterDueDate,
-    /// Run only when a TA grades (`grade`, `batch`); a student's self-check only says how many
-    /// hidden checks there are and what they are worth.
+    /// Run only when a TA grades (`grade`, `batch`); a student's `labgrade check` only says how
+    /// many hidden checks there are and what they are worth.
     Hidden,
 }
 

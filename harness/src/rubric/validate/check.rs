@@ -13,7 +13,7 @@ use crate::rubric::model::{
 };
 use crate::rubric::wire::CheckWire;
 
-use super::limits::Limits;
+use super::limits::CheckLimits;
 use super::matchers::regex_captures;
 use super::parse::Validator;
 
@@ -22,7 +22,7 @@ impl Validator {
         &mut self,
         wires: Vec<CheckWire>,
         written: usize,
-        limits: &Limits,
+        limits: &CheckLimits,
         dropped: &[String],
     ) -> Option<Vec<Check>> {
         let before = self.problems.len();
@@ -68,7 +68,7 @@ impl Validator {
     fn check(
         &mut self,
         wire: CheckWire,
-        limits: &Limits,
+        limits: &CheckLimits,
         known: &[&str],
         dropped: &[String],
     ) -> Option<Check> {

@@ -23,7 +23,7 @@ const DEFAULT_OPEN_FILES: u64 = 256;
 
 /// The limits of one level (the defaults, `[limits]` or a check's own keys), each already
 /// falling back on the level above.
-pub(super) struct Limits {
+pub(super) struct CheckLimits {
     pub(super) timeout: Duration,
     pub(super) output_bytes: u64,
     /// `None`: twice each check's own timeout.
@@ -35,7 +35,7 @@ pub(super) struct Limits {
     pub(super) isolate: bool,
 }
 
-impl Default for Limits {
+impl Default for CheckLimits {
     fn default() -> Self {
         Self {
             timeout: DEFAULT_CASE_TIMEOUT,
@@ -53,8 +53,8 @@ impl Default for Limits {
 impl Validator {
     /// Limits written in `wire` (the `[limits]` table, or a check's own keys), each falling
     /// back on `inherited`; a CPU time nobody sets is left to [`Self::run_limits`].
-    pub(super) fn limits(&mut self, wire: &LimitsWire, inherited: &Limits) -> Limits {
-        Limits {
+    pub(super) fn limits(&mut self, wire: &LimitsWire, inherited: &CheckLimits) -> CheckLimits {
+        CheckLimits {
             timeout: self.duration(wire.timeout.as_ref(), inherited.timeout),
             output_bytes: self.output_bytes(wire.output_bytes.as_ref(), inherited.output_bytes),
             cpu_time: wire
@@ -75,7 +75,7 @@ impl Validator {
 
     /// The resource limits of a check's runs; CPU time defaults to twice the check's own
     /// wall-clock `timeout`.
-    pub(super) fn run_limits(limits: &Limits) -> RunLimits {
+    pub(super) fn run_limits(limits: &CheckLimits) -> RunLimits {
         RunLimits {
             cpu_time: limits.cpu_time.unwrap_or(limits.timeout * 2),
             memory: limits.memory,

@@ -50,7 +50,7 @@ impl Validator {
     }
 
     /// A check that students run (not `hidden`) must not need a hidden check: their
-    /// self-check does not run hidden checks, so it would always be skipped there.
+    /// `labgrade check` does not run hidden checks, so it would always be skipped there.
     pub(super) fn hidden_needs(&mut self, wires: &[CheckWire]) {
         let hidden: BTreeSet<&str> = wires
             .iter()

@@ -11,7 +11,7 @@ use crate::rubric::error::{Problem, RubricError};
 use crate::rubric::model::Rubric;
 use crate::rubric::wire::{BuildWire, CheckWire, ExerciseWire, LimitsWire, RatioWire};
 
-use super::limits::Limits;
+use super::limits::CheckLimits;
 use super::sections::written_id;
 
 /// Parses and validates the rubric `text`, read from `path`.
@@ -80,7 +80,7 @@ impl Validator {
                 || Some(LimitsWire::default()),
                 |value| self.deserialize(value),
             )
-            .map(|wire| self.limits(&wire, &Limits::default()));
+            .map(|wire| self.limits(&wire, &CheckLimits::default()));
         let env = sections.env.map_or_else(
             || Some(BTreeMap::new()),
             |value| self.deserialize::<BTreeMap<String, String>>(value),

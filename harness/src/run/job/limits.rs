@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 /// Resource limits and isolation applied to an untrusted program just before it starts.
 ///
 /// The rlimits apply to every process of the program separately (`RLIMIT_CPU`, `RLIMIT_AS`,
-/// `RLIMIT_FSIZE`, `RLIMIT_NOFILE`), except [`Limits::tasks`] (`RLIMIT_NPROC`), which counts every
-/// thread and process of the program's user and so only means something once the program runs
-/// as a user of its own: when the supervisor is root and [`Limits::isolate`] is set.
+/// `RLIMIT_FSIZE`, `RLIMIT_NOFILE`), except [`ProcessLimits::tasks`] (`RLIMIT_NPROC`), which
+/// counts every thread and process of the program's user and so only means something once the
+/// program runs as a user of its own: when the supervisor is root and
+/// [`ProcessLimits::isolate`] is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
+pub struct ProcessLimits {
     /// CPU time per process, in milliseconds, rounded up to whole seconds (at least 1): past it
     /// the process gets SIGXCPU, and SIGKILL one second later.
     pub cpu_ms: u64,
@@ -31,8 +32,8 @@ pub struct Limits {
     pub isolate: bool,
 }
 
-impl Limits {
-    /// [`Limits::cpu_ms`] as the whole seconds of `RLIMIT_CPU`, rounded up, at least 1.
+impl ProcessLimits {
+    /// [`ProcessLimits::cpu_ms`] as the whole seconds of `RLIMIT_CPU`, rounded up, at least 1.
     #[must_use]
     pub fn cpu_seconds(&self) -> u64 {
         self.cpu_ms.div_ceil(1_000).max(1)

@@ -11,7 +11,7 @@ mod tests;
 mod trace;
 
 pub use census::{Census, Reaping, StackRange, Task, TaskKind};
-pub use limits::Limits;
+pub use limits::ProcessLimits;
 pub use observation::{
     CapturedOutput, CgroupUsage, Interference, Observation, Reply, format_bytes,
 };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::census::is_zero;
 use super::{Census, Termination};
 #[cfg(doc)]
-use super::{Job, Limits};
+use super::{Job, ProcessLimits};
 
 /// What the supervisor observed of one job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +126,7 @@ impl Interference {
 /// cgroup, or this kernel does not offer the counter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct CgroupUsage {
-    /// The limit on threads and processes alive at once ([`Limits::tasks`]), when a cgroup
+    /// The limit on threads and processes alive at once ([`ProcessLimits::tasks`]), when a cgroup
     /// enforced it (it holds even for root, unlike `RLIMIT_NPROC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_limit: Option<u64>,
@@ -137,7 +137,7 @@ pub struct CgroupUsage {
     /// limit (the `max` count of `pids.events`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_limit_hits: Option<u64>,
-    /// The memory limit of the whole program, in bytes ([`Limits::memory_bytes`]), when a
+    /// The memory limit of the whole program, in bytes ([`ProcessLimits::memory_bytes`]), when a
     /// cgroup enforced it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit_bytes: Option<u64>,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Limits, Trace};
+use super::{ProcessLimits, Trace};
 
 /// One program to run under a supervisor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +31,7 @@ pub struct Job {
     /// Resource limits and isolation of an untrusted program; `None` (trusted tools such as
     /// cargo) runs it with the supervisor's own limits, as the supervisor's user.
     #[serde(default)]
-    pub limits: Option<Limits>,
+    pub limits: Option<ProcessLimits>,
     /// What the program may reach of the file system and the network; `None` leaves it
     /// everything its user may reach.
     #[serde(default)]

@@ -73,7 +73,7 @@ fn the_cpu_limit_is_only_on_the_wire_when_set() {
 
 #[test]
 fn cpu_seconds_round_up_and_are_at_least_one() {
-    let limits = |cpu_ms| Limits {
+    let limits = |cpu_ms| ProcessLimits {
         cpu_ms,
         memory_bytes: 1,
         tasks: 1,

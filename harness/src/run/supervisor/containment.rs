@@ -5,7 +5,7 @@ use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::unistd::{Gid, Uid, setgid, setgroups, setuid};
 
 use super::{cgroup, uid};
-use crate::run::job::Limits;
+use crate::run::job::ProcessLimits;
 #[cfg(doc)]
 use crate::run::job::{Job, Observation};
 
@@ -15,7 +15,7 @@ const ADDRESS_SPACE_BACKSTOP: u64 = 4 << 30;
 /// How a job with [`Job::limits`] is contained, decided before the program starts.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Containment {
-    limits: Limits,
+    limits: ProcessLimits,
     /// The user the program runs as, when isolated and the supervisor is root (only root drops
     /// to another uid): uid and gid are the same number.
     pub(super) user: Option<u32>,
@@ -39,7 +39,7 @@ impl Containment {
     /// The containment of a job with `limits`, whose program runs as the uid of `claim` when
     /// there is one (only root claims a uid, and only for an isolated program).
     pub(super) fn plan(
-        limits: Limits,
+        limits: ProcessLimits,
         claim: Option<&uid::Claim>,
         own_user_namespace: bool,
     ) -> Self {

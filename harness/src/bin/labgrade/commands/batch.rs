@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use labgrade::batch::{BatchError, BatchOptions, BatchResult, Limits, Shard, resolve_shard};
+use labgrade::batch::{BatchError, BatchOptions, BatchResult, ExtractLimits, Shard, resolve_shard};
 use labgrade::report::write_summary;
 use labgrade::{Error, rubric};
 
@@ -45,7 +45,7 @@ fn batch(args: BatchArgs) -> Result<BatchResult, BatchError> {
         shard,
         shard_source,
         regrade: args.regrade,
-        limits: Limits::default(),
+        limits: ExtractLimits::default(),
         // Relative to the current folder, so that a bare file name has a folder too.
         class_junit: args
             .report

@@ -22,7 +22,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<Exit, Stopped> {
     let grade = setup::grader(options.seed)?
         .every_run(options.every_run)
         .observed_by(shown.clone())
-        .self_check(&rubric, &submission)?;
+        .grade_for_student(&rubric, &submission)?;
     drop(shown);
     Ok(write_grade(&grade, &options)?)
 }

@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::lms::{ClassInfo, Person};
-use super::shard::Shard;
+use super::{ClassInfo, Person, Shard};
 use crate::error::{Error, io};
 use crate::grade::CheckStatus;
 

@@ -1,7 +1,7 @@
 //! The numbers a TA wants once a batch is done: how many, mean, median, how scores spread,
 //! and which checks most students failed. Computed from the journal records alone.
 
-use super::journal::{Manifest, Outcome, Record};
+use super::{Manifest, Outcome, Record};
 use crate::grade::CheckStatus;
 
 /// Bins of the score histogram: tenths of the maximum.
@@ -108,7 +108,7 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::{CheckStatus, summarize};
-    use crate::batch::{CheckScore, Column, Key, Manifest, Outcome, Record, Shard};
+    use crate::class::{CheckScore, Column, Key, Manifest, Outcome, Record, Shard};
 
     fn record(student: &str, outcome: Outcome, score: f64, failed: &[&str]) -> Record {
         Record {
@@ -149,7 +149,7 @@ mod tests {
             checks: vec![column("a"), column("b")],
             shard: Shard::WHOLE,
             students: vec![],
-            class: crate::batch::lms::ClassInfo::default(),
+            class: crate::class::ClassInfo::default(),
         };
         let records = [
             record("w", Outcome::Graded, 100.0, &[]),

@@ -1,0 +1,45 @@
+//! The words every format shares: points as people write them, the sentence for hidden checks,
+//! the lines of a case's failures.
+
+use super::inert_line;
+
+/// Points as people write them: `40`, `26.67`.
+#[must_use]
+pub fn points(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    if (rounded - rounded.round()).abs() < f64::EPSILON {
+        format!("{}", rounded.round() as i64)
+    } else {
+        format!("{rounded:.2}").trim_end_matches('0').to_owned()
+    }
+}
+
+/// What a student's `labgrade check` left out, in the words every format shares: `1 hidden
+/// check worth 35 points is not run here; your TA's grading runs it`.
+pub(crate) fn hidden_sentence(hidden: &crate::grade::HiddenChecks) -> String {
+    let one = hidden.checks == 1;
+    format!(
+        "{} hidden check{} worth {} points {} not run here; your TA's grading runs {}",
+        hidden.checks,
+        if one { "" } else { "s" },
+        points(hidden.points),
+        if one { "is" } else { "are" },
+        if one { "it" } else { "them" },
+    )
+}
+
+/// The `expected …` / `but …` lines of a case's failures, each after `indent`, in the words
+/// every text format shares, each one line with its student text inert. The `runs` failure
+/// (how many runs passed) is said elsewhere.
+pub(crate) fn failure_lines(case: &crate::grade::CaseGrade, indent: &str) -> Vec<String> {
+    case.failures
+        .iter()
+        .filter(|failure| failure.what != crate::grade::FailureKind::Runs)
+        .flat_map(|failure| {
+            [
+                format!("{indent}expected {}", inert_line(&failure.expected)),
+                format!("{indent}but      {}", inert_line(&failure.actual)),
+            ]
+        })
+        .collect()
+}
