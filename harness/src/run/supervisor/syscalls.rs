@@ -27,6 +27,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ::procfs::process::FDTarget;
+
+use super::procfs;
 use crate::run::job::SyscallWatch;
 
 /// Longest read the short-read perturbation lets through, in bytes: a bit more than a page, so
@@ -333,18 +336,18 @@ fn memfds_sealed(tid: i32) -> Option<bool> {
     let mut held = false;
     let mut sealed = true;
     for entry in entries.flatten() {
-        let path = entry.path();
-        let is_memfd = std::fs::read_link(&path).is_ok_and(|target| {
-            target
-                .as_os_str()
-                .as_encoded_bytes()
-                .starts_with(b"/memfd:")
-        });
-        if !is_memfd {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
+            continue;
+        };
+        if !matches!(procfs::fd_target(tid, fd), Some(FDTarget::MemFD(_))) {
             continue;
         }
         held = true;
-        let seals = std::fs::File::open(&path).ok().map(|file| {
+        let seals = std::fs::File::open(entry.path()).ok().map(|file| {
             // SAFETY: F_GET_SEALS reads the seals of an open descriptor and touches no memory.
             unsafe { nix::libc::fcntl(file.as_raw_fd(), nix::libc::F_GET_SEALS) }
         });
@@ -358,12 +361,7 @@ fn memfds_sealed(tid: i32) -> Option<bool> {
 /// Whether descriptor `fd` of `tid` is a socket (`/proc/<tid>/fd/<fd>` reads `socket:[inode]`).
 #[cfg(target_arch = "x86_64")]
 fn is_socket(tid: i32, fd: u64) -> bool {
-    std::fs::read_link(format!("/proc/{tid}/fd/{fd}")).is_ok_and(|target| {
-        target
-            .as_os_str()
-            .as_encoded_bytes()
-            .starts_with(b"socket:")
-    })
+    matches!(procfs::fd_target(tid, fd), Some(FDTarget::Socket(_)))
 }
 
 /// A send or receive on a socket, whose result is recorded at its exit: `read`, `readv`,
@@ -390,8 +388,7 @@ fn socket_io(tid: i32, number: i64, args: [u64; 6]) -> Option<Pending> {
 /// Whether descriptor `fd` of `tid` is a pipe (`/proc/<tid>/fd/<fd>` reads `pipe:[inode]`).
 #[cfg(target_arch = "x86_64")]
 fn is_pipe(tid: i32, fd: u64) -> bool {
-    std::fs::read_link(format!("/proc/{tid}/fd/{fd}"))
-        .is_ok_and(|target| target.as_os_str().as_encoded_bytes().starts_with(b"pipe:"))
+    matches!(procfs::fd_target(tid, fd), Some(FDTarget::Pipe(_)))
 }
 
 /// The detail of a wait: `blocking` when it may wait, `non-blocking` when it returns at once.
