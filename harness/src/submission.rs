@@ -291,15 +291,10 @@ impl std::fmt::Display for Owner {
 
 /// When process `pid` started, in clock ticks after boot; `None` if it does not exist.
 fn start_ticks(pid: i32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name, in parentheses, may hold spaces: count fields after its end. Field 22
-    // is the 20th after the name.
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(19)?
-        .parse()
+    use procfs::FromRead;
+    procfs::process::Stat::from_file(format!("/proc/{pid}/stat"))
         .ok()
+        .map(|stat| stat.starttime)
 }
 
 /// This process's pid namespace.

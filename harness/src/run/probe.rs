@@ -96,8 +96,9 @@ pub fn probe() -> Capabilities {
         cgroups: cgroups.kind(),
         cgroup_use: super::supervisor::cgroup_trial(&cgroups),
         landlock_abi: landlock_abi(),
-        seccomp: fs::read_to_string("/proc/self/status")
-            .is_ok_and(|status| status.lines().any(|line| line.starts_with("Seccomp:"))),
+        seccomp: procfs::process::Process::myself()
+            .and_then(|me| me.status())
+            .is_ok_and(|status| status.seccomp.is_some()),
     }
 }
 

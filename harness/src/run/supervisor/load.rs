@@ -14,6 +14,7 @@
 
 use std::time::{Duration, Instant};
 
+use ::procfs::{CpuTime, CurrentSI, KernelStats};
 use nix::unistd::Pid;
 
 use super::super::job::Interference;
@@ -169,27 +170,21 @@ impl LoadClock {
 /// Busy CPU time of all cores together since boot, in microseconds: every field of the `cpu`
 /// line of `/proc/stat` but idle and iowait.
 fn machine_busy_us() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    // SAFETY: `sysconf` reads a constant of the system.
-    let ticks_per_second = u64::try_from(unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) })
-        .ok()
-        .filter(|&ticks| ticks > 0)?;
-    parse_busy_ticks(&stat).map(|ticks| ticks.saturating_mul(1_000_000) / ticks_per_second)
+    let stat = KernelStats::current().ok()?;
+    let ticks_per_second = Some(::procfs::ticks_per_second()).filter(|&ticks| ticks > 0)?;
+    Some(busy_ticks(&stat.total).saturating_mul(1_000_000) / ticks_per_second)
 }
 
-/// The busy ticks of the `cpu` line of a `/proc/stat` text: user, nice, system, irq, softirq
-/// and steal (guest time is already in user and nice).
-fn parse_busy_ticks(stat: &str) -> Option<u64> {
-    let line = stat.lines().find(|line| line.starts_with("cpu "))?;
-    let fields: Vec<u64> = line
-        .split_ascii_whitespace()
-        .skip(1)
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .ok()?;
-    // user nice system idle iowait irq softirq steal ...
-    let field = |index: usize| fields.get(index).copied().unwrap_or(0);
-    Some(field(0) + field(1) + field(2) + field(5) + field(6) + field(7))
+/// The busy ticks of the `cpu` line of `/proc/stat`: user, nice, system, irq, softirq and steal
+/// (guest time is already in user and nice).
+fn busy_ticks(total: &CpuTime) -> u64 {
+    let field = |value: Option<u64>| value.unwrap_or(0);
+    total.user
+        + total.nice
+        + total.system
+        + field(total.irq)
+        + field(total.softirq)
+        + field(total.steal)
 }
 
 #[cfg(test)]
@@ -198,9 +193,15 @@ mod tests {
 
     #[test]
     fn busy_ticks_leave_out_idle_and_iowait() {
-        let stat = "cpu  100 2 30 5000 70 4 5 6 0 0\ncpu0 50 1 15 2500 35 2 2 3 0 0\n";
-        assert_eq!(parse_busy_ticks(stat), Some(100 + 2 + 30 + 4 + 5 + 6));
-        assert_eq!(parse_busy_ticks("intr 1 2 3\n"), None);
+        use ::procfs::FromReadSI;
+        let stat = "cpu  100 2 30 5000 70 4 5 6 0 0\ncpu0 50 1 15 2500 35 2 2 3 0 0\n\
+                    ctxt 9\nbtime 1700000000\nprocesses 12\n";
+        let parse =
+            |text: &str| KernelStats::from_read(text.as_bytes(), ::procfs::current_system_info());
+        let stat = parse(stat).expect("parses");
+        assert_eq!(busy_ticks(&stat.total), 100 + 2 + 30 + 4 + 5 + 6);
+        assert!(parse("intr 1 2 3\n").is_err());
+        assert!(machine_busy_us().is_some_and(|busy| busy > 0));
     }
 
     #[test]

@@ -98,11 +98,8 @@ fn raised_for_the_program(signal: i32) -> bool {
 
 /// OOM kills on the whole machine since boot (`oom_kill` in `/proc/vmstat`).
 pub(super) fn machine_oom_kills() -> Option<u64> {
-    let vmstat = std::fs::read_to_string("/proc/vmstat").ok()?;
-    vmstat.lines().find_map(|line| {
-        let value = line.strip_prefix("oom_kill ")?;
-        value.trim().parse().ok()
-    })
+    let kills = *::procfs::vmstat().ok()?.get("oom_kill")?;
+    u64::try_from(kills).ok()
 }
 
 #[cfg(test)]
@@ -143,6 +140,12 @@ mod tests {
             cpu_limit_us: Some(2_000_000),
             machine_oom_kills: Some(0),
         }
+    }
+
+    #[test]
+    fn the_machine_counts_oom_kills() {
+        // `oom_kill` is in `/proc/vmstat` since Linux 4.13.
+        assert!(machine_oom_kills().is_some());
     }
 
     #[test]

@@ -40,7 +40,7 @@ mod bpf {
 
     use nix::libc;
 
-    use super::super::bpf::{ARCH, AUDIT_ARCH_X86_64, NR, jump, stmt};
+    use super::super::bpf::{ARCH, AUDIT_ARCH_X86_64, Assembler, NR, Program, Test};
 
     /// Calls of the x32 ABI have this bit in their number.
     pub(super) const X32_SYSCALL_BIT: u32 = 0x4000_0000;
@@ -56,42 +56,29 @@ mod bpf {
     ];
 
     /// Notify for another ABI, for x32 and for each sender; allow everything else.
-    pub(super) fn program() -> Vec<libc::sock_filter> {
-        let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-        let jeq = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
-        let jset = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
-        let ret = libc::BPF_RET | libc::BPF_K;
-        let notify = stmt(ret, libc::SECCOMP_RET_USER_NOTIF);
-        let mut program = vec![
-            stmt(load, ARCH),
-            jump(jeq, AUDIT_ARCH_X86_64, 1, 0),
-            notify,
-            stmt(load, NR),
-            jump(jset, X32_SYSCALL_BIT, 0, 1),
-            notify,
-        ];
+    pub(super) fn program() -> Program {
+        let notify = libc::SECCOMP_RET_USER_NOTIF;
+        let mut code = Assembler::new();
+        code.load(ARCH);
+        code.ret_unless(Test::Eq, AUDIT_ARCH_X86_64, notify);
+        code.load(NR);
+        code.ret_if(Test::HasBits, X32_SYSCALL_BIT, notify);
         for (number, _) in SENDERS {
-            program.push(jump(jeq, number as u32, 0, 1));
-            program.push(notify);
+            code.ret_if(Test::Eq, number as u32, notify);
         }
-        program.push(stmt(ret, libc::SECCOMP_RET_ALLOW));
-        program
+        code.ret(libc::SECCOMP_RET_ALLOW);
+        code.finish()
     }
 }
 
 impl Filter {
     /// The filter, or `None` where labgrade cannot observe the program's signals.
-    #[cfg_attr(
-        target_arch = "x86_64",
-        allow(clippy::unnecessary_wraps, reason = "`None` on other architectures")
-    )]
     pub(super) fn new() -> Option<Self> {
-        #[cfg(target_arch = "x86_64")]
-        return Some(Self {
-            program: super::bpf::Program::new(bpf::program()),
-        });
-        #[cfg(not(target_arch = "x86_64"))]
-        None
+        let filter = Self {
+            #[cfg(target_arch = "x86_64")]
+            program: bpf::program(),
+        };
+        cfg!(target_arch = "x86_64").then_some(filter)
     }
 
     /// Installs the filter in the calling process (the child, before `exec`) and sends its
@@ -325,5 +312,28 @@ mod tests {
         x32.nr |= bpf::X32_SYSCALL_BIT.cast_signed();
         sent.note(&x32);
         assert!(sent.may_have_sent(libc::SIGINT));
+    }
+
+    /// Every jump of the filter lands inside it (checked at each step of the run), and each call
+    /// gets its action: the senders, x32 and other ABIs are notified, the rest allowed.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn each_call_gets_its_action() {
+        let program = bpf::program();
+        let notify = libc::SECCOMP_RET_USER_NOTIF;
+        let allow = libc::SECCOMP_RET_ALLOW;
+        let native = |nr: i64| program.run(super::super::bpf::AUDIT_ARCH_X86_64, nr, [0; 6]);
+        for (nr, _) in bpf::SENDERS {
+            assert_eq!(native(nr), notify, "call {nr}");
+        }
+        for nr in [libc::SYS_getpid, libc::SYS_read, libc::SYS_rt_sigaction] {
+            assert_eq!(native(nr), allow, "call {nr}");
+        }
+        assert_eq!(
+            native(libc::SYS_getpid | i64::from(bpf::X32_SYSCALL_BIT)),
+            notify
+        );
+        // `AUDIT_ARCH_I386`: its numbers mean other calls.
+        assert_eq!(program.run(0x4000_0003, 37, [0; 6]), notify);
     }
 }

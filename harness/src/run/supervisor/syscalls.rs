@@ -27,6 +27,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ::procfs::process::FDTarget;
+
+use super::procfs;
 use crate::run::job::SyscallWatch;
 
 /// Longest read the short-read perturbation lets through, in bytes: a bit more than a page, so
@@ -46,7 +49,9 @@ mod bpf {
 
     use nix::libc;
 
-    use super::super::bpf::{ARCH, AUDIT_ARCH_X86_64, NR, arg_low, jump, stmt};
+    use super::super::bpf::{
+        ARCH, AUDIT_ARCH_X86_64, Assembler, Label, NR, Program, Test, To, arg_low,
+    };
 
     /// `F_ADD_SEALS` (`F_LINUX_SPECIFIC_BASE + 9`).
     pub(super) const F_ADD_SEALS: u64 = 1033;
@@ -65,13 +70,9 @@ mod bpf {
     /// The program: load the number once; for each observed call, compare, and (for a
     /// conditional one) load the argument and test it; `SECCOMP_RET_TRACE` on a match, else go
     /// on; allow everything else.
-    pub(super) fn program() -> Vec<libc::sock_filter> {
-        let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-        let jeq = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
-        let jset = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
-        let ret = libc::BPF_RET | libc::BPF_K;
-        let trace = stmt(ret, libc::SECCOMP_RET_TRACE);
-        let allow = stmt(ret, libc::SECCOMP_RET_ALLOW);
+    pub(super) fn program() -> Program {
+        let trace = libc::SECCOMP_RET_TRACE;
+        let allow = libc::SECCOMP_RET_ALLOW;
         let calls: [(i64, When); 25] = [
             (libc::SYS_pipe, When::Always),
             (libc::SYS_pipe2, When::Always),
@@ -104,60 +105,62 @@ mod bpf {
             (libc::SYS_sendmsg, When::Always),
             (libc::SYS_sendmmsg, When::Always),
         ];
-        let mut program = vec![
-            stmt(load, ARCH),
-            // Another ABI: numbers mean other calls; let it run.
-            jump(jeq, AUDIT_ARCH_X86_64, 1, 0),
-            allow,
-            // Loaded once: a block that does not match jumps past its argument load, so the
-            // number is still in the accumulator for the next block. This program runs at
-            // every system call of the program, observed or not.
-            stmt(load, NR),
-        ];
+        let mut code = Assembler::new();
+        code.load(ARCH);
+        // Another ABI: numbers mean other calls; let it run.
+        code.ret_unless(Test::Eq, AUDIT_ARCH_X86_64, allow);
+        // Loaded once: a block that does not match jumps past its argument load, so the
+        // number is still in the accumulator for the next block. This program runs at every
+        // system call of the program, observed or not.
+        code.load(NR);
         for (number, when) in calls {
             match when {
-                When::Always => {
-                    program.push(jump(jeq, number as u32, 0, 1));
-                    program.push(trace);
-                }
+                When::Always => code.ret_if(Test::Eq, number as u32, trace),
                 When::ArgIs(arg, values) => {
-                    // [jeq nr] [load arg] [jeq v]… [allow] [trace]
-                    let tests = values.len() as u8;
-                    program.push(jump(jeq, number as u32, 0, tests + 3));
-                    program.push(stmt(load, arg_low(arg)));
-                    for (index, value) in values.iter().enumerate() {
-                        program.push(jump(jeq, *value, tests - index as u8, 0));
-                    }
-                    program.push(allow);
-                    program.push(trace);
+                    trace_if_arg(&mut code, number, arg, |code, matched| {
+                        for value in values {
+                            code.jump(Test::Eq, *value, To::Label(matched), To::Next);
+                        }
+                    });
                 }
                 When::ArgHasBits(arg, bits) => {
-                    program.push(jump(jeq, number as u32, 0, 4));
-                    program.push(stmt(load, arg_low(arg)));
-                    program.push(jump(jset, bits, 1, 0));
-                    program.push(allow);
-                    program.push(trace);
+                    trace_if_arg(&mut code, number, arg, |code, matched| {
+                        code.jump(Test::HasBits, bits, To::Label(matched), To::Next);
+                    });
                 }
             }
         }
-        program.push(allow);
-        program
+        code.ret(allow);
+        code.finish()
+    }
+
+    /// A call stopped on a condition of argument `arg`: `[jeq nr] [load arg] [tests]… [allow]
+    /// matched: [trace] other:`, where `tests` jump to `matched` when the argument passes.
+    fn trace_if_arg(
+        code: &mut Assembler,
+        number: i64,
+        arg: u32,
+        tests: impl FnOnce(&mut Assembler, Label),
+    ) {
+        let (other, matched) = (code.label(), code.label());
+        code.jump(Test::Eq, number as u32, To::Next, To::Label(other));
+        code.load(arg_low(arg));
+        tests(code, matched);
+        code.ret(libc::SECCOMP_RET_ALLOW);
+        code.bind(matched);
+        code.ret(libc::SECCOMP_RET_TRACE);
+        code.bind(other);
     }
 }
 
 impl Filter {
     /// The filter, or `None` where labgrade cannot observe system calls.
-    #[cfg_attr(
-        target_arch = "x86_64",
-        allow(clippy::unnecessary_wraps, reason = "`None` on other architectures")
-    )]
     pub(super) fn new() -> Option<Self> {
-        #[cfg(target_arch = "x86_64")]
-        return Some(Self {
-            program: super::bpf::Program::new(bpf::program()),
-        });
-        #[cfg(not(target_arch = "x86_64"))]
-        None
+        let filter = Self {
+            #[cfg(target_arch = "x86_64")]
+            program: bpf::program(),
+        };
+        cfg!(target_arch = "x86_64").then_some(filter)
     }
 
     /// Installs the filter in the calling process (the child, before `exec`). Async-signal-safe:
@@ -333,18 +336,18 @@ fn memfds_sealed(tid: i32) -> Option<bool> {
     let mut held = false;
     let mut sealed = true;
     for entry in entries.flatten() {
-        let path = entry.path();
-        let is_memfd = std::fs::read_link(&path).is_ok_and(|target| {
-            target
-                .as_os_str()
-                .as_encoded_bytes()
-                .starts_with(b"/memfd:")
-        });
-        if !is_memfd {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
+            continue;
+        };
+        if !matches!(procfs::fd_target(tid, fd), Some(FDTarget::MemFD(_))) {
             continue;
         }
         held = true;
-        let seals = std::fs::File::open(&path).ok().map(|file| {
+        let seals = std::fs::File::open(entry.path()).ok().map(|file| {
             // SAFETY: F_GET_SEALS reads the seals of an open descriptor and touches no memory.
             unsafe { nix::libc::fcntl(file.as_raw_fd(), nix::libc::F_GET_SEALS) }
         });
@@ -358,12 +361,7 @@ fn memfds_sealed(tid: i32) -> Option<bool> {
 /// Whether descriptor `fd` of `tid` is a socket (`/proc/<tid>/fd/<fd>` reads `socket:[inode]`).
 #[cfg(target_arch = "x86_64")]
 fn is_socket(tid: i32, fd: u64) -> bool {
-    std::fs::read_link(format!("/proc/{tid}/fd/{fd}")).is_ok_and(|target| {
-        target
-            .as_os_str()
-            .as_encoded_bytes()
-            .starts_with(b"socket:")
-    })
+    matches!(procfs::fd_target(tid, fd), Some(FDTarget::Socket(_)))
 }
 
 /// A send or receive on a socket, whose result is recorded at its exit: `read`, `readv`,
@@ -390,8 +388,7 @@ fn socket_io(tid: i32, number: i64, args: [u64; 6]) -> Option<Pending> {
 /// Whether descriptor `fd` of `tid` is a pipe (`/proc/<tid>/fd/<fd>` reads `pipe:[inode]`).
 #[cfg(target_arch = "x86_64")]
 fn is_pipe(tid: i32, fd: u64) -> bool {
-    std::fs::read_link(format!("/proc/{tid}/fd/{fd}"))
-        .is_ok_and(|target| target.as_os_str().as_encoded_bytes().starts_with(b"pipe:"))
+    matches!(procfs::fd_target(tid, fd), Some(FDTarget::Pipe(_)))
 }
 
 /// The detail of a wait: `blocking` when it may wait, `non-blocking` when it returns at once.
@@ -596,18 +593,65 @@ mod tests {
         unsafe { libc::close(fd) };
     }
 
-    /// Every jump of the filter lands inside it, on a return or a load.
+    /// Every jump of the filter lands inside it (checked at each step of the run), and each call
+    /// gets its action: traced when listed (on its argument's condition), allowed otherwise and
+    /// in another ABI.
     #[test]
-    fn the_filter_jumps_inside_itself() {
+    fn each_call_gets_its_action() {
+        use super::super::bpf::AUDIT_ARCH_X86_64;
         let program = bpf::program();
-        let ret = (libc::BPF_RET | libc::BPF_K) as u16;
-        assert_eq!(program.last().map(|last| last.code), Some(ret));
-        for (index, instruction) in program.iter().enumerate() {
-            if instruction.code & 0x07 == libc::BPF_JMP as u16 {
-                for offset in [instruction.jt, instruction.jf] {
-                    assert!(index + 1 + usize::from(offset) < program.len());
-                }
-            }
+        let trace = libc::SECCOMP_RET_TRACE;
+        let allow = libc::SECCOMP_RET_ALLOW;
+        let run = |nr: i64, args: [u64; 6]| program.run(AUDIT_ARCH_X86_64, nr, args);
+        for nr in [
+            libc::SYS_pipe,
+            libc::SYS_pipe2,
+            libc::SYS_socketpair,
+            libc::SYS_memfd_create,
+            libc::SYS_vmsplice,
+            libc::SYS_poll,
+            libc::SYS_ppoll,
+            libc::SYS_epoll_wait,
+            libc::SYS_epoll_pwait,
+            bpf::SYS_EPOLL_PWAIT2,
+            libc::SYS_select,
+            libc::SYS_pselect6,
+            libc::SYS_read,
+            libc::SYS_readv,
+            libc::SYS_recvfrom,
+            libc::SYS_recvmsg,
+            libc::SYS_recvmmsg,
+            libc::SYS_write,
+            libc::SYS_writev,
+            libc::SYS_sendto,
+            libc::SYS_sendmsg,
+            libc::SYS_sendmmsg,
+        ] {
+            assert_eq!(run(nr, [0; 6]), trace, "call {nr}");
         }
+        for nr in [
+            libc::SYS_getpid,
+            libc::SYS_clone,
+            libc::SYS_futex,
+            libc::SYS_close,
+        ] {
+            assert_eq!(run(nr, [0; 6]), allow, "call {nr}");
+        }
+        let fcntl = |cmd: u64| run(libc::SYS_fcntl, [3, cmd, 0, 0, 0, 0]);
+        assert_eq!(fcntl(bpf::F_ADD_SEALS), trace);
+        assert_eq!(fcntl(libc::F_SETFL as u64), trace);
+        assert_eq!(fcntl(libc::F_GETFL as u64), allow);
+        // Only the low 32 bits of an argument are compared.
+        assert_eq!(fcntl((1 << 32) | libc::F_SETFL as u64), trace);
+        let mmap = |flags: i32| run(libc::SYS_mmap, [0, 4096, 3, flags as u64, 0, 0]);
+        assert_eq!(mmap(libc::MAP_SHARED | libc::MAP_ANONYMOUS), trace);
+        assert_eq!(mmap(libc::MAP_PRIVATE | libc::MAP_ANONYMOUS), allow);
+        let ioctl = |request: u64| run(libc::SYS_ioctl, [0, request, 0, 0, 0, 0]);
+        assert_eq!(ioctl(libc::FIONREAD), trace);
+        assert_eq!(ioctl(libc::TCGETS), allow);
+        // i386's `read` is number 3, x86-64's `close`: calls of another ABI run unobserved, and
+        // so do x32's, whose numbers carry a bit that no listed call has.
+        assert_eq!(program.run(0x4000_0003, 3, [0; 6]), allow);
+        assert_eq!(run(libc::SYS_read | 0x4000_0000, [0; 6]), allow);
     }
 }

@@ -238,13 +238,12 @@ mod tests {
         let alive = busy.try_wait().unwrap().is_none();
         // The task itself is killed, so that `unshare` reaps it: killed with `unshare`, it would
         // wait as a zombie for whoever adopts it.
-        let children = format!("/proc/{0}/task/{0}/children", busy.id());
-        for pid in fs::read_to_string(children)
-            .unwrap_or_default()
-            .split_whitespace()
-        {
+        let children = ::procfs::process::Process::new(busy.id().cast_signed())
+            .and_then(|unshare| unshare.task_main_thread()?.children())
+            .unwrap_or_default();
+        for pid in children {
             let _ = nix::sys::signal::kill(
-                Pid::from_raw(pid.parse().unwrap()),
+                Pid::from_raw(pid.cast_signed()),
                 nix::sys::signal::Signal::SIGKILL,
             );
         }

@@ -8,6 +8,11 @@
 //! that runs, spins, or is blocked outside a system call (a page fault). The state comes from
 //! `/proc/<pid>/task/<tid>/stat` and the system call from `.../syscall`, which the kernel fills
 //! only for a blocked task (`running` otherwise): its number, then its six arguments.
+//!
+//! The `syscall` file is parsed here, not with the `procfs` crate that [`super::procfs`] uses:
+//! `procfs` 0.18's `Syscall` fails on the kernel's `-1 <sp> <pc>` line of a task blocked outside
+//! a system call, an error it cannot tell from an unreadable file, and the two must differ here
+//! (not waiting, against waiting).
 
 use nix::libc;
 
