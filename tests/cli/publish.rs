@@ -76,11 +76,14 @@ fn the_published_course_holds_every_skeleton_and_rubric_and_no_answer() {
         answers.keys()
     );
     for (path, content) in &published {
+        // The course's `tests/` (fixtures, among them correct programs) stays home; a module
+        // folder of the harness's own unit tests (`rubric/validate/tests/`) is no answer.
         assert!(
-            !path.components().any(|part| {
-                let part = part.as_os_str();
-                part == "solution" || part == "fixture.toml" || part == "tests"
-            }),
+            !path.starts_with("tests")
+                && !path.components().any(|part| {
+                    let part = part.as_os_str();
+                    part == "solution" || part == "fixture.toml"
+                }),
             "published {}",
             path.display()
         );
