@@ -6,38 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::BatchError;
 use crate::error::io;
-
-/// What kind of submission an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A folder of files.
-    Folder,
-    /// A folder with `.git`: its working tree is graded.
-    GitRepository,
-    /// A `.zip` archive.
-    Zip,
-    /// A `.tar.gz` or `.tgz` archive.
-    TarGz,
-    /// A `.tar` archive.
-    Tar,
-    /// Anything else (a `.rar`, a lone source file): graded as nothing, with a message.
-    Unsupported,
-}
-
-impl Kind {
-    /// The kind as a report's `entry.kind` names it.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Folder => "folder",
-            Self::GitRepository => "git",
-            Self::Zip => "zip",
-            Self::TarGz => "tar_gz",
-            Self::Tar => "tar",
-            Self::Unsupported => "unsupported",
-        }
-    }
-}
+use crate::grade::EntryKind;
 
 /// One student's entry in the batch folder.
 #[derive(Debug, Clone)]
@@ -47,25 +16,25 @@ pub struct Student {
     /// The entry.
     pub path: PathBuf,
     /// Its kind.
-    pub kind: Kind,
+    pub kind: EntryKind,
 }
 
 /// Archive extensions, longest first, and their kinds. The id drops the extension of an
 /// archive labgrade does not unpack too (`alice.tar.xz` is `alice`), whose verdict then says
 /// what it is.
-const ARCHIVES: [(&str, Kind); 12] = [
-    (".tar.gz", Kind::TarGz),
-    (".tar.xz", Kind::Unsupported),
-    (".tar.bz2", Kind::Unsupported),
-    (".tar.zst", Kind::Unsupported),
-    (".tgz", Kind::TarGz),
-    (".txz", Kind::Unsupported),
-    (".tbz2", Kind::Unsupported),
-    (".tar", Kind::Tar),
-    (".zip", Kind::Zip),
-    (".rar", Kind::Unsupported),
-    (".7z", Kind::Unsupported),
-    (".xz", Kind::Unsupported),
+const ARCHIVES: [(&str, EntryKind); 12] = [
+    (".tar.gz", EntryKind::TarGz),
+    (".tar.xz", EntryKind::Unsupported),
+    (".tar.bz2", EntryKind::Unsupported),
+    (".tar.zst", EntryKind::Unsupported),
+    (".tgz", EntryKind::TarGz),
+    (".txz", EntryKind::Unsupported),
+    (".tbz2", EntryKind::Unsupported),
+    (".tar", EntryKind::Tar),
+    (".zip", EntryKind::Zip),
+    (".rar", EntryKind::Unsupported),
+    (".7z", EntryKind::Unsupported),
+    (".xz", EntryKind::Unsupported),
 ];
 
 /// Every student of batch folder `dir`, sorted by id. Entries whose name starts with `.` (such
@@ -129,14 +98,14 @@ pub fn entry(path: &Path) -> Student {
 
 /// The id and kind of entry `name` at `path`: a folder (a git working tree with `.git`), an
 /// archive by its extension, or anything else.
-fn classify(path: &Path, name: &str) -> (String, Kind) {
+fn classify(path: &Path, name: &str) -> (String, EntryKind) {
     // A symbolic link to a submission elsewhere counts as that submission.
     let is_dir = fs::metadata(path).is_ok_and(|meta| meta.is_dir());
     if is_dir {
         let kind = if path.join(".git").exists() {
-            Kind::GitRepository
+            EntryKind::GitRepository
         } else {
-            Kind::Folder
+            EntryKind::Folder
         };
         return (name.to_owned(), kind);
     }
@@ -150,7 +119,7 @@ fn classify(path: &Path, name: &str) -> (String, Kind) {
                     .file_stem()
                     .and_then(|stem| stem.to_str())
                     .unwrap_or(name);
-                (stem.to_owned(), Kind::Unsupported)
+                (stem.to_owned(), EntryKind::Unsupported)
             },
             |(extension, kind)| (name[..name.len() - extension.len()].to_owned(), *kind),
         )
@@ -228,7 +197,8 @@ pub fn submission_root(dir: &Path, rubric_files: &[PathBuf]) -> PathBuf {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use super::{Kind, discover, lone_archive, submission_root};
+    use super::{discover, lone_archive, submission_root};
+    use crate::grade::EntryKind;
 
     #[test]
     fn ids_drop_archive_extensions_and_hidden_entries() {
@@ -247,21 +217,21 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("alice/src")).unwrap();
         std::fs::create_dir_all(dir.path().join("frank/.git")).unwrap();
         let students = discover(dir.path(), None).unwrap();
-        let found: Vec<(&str, Kind)> = students
+        let found: Vec<(&str, EntryKind)> = students
             .iter()
             .map(|student| (student.id.as_str(), student.kind))
             .collect();
         assert_eq!(
             found,
             [
-                ("alice", Kind::Folder),
-                ("bob", Kind::Zip),
-                ("carol", Kind::TarGz),
-                ("dave", Kind::TarGz),
-                ("eve", Kind::Unsupported),
-                ("frank", Kind::GitRepository),
-                ("ivan", Kind::Tar),
-                ("judy", Kind::Unsupported),
+                ("alice", EntryKind::Folder),
+                ("bob", EntryKind::Zip),
+                ("carol", EntryKind::TarGz),
+                ("dave", EntryKind::TarGz),
+                ("eve", EntryKind::Unsupported),
+                ("frank", EntryKind::GitRepository),
+                ("ivan", EntryKind::Tar),
+                ("judy", EntryKind::Unsupported),
             ]
         );
     }

@@ -11,9 +11,10 @@ use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
-use super::entries::{Kind, Student, lone_archive, submission_root};
+use super::entries::{Student, lone_archive, submission_root};
 use crate::digest;
 use crate::error::{Error, io};
+use crate::grade::EntryKind;
 use crate::rubric::Rubric;
 use crate::submission::{Beneath, open_beneath};
 
@@ -24,7 +25,7 @@ const IGNORED: [&str; 2] = ["target", ".git"];
 pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, Error> {
     let mut hasher = Sha256::new();
     match student.kind {
-        Kind::Folder | Kind::GitRepository => {
+        EntryKind::Folder | EntryKind::GitRepository => {
             hasher.update(b"folder\0");
             let root = submission_root(&student.path, &rubric.exercise.files);
             for file in &rubric.exercise.files {
@@ -52,7 +53,7 @@ pub(super) fn submission(student: &Student, rubric: &Rubric) -> Result<String, E
                 digest::file(&mut hasher, &archive).map_err(io("read", &archive))?;
             }
         }
-        Kind::Zip | Kind::TarGz | Kind::Tar | Kind::Unsupported => {
+        EntryKind::Zip | EntryKind::TarGz | EntryKind::Tar | EntryKind::Unsupported => {
             hasher.update(b"archive\0");
             digest::file(&mut hasher, &student.path).map_err(io("read", &student.path))?;
         }

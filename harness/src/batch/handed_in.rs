@@ -55,7 +55,7 @@ pub fn grade_handed_in(grader: &Grader, rubric: &Rubric, path: &Path) -> Result<
             .unwrap_or_else(|_| path.to_owned())
             .display()
             .to_string(),
-        kind: student.kind.name().to_owned(),
+        kind: student.kind,
     });
     Ok(grade)
 }

@@ -26,7 +26,7 @@ mod run;
 mod sniff;
 mod student;
 
-pub use entries::{Kind, Student, discover, entry, submission_root};
+pub use entries::{Student, discover, entry, submission_root};
 pub use error::BatchError;
 pub use extract::{ArchiveProblem, ExtractLimits, Format};
 pub use fingerprint::harness as harness_fingerprint;

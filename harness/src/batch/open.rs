@@ -8,11 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::entries::{Kind, Student, entry, lone_archive, submission_root};
+use super::entries::{Student, entry, lone_archive, submission_root};
 use super::extract::{self, ArchiveProblem, ExtractError, ExtractLimits, Format};
 use super::handed_in::laid_out;
 use super::sniff::{Sniffed, sniff};
 use crate::error::Error;
+use crate::grade::EntryKind;
 use crate::submission::owned_temp_dir;
 
 /// The folder to grade, and the scratch folders that hold it when it was unpacked (deleted
@@ -66,10 +67,10 @@ pub fn open_entry(
     limits: ExtractLimits,
 ) -> Result<Opened, OpenError> {
     let mut opened = match student.kind {
-        Kind::Folder | Kind::GitRepository => {
+        EntryKind::Folder | EntryKind::GitRepository => {
             Opened::folder(submission_root(&student.path, rubric_files))
         }
-        Kind::Zip | Kind::TarGz | Kind::Tar | Kind::Unsupported => {
+        EntryKind::Zip | EntryKind::TarGz | EntryKind::Tar | EntryKind::Unsupported => {
             unpack(&student.path, student.kind, rubric_files, limits)?
         }
     };
@@ -90,7 +91,7 @@ pub fn open_entry(
 /// Unpacks the archive at `path` (of `kind` by its name) into a scratch folder of its own.
 fn unpack(
     path: &Path,
-    kind: Kind,
+    kind: EntryKind,
     rubric_files: &[PathBuf],
     limits: ExtractLimits,
 ) -> Result<Opened, OpenError> {
@@ -116,7 +117,7 @@ fn unpack(
 
 /// How to unpack the file at `path`: as its first bytes say, or as its name says when they
 /// say nothing (an old tar has no magic number; a damaged zip gets the zip reader's reason).
-fn format_of(path: &Path, name: &str, kind: Kind) -> Result<Format, OpenError> {
+fn format_of(path: &Path, name: &str, kind: EntryKind) -> Result<Format, OpenError> {
     let sniffed = sniff(path)
         .map_err(crate::error::io("read", path))
         .map_err(OpenError::Local)?;
@@ -126,14 +127,15 @@ fn format_of(path: &Path, name: &str, kind: Kind) -> Result<Format, OpenError> {
             "`{name}` is {}, which labgrade does not unpack, so nothing was graded; hand in a .zip, .tar.gz or .tar of your files",
             foreign.describe()
         ))),
-        (Sniffed::Unknown, Kind::Zip) => Ok(Format::Zip),
-        (Sniffed::Unknown, Kind::TarGz) => Ok(Format::TarGz),
-        (Sniffed::Unknown, Kind::Tar) => Ok(Format::Tar),
-        (Sniffed::Unknown, Kind::Folder | Kind::GitRepository | Kind::Unsupported) => {
-            Err(OpenError::Bad(format!(
-                "`{name}` is neither a folder nor a .zip, .tar.gz, .tgz or .tar archive, so nothing was graded; hand in one of those"
-            )))
-        }
+        (Sniffed::Unknown, EntryKind::Zip) => Ok(Format::Zip),
+        (Sniffed::Unknown, EntryKind::TarGz) => Ok(Format::TarGz),
+        (Sniffed::Unknown, EntryKind::Tar) => Ok(Format::Tar),
+        (
+            Sniffed::Unknown,
+            EntryKind::Folder | EntryKind::GitRepository | EntryKind::Unsupported,
+        ) => Err(OpenError::Bad(format!(
+            "`{name}` is neither a folder nor a .zip, .tar.gz, .tgz or .tar archive, so nothing was graded; hand in one of those"
+        ))),
     }
 }
 

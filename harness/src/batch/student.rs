@@ -47,7 +47,7 @@ pub(super) fn grade_student(
                     .unwrap_or_else(|_| student.path.clone())
                     .display()
                     .to_string(),
-                kind: student.kind.name().to_owned(),
+                kind: student.kind,
             });
             write_atomically(&layout.report(&student.id), |out| Json.report(&grade, out))?;
             // The human report without its colours: a file is read in an editor or an LMS.

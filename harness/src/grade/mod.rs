@@ -19,6 +19,6 @@ pub use model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, FailureKind,
     GRADE_FORMAT_VERSION, Grade, GradeStatus, Observed, ReplayRecipe, Timing,
 };
-pub use model::{CaseLimits, Entry, InjectedFault};
+pub use model::{CaseLimits, Entry, EntryKind, InjectedFault};
 pub use ratio::score_ratio;
 pub use seed::{case_seed, draw_fault, run_seed};

@@ -293,8 +293,28 @@ pub struct CaseLimits {
 pub struct Entry {
     /// The entry, as an absolute path.
     pub path: String,
-    /// `folder`, `git`, `zip`, `tar_gz` or `unsupported`.
-    pub kind: String,
+    /// What kind of submission it is.
+    pub kind: EntryKind,
+}
+
+/// What kind of submission a batch entry is; in the JSON report, the word of each variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A folder of files: `folder`.
+    Folder,
+    /// A folder with `.git`, whose working tree is graded: `git`.
+    #[serde(rename = "git")]
+    GitRepository,
+    /// A `.zip` archive: `zip`.
+    Zip,
+    /// A `.tar.gz` or `.tgz` archive: `tar_gz`.
+    TarGz,
+    /// A `.tar` archive: `tar`.
+    Tar,
+    /// Anything else (a `.rar`, a lone source file), graded as nothing with a message:
+    /// `unsupported`.
+    Unsupported,
 }
 
 /// What a program did in one case.
@@ -408,7 +428,7 @@ pub struct Timing {
 
 #[cfg(test)]
 mod tests {
-    use super::{BuildStatus, CaseLimits, CheckStatus, FailureKind};
+    use super::{BuildStatus, CaseLimits, CheckStatus, EntryKind, FailureKind};
     use crate::run::ProcessLimits;
 
     #[test]
@@ -481,6 +501,26 @@ mod tests {
             assert_eq!(serde_json::to_value(kind).unwrap(), json);
             assert_eq!(serde_json::from_value::<FailureKind>(json).unwrap(), kind);
             assert_eq!(kind.to_string(), kind.as_str());
+        }
+    }
+
+    /// A batch report's `entry.kind` keeps the words reports of earlier labgrades wrote, so
+    /// that `labgrade replay` reads them.
+    #[test]
+    fn entry_kinds_are_written_as_their_words() {
+        for (kind, word) in [
+            (EntryKind::Folder, "folder"),
+            (EntryKind::GitRepository, "git"),
+            (EntryKind::Zip, "zip"),
+            (EntryKind::TarGz, "tar_gz"),
+            (EntryKind::Tar, "tar"),
+            (EntryKind::Unsupported, "unsupported"),
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::json!(word));
+            assert_eq!(
+                serde_json::from_value::<EntryKind>(word.into()).unwrap(),
+                kind
+            );
         }
     }
 }

@@ -5,11 +5,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::super::BatchError;
-use super::super::entries::{Kind, Student, discover, entry};
+use super::super::entries::{Student, discover, entry};
 use super::super::extract::ExtractLimits;
 use super::{canvas, download, github_classroom, gradescope, moodle};
 use crate::class::{Person, Source};
 use crate::error::io;
+use crate::grade::EntryKind;
 
 /// The students of a batch folder, and who they are.
 #[derive(Debug, Clone)]
@@ -106,7 +107,7 @@ pub(super) fn one_entry(id: &str, mut paths: Vec<PathBuf>) -> Result<PathBuf, Ba
     }
     let archives: Vec<&PathBuf> = paths
         .iter()
-        .filter(|path| matches!(entry(path).kind, Kind::Zip | Kind::TarGz))
+        .filter(|path| matches!(entry(path).kind, EntryKind::Zip | EntryKind::TarGz))
         .collect();
     match archives.as_slice() {
         [only] => Ok((*only).clone()),
