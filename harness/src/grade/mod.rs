@@ -6,6 +6,7 @@ mod interleaved;
 mod model;
 mod only_lines;
 mod oracle;
+mod points;
 mod ratio;
 mod seed;
 
@@ -20,5 +21,6 @@ pub use model::{
     GRADE_FORMAT_VERSION, Grade, GradeStatus, Observed, ReplayRecipe, Timing,
 };
 pub use model::{CaseLimits, Entry, EntryKind, InjectedFault};
+pub use points::points;
 pub use ratio::score_ratio;
 pub use seed::{case_seed, draw_fault, run_seed};

@@ -23,6 +23,7 @@ mod summary;
 mod tests;
 mod words;
 
+pub use crate::grade::points;
 pub use doctor::write_doctor;
 pub use format::Format;
 pub use github::{Github, escape_data, escape_property, write_step_summary};
@@ -37,7 +38,6 @@ pub use junit::{Junit, write_class as write_class_junit};
 pub use reporter::Reporter;
 pub use selfcheck::write_selfcheck;
 pub use summary::write_summary;
-pub use words::points;
 
 // The export a batch asked for is data of the class; its writer is here.
 pub use crate::class::GradebookExport;

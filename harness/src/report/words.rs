@@ -2,17 +2,7 @@
 //! the lines of a case's failures.
 
 use super::inert_line;
-
-/// Points as people write them: `40`, `26.67`.
-#[must_use]
-pub fn points(value: f64) -> String {
-    let rounded = (value * 100.0).round() / 100.0;
-    if (rounded - rounded.round()).abs() < f64::EPSILON {
-        format!("{}", rounded.round() as i64)
-    } else {
-        format!("{rounded:.2}").trim_end_matches('0').to_owned()
-    }
-}
+use crate::grade::points;
 
 /// What a student's `labgrade check` left out, in the words every format shares: `1 hidden
 /// check worth 35 points is not run here; your TA's grading runs it`.

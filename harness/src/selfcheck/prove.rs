@@ -285,8 +285,8 @@ fn summary(grade: &Grade) -> String {
     let failing: Vec<&str> = verdict::short_of_full_marks(grade).into_iter().collect();
     let mut text = format!(
         "{} / {} (seed {})",
-        crate::report::points(grade.score),
-        crate::report::points(grade.max_score),
+        crate::grade::points(grade.score),
+        crate::grade::points(grade.max_score),
         grade.seed
     );
     if !failing.is_empty() {

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::grade::points;
 use crate::grade::{Grade, GradeStatus};
-use crate::report::points;
 
 use super::manifest::FixtureKind;
 
