@@ -394,3 +394,54 @@ fn async_with_epoll_and_another_loop_earns_full_marks() {
         "{census:#}"
     );
 }
+
+/// The commonest hang of the lab: the child keeps its own copy of the pipe's write end, so its
+/// read never sees end-of-file. The report says, from what was observed when the time ran out,
+/// which call each process waits in, which descriptor still holds the write end, and that no
+/// thread could make progress, in the JSON report and in GitHub's annotations alike.
+#[test]
+fn a_hang_on_a_pipe_names_the_call_and_who_holds_the_write_end() {
+    let github = tempfile::tempdir().unwrap();
+    let annotations = github.path().join("annotations.txt");
+    let graded = Grade::exercise("ipc-stream", "child_keeps_writer")
+        .seed(7)
+        .arg("--report")
+        .arg(format!("github={}", annotations.display()))
+        .json();
+    let case = &graded.check("stream-messages")["cases"][0];
+    assert_eq!(
+        case["observed"]["termination"]["kind"], "timed_out",
+        "{case:#}"
+    );
+    let notes: Vec<&str> = case["observed"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|note| note.as_str())
+        .collect();
+    let has = |pattern: &str| {
+        let pattern = regex::Regex::new(pattern).unwrap();
+        notes.iter().any(|note| pattern.is_match(note))
+    };
+    // The parent waits for its child; the child reads the pipe whose write end it holds itself.
+    assert!(
+        has(
+            r"^when the time ran out, pid \d+ \(ipc_stream\): blocked in wait4: a child process to end$"
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        has(
+            r"^when the time ran out, pid \d+ \(ipc_stream\): blocked in read \(fd \d+, pipe:\[\d+\]\): data to read; the pipe's write end is still open in this process itself as fd \d+, so this read never sees end-of-file while it stays open$"
+        ),
+        "{notes:#?}"
+    );
+    assert!(has("no thread could make progress$"), "{notes:#?}");
+
+    let annotations = std::fs::read_to_string(&annotations).unwrap();
+    assert!(
+        annotations.contains("note: when the time ran out, pid ")
+            && annotations.contains("the pipe's write end is still open in this process itself"),
+        "{annotations}"
+    );
+}

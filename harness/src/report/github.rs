@@ -233,6 +233,10 @@ fn failed_cases(check: &CheckGrade) -> String {
                 let _ = write!(text, "the program {}", case.observed.termination_text);
             }
         }
+        // Where a timed-out program waited, and what else the supervisor saw.
+        for note in &case.observed.notes {
+            let _ = write!(text, "\n  note: {note}");
+        }
         let _ = write!(text, "\n  replay: {}", case.replay.shell);
     }
     text

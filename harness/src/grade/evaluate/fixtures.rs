@@ -53,6 +53,7 @@ pub(super) fn observation(termination: Termination, stdout: &str, stderr: &str) 
         resources: None,
         load_credit_ms: 0,
         interference: None,
+        waiting: None,
     }
 }
 

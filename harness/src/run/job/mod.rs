@@ -9,6 +9,7 @@ mod termination;
 #[cfg(test)]
 mod tests;
 mod trace;
+mod waiting;
 
 pub use census::{Census, Reaping, StackRange, Task, TaskKind};
 pub use limits::ProcessLimits;
@@ -19,3 +20,4 @@ pub(crate) use request::TOOLCHAIN_ENV;
 pub use request::{BaseEnv, Job, Sandbox};
 pub use termination::Termination;
 pub use trace::{HoldOrder, Perturbation, SyscallWatch, Trace};
+pub use waiting::{Doing, Holder, Waiting, WaitingTask};

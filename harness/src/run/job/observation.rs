@@ -4,7 +4,7 @@ use nix::libc;
 use serde::{Deserialize, Serialize};
 
 use super::census::is_zero;
-use super::{Census, Termination};
+use super::{Census, Termination, Waiting};
 #[cfg(doc)]
 use super::{Job, ProcessLimits};
 
@@ -50,6 +50,10 @@ pub struct Observation {
     /// nothing about the student's work, and the grader runs it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interference: Option<Interference>,
+    /// Where each thread of the program was when its time limit ran out (read just before the
+    /// deadline kill); `None` when it ended by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
 }
 
 /// What spoiled a run from outside the program: neither the program nor labgrade's limits
@@ -184,8 +188,9 @@ impl Observation {
     }
 
     /// What the supervisor saw that the termination does not already say, in plain words: time
-    /// not counted because the machine was busy, the task limit stopping thread or process
-    /// creation, and processes other than the main one killed for memory.
+    /// not counted because the machine was busy, where each thread waited when the time ran
+    /// out, the task limit stopping thread or process creation, and processes other than the
+    /// main one killed for memory.
     #[must_use]
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
@@ -194,6 +199,9 @@ impl Observation {
                 "the machine was busy: {} ms the program spent waiting for a CPU that other work held were not counted against its time limit",
                 self.load_credit_ms
             ));
+        }
+        if let Some(waiting) = &self.waiting {
+            notes.extend(waiting.describe());
         }
         let Some(usage) = &self.resources else {
             return notes;

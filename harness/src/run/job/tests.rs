@@ -100,6 +100,7 @@ fn observed(termination: Termination, resources: Option<CgroupUsage>) -> Observa
         resources,
         load_credit_ms: 0,
         interference: None,
+        waiting: None,
     }
 }
 

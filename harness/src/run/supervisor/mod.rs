@@ -42,6 +42,7 @@ mod capture;
 mod cgroup;
 mod containment;
 mod cores;
+mod hang;
 mod leftovers;
 mod load;
 mod namespaces;

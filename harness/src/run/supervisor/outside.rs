@@ -129,6 +129,7 @@ mod tests {
             resources: None,
             load_credit_ms: 0,
             interference: None,
+            waiting: None,
         }
     }
 

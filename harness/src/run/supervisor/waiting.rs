@@ -34,14 +34,14 @@ pub(super) fn waits(process: i32, tid: i32) -> bool {
 
 /// A system call a task is blocked in: its number and arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Call {
-    number: i64,
-    args: [u64; 6],
+pub(super) struct Call {
+    pub(super) number: i64,
+    pub(super) args: [u64; 6],
 }
 
 /// The call of a `/proc/<pid>/task/<tid>/syscall` text: `None` for `running` and for a task
 /// blocked outside a system call (number `-1`).
-fn blocked_call(text: &str) -> Option<Call> {
+pub(super) fn blocked_call(text: &str) -> Option<Call> {
     let mut fields = text.split_ascii_whitespace();
     let number: i64 = fields.next()?.parse().ok()?;
     if number < 0 {

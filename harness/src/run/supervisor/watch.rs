@@ -15,7 +15,7 @@ use nix::unistd::Pid;
 use super::poll::Watch;
 use super::protocol::{SuperviseError, tell_front_end};
 use super::status::decode;
-use super::{cgroup, load, outside, senders};
+use super::{cgroup, hang, load, outside, senders};
 use crate::run::job::{Job, Observation, Termination};
 
 /// Longest sleep between two looks at the deadline and the children. SIGCHLD and pipe activity
@@ -44,6 +44,7 @@ pub(super) fn watch(
     let mut deadline = load::Deadline::new(start, Duration::from_millis(job.timeout_ms));
     let mut timed_out = false;
     let mut group_killed = false;
+    let mut waiting = None;
     let (status, ended) = loop {
         if let Some(ended) = watch.main_ended {
             break ended;
@@ -51,8 +52,13 @@ pub(super) fn watch(
         let now = Instant::now();
         let expired = !group_killed && deadline.passed(now, children_cpu_us);
         if !group_killed && (expired || watch.interrupted.is_some()) {
-            if expired && let Some(tracer) = &mut watch.tracer {
-                tracer.note_deadline_kill();
+            if expired {
+                // Read before the kill: where each thread waits is what a student needs to
+                // find a hang, and it is gone a moment later.
+                waiting = hang::waiting();
+                if let Some(tracer) = &mut watch.tracer {
+                    tracer.note_deadline_kill();
+                }
             }
             // The main process is not reaped yet, so the group id cannot have been reused.
             // Traced tasks held in a ptrace stop die too: SIGKILL wakes them.
@@ -117,6 +123,7 @@ pub(super) fn watch(
         resources: cgroup.map(cgroup::JobCgroup::usage),
         load_credit_ms: load::millis(deadline.granted()),
         interference: None,
+        waiting,
     };
     observation.interference = if timed_out {
         deadline.overloaded()

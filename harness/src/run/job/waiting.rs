@@ -1,0 +1,250 @@
+//! Where a program that ran out of time was waiting: for every live thread of every process of
+//! the program, read from `/proc` just before the deadline kill, what it was doing, so that a
+//! report can say which call a hung program waits in, and for a pipe, who still holds its
+//! other end. Only what was observed is said; nothing is guessed.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+/// The program's threads when its time ran out, at most [`Waiting::MOST`] of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    /// Each live thread of each process of the program, processes in pid order.
+    pub tasks: Vec<WaitingTask>,
+    /// Whether more threads were alive than are listed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
+}
+
+impl Waiting {
+    /// The most threads listed: a fork bomb's thousands would say nothing more.
+    pub const MOST: usize = 32;
+
+    /// The lines a report gives: one per thread, and when every thread was blocked in a call
+    /// that is not a sleep, a last line that says no thread could make progress.
+    #[must_use]
+    pub fn describe(&self) -> Vec<String> {
+        describe_waiting(&self.tasks, self.cut)
+    }
+}
+
+/// One thread of a program, as it was when the time limit ran out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingTask {
+    /// Its process, as the supervisor's PID namespace numbers it.
+    pub pid: i32,
+    /// The thread.
+    pub tid: i32,
+    /// The thread's name (`comm`): the program's name, or the name given to the thread.
+    pub name: String,
+    /// What the thread was doing.
+    pub doing: Doing,
+}
+
+/// What a thread was doing when the time ran out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Doing {
+    /// On a CPU, or ready for one: a busy thread.
+    Running,
+    /// Blocked in a system call.
+    Blocked {
+        /// The call, by name (`read`, `futex`, `wait4`), or `system call <n>`.
+        call: String,
+        /// What it waits on, in words, where the call says (`fd 3, pipe:[4711]`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on: Option<String>,
+        /// For a read of a pipe: every descriptor of the program still open on the pipe's
+        /// write end. While one is open, the read never sees end-of-file.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        writers: Vec<Holder>,
+    },
+    /// Asleep outside any system call, stopped, or in a state the kernel gave as this letter.
+    Other {
+        /// The state letter of `/proc/<pid>/task/<tid>/stat`.
+        letter: char,
+    },
+}
+
+/// A descriptor of the program's: process and number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    /// The process holding it.
+    pub pid: i32,
+    /// The descriptor's number in that process.
+    pub fd: u64,
+}
+
+impl WaitingTask {
+    /// One line for people: `pid 12, thread 12 (ipc_stream): blocked in read (fd 3, pipe:[4711]);
+    /// the pipe's write end is still open in pid 13 as fd 4, so the read never sees end-of-file`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let who = if self.pid == self.tid {
+            format!("pid {} ({})", self.pid, self.name)
+        } else {
+            format!("pid {}, thread {} ({})", self.pid, self.tid, self.name)
+        };
+        let what = match &self.doing {
+            Doing::Running => "running (on a CPU or ready for one)".to_owned(),
+            Doing::Blocked { call, on, writers } => {
+                let mut text = format!("blocked in {call}");
+                if let Some(on) = on {
+                    let _ = write!(text, " ({on})");
+                }
+                if let Some(meaning) = meaning(call) {
+                    let _ = write!(text, ": {meaning}");
+                }
+                if !writers.is_empty() {
+                    let held: Vec<String> = writers
+                        .iter()
+                        .map(|holder| {
+                            let whose = if holder.pid == self.pid {
+                                "this process itself".to_owned()
+                            } else {
+                                format!("pid {}", holder.pid)
+                            };
+                            format!("{whose} as fd {}", holder.fd)
+                        })
+                        .collect();
+                    let _ = write!(
+                        text,
+                        "; the pipe's write end is still open in {}, so this read never sees end-of-file while it stays open",
+                        held.join(", ")
+                    );
+                }
+                text
+            }
+            Doing::Other { letter } => format!("in state `{letter}` outside a system call"),
+        };
+        format!("{who}: {what}")
+    }
+
+    /// Whether the thread was blocked in a call that only another thread or process can end.
+    #[must_use]
+    pub fn blocked(&self) -> bool {
+        matches!(self.doing, Doing::Blocked { .. })
+    }
+}
+
+/// What a blocking call usually waits for, where the call alone says it.
+fn meaning(call: &str) -> Option<&'static str> {
+    Some(match call {
+        "futex" => "a lock, a condition variable, a channel or a join",
+        "wait4" | "waitid" => "a child process to end",
+        "read" | "readv" | "recvfrom" | "recvmsg" => "data to read",
+        "write" | "writev" | "sendto" | "sendmsg" => "room to write",
+        "accept" | "accept4" => "a connection",
+        "poll" | "ppoll" | "select" | "pselect6" | "epoll_wait" | "epoll_pwait" => {
+            "a descriptor to become ready"
+        }
+        "nanosleep" | "clock_nanosleep" => "time to pass (a sleep)",
+        "pause" | "rt_sigsuspend" | "rt_sigtimedwait" => "a signal",
+        "flock" | "fcntl" => "a file lock",
+        _ => return None,
+    })
+}
+
+/// The lines for `tasks`; empty when nothing was read.
+fn describe_waiting(tasks: &[WaitingTask], cut: bool) -> Vec<String> {
+    let mut lines: Vec<String> = tasks
+        .iter()
+        .map(|task| format!("when the time ran out, {}", task.describe()))
+        .collect();
+    if cut {
+        lines.push(format!(
+            "more threads were alive when the time ran out than the {} listed",
+            tasks.len()
+        ));
+    }
+    if !tasks.is_empty() && tasks.iter().all(WaitingTask::blocked) && !tasks.iter().any(sleeps) {
+        lines.push(
+            "every thread was blocked in a system call and none was running or sleeping: no thread could make progress"
+                .to_owned(),
+        );
+    }
+    lines
+}
+
+/// Whether the task only waits for time to pass.
+fn sleeps(task: &WaitingTask) -> bool {
+    matches!(&task.doing, Doing::Blocked { call, .. } if call == "nanosleep" || call == "clock_nanosleep")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocked(
+        pid: i32,
+        tid: i32,
+        call: &str,
+        on: Option<&str>,
+        writers: &[Holder],
+    ) -> WaitingTask {
+        WaitingTask {
+            pid,
+            tid,
+            name: "ipc_stream".to_owned(),
+            doing: Doing::Blocked {
+                call: call.to_owned(),
+                on: on.map(str::to_owned),
+                writers: writers.to_vec(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_read_of_a_pipe_names_who_holds_its_write_end() {
+        let task = blocked(
+            13,
+            13,
+            "read",
+            Some("fd 3, pipe:[4711]"),
+            &[Holder { pid: 13, fd: 4 }, Holder { pid: 12, fd: 5 }],
+        );
+        assert_eq!(
+            task.describe(),
+            "pid 13 (ipc_stream): blocked in read (fd 3, pipe:[4711]): data to read; the pipe's write end is still open in this process itself as fd 4, pid 12 as fd 5, so this read never sees end-of-file while it stays open"
+        );
+    }
+
+    #[test]
+    fn every_thread_blocked_is_said_once_and_a_sleeper_is_not_a_hang() {
+        let lock = blocked(12, 14, "futex", None, &[]);
+        let join = blocked(12, 12, "futex", None, &[]);
+        let lines = describe_waiting(&[join.clone(), lock.clone()], false);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[1].starts_with(
+            "when the time ran out, pid 12, thread 14 (ipc_stream): blocked in futex: a lock"
+        ));
+        assert!(lines[2].contains("no thread could make progress"));
+
+        let sleeper = blocked(12, 15, "clock_nanosleep", None, &[]);
+        let lines = describe_waiting(&[join, sleeper], true);
+        assert!(
+            !lines
+                .iter()
+                .any(|line| line.contains("no thread could make progress"))
+        );
+        assert!(lines.iter().any(|line| line.contains("than the 2 listed")));
+        assert!(describe_waiting(&[], false).is_empty());
+    }
+
+    #[test]
+    fn a_running_thread_is_not_blocked() {
+        let task = WaitingTask {
+            pid: 7,
+            tid: 7,
+            name: "spin".to_owned(),
+            doing: Doing::Running,
+        };
+        assert!(!task.blocked());
+        let lines = describe_waiting(&[task], false);
+        assert_eq!(
+            lines,
+            ["when the time ran out, pid 7 (spin): running (on a CPU or ready for one)"]
+        );
+    }
+}
