@@ -25,7 +25,7 @@ pub fn evaluate_case(
     let mut failures = Vec::new();
     let termination_text = observation.termination_text();
     if let Some(failure) = termination_failure(
-        &check.expect,
+        &check.rules.expect,
         &observation.termination,
         &termination_text,
         &replay.vars,
@@ -33,7 +33,7 @@ pub fn evaluate_case(
         failures.push(failure);
     }
     let (captures, unmatched_groups) = match_output(check, &replay, &observation, &mut failures);
-    for compare in &check.compares {
+    for compare in &check.rules.compares {
         if let Some(failure) =
             compare_failure(compare, &captures, &unmatched_groups, &replay, &observation)
         {
@@ -42,7 +42,7 @@ pub fn evaluate_case(
     }
     census_failures(check, &replay.vars, &observation, &mut failures);
     syscall_failures(check, &replay.env, &observation, &mut failures);
-    let figures = run_figures(&check.figures, &observation, &captures);
+    let figures = run_figures(&check.rules.figures, &observation, &captures);
     CaseGrade {
         name: case_name.to_owned(),
         passed: failures.is_empty(),

@@ -16,7 +16,7 @@ pub(super) fn census_failures(
     observation: &Observation,
     failures: &mut Vec<Failure>,
 ) {
-    if check.census.is_empty() && check.expect_child.is_none() {
+    if check.rules.census.is_empty() && check.rules.expect_child.is_none() {
         return;
     }
     let Some(census) = &observation.census else {
@@ -27,7 +27,7 @@ pub(super) fn census_failures(
         });
         return;
     };
-    for rule in &check.census {
+    for rule in &check.rules.census {
         let actual = match rule.count {
             CensusCount::Threads => census.threads,
             CensusCount::Processes => census.processes,
@@ -64,7 +64,7 @@ pub(super) fn census_failures(
             });
         }
     }
-    if let Some(expect) = &check.expect_child {
+    if let Some(expect) = &check.rules.expect_child {
         let children: Vec<&Termination> = census
             .tasks
             .iter()

@@ -23,8 +23,16 @@ pub(super) fn match_output(
     let mut captures = BTreeMap::new();
     let mut unmatched_groups = BTreeSet::new();
     for (what, matchers, output) in [
-        (FailureKind::Stdout, &check.stdout, &observation.stdout),
-        (FailureKind::Stderr, &check.stderr, &observation.stderr),
+        (
+            FailureKind::Stdout,
+            &check.rules.stdout,
+            &observation.stdout,
+        ),
+        (
+            FailureKind::Stderr,
+            &check.rules.stderr,
+            &observation.stderr,
+        ),
     ] {
         let stream = what.as_str();
         for matcher in matchers {

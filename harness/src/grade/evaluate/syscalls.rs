@@ -14,7 +14,7 @@ pub(super) fn syscall_failures(
     observation: &Observation,
     failures: &mut Vec<Failure>,
 ) {
-    if check.syscalls.is_empty() {
+    if check.rules.syscalls.is_empty() {
         return;
     }
     let Some(counts) = observation
@@ -49,7 +49,7 @@ pub(super) fn syscall_failures(
             format!("it made {}", all.join(", "))
         }
     };
-    for rule in &check.syscalls {
+    for rule in &check.rules.syscalls {
         let made = seen(rule);
         if rule.per_message {
             if let Some(failure) = per_message_failure(rule, env, counts) {
