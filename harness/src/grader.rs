@@ -18,7 +18,7 @@ use crate::grade::{
 };
 use crate::grade::{for_students, student_rubric};
 use crate::made_runs::{CountedRun, MadeRuns};
-use crate::rubric::{CensusCount, Check, Profile, Rubric, TaskStart};
+use crate::rubric::{Check, Profile, Rubric, TaskStart};
 use crate::run::{BaseEnv, Job, Perturbation, ProcessLimits, Runner, Sandbox, SyscallWatch, Trace};
 use crate::stage::{Observer, Stage, Unobserved};
 use crate::submission::{Assembly, assemble, remove_abandoned};
@@ -518,54 +518,51 @@ fn plan_case_run(
         open_files: check.runs.limits.open_files,
         isolate: check.runs.limits.isolate,
     };
-    let job =
-        Job {
-            program: run.program.clone(),
-            args: planned.args.clone(),
-            env: planned.env.clone(),
-            base_env: BaseEnv::Clean,
-            cwd: scratch.to_owned(),
-            timeout_ms: check.runs.timeout.as_millis() as u64,
-            output_limit: check.runs.output_bytes,
-            trace: check.traced().then(|| Trace {
-                perturb: perturbation.clone(),
-                // Short reads draw from the case's seed, so a replay shortens the same reads.
-                syscalls: check.observes_syscalls().then(|| SyscallWatch {
-                    short_reads: check.runs.short_reads.then_some(seed),
-                }),
-                gather_us: match check.runs.task_start {
-                    Some(TaskStart::StartTogether { quiet, .. }) => {
-                        Some(u64::try_from(quiet.as_micros()).unwrap_or(u64::MAX))
-                    }
-                    _ => None,
-                },
-                separate_cores: matches!(
-                    check.runs.task_start,
-                    Some(TaskStart::StartTogether {
-                        separate_cores: true,
-                        ..
-                    })
-                ),
-                stacks: check.rules.census.iter().any(|rule| {
-                    matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)
-                }),
-                hold_until_waited: match check.runs.task_start {
-                    Some(TaskStart::HoldUntilWaited(order)) => Some(order),
-                    _ => None,
-                },
+    let job = Job {
+        program: run.program.clone(),
+        args: planned.args.clone(),
+        env: planned.env.clone(),
+        base_env: BaseEnv::Clean,
+        cwd: scratch.to_owned(),
+        timeout_ms: check.runs.timeout.as_millis() as u64,
+        output_limit: check.runs.output_bytes,
+        trace: check.traced().then(|| Trace {
+            perturb: perturbation.clone(),
+            // Short reads draw from the case's seed, so a replay shortens the same reads.
+            syscalls: check.observes_syscalls().then(|| SyscallWatch {
+                short_reads: check.runs.short_reads.then_some(seed),
             }),
-            limits: Some(limits),
-            // The program reads its own binaries and writes only its scratch folder:
-            // other submissions, the reference solutions and the rubrics are refused.
-            sandbox: check.runs.limits.isolate.then(|| Sandbox {
-                read: vec![run.bin_dir.to_owned()],
-                write: vec![scratch.to_owned()],
-                hide: course_folders(rubric),
-                landlock: true,
-                proc: true,
-                private_tmp: true,
-            }),
-        };
+            gather_us: match check.runs.task_start {
+                Some(TaskStart::StartTogether { quiet, .. }) => {
+                    Some(u64::try_from(quiet.as_micros()).unwrap_or(u64::MAX))
+                }
+                _ => None,
+            },
+            separate_cores: matches!(
+                check.runs.task_start,
+                Some(TaskStart::StartTogether {
+                    separate_cores: true,
+                    ..
+                })
+            ),
+            stacks: check.rules.wants_stacks(),
+            hold_until_waited: match check.runs.task_start {
+                Some(TaskStart::HoldUntilWaited(order)) => Some(order),
+                _ => None,
+            },
+        }),
+        limits: Some(limits),
+        // The program reads its own binaries and writes only its scratch folder:
+        // other submissions, the reference solutions and the rubrics are refused.
+        sandbox: check.runs.limits.isolate.then(|| Sandbox {
+            read: vec![run.bin_dir.to_owned()],
+            write: vec![scratch.to_owned()],
+            hide: course_folders(rubric),
+            landlock: true,
+            proc: true,
+            private_tmp: true,
+        }),
+    };
     let mut replay = replay_recipe(rubric, check, seed, planned);
     replay.run = (check.runs.repeat > 1).then_some(repetition);
     replay.traced = job.trace.is_some();

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::model::{Case, CensusCount, Check, FaultPlan, Rubric, RunLimits, TaskStart};
+use super::model::{Case, Check, FaultPlan, Rubric, RunLimits, TaskStart};
 use super::template::Template;
 
 /// Everything of a check that shapes each of its runs: the program, its arguments and
@@ -56,11 +56,7 @@ impl Check {
             task_start: self.runs.task_start,
             observes_syscalls: self.observes_syscalls(),
             short_reads: self.runs.short_reads,
-            stacks: self
-                .rules
-                .census
-                .iter()
-                .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)),
+            stacks: self.rules.wants_stacks(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::census::CensusRule;
+use super::census::{CensusCount, CensusRule};
 use super::compare::Compare;
 use super::expect::Expect;
 use super::fault::FaultPlan;
@@ -227,6 +227,17 @@ impl Check {
     #[must_use]
     pub fn observes_syscalls(&self) -> bool {
         !self.rules.syscalls.is_empty() || self.runs.short_reads
+    }
+}
+
+impl Rules {
+    /// Whether a census rule judges the stacks of the program's threads, so the tracer must
+    /// record them.
+    #[must_use]
+    pub fn wants_stacks(&self) -> bool {
+        self.census
+            .iter()
+            .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks))
     }
 }
 
