@@ -18,7 +18,7 @@ use crate::grade::{
 };
 use crate::grade::{for_students, student_rubric};
 use crate::made_runs::{CountedRun, MadeRuns};
-use crate::rubric::{CensusCount, Check, Profile, Rubric, TaskStart};
+use crate::rubric::{Check, Profile, Rubric, TaskStart};
 use crate::run::{BaseEnv, Job, Perturbation, ProcessLimits, Runner, Sandbox, SyscallWatch, Trace};
 use crate::stage::{Observer, Stage, Unobserved};
 use crate::submission::{Assembly, assemble, remove_abandoned};
@@ -171,7 +171,7 @@ impl Grader {
         let run = Self::start_check(rubric, check, &bin_dir, &prepared.assembly, run_seed)?;
         let mut cases = Vec::with_capacity(case_names.len());
         for name in case_names {
-            let Some(index) = check.cases.iter().position(|case| case.name == *name) else {
+            let Some(index) = check.runs.cases.iter().position(|case| case.name == *name) else {
                 return Ok(
                     prepared.replayed(Err(format!("check `{check_id}` has no case `{name}`")))
                 );
@@ -311,15 +311,15 @@ impl Grader {
         made: &MadeRuns,
     ) -> Result<CheckGrade, Error> {
         let check = run.check;
-        let mut cases = Vec::with_capacity(check.cases.len());
-        for index in 0..check.cases.len() {
+        let mut cases = Vec::with_capacity(check.runs.cases.len());
+        for index in 0..check.runs.cases.len() {
             self.observer.stage(&Stage::Running {
                 check: &check.id,
                 check_number: place.0,
                 checks: place.1,
-                case: &check.cases[index].name,
+                case: &check.runs.cases[index].name,
                 case_number: index + 1,
-                cases: check.cases.len(),
+                cases: check.runs.cases.len(),
             });
             match self.run_case(run, index, made)? {
                 Ok(case) => cases.push(case),
@@ -339,11 +339,11 @@ impl Grader {
         assembly: &Assembly,
         run_seed: u64,
     ) -> Result<CheckRun<'a>, Error> {
-        let program = bin_dir.join(&check.program);
+        let program = bin_dir.join(&check.runs.program);
         if !program.is_file() {
             return Err(Error::UnknownProgram {
                 check: check.id.clone(),
-                program: check.program.clone(),
+                program: check.runs.program.clone(),
                 package: rubric.exercise.package.clone(),
             });
         }
@@ -374,9 +374,9 @@ impl Grader {
         made: &MadeRuns,
     ) -> Result<Result<CaseGrade, String>, Error> {
         let check = run.check;
-        let case = &check.cases[index];
-        let mut runs = Vec::with_capacity(check.repeat as usize);
-        for repetition in 0..check.repeat {
+        let case = &check.runs.cases[index];
+        let mut runs = Vec::with_capacity(check.runs.repeat as usize);
+        for repetition in 0..check.runs.repeat {
             let counted = match made.get(&run.runs_of.id, index, repetition) {
                 Some(counted) => Ok(counted),
                 None => self.run_once(run, index, repetition)?.inspect(|counted| {
@@ -402,7 +402,7 @@ impl Grader {
                 Err(reason) => return Ok(Err(reason)),
             }
         }
-        Ok(combine_runs(runs, check.repeat)
+        Ok(combine_runs(runs, check.runs.repeat)
             .ok_or_else(|| format!("case `{}` has no run", case.name)))
     }
 
@@ -417,7 +417,7 @@ impl Grader {
         index: usize,
         repetition: u32,
     ) -> Result<Result<CountedRun, String>, Error> {
-        let name = &run.check.cases[index].name;
+        let name = &run.check.runs.cases[index].name;
         let mut spoiled = Vec::new();
         for attempt in ["", "-again"] {
             let scratch = run.check_dir.join(format!("{index}-{repetition}{attempt}"));
@@ -494,16 +494,16 @@ fn plan_case_run(
     scratch: &Path,
 ) -> Result<(Job, ReplayRecipe), String> {
     let (rubric, check) = (run.rubric, run.check);
-    let case = &check.cases[index];
+    let case = &check.runs.cases[index];
     let seed = run_seed(
         run.run_seed,
         &run.runs_of.id,
         &case.name,
         repetition,
-        run.runs_of.repeat,
+        run.runs_of.runs.repeat,
     );
     let planned = plan_run(rubric, check, &case.vars, seed)?;
-    let perturbation = match check.task_start {
+    let perturbation = match check.runs.task_start {
         Some(TaskStart::Perturb(max_delay)) => Some(Perturbation {
             seed,
             max_delay_us: max_delay.as_micros() as u64,
@@ -511,12 +511,12 @@ fn plan_case_run(
         _ => None,
     };
     let limits = ProcessLimits {
-        cpu_ms: check.limits.cpu_time.as_millis() as u64,
-        memory_bytes: check.limits.memory,
-        tasks: check.limits.tasks,
-        file_bytes: check.limits.file_size,
-        open_files: check.limits.open_files,
-        isolate: check.limits.isolate,
+        cpu_ms: check.runs.limits.cpu_time.as_millis() as u64,
+        memory_bytes: check.runs.limits.memory,
+        tasks: check.runs.limits.tasks,
+        file_bytes: check.runs.limits.file_size,
+        open_files: check.runs.limits.open_files,
+        isolate: check.runs.limits.isolate,
     };
     let job = Job {
         program: run.program.clone(),
@@ -524,32 +524,29 @@ fn plan_case_run(
         env: planned.env.clone(),
         base_env: BaseEnv::Clean,
         cwd: scratch.to_owned(),
-        timeout_ms: check.timeout.as_millis() as u64,
-        output_limit: check.output_bytes,
+        timeout_ms: check.runs.timeout.as_millis() as u64,
+        output_limit: check.runs.output_bytes,
         trace: check.traced().then(|| Trace {
             perturb: perturbation.clone(),
             // Short reads draw from the case's seed, so a replay shortens the same reads.
             syscalls: check.observes_syscalls().then(|| SyscallWatch {
-                short_reads: check.short_reads.then_some(seed),
+                short_reads: check.runs.short_reads.then_some(seed),
             }),
-            gather_us: match check.task_start {
+            gather_us: match check.runs.task_start {
                 Some(TaskStart::StartTogether { quiet, .. }) => {
                     Some(u64::try_from(quiet.as_micros()).unwrap_or(u64::MAX))
                 }
                 _ => None,
             },
             separate_cores: matches!(
-                check.task_start,
+                check.runs.task_start,
                 Some(TaskStart::StartTogether {
                     separate_cores: true,
                     ..
                 })
             ),
-            stacks: check
-                .census
-                .iter()
-                .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)),
-            hold_until_waited: match check.task_start {
+            stacks: check.rules.wants_stacks(),
+            hold_until_waited: match check.runs.task_start {
                 Some(TaskStart::HoldUntilWaited(order)) => Some(order),
                 _ => None,
             },
@@ -557,7 +554,7 @@ fn plan_case_run(
         limits: Some(limits),
         // The program reads its own binaries and writes only its scratch folder:
         // other submissions, the reference solutions and the rubrics are refused.
-        sandbox: check.limits.isolate.then(|| Sandbox {
+        sandbox: check.runs.limits.isolate.then(|| Sandbox {
             read: vec![run.bin_dir.to_owned()],
             write: vec![scratch.to_owned()],
             hide: course_folders(rubric),
@@ -567,7 +564,7 @@ fn plan_case_run(
         }),
     };
     let mut replay = replay_recipe(rubric, check, seed, planned);
-    replay.run = (check.repeat > 1).then_some(repetition);
+    replay.run = (check.runs.repeat > 1).then_some(repetition);
     replay.traced = job.trace.is_some();
     replay.perturbation = perturbation;
     replay.limits = Some(CaseLimits {
@@ -582,11 +579,11 @@ fn plan_case_run(
 fn unavailable(check: &Check, assembly: &Assembly) -> Option<String> {
     assembly
         .unavailable_programs
-        .contains(&check.program)
+        .contains(&check.runs.program)
         .then(|| {
             format!(
                 "not run: the submission lacks the source of `{}` ({})",
-                check.program,
+                check.runs.program,
                 missing_list(&assembly.missing)
             )
         })
@@ -611,7 +608,7 @@ fn plan_run(
     let mut vars = case_vars.clone();
     let mut env = rubric.env.clone();
     let mut drawn = None;
-    if let Some(plan) = &check.fault {
+    if let Some(plan) = &check.runs.fault {
         let (fault, fault_vars) = draw_fault(plan, case_vars, seed)?;
         vars.extend(fault_vars);
         env.insert(FAULT_VAR.to_owned(), fault.to_env());
@@ -619,12 +616,18 @@ fn plan_run(
     }
     env.extend(
         check
+            .runs
             .env
             .iter()
             .map(|(key, value)| (key.clone(), value.render(&vars))),
     );
     env.insert(SEED_VAR.to_owned(), seed.to_string());
-    let args = check.args.iter().map(|arg| arg.render(&vars)).collect();
+    let args = check
+        .runs
+        .args
+        .iter()
+        .map(|arg| arg.render(&vars))
+        .collect();
     Ok(PlannedRun {
         vars,
         args,
@@ -646,16 +649,16 @@ fn replay_recipe(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun)
         .map(|(key, value)| format!("{key}={value}"))
         .chain([format!(
             "cargo run --quiet{release} --bin {} --",
-            check.program
+            check.runs.program
         )])
         .chain(planned.args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    if matches!(check.task_start, Some(TaskStart::Perturb(_))) {
+    if matches!(check.runs.task_start, Some(TaskStart::Perturb(_))) {
         shell.push_str(
             "   # without the tracer's seeded delays; `labgrade replay <report> <check>/<case>` replays them",
         );
-    } else if check.short_reads {
+    } else if check.runs.short_reads {
         shell.push_str(
             "   # without the tracer's seeded short reads; `labgrade replay <report> <check>/<case>` replays them",
         );
@@ -677,7 +680,7 @@ fn replay_recipe(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun)
         command: std::iter::once(format!(
             "target/{}/{}",
             profile_dir(rubric.build.profile),
-            check.program
+            check.runs.program
         ))
         .chain(planned.args)
         .collect(),
@@ -692,7 +695,7 @@ fn program_source(check: &Check, assembly: &Assembly) -> Option<String> {
     assembly
         .binaries
         .iter()
-        .find(|(name, _)| *name == check.program)
+        .find(|(name, _)| *name == check.runs.program)
         .map(|(_, path)| path.to_string_lossy().into_owned())
 }
 

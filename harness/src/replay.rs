@@ -182,7 +182,7 @@ pub fn replay(grader: &Grader, request: &ReplayRequest) -> Result<ReplayOutcome,
         .into_iter()
         .zip(now)
         .map(|(recorded, now)| {
-            let repeat = rubric_check.repeat;
+            let repeat = rubric_check.runs.repeat;
             let seeds: Vec<u64> = (0..repeat)
                 .map(|run| {
                     let runs_of = rubric.runs_of(rubric_check);
@@ -191,7 +191,7 @@ pub fn replay(grader: &Grader, request: &ReplayRequest) -> Result<ReplayOutcome,
                         &runs_of.id,
                         &recorded.name,
                         run,
-                        runs_of.repeat,
+                        runs_of.runs.repeat,
                     )
                 })
                 .collect();

@@ -22,7 +22,7 @@ pub fn student_rubric(rubric: &Rubric) -> (Rubric, Option<HiddenChecks>) {
     let (hidden, kept): (Vec<_>, Vec<_>) = visible
         .checks
         .into_iter()
-        .partition(|check| check.visibility == Visibility::Hidden);
+        .partition(|check| check.audience.visibility == Visibility::Hidden);
     visible.checks = kept;
     // A ratio that compares a hidden check is hidden with it.
     let (hidden_ratios, kept): (Vec<_>, Vec<_>) = visible.ratios.into_iter().partition(|ratio| {

@@ -7,13 +7,17 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::model::{Case, CensusCount, Check, FaultPlan, Rubric, RunLimits, TaskStart};
+use super::model::{Case, Check, FaultPlan, Rubric, RunLimits, TaskStart};
 use super::template::Template;
 
 /// Everything of a check that shapes each of its runs: the program, its arguments and
 /// environment, the cases, the limits and what the tracer does (which tells a traced run from
 /// an untraced one). Not how many runs (`repeat`), nor its matchers, comparisons, census rules
 /// or points.
+///
+/// So it is the check's [`CheckRuns`](super::CheckRuns) but `repeat`, plus what its
+/// [`Rules`](super::Rules) ask of the tracer (`traced`, `observes_syscalls`, `stacks`): a
+/// check's `runs` compared whole would tell apart checks that differ only in `repeat`.
 #[derive(Debug, PartialEq)]
 #[expect(
     clippy::struct_excessive_bools,
@@ -40,22 +44,19 @@ impl Check {
     #[must_use]
     pub fn invocation(&self) -> Invocation<'_> {
         Invocation {
-            program: &self.program,
-            args: &self.args,
-            env: &self.env,
-            cases: &self.cases,
-            timeout: self.timeout,
-            output_bytes: self.output_bytes,
-            limits: self.limits,
-            fault: self.fault.as_ref(),
+            program: &self.runs.program,
+            args: &self.runs.args,
+            env: &self.runs.env,
+            cases: &self.runs.cases,
+            timeout: self.runs.timeout,
+            output_bytes: self.runs.output_bytes,
+            limits: self.runs.limits,
+            fault: self.runs.fault.as_ref(),
             traced: self.traced(),
-            task_start: self.task_start,
+            task_start: self.runs.task_start,
             observes_syscalls: self.observes_syscalls(),
-            short_reads: self.short_reads,
-            stacks: self
-                .census
-                .iter()
-                .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks)),
+            short_reads: self.runs.short_reads,
+            stacks: self.rules.wants_stacks(),
         }
     }
 }
@@ -73,8 +74,9 @@ impl Rubric {
             .iter()
             .filter(|other| other.invocation() == invocation)
             .fold(check, |most, other| {
-                if other.repeat > most.repeat
-                    || (other.repeat == most.repeat && self.position(other) < self.position(most))
+                if other.runs.repeat > most.runs.repeat
+                    || (other.runs.repeat == most.runs.repeat
+                        && self.position(other) < self.position(most))
                 {
                     other
                 } else {

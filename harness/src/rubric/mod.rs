@@ -16,10 +16,11 @@ use std::path::Path;
 pub use error::{Problem, RubricError};
 pub use invocation::Invocation;
 pub use model::{
-    BUILD_ID, Build, Case, CensusCount, CensusRule, Check, Compare, Details, Exercise, Expect,
-    Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio, Rubric, RunLimits,
-    SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US, SYSCALL_FAMILIES, Scoring, Sequences,
-    Source, Stream, SyscallPattern, SyscallRule, TaskStart, Visibility,
+    Audience, BUILD_ID, Build, Case, CensusCount, CensusRule, Check, CheckRuns, Compare, Details,
+    Exercise, Expect, Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio,
+    Rubric, Rules, RunLimits, SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US,
+    SYSCALL_FAMILIES, Scoring, Sequences, Source, Stream, SyscallPattern, SyscallRule, TaskStart,
+    Visibility,
 };
 pub use template::Template;
 pub use validate::parse;

@@ -22,27 +22,29 @@ pub fn evaluate_case(
     replay: ReplayRecipe,
     observation: Observation,
 ) -> CaseGrade {
+    // Every rule family reads only what the check judges of a run.
+    let rules = &check.rules;
     let mut failures = Vec::new();
     let termination_text = observation.termination_text();
     if let Some(failure) = termination_failure(
-        &check.expect,
+        &rules.expect,
         &observation.termination,
         &termination_text,
         &replay.vars,
     ) {
         failures.push(failure);
     }
-    let (captures, unmatched_groups) = match_output(check, &replay, &observation, &mut failures);
-    for compare in &check.compares {
+    let (captures, unmatched_groups) = match_output(rules, &replay, &observation, &mut failures);
+    for compare in &rules.compares {
         if let Some(failure) =
             compare_failure(compare, &captures, &unmatched_groups, &replay, &observation)
         {
             failures.push(failure);
         }
     }
-    census_failures(check, &replay.vars, &observation, &mut failures);
-    syscall_failures(check, &replay.env, &observation, &mut failures);
-    let figures = run_figures(&check.figures, &observation, &captures);
+    census_failures(rules, &replay.vars, &observation, &mut failures);
+    syscall_failures(rules, &replay.env, &observation, &mut failures);
+    let figures = run_figures(&rules.figures, &observation, &captures);
     CaseGrade {
         name: case_name.to_owned(),
         passed: failures.is_empty(),

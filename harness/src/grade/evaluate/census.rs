@@ -7,16 +7,16 @@ use super::super::model::{Failure, FailureKind};
 use super::compare::same_value;
 use super::stacks::{printed_stacks_failure, stacks_failure};
 use super::termination::termination_failure;
-use crate::rubric::{CensusCount, Check, SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US};
+use crate::rubric::{CensusCount, Rules, SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US};
 use crate::run::{Observation, TaskKind, Termination};
 
 pub(super) fn census_failures(
-    check: &Check,
+    rules: &Rules,
     vars: &BTreeMap<String, String>,
     observation: &Observation,
     failures: &mut Vec<Failure>,
 ) {
-    if check.census.is_empty() && check.expect_child.is_none() {
+    if rules.census.is_empty() && rules.expect_child.is_none() {
         return;
     }
     let Some(census) = &observation.census else {
@@ -27,7 +27,7 @@ pub(super) fn census_failures(
         });
         return;
     };
-    for rule in &check.census {
+    for rule in &rules.census {
         let actual = match rule.count {
             CensusCount::Threads => census.threads,
             CensusCount::Processes => census.processes,
@@ -64,7 +64,7 @@ pub(super) fn census_failures(
             });
         }
     }
-    if let Some(expect) = &check.expect_child {
+    if let Some(expect) = &rules.expect_child {
         let children: Vec<&Termination> = census
             .tasks
             .iter()

@@ -119,7 +119,7 @@ mod tests {
     #[test]
     fn captured_sum_is_compared_to_the_oracle() {
         let check = parse_check(SUM_CHECK);
-        assert_eq!(check.cases.len(), 2);
+        assert_eq!(check.runs.cases.len(), 2);
         let right = labgrade_support::array_sum(42, 1000);
         let env = [(SEED_VAR, "42"), (LEN_VAR, "1000")];
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::model::{Failure, FailureKind, ReplayRecipe};
 use super::super::{interleaved, only_lines, oracle};
-use crate::rubric::{Check, Matcher, Sequences};
+use crate::rubric::{Matcher, Rules, Sequences};
 use crate::run::Observation;
 
 /// How many characters of output a failure message quotes.
@@ -14,7 +14,7 @@ const EXCERPT_CHARS: usize = 400;
 /// Applies the check's matchers; returns the captures and the named groups of regexes that
 /// did not match (whose failure is already listed).
 pub(super) fn match_output(
-    check: &Check,
+    rules: &Rules,
     replay: &ReplayRecipe,
     observation: &Observation,
     failures: &mut Vec<Failure>,
@@ -23,8 +23,8 @@ pub(super) fn match_output(
     let mut captures = BTreeMap::new();
     let mut unmatched_groups = BTreeSet::new();
     for (what, matchers, output) in [
-        (FailureKind::Stdout, &check.stdout, &observation.stdout),
-        (FailureKind::Stderr, &check.stderr, &observation.stderr),
+        (FailureKind::Stdout, &rules.stdout, &observation.stdout),
+        (FailureKind::Stderr, &rules.stderr, &observation.stderr),
     ] {
         let stream = what.as_str();
         for matcher in matchers {

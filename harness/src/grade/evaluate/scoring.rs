@@ -11,7 +11,7 @@ use crate::rubric::{Check, Scoring};
 #[must_use]
 pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
     let max_score = f64::from(check.points);
-    let total = check.cases.len().max(1) as f64;
+    let total = check.runs.cases.len().max(1) as f64;
     let passed = cases.iter().filter(|case| case.passed).count();
     let score = match check.scoring {
         Scoring::PerCase => {
@@ -21,15 +21,15 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
             }
             share * passed as f64
         }
-        Scoring::AllOrNothing if passed == check.cases.len() => max_score,
+        Scoring::AllOrNothing if passed == check.runs.cases.len() => max_score,
         Scoring::AllOrNothing => 0.0,
     };
-    let timings = if check.parallelism {
-        timings(&cases, check.parallelism_time.as_deref())
+    let timings = if check.rules.parallelism {
+        timings(&cases, check.rules.parallelism_time.as_deref())
     } else {
         Vec::new()
     };
-    let status = if passed == check.cases.len() {
+    let status = if passed == check.runs.cases.len() {
         CheckStatus::Passed
     } else if score > 0.0 {
         CheckStatus::Partial
@@ -49,8 +49,8 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
             vec![parallelism_line(&timings)]
         },
         timings,
-        visibility: check.visibility,
-        details: check.details,
+        visibility: check.audience.visibility,
+        details: check.audience.details,
         source: None,
         cases,
     }
@@ -73,8 +73,8 @@ pub fn unscored_check(
         reason: Some(reason),
         info: Vec::new(),
         timings: Vec::new(),
-        visibility: check.visibility,
-        details: check.details,
+        visibility: check.audience.visibility,
+        details: check.audience.details,
         source: None,
         cases,
     }
@@ -189,8 +189,9 @@ mod tests {
         let check = parse_check(&format!(
             "args = [\"{{n}}\"]\ncases = {{ n = [1, 2, 3, 4, 5, 6] }}\n{scoring}stdout = [{{ line = \"ok\" }}]\n"
         ));
-        assert_eq!(check.cases.len(), 6);
+        assert_eq!(check.runs.cases.len(), 6);
         let cases = check
+            .runs
             .cases
             .iter()
             .enumerate()
@@ -274,7 +275,7 @@ mod tests {
     #[test]
     fn check_without_cases_scores_its_default_case() {
         let check = parse_check("");
-        assert_eq!(check.cases.len(), 1);
+        assert_eq!(check.runs.cases.len(), 1);
         let grade_of = |code| score_check(&check, vec![grade(&check, exited(code, ""))]);
         let passed = grade_of(0);
         assert_eq!(passed.status, CheckStatus::Passed);

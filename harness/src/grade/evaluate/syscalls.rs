@@ -4,17 +4,17 @@ use std::collections::BTreeMap;
 
 use super::super::model::{Failure, FailureKind};
 use super::super::oracle;
-use crate::rubric::{Check, SyscallRule};
+use crate::rubric::{Rules, SyscallRule};
 use crate::run::Observation;
 
 /// The system calls a check requires or forbids, against what the tracer counted.
 pub(super) fn syscall_failures(
-    check: &Check,
+    rules: &Rules,
     env: &BTreeMap<String, String>,
     observation: &Observation,
     failures: &mut Vec<Failure>,
 ) {
-    if check.syscalls.is_empty() {
+    if rules.syscalls.is_empty() {
         return;
     }
     let Some(counts) = observation
@@ -49,7 +49,7 @@ pub(super) fn syscall_failures(
             format!("it made {}", all.join(", "))
         }
     };
-    for rule in &check.syscalls {
+    for rule in &rules.syscalls {
         let made = seen(rule);
         if rule.per_message {
             if let Some(failure) = per_message_failure(rule, env, counts) {

@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn exit_zero_is_the_default_expectation() {
         let check = parse_check("");
-        assert_eq!(check.expect, Expect::Exit(0));
+        assert_eq!(check.rules.expect, Expect::Exit(0));
         assert!(grade(&check, exited(0, "")).passed);
         assert!(!grade(&check, exited(1, "")).passed);
     }

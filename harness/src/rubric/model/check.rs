@@ -1,11 +1,11 @@
-//! A check: what it runs, its cases and limits, when its new tasks start, and who sees it.
+//! A check: what shapes its runs, what is judged of them, and who sees the result.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::census::CensusRule;
+use super::census::{CensusCount, CensusRule};
 use super::compare::Compare;
 use super::expect::Expect;
 use super::fault::FaultPlan;
@@ -25,6 +25,10 @@ pub enum Scoring {
 }
 
 /// One check: a program run over a list of cases, with what each run must show.
+///
+/// Its fields say who it is and what it is worth; the rest is grouped by what reads it: what
+/// shapes its runs ([`CheckRuns`]), what is judged and measured of each run ([`Rules`]), and
+/// who sees the result ([`Audience`]).
 #[derive(Debug, Clone)]
 pub struct Check {
     /// Unique id, used in reports and `needs`.
@@ -33,6 +37,22 @@ pub struct Check {
     pub title: String,
     /// Points the check is worth.
     pub points: u32,
+    /// How points are earned from cases.
+    pub scoring: Scoring,
+    /// Ids of checks (or [`BUILD_ID`](super::BUILD_ID)) that must pass in full before this one runs.
+    pub needs: Vec<String>,
+    /// What shapes the check's runs.
+    pub runs: CheckRuns,
+    /// What is judged and measured of each run.
+    pub rules: Rules,
+    /// Who sees the check's result, and how much of it.
+    pub audience: Audience,
+}
+
+/// What shapes a check's runs: the program, its arguments and environment, the cases, how
+/// many runs of each, the limits and what the tracer does to the program.
+#[derive(Debug, Clone)]
+pub struct CheckRuns {
     /// Binary of the exercise package to run.
     pub program: String,
     /// Arguments, with `{variable}` placeholders.
@@ -41,14 +61,26 @@ pub struct Check {
     pub env: BTreeMap<String, Template>,
     /// The cases; always at least one.
     pub cases: Vec<Case>,
-    /// How points are earned from cases.
-    pub scoring: Scoring,
     /// Wall-clock limit of each case.
     pub timeout: Duration,
     /// Bytes of stdout and of stderr kept for checking.
     pub output_bytes: u64,
-    /// Ids of checks (or [`BUILD_ID`](super::BUILD_ID)) that must pass in full before this one runs.
-    pub needs: Vec<String>,
+    /// Resource limits and isolation of every run.
+    pub limits: RunLimits,
+    /// Runs of each case; a case passes only if every run passes.
+    pub repeat: u32,
+    /// When the tracer lets new threads and processes start; `None` as soon as they are
+    /// created.
+    pub task_start: Option<TaskStart>,
+    /// The fault injected in one worker of every run.
+    pub fault: Option<FaultPlan>,
+    /// Whether the tracer makes reads of pipes come back short (`short-reads`).
+    pub short_reads: bool,
+}
+
+/// What is judged of each run of a check, and what is measured of it for the report.
+#[derive(Debug, Clone)]
+pub struct Rules {
     /// How the program must end.
     pub expect: Expect,
     /// Matchers on stdout; all must hold.
@@ -61,30 +93,24 @@ pub struct Check {
     pub census: Vec<CensusRule>,
     /// How at least one child process must end.
     pub expect_child: Option<Expect>,
-    /// Runs of each case; a case passes only if every run passes.
-    pub repeat: u32,
-    /// When the tracer lets new threads and processes start; `None` as soon as they are
-    /// created.
-    pub task_start: Option<TaskStart>,
-    /// The fault injected in one worker of every run.
-    pub fault: Option<FaultPlan>,
     /// System calls the program must make, or must not (`syscalls`).
     pub syscalls: Vec<SyscallRule>,
-    /// Whether the tracer makes reads of pipes come back short (`short-reads`).
-    pub short_reads: bool,
     /// Whether the report shows the time of each case and the speedup over the first case.
     pub parallelism: bool,
     /// Capture holding the program's own measure of its work, in milliseconds, used by
     /// `parallelism` instead of the wall time of the whole run.
     pub parallelism_time: Option<String>,
-    /// Resource limits and isolation of every run.
-    pub limits: RunLimits,
+    /// Figures recorded of every run, for the rubric's ratios that name this check.
+    pub figures: Vec<Figure>,
+}
+
+/// Who sees a check's result (`visibility`), and how much of a failure (`details`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Audience {
     /// Who sees the check, and when.
     pub visibility: Visibility,
     /// How much of a failure a student's report shows.
     pub details: Details,
-    /// Figures recorded of every run, for the rubric's ratios that name this check.
-    pub figures: Vec<Figure>,
 }
 
 /// When the tracer lets the new threads and processes of a run start. The rubric keys
@@ -189,10 +215,10 @@ impl Check {
     /// Whether runs of this check are traced (a census is needed to grade them).
     #[must_use]
     pub fn traced(&self) -> bool {
-        !self.census.is_empty()
-            || self.figures.contains(&Figure::CoresWanted)
-            || self.expect_child.is_some()
-            || self.task_start.is_some()
+        !self.rules.census.is_empty()
+            || self.rules.figures.contains(&Figure::CoresWanted)
+            || self.rules.expect_child.is_some()
+            || self.runs.task_start.is_some()
             || self.observes_syscalls()
     }
 
@@ -200,7 +226,18 @@ impl Check {
     /// shorten reads).
     #[must_use]
     pub fn observes_syscalls(&self) -> bool {
-        !self.syscalls.is_empty() || self.short_reads
+        !self.rules.syscalls.is_empty() || self.runs.short_reads
+    }
+}
+
+impl Rules {
+    /// Whether a census rule judges the stacks of the program's threads, so the tracer must
+    /// record them.
+    #[must_use]
+    pub fn wants_stacks(&self) -> bool {
+        self.census
+            .iter()
+            .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks))
     }
 }
 

@@ -19,7 +19,9 @@ mod syscalls;
 pub use census::{
     CensusCount, CensusRule, SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US,
 };
-pub use check::{Case, Check, Details, RunLimits, Scoring, TaskStart, Visibility};
+pub use check::{
+    Audience, Case, Check, CheckRuns, Details, Rules, RunLimits, Scoring, TaskStart, Visibility,
+};
 pub use compare::{Compare, Expected, Source, Stream};
 pub use expect::Expect;
 pub use fault::{FAULT_VARS, FaultPlan};

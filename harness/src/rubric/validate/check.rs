@@ -8,8 +8,8 @@ use toml::Spanned;
 
 use crate::rubric::error::Problem;
 use crate::rubric::model::{
-    BUILD_ID, Check, Compare, Details, Expect, Expected, FAULT_VARS, Matcher, Oracle, Scoring,
-    Visibility,
+    Audience, BUILD_ID, Check, CheckRuns, Compare, Details, Expect, Expected, FAULT_VARS, Matcher,
+    Oracle, Rules, Scoring, Visibility,
 };
 use crate::rubric::wire::CheckWire;
 
@@ -131,36 +131,39 @@ impl Validator {
             .collect();
         self.oracle_inputs(&wire, &compares, &vars, fault.is_some());
         let parallelism_time = self.parallelism_time(&wire, &captures);
-        let (visibility, details) = self.audience(&wire);
+        let audience = self.audience(&wire);
         (self.problems.len() == before).then(|| Check {
             id: wire.id.into_inner(),
             title: wire.title,
             points,
-            program: wire.run.into_inner(),
-            args,
-            env,
-            cases,
             scoring,
-            timeout,
-            output_bytes,
             needs,
-            expect,
-            stdout,
-            stderr,
-            compares,
-            census: observing.census,
-            expect_child: observing.expect_child,
-            repeat: observing.repeat,
-            task_start: observing.task_start,
-            fault,
-            syscalls,
-            short_reads,
-            parallelism: wire.parallelism || wire.parallelism_time.is_some(),
-            parallelism_time,
-            limits: run_limits,
-            visibility,
-            details,
-            figures: Vec::new(),
+            runs: CheckRuns {
+                program: wire.run.into_inner(),
+                args,
+                env,
+                cases,
+                timeout,
+                output_bytes,
+                limits: run_limits,
+                repeat: observing.repeat,
+                task_start: observing.task_start,
+                fault,
+                short_reads,
+            },
+            rules: Rules {
+                expect,
+                stdout,
+                stderr,
+                compares,
+                census: observing.census,
+                expect_child: observing.expect_child,
+                syscalls,
+                parallelism: wire.parallelism || wire.parallelism_time.is_some(),
+                parallelism_time,
+                figures: Vec::new(),
+            },
+            audience,
         })
     }
 
@@ -182,7 +185,7 @@ impl Validator {
     }
 
     /// The check's `visibility` and `details`.
-    fn audience(&mut self, wire: &CheckWire) -> (Visibility, Details) {
+    fn audience(&mut self, wire: &CheckWire) -> Audience {
         let visibility = self.choice(
             wire.visibility.as_ref(),
             "visibility",
@@ -195,7 +198,10 @@ impl Validator {
             &Details::ALL,
             Details::Full,
         );
-        (visibility, details)
+        Audience {
+            visibility,
+            details,
+        }
     }
 
     /// The capture `parallelism-time` names, which must be defined by a regex of the check.

@@ -204,7 +204,8 @@ impl Validator {
                 continue;
             };
             if let Figure::Capture(capture) = figure
-                && !regex_captures(&check.stdout, &check.stderr).contains(capture.as_str())
+                && !regex_captures(&check.rules.stdout, &check.rules.stderr)
+                    .contains(capture.as_str())
             {
                 let span = wire
                     .capture
@@ -218,8 +219,8 @@ impl Validator {
                     .help("name the group holding the number in a regex of that check's `stdout` or `stderr`, such as `(?<transfer_us>\\d+)`"),
                 );
             }
-            if !check.figures.contains(figure) {
-                check.figures.push(figure.clone());
+            if !check.rules.figures.contains(figure) {
+                check.rules.figures.push(figure.clone());
             }
         }
     }

@@ -79,7 +79,12 @@ fn ids(rubric: &Rubric) -> Vec<&str> {
 }
 
 fn case_names(check: &Check) -> Vec<&str> {
-    check.cases.iter().map(|case| case.name.as_str()).collect()
+    check
+        .runs
+        .cases
+        .iter()
+        .map(|case| case.name.as_str())
+        .collect()
 }
 
 /// The sum-array rubric of the course, which must be valid.

@@ -16,15 +16,20 @@ fn cases_over_two_variables_are_every_combination() {
         ("a".to_owned(), "2".to_owned()),
         ("b".to_owned(), "x".to_owned()),
     ]);
-    assert_eq!(check.cases[2].vars, vars);
-    let args: Vec<String> = check.args.iter().map(|arg| arg.render(&vars)).collect();
+    assert_eq!(check.runs.cases[2].vars, vars);
+    let args: Vec<String> = check
+        .runs
+        .args
+        .iter()
+        .map(|arg| arg.render(&vars))
+        .collect();
     assert_eq!(args, ["2", "x"]);
 
     let rubric = parse_ok(&with_check(
         "cases = { n = [1, 2, 3], mode = [\"a\", \"b\"], one = [0] }\n",
     ));
-    assert_eq!(rubric.checks[0].cases.len(), 6);
-    assert_eq!(rubric.checks[0].cases[0].name, "mode=a,n=1,one=0");
+    assert_eq!(rubric.checks[0].runs.cases.len(), 6);
+    assert_eq!(rubric.checks[0].runs.cases[0].name, "mode=a,n=1,one=0");
 }
 
 #[test]

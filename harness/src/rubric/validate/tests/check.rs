@@ -38,8 +38,11 @@ fn parallelism_time_names_a_capture_of_the_check() {
     let rubric = parse_ok(&with_check(
         "stdout = [{ regex = '(?<ms>\\d+) ms' }]\nparallelism-time = \"ms\"\n",
     ));
-    assert!(rubric.checks[0].parallelism);
-    assert_eq!(rubric.checks[0].parallelism_time.as_deref(), Some("ms"));
+    assert!(rubric.checks[0].rules.parallelism);
+    assert_eq!(
+        rubric.checks[0].rules.parallelism_time.as_deref(),
+        Some("ms")
+    );
     let (position, message, _) = problem(&with_check("parallelism-time = \"ms\"\n"));
     assert_eq!(position, (10, 20));
     assert_eq!(

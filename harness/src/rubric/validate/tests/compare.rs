@@ -32,7 +32,7 @@ fn a_compare_needs_a_defined_capture() {
         "stderr = [{ regex = 'code (?<code>\\d+)' }]\ncompare = [{ capture = \"code\", equals = 3 }]\n",
     ));
     assert_eq!(
-        rubric.checks[0].compares[0].source,
+        rubric.checks[0].rules.compares[0].source,
         Source::Capture("code".to_owned())
     );
 }

@@ -29,6 +29,7 @@ fn expect_needs_exactly_one_of_exit_and_signal() {
 fn expect_accepts_exit_codes_and_signal_names() {
     let expect_of = |value: &str| {
         parse_ok(&with_check(&format!("expect = {value}\n"))).checks[0]
+            .rules
             .expect
             .clone()
     };

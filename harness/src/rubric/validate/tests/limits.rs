@@ -9,11 +9,11 @@ fn defaults_apply_without_build_and_limits() {
     assert_eq!(rubric.build.profile, Profile::Release);
     assert_eq!(rubric.build.timeout, DEFAULT_BUILD_TIMEOUT);
     let check = &rubric.checks[0];
-    assert_eq!(check.timeout, DEFAULT_CASE_TIMEOUT);
-    assert_eq!(check.output_bytes, DEFAULT_OUTPUT_BYTES);
-    assert_eq!(check.expect, Expect::Exit(0));
+    assert_eq!(check.runs.timeout, DEFAULT_CASE_TIMEOUT);
+    assert_eq!(check.runs.output_bytes, DEFAULT_OUTPUT_BYTES);
+    assert_eq!(check.rules.expect, Expect::Exit(0));
     assert_eq!(case_names(check), ["default"]);
-    assert!(check.cases[0].vars.is_empty());
+    assert!(check.runs.cases[0].vars.is_empty());
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn durations_must_parse_and_be_positive() {
         "{EXERCISE}[limits]\ntimeout = \"2s\"\n{}",
         with_check("timeout = \"500ms\"\n").replace(EXERCISE, "")
     ));
-    assert_eq!(rubric.checks[0].timeout, Duration::from_millis(500));
+    assert_eq!(rubric.checks[0].runs.timeout, Duration::from_millis(500));
 }
 
 #[test]
@@ -73,14 +73,14 @@ fn output_bytes_must_be_positive() {
         "{EXERCISE}[limits]\noutput-bytes = 100\n{}",
         with_check("").replace(EXERCISE, "")
     ));
-    assert_eq!(rubric.checks[0].output_bytes, 100);
+    assert_eq!(rubric.checks[0].runs.output_bytes, 100);
 }
 
 #[test]
 fn run_limits_default_inherit_and_override() {
     let rubric = parse_ok(&with_check(""));
     assert_eq!(
-        rubric.checks[0].limits,
+        rubric.checks[0].runs.limits,
         RunLimits {
             cpu_time: DEFAULT_CASE_TIMEOUT * 2,
             memory: 1 << 30,
@@ -95,7 +95,7 @@ fn run_limits_default_inherit_and_override() {
         with_check("timeout = \"3s\"\ntasks = 10\nfile-size = 5\n").replace(EXERCISE, "")
     ));
     assert_eq!(
-        rubric.checks[0].limits,
+        rubric.checks[0].runs.limits,
         RunLimits {
             cpu_time: Duration::from_secs(6),
             memory: 1000,
@@ -109,10 +109,13 @@ fn run_limits_default_inherit_and_override() {
         "{EXERCISE}[limits]\ncpu-time = \"1s\"\n{}",
         with_check("timeout = \"3s\"\n").replace(EXERCISE, "")
     ));
-    assert_eq!(rubric.checks[0].limits.cpu_time, Duration::from_secs(1));
+    assert_eq!(
+        rubric.checks[0].runs.limits.cpu_time,
+        Duration::from_secs(1)
+    );
     let rubric = parse_ok(&with_check("cpu-time = \"1500ms\"\n"));
     assert_eq!(
-        rubric.checks[0].limits.cpu_time,
+        rubric.checks[0].runs.limits.cpu_time,
         Duration::from_millis(1500)
     );
 }

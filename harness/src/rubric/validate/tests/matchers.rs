@@ -35,7 +35,7 @@ fn only_lines_gives_captures_and_cannot_be_negated() {
         "stdout = [{ only-lines = ['^sum: (?<sum>\\d+)$', '^done$'] }]\ncompare = [{ capture = \"sum\", equals = 3 }]\n",
     ));
     assert!(
-        matches!(&rubric.checks[0].stdout[0], Matcher::OnlyLines(regexes) if regexes.len() == 2)
+        matches!(&rubric.checks[0].rules.stdout[0], Matcher::OnlyLines(regexes) if regexes.len() == 2)
     );
     let ((line, column), message, _) = problem(&with_check(
         "stdout = [{ only-lines = ['^a$'], absent = true }]\n",

@@ -23,7 +23,7 @@ fn stacks_take_bytes_and_printed_stacks_a_true() {
     let rubric = parse_ok(&with_check(
         "cases = { kib = [256] }\ncensus = { stacks = \"{kib}\", printed-stacks = true }\n",
     ));
-    let census = &rubric.checks[0].census;
+    let census = &rubric.checks[0].rules.census;
     assert_eq!(census[0].count, CensusCount::Stacks);
     assert_eq!(census[0].expected.source(), "{kib}");
     assert_eq!(census[1].count, CensusCount::PrintedStacks);

@@ -42,13 +42,14 @@ fn sum_array_rubric_is_valid() {
     assert!((rubric.max_score() - 100.0).abs() < 1e-9);
     let census = &rubric.checks[1];
     assert!(census.traced());
-    assert_eq!(census.census.len(), 2);
-    assert_eq!(census.census[0].count, CensusCount::Threads);
-    assert_eq!(census.census[0].expected.source(), "{workers}");
+    assert_eq!(census.rules.census.len(), 2);
+    assert_eq!(census.rules.census[0].count, CensusCount::Threads);
+    assert_eq!(census.rules.census[0].expected.source(), "{workers}");
     let reaped = &rubric.checks[7];
     assert_eq!(reaped.needs, ["build", "processes-census"]);
     assert_eq!(
         reaped
+            .rules
             .census
             .iter()
             .map(|rule| rule.count)
@@ -69,25 +70,28 @@ fn sum_array_rubric_is_valid() {
         ]
     );
     assert_eq!(
-        sum.cases[4].vars,
+        sum.runs.cases[4].vars,
         BTreeMap::from([("workers".to_owned(), "7".to_owned())])
     );
     assert_eq!(sum.points, 30);
-    assert_eq!(sum.program, "sum_array_threads");
-    assert_eq!(sum.args.len(), 1);
-    assert_eq!(sum.args[0].render(&sum.cases[4].vars), "7");
+    assert_eq!(sum.runs.program, "sum_array_threads");
+    assert_eq!(sum.runs.args.len(), 1);
+    assert_eq!(sum.runs.args[0].render(&sum.runs.cases[4].vars), "7");
     assert_eq!(sum.scoring, Scoring::PerCase);
-    assert_eq!(sum.timeout, Duration::from_secs(5));
-    assert_eq!(sum.output_bytes, 65536);
+    assert_eq!(sum.runs.timeout, Duration::from_secs(5));
+    assert_eq!(sum.runs.output_bytes, 65536);
     assert_eq!(sum.needs, ["build"]);
-    assert_eq!(sum.expect, Expect::Exit(0));
+    assert_eq!(sum.rules.expect, Expect::Exit(0));
     // The sum line, and no second one.
-    assert_eq!(sum.stdout.len(), 2);
-    assert!(matches!(sum.stdout[1], Matcher::Absent(_)));
-    assert_eq!(sum.compares.len(), 1);
-    assert_eq!(sum.compares[0].source, Source::Capture("sum".to_owned()));
+    assert_eq!(sum.rules.stdout.len(), 2);
+    assert!(matches!(sum.rules.stdout[1], Matcher::Absent(_)));
+    assert_eq!(sum.rules.compares.len(), 1);
+    assert_eq!(
+        sum.rules.compares[0].source,
+        Source::Capture("sum".to_owned())
+    );
     assert!(matches!(
-        sum.compares[0].expected,
+        sum.rules.compares[0].expected,
         Expected::Oracle(Oracle::ArraySum)
     ));
 
@@ -97,18 +101,18 @@ fn sum_array_rubric_is_valid() {
         case_names(timing),
         ["workers=1", "workers=2", "workers=4", "workers=8"]
     );
-    assert!(timing.parallelism);
-    assert_eq!(timing.parallelism_time.as_deref(), Some("ms"));
+    assert!(timing.rules.parallelism);
+    assert_eq!(timing.rules.parallelism_time.as_deref(), Some("ms"));
 }
 
 #[test]
 fn sum_array_rubric_refuses_bad_worker_counts() {
     let rubric = sum_array_rubric();
     let usage = &rubric.checks[4];
-    assert_eq!(usage.expect, Expect::NonZeroExit);
+    assert_eq!(usage.rules.expect, Expect::NonZeroExit);
     assert_eq!(case_names(usage), ["arg=", "arg=many", "arg=0"]);
-    assert_eq!(usage.stderr.len(), 1);
-    assert_eq!(rubric.checks[5].cases.len(), 6);
+    assert_eq!(usage.rules.stderr.len(), 1);
+    assert_eq!(rubric.checks[5].runs.cases.len(), 6);
     assert_eq!(rubric.checks[8].needs, ["build", "processes-sum"]);
 }
 

@@ -8,12 +8,12 @@ fn hold_until_waited_takes_an_order_and_excludes_the_other_holds() {
     let check = &rubric.checks[0];
     assert!(check.traced());
     assert_eq!(
-        check.task_start,
+        check.runs.task_start,
         Some(TaskStart::HoldUntilWaited(HoldOrder::NewestFirst))
     );
     let rubric = parse_ok(&with_check("hold-until-waited = \"oldest-first\"\n"));
     assert_eq!(
-        rubric.checks[0].task_start,
+        rubric.checks[0].runs.task_start,
         Some(TaskStart::HoldUntilWaited(HoldOrder::OldestFirst))
     );
     let (at, message, help) = problem(&with_check("hold-until-waited = \"first\"\n"));
@@ -61,13 +61,13 @@ fn overlap_needs_start_together_and_start_together_excludes_perturb() {
     let check = &rubric.checks[0];
     assert!(check.traced());
     assert_eq!(
-        check.task_start,
+        check.runs.task_start,
         Some(TaskStart::StartTogether {
             quiet: START_TOGETHER_QUIET,
             separate_cores: false
         })
     );
-    assert_eq!(check.census[1].count, CensusCount::Overlap);
+    assert_eq!(check.rules.census[1].count, CensusCount::Overlap);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn separate_cores_needs_start_together() {
         "start-together = true\nseparate-cores = true\n",
     ));
     assert!(matches!(
-        rubric.checks[0].task_start,
+        rubric.checks[0].runs.task_start,
         Some(TaskStart::StartTogether {
             separate_cores: true,
             ..
