@@ -122,12 +122,35 @@ impl Drop for Hogs {
     }
 }
 
+/// How many iterations of an empty `awk` loop take about `seconds` of CPU on this machine,
+/// measured with bash's `time` (the CPU time of the child alone, whatever else runs): a fixed
+/// count took 0.5 s of CPU on one machine and 0.2 s on another.
+fn awk_iterations_for(seconds: f64) -> u64 {
+    const PROBE: u64 = 5_000_000;
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "TIMEFORMAT='%3U %3S'; time awk 'BEGIN {{ for (i = 0; i < {PROBE}; i++); }}'"
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stderr);
+    let cpu: f64 = text
+        .split_whitespace()
+        .map(|field| field.parse::<f64>().unwrap())
+        .sum();
+    // At least the probe itself, should the clock say 0.
+    let per_second = PROBE as f64 / cpu.max(0.01);
+    ((per_second * seconds) as u64).max(PROBE)
+}
+
 #[test]
 fn time_spent_waiting_for_a_cpu_others_held_is_not_counted() {
-    // About half a second of CPU with a limit of 1.2 s: with four busy loops per core on the
-    // machine it gets a fifth of a core or less, and runs far past its limit by the wall clock.
-    let script = "exec awk 'BEGIN { for (i = 0; i < 15000000; i++); }'";
-    let mut job = student(script);
+    // About 0.6 s of CPU with a limit of 1.2 s: with four busy loops per core on the machine it
+    // gets a fifth of a core or less, and runs far past its limit by the wall clock.
+    let iterations = awk_iterations_for(0.6);
+    let script = format!("exec awk 'BEGIN {{ for (i = 0; i < {iterations}; i++); }}'");
+    let mut job = student(&script);
     job.timeout_ms = 1_200;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hogs = Hogs::start(4 * cores);
