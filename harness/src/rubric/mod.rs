@@ -1,6 +1,6 @@
 //! Rubrics: the TOML file that says how an exercise is graded, parsed and then validated.
 //!
-//! [`wire`] mirrors the file; [`parse`] validates it into a [`Rubric`], reporting every problem
+//! `wire` mirrors the file; [`parse`] validates it into a [`Rubric`], reporting every problem
 //! with its file, line and column. Nothing else in labgrade sees the wire types.
 
 mod error;

@@ -89,7 +89,7 @@ pub enum BaseEnv {
     /// The harness's own environment, for trusted tools that compile nothing of a student's,
     /// such as `cargo fetch` (which may need proxies and registry settings).
     Inherit,
-    /// Only what cargo and rustc need to find the toolchain ([`TOOLCHAIN_ENV`]), for a build of
+    /// Only what cargo and rustc need to find the toolchain (`TOOLCHAIN_ENV`), for a build of
     /// student code: the compiler expands `option_env!` and `include_str!("/proc/self/environ")`
     /// into the program, so labgrade's secrets (a CI token) must not be in its environment.
     Toolchain,
