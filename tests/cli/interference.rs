@@ -128,6 +128,8 @@ impl Drop for Hogs {
 fn awk_iterations_for(seconds: f64) -> u64 {
     const PROBE: u64 = 5_000_000;
     let output = Command::new("bash")
+        // `time` writes its seconds with the locale's decimal mark.
+        .env("LC_ALL", "C")
         .arg("-c")
         .arg(format!(
             "TIMEFORMAT='%3U %3S'; time awk 'BEGIN {{ for (i = 0; i < {PROBE}; i++); }}'"

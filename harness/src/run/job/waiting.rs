@@ -22,7 +22,7 @@ impl Waiting {
     pub const MOST: usize = 32;
 
     /// The lines a report gives: one per thread, and when every thread was blocked in a call
-    /// that is not a sleep, a last line that says no thread could make progress.
+    /// that only another could end, a last line that says no thread could make progress.
     #[must_use]
     pub fn describe(&self) -> Vec<String> {
         describe_waiting(&self.tasks, self.cut)
@@ -59,6 +59,9 @@ pub enum Doing {
         /// write end. While one is open, the read never sees end-of-file.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         writers: Vec<Holder>,
+        /// Whether the call ends without anyone else: a sleep, or a wait with a time limit.
+        #[serde(default)]
+        ends_by_itself: bool,
     },
     /// Asleep outside any system call, stopped, or in a state the kernel gave as this letter.
     Other {
@@ -88,13 +91,21 @@ impl WaitingTask {
         };
         let what = match &self.doing {
             Doing::Running => "running (on a CPU or ready for one)".to_owned(),
-            Doing::Blocked { call, on, writers } => {
+            Doing::Blocked {
+                call,
+                on,
+                writers,
+                ends_by_itself,
+            } => {
                 let mut text = format!("blocked in {call}");
                 if let Some(on) = on {
                     let _ = write!(text, " ({on})");
                 }
                 if let Some(meaning) = meaning(call) {
                     let _ = write!(text, ": {meaning}");
+                }
+                if *ends_by_itself && !is_sleep(call) {
+                    text.push_str(", with a time limit");
                 }
                 if !writers.is_empty() {
                     let held: Vec<String> = writers
@@ -123,8 +134,14 @@ impl WaitingTask {
 
     /// Whether the thread was blocked in a call that only another thread or process can end.
     #[must_use]
-    pub fn blocked(&self) -> bool {
-        matches!(self.doing, Doing::Blocked { .. })
+    pub fn stuck(&self) -> bool {
+        matches!(
+            self.doing,
+            Doing::Blocked {
+                ends_by_itself: false,
+                ..
+            }
+        )
     }
 }
 
@@ -158,18 +175,18 @@ fn describe_waiting(tasks: &[WaitingTask], cut: bool) -> Vec<String> {
             tasks.len()
         ));
     }
-    if !tasks.is_empty() && tasks.iter().all(WaitingTask::blocked) && !tasks.iter().any(sleeps) {
-        lines.push(
-            "every thread was blocked in a system call and none was running or sleeping: no thread could make progress"
-                .to_owned(),
-        );
+    if !tasks.is_empty() && tasks.iter().all(WaitingTask::stuck) {
+        lines.push(NO_PROGRESS.to_owned());
     }
     lines
 }
 
-/// Whether the task only waits for time to pass.
-fn sleeps(task: &WaitingTask) -> bool {
-    matches!(&task.doing, Doing::Blocked { call, .. } if call == "nanosleep" || call == "clock_nanosleep")
+/// Said when every thread waits for another: none runs, sleeps or waits with a time limit.
+const NO_PROGRESS: &str = "every thread was blocked in a system call that only another thread or process could end: no thread could make progress";
+
+/// Whether the call only waits for time to pass.
+fn is_sleep(call: &str) -> bool {
+    call == "nanosleep" || call == "clock_nanosleep"
 }
 
 #[cfg(test)]
@@ -191,6 +208,7 @@ mod tests {
                 call: call.to_owned(),
                 on: on.map(str::to_owned),
                 writers: writers.to_vec(),
+                ends_by_itself: is_sleep(call),
             },
         }
     }
@@ -240,7 +258,7 @@ mod tests {
             name: "spin".to_owned(),
             doing: Doing::Running,
         };
-        assert!(!task.blocked());
+        assert!(!task.stuck());
         let lines = describe_waiting(&[task], false);
         assert_eq!(
             lines,

@@ -6,11 +6,13 @@
 //! Bounded: at most [`Waiting::MOST`] threads, a few file reads each; it runs once per
 //! timed-out run, so it costs nothing to a program that ends in time.
 
+use std::collections::HashMap;
+
 use nix::libc;
 use nix::unistd::Pid;
 
 use super::procfs;
-use super::waiting::{Call, blocked_call};
+use super::waiting::{Call, blocked_call, is_sleep};
 use crate::run::job::{Doing, Holder, Waiting, WaitingTask};
 
 /// The program's threads, now. `None` when no process is left to read.
@@ -22,13 +24,15 @@ pub(super) fn waiting() -> Option<Waiting> {
     processes.sort_unstable();
     let mut tasks = Vec::new();
     let mut cut = false;
+    // The write ends of each pipe some thread reads, found once per pipe.
+    let mut writers = HashMap::new();
     'processes: for &pid in &processes {
         for tid in procfs::tasks(pid) {
             if tasks.len() == Waiting::MOST {
                 cut = true;
                 break 'processes;
             }
-            if let Some(task) = task(pid, tid, &processes) {
+            if let Some(task) = task(pid, tid, &processes, &mut writers) {
                 tasks.push(task);
             }
         }
@@ -36,8 +40,14 @@ pub(super) fn waiting() -> Option<Waiting> {
     (!tasks.is_empty()).then_some(Waiting { tasks, cut })
 }
 
-/// Thread `tid` of process `pid`; `None` if it is gone.
-fn task(pid: i32, tid: i32, processes: &[i32]) -> Option<WaitingTask> {
+/// Thread `tid` of process `pid`; `None` if it is gone. `writers` keeps the write ends found of
+/// each pipe, so that threads reading the same pipe scan the program's descriptors once.
+fn task(
+    pid: i32,
+    tid: i32,
+    processes: &[i32],
+    writers: &mut HashMap<String, Vec<Holder>>,
+) -> Option<WaitingTask> {
     let state = procfs::task_state(pid, tid)?;
     let name = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm"))
         .map(|name| name.trim_end().to_owned())
@@ -50,7 +60,7 @@ fn task(pid: i32, tid: i32, processes: &[i32]) -> Option<WaitingTask> {
                 .as_deref()
                 .and_then(blocked_call)
             {
-                Some(call) => blocked(pid, &call, processes),
+                Some(call) => blocked(pid, &call, processes, writers),
                 None => Doing::Other { letter: state },
             }
         }
@@ -65,28 +75,73 @@ fn task(pid: i32, tid: i32, processes: &[i32]) -> Option<WaitingTask> {
 }
 
 /// What a thread blocked in `call` waits on.
-fn blocked(pid: i32, call: &Call, processes: &[i32]) -> Doing {
+fn blocked(
+    pid: i32,
+    call: &Call,
+    processes: &[i32],
+    writers: &mut HashMap<String, Vec<Holder>>,
+) -> Doing {
     let name = call_name(call.number);
     let fd = takes_fd(call.number).then_some(call.args[0]);
-    let target = fd.and_then(|fd| {
-        std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
-            .ok()
-            .map(|link| link.to_string_lossy().into_owned())
-    });
+    let target = fd.and_then(|fd| procfs::fd_link(pid, fd));
     let on = fd.map(|fd| match &target {
         Some(target) => format!("fd {fd}, {target}"),
         None => format!("fd {fd}"),
     });
     let reads = matches!(name.as_str(), "read" | "readv");
-    let writers = match &target {
-        Some(target) if reads && target.starts_with("pipe:") => write_ends(target, processes),
+    let writers = match target {
+        Some(target) if reads && target.starts_with("pipe:") => writers
+            .entry(target)
+            .or_insert_with_key(|target| write_ends(target, processes))
+            .clone(),
         _ => Vec::new(),
     };
     Doing::Blocked {
         call: name,
         on,
         writers,
+        ends_by_itself: ends_by_itself(call),
     }
+}
+
+/// Whether `call` ends without another thread or process: a sleep, or a wait given a time
+/// limit (a timed futex wait, as `Condvar::wait_timeout` and `recv_timeout` make, or a poll,
+/// select or signal wait with a timeout). A timeout is known from the call's arguments alone:
+/// a timeout pointer that is not null, or a poll timeout that is not negative.
+fn ends_by_itself(call: &Call) -> bool {
+    const FUTEX_CMD: u64 = 0x7f;
+    const TIMED_FUTEX_WAITS: [u64; 5] = [0, 6, 9, 11, 13]; // WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2
+    let args = call.args;
+    let number = call.number;
+    is_sleep(call)
+        || (number == libc::SYS_futex
+            && TIMED_FUTEX_WAITS.contains(&(args[1] & FUTEX_CMD))
+            && args[3] != 0)
+        || ((number == libc::SYS_epoll_wait || number == libc::SYS_epoll_pwait)
+            && int_not_negative(args[3]))
+        || ((number == libc::SYS_ppoll || number == libc::SYS_rt_sigtimedwait) && args[2] != 0)
+        || (number == libc::SYS_pselect6 && args[4] != 0)
+        || legacy_timed(call)
+}
+
+/// Whether an `int` argument (the low 32 bits of its register) is not negative: a poll timeout
+/// of -1 waits for ever.
+fn int_not_negative(arg: u64) -> bool {
+    arg & 0x8000_0000 == 0
+}
+
+/// The timed waits among the older calls of x86-64: `poll` with a timeout that is not
+/// negative, `select` with a timeout pointer.
+#[cfg(target_arch = "x86_64")]
+fn legacy_timed(call: &Call) -> bool {
+    (call.number == libc::SYS_poll && int_not_negative(call.args[2]))
+        || (call.number == libc::SYS_select && call.args[4] != 0)
+}
+
+/// Other architectures do not have the older calls.
+#[cfg(not(target_arch = "x86_64"))]
+fn legacy_timed(_call: &Call) -> bool {
+    false
 }
 
 /// Every descriptor of `processes` open for writing on the pipe `target` (`pipe:[inode]`): its
@@ -102,8 +157,7 @@ fn write_ends(target: &str, processes: &[i32]) -> Vec<Holder> {
             .collect();
         fds.sort_unstable();
         for fd in fds {
-            let same = std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
-                .is_ok_and(|link| link.to_string_lossy() == target);
+            let same = procfs::fd_link(pid, fd).is_some_and(|link| link == target);
             if same && opened_for_writing(pid, fd) {
                 holders.push(Holder { pid, fd });
             }
@@ -221,7 +275,7 @@ mod tests {
         let me = std::process::id().cast_signed();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
         let seen = loop {
-            let seen = task(me, tid, &[me]).unwrap();
+            let seen = task(me, tid, &[me], &mut HashMap::new()).unwrap();
             if matches!(&seen.doing, Doing::Blocked { call, .. } if call == "read")
                 || std::time::Instant::now() > deadline
             {
@@ -229,10 +283,17 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
         };
-        let Doing::Blocked { call, on, writers } = &seen.doing else {
+        let Doing::Blocked {
+            call,
+            on,
+            writers,
+            ends_by_itself,
+        } = &seen.doing
+        else {
             panic!("not blocked: {seen:?}");
         };
         assert_eq!(call, "read");
+        assert!(!ends_by_itself);
         assert!(
             on.as_deref()
                 .is_some_and(|on| on.starts_with(&format!("fd {reader_fd}, pipe:["))),
@@ -247,6 +308,47 @@ mod tests {
         );
         drop(writer);
         assert_eq!(blocked_reader.join().unwrap(), 0);
+    }
+
+    fn call(number: i64, args: [u64; 6]) -> Call {
+        Call { number, args }
+    }
+
+    #[test]
+    fn sleeps_and_waits_with_a_timeout_end_by_themselves() {
+        // Rust's `Mutex::lock` and `join`: FUTEX_WAIT_BITSET | FUTEX_PRIVATE, no timeout.
+        assert!(!ends_by_itself(&call(
+            libc::SYS_futex,
+            [0x1000, 0x89, 2, 0, 0, u64::MAX]
+        )));
+        // `Condvar::wait_timeout`: the same with a timespec.
+        assert!(ends_by_itself(&call(
+            libc::SYS_futex,
+            [0x1000, 0x89, 2, 0x7ff0, 0, u64::MAX]
+        )));
+        assert!(ends_by_itself(&call(libc::SYS_clock_nanosleep, [0; 6])));
+        assert!(!ends_by_itself(&call(libc::SYS_wait4, [42, 0, 0, 0, 0, 0])));
+        assert!(!ends_by_itself(&call(
+            libc::SYS_read,
+            [3, 0x1000, 16, 0, 0, 0]
+        )));
+        assert!(!ends_by_itself(&call(
+            libc::SYS_ppoll,
+            [0x1000, 1, 0, 0, 8, 0]
+        )));
+        assert!(ends_by_itself(&call(
+            libc::SYS_ppoll,
+            [0x1000, 1, 0x7ff0, 0, 8, 0]
+        )));
+        let forever = u64::from(u32::MAX); // -1 as an int
+        assert!(!ends_by_itself(&call(
+            libc::SYS_epoll_wait,
+            [4, 0x1000, 8, forever, 0, 0]
+        )));
+        assert!(ends_by_itself(&call(
+            libc::SYS_epoll_wait,
+            [4, 0x1000, 8, 100, 0, 0]
+        )));
     }
 
     #[test]

@@ -188,9 +188,14 @@ pub(crate) fn mapping_containing(pid: i32, tid: i32, address: u64) -> Option<(u6
 /// `/proc/<tid>/fd` (`pipe:[inode]`, `socket:[inode]`, `/memfd:name (deleted)`, a path...);
 /// `None` when it is closed or the task is gone.
 pub(super) fn fd_target(tid: i32, fd: u64) -> Option<FDTarget> {
+    fd_link(tid, fd)?.parse().ok()
+}
+
+/// The link of descriptor `fd` of process or thread `tid` as text (`pipe:[4711]`); lossy, since
+/// a memory file's name need not be UTF-8 and only the kind of target matters.
+pub(super) fn fd_link(tid: i32, fd: u64) -> Option<String> {
     let link = std::fs::read_link(format!("/proc/{tid}/fd/{fd}")).ok()?;
-    // Lossy: a memory file's name need not be UTF-8, and only the kind of target matters.
-    link.to_string_lossy().parse().ok()
+    Some(link.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

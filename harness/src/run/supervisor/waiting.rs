@@ -56,7 +56,7 @@ pub(super) fn blocked_call(text: &str) -> Option<Call> {
 }
 
 /// Whether `call` only waits for time to pass.
-fn is_sleep(call: &Call) -> bool {
+pub(super) fn is_sleep(call: &Call) -> bool {
     let number = call.number;
     if number == libc::SYS_nanosleep || number == libc::SYS_clock_nanosleep {
         return true;
