@@ -33,7 +33,14 @@ impl Waiting {
     /// that only another could end, a last line that says no thread could make progress.
     #[must_use]
     pub fn describe(&self) -> Vec<String> {
-        describe_waiting(&self.tasks, self.cut)
+        let mut lines = describe_waiting(&self.tasks, self.cut);
+        if self.stacks_cut {
+            lines.push(format!(
+                "reading the threads' stacks took longer than {} ms: the threads listed without one were not read",
+                Self::STACKS_MS
+            ));
+        }
+        lines
     }
 }
 
