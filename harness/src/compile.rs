@@ -167,6 +167,7 @@ impl Toolchain {
         job.env
             .insert("TMPDIR".to_owned(), tmp.display().to_string());
         job.sandbox = Some(self.build_sandbox(rubric, &workspace));
+        line_tables(&mut job, rubric.build.profile, &workspace, assembly);
         // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
         // every process of the build gets generous limits, so that such code is a compile error
         // rather than a machine out of memory or disk.
@@ -563,6 +564,41 @@ fn copy_executables(built: &Path, bin_dir: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Builds with line tables and paths relative to the package, so that the stack of a hung
+/// program names the student's lines as `src/main.rs:42` (`run/supervisor/stack/`). Line tables
+/// cost nothing at run time (the dev profile has them already). The slot's folder is mapped
+/// away, the package's folder too, and the course's crates beside it (the support crate) to
+/// `../<name>` as they are beside the package: the binary then reads the same from any slot,
+/// and only the package's own files are named by a path neither absolute nor starting with
+/// `../`. Part of the build recipe (`reuse::RECIPE`).
+fn line_tables(job: &mut Job, profile: Profile, workspace: &Path, assembly: &Assembly) {
+    if profile == Profile::Release {
+        job.env.insert(
+            "CARGO_PROFILE_RELEASE_DEBUG".to_owned(),
+            "line-tables-only".to_owned(),
+        );
+    }
+    let package = assembly
+        .package_dir()
+        .strip_prefix(assembly.workspace())
+        .unwrap_or(assembly.package_dir());
+    let mut flags = vec![
+        format!("--remap-path-prefix={}=", workspace.display()),
+        format!("--remap-path-prefix={}=", package.display()),
+    ];
+    let beside = fs::read_dir(assembly.workspace())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "target" && Path::new(name) != package);
+    flags.extend(beside.map(|name| format!("--remap-path-prefix={name}=../{name}")));
+    // One flag per `\x1f`-separated item: paths with spaces stay whole.
+    job.env
+        .insert("CARGO_ENCODED_RUSTFLAGS".to_owned(), flags.join("\x1f"));
 }
 
 /// The folder cargo puts binaries of `profile` in.

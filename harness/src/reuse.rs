@@ -34,8 +34,9 @@ use crate::error::{Error, io};
 use crate::rubric::Profile;
 
 /// How labgrade builds (the cargo arguments, the environment, the limits). Raise it whenever
-/// that changes, so that no entry of the old recipe is taken for one of the new.
-pub const RECIPE: u32 = 1;
+/// that changes, so that no entry of the old recipe is taken for one of the new. 2: line
+/// tables and paths relative to the package (`compile.rs`, `line_tables`).
+pub const RECIPE: u32 = 2;
 /// Bytes the entries may take together (release binaries of the exercises are 0.5 to 5 MB: a
 /// few hundred submissions of every exercise).
 pub const BUDGET: u64 = 4 << 30;

@@ -397,8 +397,9 @@ fn async_with_epoll_and_another_loop_earns_full_marks() {
 
 /// The commonest hang of the lab: the child keeps its own copy of the pipe's write end, so its
 /// read never sees end-of-file. The report says, from what was observed when the time ran out,
-/// which call each process waits in, which descriptor still holds the write end, and that no
-/// thread could make progress, in the JSON report and in GitHub's annotations alike.
+/// which call each process waits in at which line of the student's, which descriptor still holds
+/// the write end, and that no thread could make progress, in the JSON report and in GitHub's
+/// annotations alike.
 #[test]
 fn a_hang_on_a_pipe_names_the_call_and_who_holds_the_write_end() {
     let github = tempfile::tempdir().unwrap();
@@ -437,8 +438,27 @@ fn a_hang_on_a_pipe_names_the_call_and_who_holds_the_write_end() {
         "{notes:#?}"
     );
     assert!(has("no thread could make progress$"), "{notes:#?}");
+    // Each waits at a line of the student's own file, named relative to the submission.
+    assert!(
+        has(
+            r"^where pid \d+ \(ipc_stream\) waits: `waitpid<nix::unistd::Pid>` called at src/bin/ipc_stream\.rs:99 in `main`"
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        has(
+            r"^where pid \d+ \(ipc_stream\) waits: .*read.* called at src/bin/ipc_stream\.rs:33 in `receive<std::io::pipe::PipeReader>`, called at src/bin/ipc_stream\.rs:50 in `child_main<std::io::pipe::PipeReader>`, called at src/bin/ipc_stream\.rs:84 in `main`"
+        ),
+        "{notes:#?}"
+    );
 
     let annotations = std::fs::read_to_string(&annotations).unwrap();
+    assert!(
+        annotations.contains(
+            "src/bin/ipc_stream.rs,line=33,title=stream-messages%3A the program waits here::"
+        ),
+        "{annotations}"
+    );
     assert!(
         annotations.contains("note: when the time ran out, pid ")
             && annotations.contains("the pipe's write end is still open in this process itself"),

@@ -8,6 +8,7 @@ mod containment;
 mod course;
 mod gradescope;
 mod grading;
+mod hangs;
 mod hostile;
 mod html;
 mod interference;

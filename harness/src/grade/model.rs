@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::rubric::{Details, Visibility};
-use crate::run::{CapturedOutput, Census, CgroupUsage, Perturbation, ProcessLimits, Termination};
+use crate::run::{
+    CapturedOutput, Census, CgroupUsage, Perturbation, ProcessLimits, Termination, Waiting,
+};
 
 /// Version of the grade's serialized form, bumped on any breaking change.
 pub const GRADE_FORMAT_VERSION: u32 = 1;
@@ -348,6 +350,10 @@ pub struct Observed {
     /// such as the program being stopped at its task limit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Where each thread of a program that ran out of time waited (its `notes` say it in
+    /// words): the call, the stack down to the program's own lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
     /// Named groups captured by the check's regexes.
     pub captures: BTreeMap<String, String>,
 }

@@ -205,6 +205,7 @@ mod tests {
                 containment: Vec::new(),
                 resources: None,
                 notes: Vec::new(),
+                waiting: None,
                 captures: BTreeMap::new(),
             },
             failures: Vec::new(),

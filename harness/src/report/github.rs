@@ -140,6 +140,7 @@ impl Github {
         for check in &grade.checks {
             if let Some(annotation) = self.check_annotation(grade, check) {
                 annotations.push(annotation);
+                annotations.extend(self.wait_annotations(grade, check));
             }
         }
         let mut score = format!(
@@ -195,6 +196,48 @@ impl Github {
         })
     }
 }
+
+impl Github {
+    /// For a failed check whose program ran out of time, an annotation on each line of the
+    /// program's own where a thread waited (its innermost frame of the program's own source),
+    /// each line once, at most [`WAIT_ANNOTATIONS`].
+    fn wait_annotations(&self, grade: &Grade, check: &CheckGrade) -> Vec<Annotation> {
+        let mut annotations: Vec<Annotation> = Vec::new();
+        let mut seen = Vec::new();
+        let failed = check.cases.iter().filter(|case| !case.passed);
+        let tasks = failed
+            .filter_map(|case| case.observed.waiting.as_ref())
+            .flat_map(|waiting| &waiting.tasks);
+        for task in tasks {
+            let Some(stack) = &task.stack else {
+                continue;
+            };
+            let Some((file, line)) = stack.innermost_own() else {
+                continue;
+            };
+            if seen.contains(&(file, line)) || seen.len() == WAIT_ANNOTATIONS {
+                continue;
+            }
+            seen.push((file, line));
+            annotations.push(Annotation {
+                level: "error",
+                file: Some(self.path(grade, file)),
+                line: Some(line),
+                col: None,
+                title: format!("{}: the program waits here", check.id),
+                message: format!(
+                    "when the time ran out, {}\nwhere it waits: {}",
+                    task.describe(),
+                    stack.describe()
+                ),
+            });
+        }
+        annotations
+    }
+}
+
+/// The most lines a check's annotations point at where its program waited.
+const WAIT_ANNOTATIONS: usize = 5;
 
 fn plain(level: &'static str, title: &str, message: &str) -> Annotation {
     Annotation {

@@ -54,6 +54,7 @@ pub fn evaluate_case(
         replay,
         observed: Observed {
             notes: observation.notes(),
+            waiting: observation.waiting,
             resources: observation.resources.clone(),
             termination_text,
             termination: observation.termination,

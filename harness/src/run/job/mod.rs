@@ -5,6 +5,7 @@ mod census;
 mod limits;
 mod observation;
 mod request;
+mod stack;
 mod termination;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ pub use observation::{
 };
 pub(crate) use request::TOOLCHAIN_ENV;
 pub use request::{BaseEnv, Job, Sandbox};
+pub use stack::{Frame, Stack, StackEnd};
 pub use termination::Termination;
 pub use trace::{HoldOrder, Perturbation, SyscallWatch, Trace};
 pub use waiting::{Doing, Holder, Waiting, WaitingTask};

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::stack::Stack;
+
 /// The program's threads when its time ran out, at most [`Waiting::MOST`] of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waiting {
@@ -15,17 +17,30 @@ pub struct Waiting {
     /// Whether more threads were alive than are listed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,
+    /// Whether reading stacks took longer than [`Waiting::STACKS_MS`], so that the threads
+    /// listed after the first without a stack have none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stacks_cut: bool,
 }
 
 impl Waiting {
     /// The most threads listed: a fork bomb's thousands would say nothing more.
     pub const MOST: usize = 32;
+    /// The most time spent reading the threads' stacks, in milliseconds: the kill waits for it.
+    pub const STACKS_MS: u64 = 1000;
 
     /// The lines a report gives: one per thread, and when every thread was blocked in a call
     /// that only another could end, a last line that says no thread could make progress.
     #[must_use]
     pub fn describe(&self) -> Vec<String> {
-        describe_waiting(&self.tasks, self.cut)
+        let mut lines = describe_waiting(&self.tasks, self.cut);
+        if self.stacks_cut {
+            lines.push(format!(
+                "reading the threads' stacks took longer than {} ms: the threads listed without one were not read",
+                Self::STACKS_MS
+            ));
+        }
+        lines
     }
 }
 
@@ -40,6 +55,14 @@ pub struct WaitingTask {
     pub name: String,
     /// What the thread was doing.
     pub doing: Doing,
+    /// Its stack, innermost frame first, where it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<Stack>,
+    /// Whether nothing but a signal can end its wait, as observed: it waits without a time limit
+    /// on a futex private to its process (a lock, condition variable, channel or join of that
+    /// process), it is the only thread of its process, and no other process shares its memory.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alone_on_private_futex: bool,
 }
 
 /// What a thread was doing when the time ran out.
@@ -84,11 +107,7 @@ impl WaitingTask {
     /// the pipe's write end is still open in pid 13 as fd 4, so the read never sees end-of-file`.
     #[must_use]
     pub fn describe(&self) -> String {
-        let who = if self.pid == self.tid {
-            format!("pid {} ({})", self.pid, self.name)
-        } else {
-            format!("pid {}, thread {} ({})", self.pid, self.tid, self.name)
-        };
+        let who = self.who();
         let what = match &self.doing {
             Doing::Running => "running (on a CPU or ready for one)".to_owned(),
             Doing::Blocked {
@@ -132,6 +151,16 @@ impl WaitingTask {
         format!("{who}: {what}")
     }
 
+    /// The thread in words: `pid 12 (demo)`, or `pid 12, thread 14 (worker)`.
+    #[must_use]
+    pub fn who(&self) -> String {
+        if self.pid == self.tid {
+            format!("pid {} ({})", self.pid, self.name)
+        } else {
+            format!("pid {}, thread {} ({})", self.pid, self.tid, self.name)
+        }
+    }
+
     /// Whether the thread was blocked in a call that only another thread or process can end.
     #[must_use]
     pub fn stuck(&self) -> bool {
@@ -165,10 +194,16 @@ fn meaning(call: &str) -> Option<&'static str> {
 
 /// The lines for `tasks`; empty when nothing was read.
 fn describe_waiting(tasks: &[WaitingTask], cut: bool) -> Vec<String> {
-    let mut lines: Vec<String> = tasks
-        .iter()
-        .map(|task| format!("when the time ran out, {}", task.describe()))
-        .collect();
+    let mut lines = Vec::new();
+    for task in tasks {
+        lines.push(format!("when the time ran out, {}", task.describe()));
+        if let Some(stack) = &task.stack {
+            lines.push(format!("where {} waits: {}", task.who(), stack.describe()));
+        }
+        if task.alone_on_private_futex {
+            lines.push(format!("{} can never be woken: {ALONE}", task.who()));
+        }
+    }
     if cut {
         lines.push(format!(
             "more threads were alive when the time ran out than the {} listed",
@@ -180,6 +215,9 @@ fn describe_waiting(tasks: &[WaitingTask], cut: bool) -> Vec<String> {
     }
     lines
 }
+
+/// Said of a thread that nothing but a signal can wake (see [`WaitingTask::alone_on_private_futex`]).
+const ALONE: &str = "it waits without a time limit on a lock, condition variable, channel or join private to its process, it is the only thread left in its process, and no other process shares its memory, so nothing but a signal can end this wait: it waits for ever (a self-deadlock)";
 
 /// Said when every thread waits for another: none runs, sleeps or waits with a time limit.
 const NO_PROGRESS: &str = "every thread was blocked in a system call that only another thread or process could end: no thread could make progress";
@@ -210,6 +248,8 @@ mod tests {
                 writers: writers.to_vec(),
                 ends_by_itself: is_sleep(call),
             },
+            stack: None,
+            alone_on_private_futex: false,
         }
     }
 
@@ -257,12 +297,40 @@ mod tests {
             tid: 7,
             name: "spin".to_owned(),
             doing: Doing::Running,
+            stack: None,
+            alone_on_private_futex: false,
         };
         assert!(!task.stuck());
         let lines = describe_waiting(&[task], false);
         assert_eq!(
             lines,
             ["when the time ran out, pid 7 (spin): running (on a CPU or ready for one)"]
+        );
+    }
+
+    #[test]
+    fn a_stack_and_a_self_deadlock_are_said_after_their_thread() {
+        let mut task = blocked(9, 9, "futex", None, &[]);
+        task.stack = Some(Stack {
+            frames: vec![crate::run::job::Frame::Own {
+                function: Some("demo::main".to_owned()),
+                file: "src/main.rs".to_owned(),
+                line: 7,
+            }],
+            end: crate::run::job::StackEnd::Root,
+        });
+        task.alone_on_private_futex = true;
+        let lines = describe_waiting(&[task], false);
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(
+            lines[1],
+            "where pid 9 (ipc_stream) waits: at src/main.rs:7 in `demo::main`"
+        );
+        assert!(
+            lines[2].starts_with(
+                "pid 9 (ipc_stream) can never be woken: it waits without a time limit on a lock"
+            ) && lines[2].ends_with("(a self-deadlock)"),
+            "{lines:?}"
         );
     }
 }

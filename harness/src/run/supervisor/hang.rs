@@ -3,20 +3,33 @@
 //! ones included), its state, the system call it is blocked in with the descriptor it names,
 //! and for a read of a pipe every descriptor of the program still open on the pipe's write end.
 //!
-//! Bounded: at most [`Waiting::MOST`] threads, a few file reads each; it runs once per
-//! timed-out run, so it costs nothing to a program that ends in time.
+//! Each thread's stack is read too (`stack/`), down to the student's own source, and a thread
+//! that nothing but a signal can wake is marked so: it waits without a time limit on a futex
+//! private to its process (`FUTEX_PRIVATE_FLAG` in the arguments of its call), it is its
+//! process's only thread, and no other process of the program shares its memory (`kcmp` with
+//! `KCMP_VM`, since a private futex is woken only from the same memory).
+//!
+//! Bounded: at most [`Waiting::MOST`] threads, a few file reads each, and stacks read for at
+//! most [`Waiting::STACKS_MS`] (then [`Waiting::stacks_cut`]), each at most
+//! [`Stack::MOST_FRAMES`] frames deep; it runs once per timed-out run, so it costs nothing to a
+//! program that ends in time.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use nix::libc;
 use nix::unistd::Pid;
 
 use super::procfs;
+use super::stack::{self, Modules};
+use super::tracer::Tracer;
 use super::waiting::{Call, blocked_call, is_sleep};
-use crate::run::job::{Doing, Holder, Waiting, WaitingTask};
+use crate::run::job::{Doing, Holder, Stack, Waiting, WaitingTask};
 
-/// The program's threads, now. `None` when no process is left to read.
-pub(super) fn waiting() -> Option<Waiting> {
+/// The program's threads, now, with their stacks; `tracer` is the job's tracer, if it traces
+/// the program. `None` when no process is left to read.
+pub(super) fn waiting(mut tracer: Option<&mut Tracer>) -> Option<Waiting> {
+    let until = Instant::now() + Duration::from_millis(Waiting::STACKS_MS);
     let mut processes: Vec<i32> = procfs::live_descendants(Pid::this())
         .iter()
         .map(|process| process.pid.as_raw())
@@ -26,32 +39,78 @@ pub(super) fn waiting() -> Option<Waiting> {
     let mut cut = false;
     // The write ends of each pipe some thread reads, found once per pipe.
     let mut writers = HashMap::new();
+    let mut stacks_cut = false;
     'processes: for &pid in &processes {
-        for tid in procfs::tasks(pid) {
+        let threads = procfs::tasks(pid);
+        let mut modules = None;
+        for &tid in &threads {
             if tasks.len() == Waiting::MOST {
                 cut = true;
                 break 'processes;
             }
-            if let Some(task) = task(pid, tid, &processes, &mut writers) {
-                tasks.push(task);
+            let Some((mut task, private_wait)) = task(pid, tid, &processes, &mut writers) else {
+                continue;
+            };
+            if Instant::now() >= until {
+                stacks_cut = true;
+            } else {
+                let modules = modules.get_or_insert_with(|| Modules::of(pid));
+                task.stack = read_stack(pid, tid, modules, tracer.as_deref_mut(), until);
             }
+            task.alone_on_private_futex =
+                private_wait && threads.len() == 1 && shares_memory_with_none(pid, &processes);
+            tasks.push(task);
         }
     }
-    (!tasks.is_empty()).then_some(Waiting { tasks, cut })
+    (!tasks.is_empty()).then_some(Waiting {
+        tasks,
+        cut,
+        stacks_cut,
+    })
 }
 
-/// Thread `tid` of process `pid`; `None` if it is gone. `writers` keeps the write ends found of
-/// each pipe, so that threads reading the same pipe scan the program's descriptors once.
+/// The stack of thread `tid` of process `pid`, stopped for a moment, before `until`.
+fn read_stack(
+    pid: i32,
+    tid: i32,
+    modules: &Modules,
+    tracer: Option<&mut Tracer>,
+    until: Instant,
+) -> Option<Stack> {
+    let state = procfs::task_state(pid, tid)?;
+    let registers = stack::registers(tid, state, tracer, until)?;
+    stack::walk(pid, tid, registers, modules)
+}
+
+/// Whether no other process of `processes` shares the memory of `pid` (`kcmp` says so of
+/// each); `false` when one cannot be compared.
+fn shares_memory_with_none(pid: i32, processes: &[i32]) -> bool {
+    const KCMP_VM: libc::c_long = 1;
+    processes
+        .iter()
+        .filter(|&&other| other != pid)
+        .all(|&other| {
+            // SAFETY: `kcmp` takes plain integers and touches no memory of ours.
+            let order = unsafe { libc::syscall(libc::SYS_kcmp, pid, other, KCMP_VM, 0, 0) };
+            order > 0
+        })
+}
+
+/// Thread `tid` of process `pid`, without its stack, and whether it waits without a time limit
+/// on a futex private to its process; `None` if it is gone. `writers` keeps the write ends
+/// found of each pipe, so that threads reading the same pipe scan the program's descriptors
+/// once.
 fn task(
     pid: i32,
     tid: i32,
     processes: &[i32],
     writers: &mut HashMap<String, Vec<Holder>>,
-) -> Option<WaitingTask> {
+) -> Option<(WaitingTask, bool)> {
     let state = procfs::task_state(pid, tid)?;
     let name = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm"))
         .map(|name| name.trim_end().to_owned())
         .unwrap_or_default();
+    let mut private_wait = false;
     let doing = match state {
         'R' => Doing::Running,
         'S' | 'D' => {
@@ -60,18 +119,37 @@ fn task(
                 .as_deref()
                 .and_then(blocked_call)
             {
-                Some(call) => blocked(pid, &call, processes, writers),
+                Some(call) => {
+                    private_wait = waits_on_private_futex(&call);
+                    blocked(pid, &call, processes, writers)
+                }
                 None => Doing::Other { letter: state },
             }
         }
         letter => Doing::Other { letter },
     };
-    Some(WaitingTask {
+    let task = WaitingTask {
         pid,
         tid,
         name,
         doing,
-    })
+        stack: None,
+        alone_on_private_futex: false,
+    };
+    Some((task, private_wait))
+}
+
+/// Whether `call` waits without a time limit on a futex private to its process
+/// (`FUTEX_WAIT` or `FUTEX_WAIT_BITSET` with `FUTEX_PRIVATE_FLAG`), which only a thread sharing
+/// the process's memory can wake: Rust's `Mutex::lock`, `Condvar::wait` and channels wait so.
+fn waits_on_private_futex(call: &Call) -> bool {
+    const FUTEX_CMD: u64 = 0x7f;
+    const FUTEX_PRIVATE_FLAG: u64 = 0x80;
+    const WAITS: [u64; 2] = [0, 9]; // FUTEX_WAIT, FUTEX_WAIT_BITSET
+    call.number == libc::SYS_futex
+        && call.args[1] & FUTEX_PRIVATE_FLAG != 0
+        && WAITS.contains(&(call.args[1] & FUTEX_CMD))
+        && !ends_by_itself(call)
 }
 
 /// What a thread blocked in `call` waits on.
@@ -275,7 +353,7 @@ mod tests {
         let me = std::process::id().cast_signed();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
         let seen = loop {
-            let seen = task(me, tid, &[me], &mut HashMap::new()).unwrap();
+            let (seen, _) = task(me, tid, &[me], &mut HashMap::new()).unwrap();
             if matches!(&seen.doing, Doing::Blocked { call, .. } if call == "read")
                 || std::time::Instant::now() > deadline
             {

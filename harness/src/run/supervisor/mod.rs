@@ -56,6 +56,7 @@ mod sandbox;
 mod senders;
 mod settle;
 mod spawn;
+mod stack;
 mod status;
 mod syscalls;
 mod tracer;

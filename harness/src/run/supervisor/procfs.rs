@@ -184,6 +184,11 @@ pub(crate) fn mapping_containing(pid: i32, tid: i32, address: u64) -> Option<(u6
         .find(|&(start, end)| (start..end).contains(&address))
 }
 
+/// The mappings of process `pid` (`/proc/<pid>/maps`); empty when it cannot be read.
+pub(super) fn maps(pid: i32) -> Vec<::procfs::process::MemoryMap> {
+    MemoryMaps::from_file(format!("/proc/{pid}/maps")).map_or_else(|_| Vec::new(), |maps| maps.0)
+}
+
 /// What descriptor `fd` of process or thread `tid` refers to, from its link in
 /// `/proc/<tid>/fd` (`pipe:[inode]`, `socket:[inode]`, `/memfd:name (deleted)`, a path...);
 /// `None` when it is closed or the task is gone.

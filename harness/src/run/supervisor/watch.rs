@@ -55,7 +55,7 @@ pub(super) fn watch(
             if expired {
                 // Read before the kill: where each thread waits is what a student needs to
                 // find a hang, and it is gone a moment later.
-                waiting = hang::waiting();
+                waiting = hang::waiting(watch.tracer.as_mut());
                 if let Some(tracer) = &mut watch.tracer {
                     tracer.note_deadline_kill();
                 }
