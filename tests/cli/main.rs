@@ -10,6 +10,7 @@ mod gradescope;
 mod grading;
 mod hostile;
 mod html;
+mod hung;
 mod interference;
 mod ipc_lab;
 mod lms;

@@ -217,6 +217,9 @@ fn failed_cases(check: &CheckGrade) -> String {
     let mut text = format!("{} of {} cases failed", failed.len(), check.cases.len());
     for case in failed {
         let _ = write!(text, "\ncase {}: ", case.name);
+        if let Some(runs) = super::runs_words(case) {
+            let _ = write!(text, "({runs}) ");
+        }
         match case
             .failures
             .iter()

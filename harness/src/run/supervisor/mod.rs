@@ -57,6 +57,7 @@ mod senders;
 mod settle;
 mod spawn;
 mod status;
+mod stuck;
 mod syscalls;
 mod tracer;
 mod uid;
