@@ -375,7 +375,7 @@ fn a_traced_program_still_times_out_and_leaves_nothing() {
     assert!(
         matches!(
             observation.termination,
-            Termination::TimedOut { limit_ms: limit, cpu_ms: Some(_) } if limit == limit_ms
+            Termination::TimedOut { limit_ms: limit, cpu_ms: Some(_), hung: None } if limit == limit_ms
         ),
         "{:?}",
         observation.termination
@@ -391,7 +391,8 @@ fn a_traced_program_still_times_out_and_leaves_nothing() {
         child.termination,
         Some(Termination::TimedOut {
             limit_ms,
-            cpu_ms: None
+            cpu_ms: None,
+            hung: None
         })
     );
     // Killed at the deadline together with its parent, it was alive when the parent ended.

@@ -147,7 +147,7 @@ fn a_parent_and_child_waiting_for_each_other_name_the_wait_and_the_read() {
         r"note: where pid \d+ \(ipc_stream\) waits: `waitpid<nix::unistd::Pid>` called at src/bin/ipc_stream\.rs:20 in `main`",
     );
     reports.human_has(
-        r"note: when the time ran out, pid \d+ \(ipc_stream\): blocked in read \(fd \d+, pipe:\[\d+\]\): data to read; the pipe's write end is still open in pid \d+ as fd \d+,",
+        r"note: when labgrade ended the run, pid \d+ \(ipc_stream\): blocked in read \(fd \d+, pipe:\[\d+\]\): data to read; the pipe's write end is still open in pid \d+ as fd \d+,",
     );
     reports.human_has(
         r"note: where pid \d+ \(ipc_stream\) waits: `read_to_string<std::io::pipe::PipeReader>` called at src/bin/ipc_stream\.rs:15 in `main`",

@@ -396,7 +396,7 @@ fn async_with_epoll_and_another_loop_earns_full_marks() {
 }
 
 /// The commonest hang of the lab: the child keeps its own copy of the pipe's write end, so its
-/// read never sees end-of-file. The report says, from what was observed when the time ran out,
+/// read never sees end-of-file. The report says, from what was observed when labgrade ended the run,
 /// which call each process waits in at which line of the student's, which descriptor still holds
 /// the write end, and that no thread could make progress, in the JSON report and in GitHub's
 /// annotations alike.
@@ -427,13 +427,13 @@ fn a_hang_on_a_pipe_names_the_call_and_who_holds_the_write_end() {
     // The parent waits for its child; the child reads the pipe whose write end it holds itself.
     assert!(
         has(
-            r"^when the time ran out, pid \d+ \(ipc_stream\): blocked in wait4: a child process to end$"
+            r"^when labgrade ended the run, pid \d+ \(ipc_stream\): blocked in wait4: a child process to end$"
         ),
         "{notes:#?}"
     );
     assert!(
         has(
-            r"^when the time ran out, pid \d+ \(ipc_stream\): blocked in read \(fd \d+, pipe:\[\d+\]\): data to read; the pipe's write end is still open in this process itself as fd \d+, so this read never sees end-of-file while it stays open$"
+            r"^when labgrade ended the run, pid \d+ \(ipc_stream\): blocked in read \(fd \d+, pipe:\[\d+\]\): data to read; the pipe's write end is still open in this process itself as fd \d+, so this read never sees end-of-file while it stays open$"
         ),
         "{notes:#?}"
     );
@@ -460,7 +460,7 @@ fn a_hang_on_a_pipe_names_the_call_and_who_holds_the_write_end() {
         "{annotations}"
     );
     assert!(
-        annotations.contains("note: when the time ran out, pid ")
+        annotations.contains("note: when labgrade ended the run, pid ")
             && annotations.contains("the pipe's write end is still open in this process itself"),
         "{annotations}"
     );

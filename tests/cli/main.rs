@@ -11,6 +11,7 @@ mod grading;
 mod hangs;
 mod hostile;
 mod html;
+mod hung;
 mod interference;
 mod ipc_lab;
 mod lms;

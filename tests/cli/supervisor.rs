@@ -339,7 +339,8 @@ fn a_timeout_tells_a_blocked_program_from_a_busy_one() {
                 observation.termination,
                 Termination::TimedOut {
                     limit_ms: 1_000,
-                    cpu_ms: Some(_)
+                    cpu_ms: Some(_),
+                    hung: None
                 }
             ),
             "{observation:#?}"

@@ -218,6 +218,10 @@ pub struct CaseGrade {
     pub runs: u32,
     /// How many of those runs passed.
     pub passed_runs: u32,
+    /// Runs of a repeated case that were not made: one failed run decides the case, so the
+    /// runs planned after it were stopped (absent when every planned run was made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_not_made: Option<u32>,
     /// How to run this case again by hand.
     pub replay: ReplayRecipe,
     /// What the program did.

@@ -192,6 +192,7 @@ mod tests {
             score: 0.0,
             runs: values.len() as u32,
             passed_runs: 0,
+            runs_not_made: None,
             replay: ReplayRecipe::default(),
             observed: Observed {
                 termination: Termination::Exited { code: 0 },

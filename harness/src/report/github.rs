@@ -226,7 +226,7 @@ impl Github {
                 col: None,
                 title: format!("{}: the program waits here", check.id),
                 message: format!(
-                    "when the time ran out, {}\nwhere it waits: {}",
+                    "when labgrade ended the run, {}\nwhere it waits: {}",
                     task.describe(),
                     stack.describe()
                 ),
@@ -260,6 +260,9 @@ fn failed_cases(check: &CheckGrade) -> String {
     let mut text = format!("{} of {} cases failed", failed.len(), check.cases.len());
     for case in failed {
         let _ = write!(text, "\ncase {}: ", case.name);
+        if let Some(runs) = super::runs_words(case) {
+            let _ = write!(text, "({runs}) ");
+        }
         match case
             .failures
             .iter()

@@ -124,7 +124,10 @@ fn check_output(check: &CheckGrade) -> String {
     }
     lines.extend(check.info.iter().cloned());
     for case in check.cases.iter().filter(|case| !case.passed) {
-        lines.push(format!("✗ case {}", case.name));
+        match super::runs_words(case) {
+            Some(runs) => lines.push(format!("✗ case {} ({runs})", case.name)),
+            None => lines.push(format!("✗ case {}", case.name)),
+        }
         lines.extend(super::failure_lines(case, "    "));
         lines.push(format!(
             "    the program {}",

@@ -286,14 +286,9 @@ fn write_failed_cases(group: &[&CaseGrade], out: &mut dyn Write) -> io::Result<(
     let Some(case) = group.first() else {
         return Ok(());
     };
-    let runs = if case.runs > 1 {
-        format!(
-            " {DIM}(passed {} of {} runs; the first failing run is shown){DIM:#}",
-            case.passed_runs, case.runs
-        )
-    } else {
-        String::new()
-    };
+    let runs = super::runs_words(case)
+        .map(|runs| format!(" {DIM}({runs}){DIM:#}"))
+        .unwrap_or_default();
     if group.len() > 1 {
         let names: Vec<String> = group
             .iter()

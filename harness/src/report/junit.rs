@@ -185,13 +185,9 @@ fn case_test(check: &CheckGrade, case: &CaseGrade) -> TestCase {
 /// Everything a reader needs to understand a failed case, as plain text, made inert.
 fn failure_text(check: &CheckGrade, case: &CaseGrade) -> String {
     let mut lines = vec![check.title.clone()];
-    if case.runs > 1 {
-        lines.push(format!(
-            "case {} (passed {} of {} runs; the first failing run is shown)",
-            case.name, case.passed_runs, case.runs
-        ));
-    } else {
-        lines.push(format!("case {}", case.name));
+    match super::runs_words(case) {
+        Some(runs) => lines.push(format!("case {} ({runs})", case.name)),
+        None => lines.push(format!("case {}", case.name)),
     }
     lines.extend(super::failure_lines(case, "  "));
     lines.push(format!("  the program {}", case.observed.termination_text));

@@ -18,6 +18,25 @@ pub(crate) fn hidden_sentence(hidden: &crate::grade::HiddenChecks) -> String {
     )
 }
 
+/// How the runs of a failed repeated case went, in the words every text format shares: how many
+/// passed, and how many were not made since one failed run decides; `None` for a case planned
+/// to run once.
+pub(crate) fn runs_words(case: &crate::grade::CaseGrade) -> Option<String> {
+    match case.runs_not_made {
+        Some(not_made) => Some(format!(
+            "run {} of {} failed; the other {not_made} were not run, since one failed run decides",
+            case.runs,
+            case.runs + not_made
+        )),
+        None => (case.runs > 1).then(|| {
+            format!(
+                "passed {} of {} runs; the first failing run is shown",
+                case.passed_runs, case.runs
+            )
+        }),
+    }
+}
+
 /// The `expected …` / `but …` lines of a case's failures, each after `indent`, in the words
 /// every text format shares, each one line with its student text inert. The `runs` failure
 /// (how many runs passed) is said elsewhere.

@@ -35,7 +35,7 @@ pub use job::{
     Perturbation, ProcessLimits, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
     Termination, Trace, format_bytes,
 };
-pub use job::{Doing, Frame, Holder, Stack, StackEnd, Waiting, WaitingTask};
+pub use job::{Doing, Frame, Holder, Hung, Stack, StackEnd, Waiting, WaitingTask};
 pub(crate) use probe::landlock_abi;
 pub use probe::{Capabilities, CgroupLayout, probe};
 pub use runner::{RunError, Runner};

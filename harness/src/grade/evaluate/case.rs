@@ -51,6 +51,7 @@ pub fn evaluate_case(
         score: 0.0,
         runs: 1,
         passed_runs: u32::from(failures.is_empty()),
+        runs_not_made: None,
         replay,
         observed: Observed {
             notes: observation.notes(),
@@ -93,6 +94,7 @@ pub fn combine_runs(runs: Vec<CaseGrade>, planned: u32) -> Option<CaseGrade> {
     };
     shown.runs = total;
     shown.passed_runs = passed;
+    shown.runs_not_made = (total < planned).then(|| planned - total);
     shown.figures = figures;
     if planned > 1 && passed < total {
         let actual = if total < planned {
@@ -131,6 +133,7 @@ mod tests {
         let case = combine_runs(runs.clone(), 50).unwrap();
         assert!(!case.passed);
         assert_eq!((case.runs, case.passed_runs), (3, 2));
+        assert_eq!(case.runs_not_made, Some(47));
         assert_eq!(
             failures(&case)[0],
             (
@@ -141,6 +144,7 @@ mod tests {
         );
         // With `--every-run` all of them were made.
         let case = combine_runs(runs, 3).unwrap();
+        assert_eq!(case.runs_not_made, None);
         assert_eq!(
             failures(&case)[0].2,
             "2 of 3 passed; the first failing run is shown"

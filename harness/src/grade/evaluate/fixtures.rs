@@ -76,6 +76,7 @@ pub(super) fn timed_out() -> Observation {
         Termination::TimedOut {
             limit_ms: 5000,
             cpu_ms: Some(4900),
+            hung: None,
         },
         "",
         "",

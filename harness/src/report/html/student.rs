@@ -203,7 +203,12 @@ fn case_item(case: &CaseGrade) -> Markup {
     html! {
         li class="case" {
             span class=(class) { (mark) } " case " (Text(&case.name))
-            @if case.runs > 1 {
+            @if let Some(not_made) = case.runs_not_made {
+                " " span class="muted" {
+                    "(run " (case.runs) " of " (case.runs + not_made) " failed; the other "
+                    (not_made) " were not run, since one failed run decides)"
+                }
+            } @else if case.runs > 1 {
                 " " span class="muted" { "(" (case.passed_runs) " of " (case.runs) " runs passed)" }
             }
             " " span class="muted" {

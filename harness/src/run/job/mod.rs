@@ -20,6 +20,6 @@ pub use observation::{
 pub(crate) use request::TOOLCHAIN_ENV;
 pub use request::{BaseEnv, Job, Sandbox};
 pub use stack::{Frame, Stack, StackEnd};
-pub use termination::Termination;
+pub use termination::{Hung, Termination};
 pub use trace::{HoldOrder, Perturbation, SyscallWatch, Trace};
 pub use waiting::{Doing, Holder, Waiting, WaitingTask};

@@ -37,7 +37,22 @@ pub enum Termination {
         /// program other than the main one).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cpu_ms: Option<u64>,
+        /// Set when labgrade ended the run before its limit because it had hung: every thread
+        /// of the program blocked, waiting for another, with none running (the rule is in
+        /// `rubrics/README.md`). It fails as a run killed at its limit does. `None` for a run
+        /// killed at its limit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hung: Option<Hung>,
     },
+}
+
+/// A run ended before its time limit because it had hung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hung {
+    /// When it was ended, in milliseconds from its start.
+    pub after_ms: u64,
+    /// How long every thread had stayed blocked, with no thread running, in milliseconds.
+    pub quiet_ms: u64,
 }
 
 /// Below this share of its time limit spent on the CPU, a timed-out program was mostly waiting
@@ -72,10 +87,22 @@ impl Termination {
                 };
                 format!("killed by signal {name} ({signal}){core}{why}")
             }
-            Self::TimedOut { limit_ms, cpu_ms } => {
+            Self::TimedOut {
+                limit_ms,
+                cpu_ms,
+                hung,
+            } => {
                 let limit = humantime::format_duration(std::time::Duration::from_millis(*limit_ms));
-                let killed =
-                    format!("still running after the time limit of {limit}, so labgrade killed it");
+                let killed = match hung {
+                    None => format!(
+                        "still running after the time limit of {limit}, so labgrade killed it"
+                    ),
+                    Some(hung) => format!(
+                        "ended early as hung after {} of its time limit of {limit}: for {} every thread had been blocked in a call that only another thread of the program could end, and none had run",
+                        seconds(hung.after_ms),
+                        seconds(hung.quiet_ms)
+                    ),
+                };
                 match cpu_ms {
                     // The CPU time tells an endless loop from a program waiting for something
                     // that never comes (a deadlock, a missing wake-up, a read that blocks).
@@ -98,4 +125,9 @@ impl Termination {
             }
         }
     }
+}
+
+/// Milliseconds as seconds with one decimal, such as `1.2 s`.
+fn seconds(millis: u64) -> String {
+    format!("{}.{} s", millis / 1000, millis % 1000 / 100)
 }

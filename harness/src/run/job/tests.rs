@@ -35,6 +35,7 @@ fn a_timeout_says_whether_the_program_was_busy() {
     let timed_out = |cpu_ms| Termination::TimedOut {
         limit_ms: 1000,
         cpu_ms,
+        hung: None,
     };
     assert_eq!(
         timed_out(Some(980)).describe(),
@@ -150,6 +151,7 @@ fn hitting_the_task_limit_is_a_note() {
         Termination::TimedOut {
             limit_ms: 2000,
             cpu_ms: Some(1900),
+            hung: None,
         },
         Some(usage(0, 10250)),
     );

@@ -65,7 +65,7 @@ pub struct WaitingTask {
     pub alone_on_private_futex: bool,
 }
 
-/// What a thread was doing when the time ran out.
+/// What a thread was doing when labgrade ended the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Doing {
@@ -196,7 +196,7 @@ fn meaning(call: &str) -> Option<&'static str> {
 fn describe_waiting(tasks: &[WaitingTask], cut: bool) -> Vec<String> {
     let mut lines = Vec::new();
     for task in tasks {
-        lines.push(format!("when the time ran out, {}", task.describe()));
+        lines.push(format!("when labgrade ended the run, {}", task.describe()));
         if let Some(stack) = &task.stack {
             lines.push(format!("where {} waits: {}", task.who(), stack.describe()));
         }
@@ -206,7 +206,7 @@ fn describe_waiting(tasks: &[WaitingTask], cut: bool) -> Vec<String> {
     }
     if cut {
         lines.push(format!(
-            "more threads were alive when the time ran out than the {} listed",
+            "more threads were alive when labgrade ended the run than the {} listed",
             tasks.len()
         ));
     }
@@ -275,7 +275,7 @@ mod tests {
         let lines = describe_waiting(&[join.clone(), lock.clone()], false);
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(lines[1].starts_with(
-            "when the time ran out, pid 12, thread 14 (ipc_stream): blocked in futex: a lock"
+            "when labgrade ended the run, pid 12, thread 14 (ipc_stream): blocked in futex: a lock"
         ));
         assert!(lines[2].contains("no thread could make progress"));
 
@@ -304,7 +304,7 @@ mod tests {
         let lines = describe_waiting(&[task], false);
         assert_eq!(
             lines,
-            ["when the time ran out, pid 7 (spin): running (on a CPU or ready for one)"]
+            ["when labgrade ended the run, pid 7 (spin): running (on a CPU or ready for one)"]
         );
     }
 

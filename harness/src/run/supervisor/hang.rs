@@ -186,7 +186,7 @@ fn blocked(
 /// limit (a timed futex wait, as `Condvar::wait_timeout` and `recv_timeout` make, or a poll,
 /// select or signal wait with a timeout). A timeout is known from the call's arguments alone:
 /// a timeout pointer that is not null, or a poll timeout that is not negative.
-fn ends_by_itself(call: &Call) -> bool {
+pub(super) fn ends_by_itself(call: &Call) -> bool {
     const FUTEX_CMD: u64 = 0x7f;
     const TIMED_FUTEX_WAITS: [u64; 5] = [0, 6, 9, 11, 13]; // WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2
     let args = call.args;

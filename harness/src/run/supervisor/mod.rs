@@ -58,6 +58,7 @@ mod settle;
 mod spawn;
 mod stack;
 mod status;
+mod stuck;
 mod syscalls;
 mod tracer;
 mod uid;

@@ -203,6 +203,47 @@ pub(super) fn fd_link(tid: i32, fd: u64) -> Option<String> {
     Some(link.to_string_lossy().into_owned())
 }
 
+/// Process `pid`'s state letter and CPU time so far in clock ticks (its threads' user and
+/// system time, and that of the children it reaped), from one read of `/proc/<pid>/stat`.
+pub(super) fn process_cpu(pid: i32) -> Option<(char, u64)> {
+    let stat = Stat::from_file(format!("/proc/{pid}/stat")).ok()?;
+    let children = u64::try_from(stat.cutime.saturating_add(stat.cstime)).unwrap_or(0);
+    Some((stat.state, stat.utime + stat.stime + children))
+}
+
+/// Task `tid` of `process`'s nanoseconds on a CPU and the times it was given one, from its
+/// `schedstat`: unchanged only if the task ran no instruction in between.
+pub(super) fn task_run_count(process: i32, tid: i32) -> Option<(u64, u64)> {
+    let schedstat = Schedstat::from_file(format!("/proc/{process}/task/{tid}/schedstat")).ok()?;
+    Some((schedstat.sum_exec_runtime, schedstat.pcount))
+}
+
+/// Whether process `pid` has a handler for `signal` (`SigCgt` of its `status`); `None` when it
+/// cannot be read.
+pub(super) fn catches(pid: i32, signal: i32) -> Option<bool> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let caught = u64::from_str_radix(status_field(&status, "SigCgt")?, 16).ok()?;
+    Some(caught & signal_bit(signal) != 0)
+}
+
+/// Whether process `pid` has a POSIX timer (`timer_create`), from `/proc/<pid>/timers`, which
+/// lists one `ID:` line each; `None` when it cannot be read.
+pub(super) fn has_timers(pid: i32) -> Option<bool> {
+    let timers = std::fs::read_to_string(format!("/proc/{pid}/timers")).ok()?;
+    Some(!timers.trim().is_empty())
+}
+
+/// The inodes of the UNIX sockets of process `pid`'s network namespace, from
+/// `/proc/<pid>/net/unix` (its seventh column); empty when it cannot be read.
+pub(super) fn unix_socket_inodes(pid: i32) -> Vec<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/net/unix"))
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().nth(6)?.parse().ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

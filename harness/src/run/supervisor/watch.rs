@@ -15,8 +15,10 @@ use nix::unistd::Pid;
 use super::poll::Watch;
 use super::protocol::{SuperviseError, tell_front_end};
 use super::status::decode;
+use super::stuck::HangWatch;
+use super::tracer::Tracer;
 use super::{cgroup, hang, load, outside, senders};
-use crate::run::job::{Job, Observation, Termination};
+use crate::run::job::{Hung, Job, Observation, Termination};
 
 /// Longest sleep between two looks at the deadline and the children. SIGCHLD and pipe activity
 /// wake the loop earlier; the tick only bounds how late a deadline or an unsignalled change is
@@ -42,17 +44,22 @@ pub(super) fn watch(
     let mut watch = Watch::start(job, child, senders, signals, start)?;
 
     let mut deadline = load::Deadline::new(start, Duration::from_millis(job.timeout_ms));
-    let mut timed_out = false;
+    let mut timed_out = None;
     let mut group_killed = false;
     let mut waiting = None;
+    let mut hang_watch = HangWatch::new(job, start);
     let (status, ended) = loop {
         if let Some(ended) = watch.main_ended {
             break ended;
         }
         let now = Instant::now();
-        let expired = !group_killed && deadline.passed(now, children_cpu_us);
-        if !group_killed && (expired || watch.interrupted.is_some()) {
-            if expired {
+        let mut expired =
+            (!group_killed && deadline.passed(now, children_cpu_us)).then_some(TimedOut::AtLimit);
+        if !group_killed && expired.is_none() && watch.interrupted.is_none() {
+            expired = hung_now(hang_watch.as_mut(), &watch, now, start).map(TimedOut::Hung);
+        }
+        if !group_killed && (expired.is_some() || watch.interrupted.is_some()) {
+            if expired.is_some() {
                 // Read before the kill: where each thread waits is what a student needs to
                 // find a hang, and it is gone a moment later.
                 waiting = hang::waiting(watch.tracer.as_mut());
@@ -125,7 +132,7 @@ pub(super) fn watch(
         interference: None,
         waiting,
     };
-    observation.interference = if timed_out {
+    observation.interference = if timed_out.is_some() {
         deadline.overloaded()
     } else {
         outside::interference(&outside::Facts {
@@ -146,15 +153,50 @@ pub(super) fn watch(
     Ok(observation)
 }
 
-/// How the main process ended, as reported: a SIGKILL after the deadline is the deadline's
-/// [`Termination::TimedOut`], with `cpu_us`, the program's CPU time, and a SIGXCPU under
-/// [`Job::limits`] names the limit that was passed.
-fn reported_termination(job: &Job, status: i32, timed_out: bool, cpu_us: u64) -> Termination {
+/// Why labgrade killed the program before it ended.
+#[derive(Debug, Clone, Copy)]
+enum TimedOut {
+    /// Its time limit passed.
+    AtLimit,
+    /// It had hung (`stuck.rs`).
+    Hung(Hung),
+}
+
+/// Whether the program has hung at `now`, for a job whose `hang_watch` looks for it (`stuck.rs`).
+fn hung_now(
+    hang_watch: Option<&mut HangWatch>,
+    watch: &Watch,
+    now: Instant,
+    start: Instant,
+) -> Option<Hung> {
+    // The tracer may still resume a task it holds or looks at: the program is not stuck while
+    // labgrade can wake it.
+    let pending = watch.tracer.as_ref().and_then(Tracer::next_wake).is_some();
+    let quiet = hang_watch?.hung(now, watch.main, pending)?;
+    Some(Hung {
+        after_ms: load::millis(now.duration_since(start)),
+        quiet_ms: load::millis(quiet),
+    })
+}
+
+/// How the main process ended, as reported: a SIGKILL after the deadline (`timed_out`) is the
+/// deadline's [`Termination::TimedOut`], with `cpu_us`, the program's CPU time, and whether it
+/// was ended early as hung; a SIGXCPU under [`Job::limits`] names the limit that was passed.
+fn reported_termination(
+    job: &Job,
+    status: i32,
+    timed_out: Option<TimedOut>,
+    cpu_us: u64,
+) -> Termination {
     match decode(status) {
-        Termination::Signaled { signal, .. } if timed_out && signal == libc::SIGKILL => {
+        Termination::Signaled { signal, .. } if signal == libc::SIGKILL && timed_out.is_some() => {
             Termination::TimedOut {
                 limit_ms: job.timeout_ms,
                 cpu_ms: Some(cpu_us / 1000),
+                hung: match timed_out {
+                    Some(TimedOut::Hung(hung)) => Some(hung),
+                    _ => None,
+                },
             }
         }
         Termination::Signaled {

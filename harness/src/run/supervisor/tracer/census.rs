@@ -41,6 +41,11 @@ impl Tracer {
     ) -> Census {
         self.adopt_unnamed();
         self.judge_leftovers();
+        // The deadline's kill of a run ended early as hung ended every process early.
+        let ended_hung = match main_termination {
+            Termination::TimedOut { hung, .. } => *hung,
+            _ => None,
+        };
         let main = self.main;
         let mut tasks: Vec<Task> = self
             .records
@@ -63,6 +68,7 @@ impl Tracer {
                                 ) => (kill == Kill::Deadline).then_some(Termination::TimedOut {
                                     limit_ms,
                                     cpu_ms: None,
+                                    hung: ended_hung,
                                 }),
                                 (termination, _) => Some(termination),
                             })
