@@ -23,7 +23,7 @@ use crate::run::{BaseEnv, Job, Perturbation, ProcessLimits, Runner, Sandbox, Sys
 use crate::stage::{Observer, Stage, Unobserved};
 use crate::submission::{Assembly, assemble, remove_abandoned};
 use crate::test_build::{TestBuilds, tests_dir};
-use crate::test_run::{LIST_ARGS, test_args, test_replay_shell, test_unbuilt, unlisted_reason};
+use crate::test_run::{LIST_ARGS, test_args, test_replay, test_unbuilt, unlisted_reason};
 
 /// Settings of a grading run.
 #[derive(Debug, Clone)]
@@ -698,8 +698,15 @@ fn replay_recipe(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun)
         .chain(planned.args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
+    let mut command = std::iter::once(format!(
+        "target/{}/{}",
+        profile_dir(rubric.build.profile),
+        check.runs.program
+    ))
+    .chain(planned.args.iter().cloned())
+    .collect();
     if let Some(test) = &check.runs.test {
-        shell = test_replay_shell(rubric, check, test);
+        (command, shell) = test_replay(rubric, check, test);
     } else if matches!(check.runs.task_start, Some(TaskStart::Perturb(_))) {
         shell.push_str(
             "   # without the tracer's seeded delays; `labgrade replay <report> <check>/<case>` replays them",
@@ -723,13 +730,7 @@ fn replay_recipe(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun)
             },
         }),
         vars: planned.vars,
-        command: std::iter::once(format!(
-            "target/{}/{}",
-            profile_dir(rubric.build.profile),
-            check.runs.program
-        ))
-        .chain(planned.args)
-        .collect(),
+        command,
         env: planned.env,
         shell,
         ..ReplayRecipe::default()

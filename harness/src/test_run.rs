@@ -80,18 +80,28 @@ pub(crate) fn test_unbuilt(check: &Check, tests: &TestBuilds) -> Option<(CheckSt
     ))
 }
 
-/// The command that runs `test` by hand, in a copy of the package that has its test file.
-pub(crate) fn test_replay_shell(rubric: &Rubric, check: &Check, test: &RubricTest) -> String {
-    let release = if rubric.build.profile == Profile::Release {
-        " --release"
-    } else {
-        ""
-    };
-    format!(
-        "cargo test --quiet{release} --bin {} -- {}   # with `{}` added to the program as module `{}`",
-        check.runs.program,
-        test_args(test).join(" "),
+/// The command that runs `test` by hand, in a copy of the package that has its test file, and
+/// that command as a shell line saying so.
+pub(crate) fn test_replay(
+    rubric: &Rubric,
+    check: &Check,
+    test: &RubricTest,
+) -> (Vec<String>, String) {
+    let mut command: Vec<String> = ["cargo", "test", "--quiet"].map(str::to_owned).to_vec();
+    if rubric.build.profile == Profile::Release {
+        command.push("--release".to_owned());
+    }
+    command.extend([
+        "--bin".to_owned(),
+        check.runs.program.clone(),
+        "--".to_owned(),
+    ]);
+    command.extend(test_args(test));
+    let shell = format!(
+        "{}   # with `{}` added to the program as module `{}`",
+        command.join(" "),
         test.file.display(),
         test.module()
-    )
+    );
+    (command, shell)
 }

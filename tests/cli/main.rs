@@ -8,6 +8,7 @@ mod containment;
 mod course;
 mod gradescope;
 mod grading;
+mod hidden_tests;
 mod hostile;
 mod html;
 mod interference;
