@@ -135,6 +135,14 @@ fn each_test_is_a_check_of_its_own_and_a_panic_or_a_hang_fails_only_its_own() {
         "{reason}"
     );
     assert_eq!(graded.report["build"]["status"], "built");
+    // Graded again, nothing is built: the test executables come back with the kept build.
+    let again = Grade::new(solution(), &rubric).json();
+    assert_eq!(
+        again.report["build"]["reused"], true,
+        "{:#}",
+        again.report["build"]
+    );
+    assert_eq!(again.scores(), scores);
 }
 
 #[test]
