@@ -27,6 +27,7 @@ use crate::rubric::{Profile, Rubric};
 use crate::run::{BaseEnv, Job, Observation, ProcessLimits, Runner, Sandbox, Termination};
 use crate::stage::{Observer, Stage};
 use crate::submission::Assembly;
+use crate::test_build::{self, TestBuilds};
 
 /// Bytes of compiler output kept for the report.
 const DIAGNOSTICS_BYTES: u64 = 256 * 1024;
@@ -84,6 +85,8 @@ pub enum BuildOutcome {
         wall_ms: u64,
         /// Whether the binaries are those of an earlier build of the same files.
         reused: bool,
+        /// What building each program's tests gave (`test` checks); empty without them.
+        tests: TestBuilds,
     },
     /// The compiler rejected the code.
     CompileError {
@@ -200,13 +203,16 @@ impl Toolchain {
         Ok(match observation.termination {
             Termination::Exited { code: 0 } => {
                 copy_executables(&built, &bin_dir)?;
+                let tests =
+                    test_build::build(runner, rubric, assembly, (&workspace, &bin_dir), &job)?;
                 if let Some(key) = &key {
-                    reuse.keep(key, &Kept::Built { wall_ms }, Some(&bin_dir));
+                    reuse.keep(key, &Kept::built(wall_ms, &tests), Some(&bin_dir));
                 }
                 BuildOutcome::Built {
                     bin_dir,
                     wall_ms,
                     reused: false,
+                    tests,
                 }
             }
             Termination::TimedOut { .. } => BuildOutcome::TimedOut {
@@ -284,10 +290,12 @@ impl Toolchain {
             crate::run::landlock_abi(),
             self.build_sandbox(rubric, exercise_dir)
         );
+        // The rubric's test files are built into the test executables, not into the assembly.
+        let tests = test_build::identity(rubric)?;
         Key::of(
             &assembly.workspace(),
             (rubric.build.profile, rubric.build.timeout),
-            &format!("{toolchain}\n{containment}"),
+            &format!("{toolchain}\n{containment}\n{tests}"),
         )
         .map(Some)
     }

@@ -22,6 +22,8 @@ use crate::rubric::{Check, Profile, Rubric, TaskStart};
 use crate::run::{BaseEnv, Job, Perturbation, ProcessLimits, Runner, Sandbox, SyscallWatch, Trace};
 use crate::stage::{Observer, Stage, Unobserved};
 use crate::submission::{Assembly, assemble, remove_abandoned};
+use crate::test_build::{TestBuilds, tests_dir};
+use crate::test_run::{LIST_ARGS, test_args, test_replay, test_unbuilt, unlisted_reason};
 
 /// Settings of a grading run.
 #[derive(Debug, Clone)]
@@ -96,16 +98,22 @@ impl Grader {
         let mut checks: Vec<CheckGrade> = Vec::with_capacity(rubric.checks.len());
         for (number, check) in (1..).zip(&rubric.checks) {
             let checks_total = rubric.checks.len();
-            let blocked = blocked_by(check, &prepared.build, &checks).or_else(|| {
-                unavailable(check, &prepared.assembly).map(|reason| (CheckStatus::Skipped, reason))
-            });
+            let blocked = blocked_by(check, &prepared.build, &checks)
+                .or_else(|| {
+                    unavailable(check, &prepared.assembly)
+                        .map(|reason| (CheckStatus::Skipped, reason))
+                })
+                .or_else(|| test_unbuilt(check, &prepared.tests));
             let mut graded = if let Some((status, reason)) = blocked {
                 unscored_check(check, status, reason, Vec::new())
             } else {
                 let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
                 let place = (number, checks_total);
                 let run = Self::start_check(rubric, check, bin_dir, &prepared.assembly, seed)?;
-                self.run_check(&run, place, &made)?
+                match self.unlisted(&run)? {
+                    Some(reason) => unscored_check(check, CheckStatus::Error, reason, Vec::new()),
+                    None => self.run_check(&run, place, &made)?,
+                }
             };
             graded.source = program_source(check, &prepared.assembly);
             checks.push(graded);
@@ -168,6 +176,9 @@ impl Grader {
             }
             (Some(bin_dir), None) => bin_dir.clone(),
         };
+        if let Some((_, reason)) = test_unbuilt(check, &prepared.tests) {
+            return Ok(prepared.replayed(Err(reason)));
+        }
         let run = Self::start_check(rubric, check, &bin_dir, &prepared.assembly, run_seed)?;
         let mut cases = Vec::with_capacity(case_names.len());
         for name in case_names {
@@ -213,11 +224,12 @@ impl Grader {
             std::os::unix::fs::PermissionsExt::from_mode(0o700),
         )
         .map_err(io("set the permissions of", &workspace))?;
-        let (build, bin_dir) = self.build(rubric, &assembly)?;
+        let (build, bin_dir, tests) = self.build(rubric, &assembly)?;
         Ok(Prepared {
             assembly,
             build,
             bin_dir,
+            tests,
         })
     }
 
@@ -225,7 +237,7 @@ impl Grader {
         &self,
         rubric: &Rubric,
         assembly: &Assembly,
-    ) -> Result<(BuildGrade, Option<PathBuf>), Error> {
+    ) -> Result<(BuildGrade, Option<PathBuf>, TestBuilds), Error> {
         let max_score = f64::from(rubric.build.points);
         let mut grade = BuildGrade {
             status: BuildStatus::MissingFiles,
@@ -261,7 +273,7 @@ impl Grader {
             }
         }
         if !assembly.buildable {
-            return Ok((grade, None));
+            return Ok((grade, None, TestBuilds::new()));
         }
         let outcome =
             self.options
@@ -272,12 +284,13 @@ impl Grader {
                 bin_dir,
                 wall_ms,
                 reused,
+                tests,
             } => {
                 grade.status = BuildStatus::Built;
                 grade.score = max_score;
                 grade.duration_ms = wall_ms;
                 grade.reused = reused;
-                (grade, Some(bin_dir))
+                (grade, Some(bin_dir), tests)
             }
             BuildOutcome::CompileError {
                 diagnostics,
@@ -288,7 +301,7 @@ impl Grader {
                 grade.duration_ms = wall_ms;
                 grade.reused = reused;
                 grade.diagnostics = diagnostics;
-                (grade, None)
+                (grade, None, TestBuilds::new())
             }
             BuildOutcome::TimedOut {
                 diagnostics,
@@ -297,7 +310,7 @@ impl Grader {
                 grade.status = BuildStatus::TimedOut;
                 grade.duration_ms = wall_ms;
                 grade.diagnostics = diagnostics;
-                (grade, None)
+                (grade, None, TestBuilds::new())
             }
         })
     }
@@ -339,6 +352,11 @@ impl Grader {
         assembly: &Assembly,
         run_seed: u64,
     ) -> Result<CheckRun<'a>, Error> {
+        // A `test` check runs its program's test executable, and reads only the tests folder.
+        let bin_dir = match check.runs.test {
+            Some(_) => tests_dir(bin_dir),
+            None => bin_dir.to_owned(),
+        };
         let program = bin_dir.join(&check.runs.program);
         if !program.is_file() {
             return Err(Error::UnknownProgram {
@@ -406,6 +424,27 @@ impl Grader {
             .ok_or_else(|| format!("case `{}` has no run", case.name)))
     }
 
+    /// Why a `test` check cannot run: its test executable does not list its test (a name the
+    /// rubric misspells would otherwise run no test, and pass). The listing runs as the
+    /// check's runs do: it is the student's code, compiled.
+    fn unlisted(&self, run: &CheckRun<'_>) -> Result<Option<String>, Error> {
+        let Some(test) = &run.check.runs.test else {
+            return Ok(None);
+        };
+        let scratch = run.check_dir.join("list");
+        std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
+        let Ok((mut job, _)) = plan_case_run(run, 0, 0, &scratch) else {
+            return Ok(None);
+        };
+        job.args = LIST_ARGS.map(str::to_owned).to_vec();
+        job.trace = None;
+        Ok(self
+            .runner
+            .run(&job)
+            .ok()
+            .and_then(|listing| unlisted_reason(test, &listing)))
+    }
+
     /// Runs run `repetition` of case `index` once, or twice when something outside the
     /// program spoiled the first (a kill nobody inside sent, an overloaded machine): the same
     /// plan, seed included, in a fresh scratch folder. Spoiled twice, the case cannot be
@@ -451,6 +490,7 @@ struct Prepared {
     assembly: Assembly,
     build: BuildGrade,
     bin_dir: Option<PathBuf>,
+    tests: TestBuilds,
 }
 
 impl Prepared {
@@ -480,7 +520,8 @@ struct CheckRun<'a> {
     /// The check whose runs these are (`Rubric::runs_of`): its id and `repeat` seed them.
     runs_of: &'a Check,
     program: PathBuf,
-    bin_dir: &'a Path,
+    /// The folder of `program`, which the program may read.
+    bin_dir: PathBuf,
     check_dir: PathBuf,
     run_seed: u64,
 }
@@ -502,7 +543,10 @@ fn plan_case_run(
         repetition,
         run.runs_of.runs.repeat,
     );
-    let planned = plan_run(rubric, check, &case.vars, seed)?;
+    let mut planned = plan_run(rubric, check, &case.vars, seed)?;
+    if let Some(test) = &check.runs.test {
+        planned.args = test_args(test);
+    }
     let perturbation = match check.runs.task_start {
         Some(TaskStart::Perturb(max_delay)) => Some(Perturbation {
             seed,
@@ -555,7 +599,7 @@ fn plan_case_run(
         // The program reads its own binaries and writes only its scratch folder:
         // other submissions, the reference solutions and the rubrics are refused.
         sandbox: check.runs.limits.isolate.then(|| Sandbox {
-            read: vec![run.bin_dir.to_owned()],
+            read: vec![run.bin_dir.clone()],
             write: vec![scratch.to_owned()],
             hide: course_folders(rubric),
             landlock: true,
@@ -654,7 +698,16 @@ fn replay_recipe(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun)
         .chain(planned.args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    if matches!(check.runs.task_start, Some(TaskStart::Perturb(_))) {
+    let mut command = std::iter::once(format!(
+        "target/{}/{}",
+        profile_dir(rubric.build.profile),
+        check.runs.program
+    ))
+    .chain(planned.args.iter().cloned())
+    .collect();
+    if let Some(test) = &check.runs.test {
+        (command, shell) = test_replay(rubric, check, test);
+    } else if matches!(check.runs.task_start, Some(TaskStart::Perturb(_))) {
         shell.push_str(
             "   # without the tracer's seeded delays; `labgrade replay <report> <check>/<case>` replays them",
         );
@@ -677,13 +730,7 @@ fn replay_recipe(rubric: &Rubric, check: &Check, seed: u64, planned: PlannedRun)
             },
         }),
         vars: planned.vars,
-        command: std::iter::once(format!(
-            "target/{}/{}",
-            profile_dir(rubric.build.profile),
-            check.runs.program
-        ))
-        .chain(planned.args)
-        .collect(),
+        command,
         env: planned.env,
         shell,
         ..ReplayRecipe::default()

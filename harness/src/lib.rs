@@ -22,5 +22,7 @@ pub mod selfcheck;
 pub mod stage;
 pub mod stats;
 pub mod submission;
+pub mod test_build;
+mod test_run;
 
 pub use error::{Error, io};

@@ -1,5 +1,6 @@
 //! `labgrade publish`: a copy of the course that students' CI may read (the harness, the rubrics,
-//! each exercise's skeleton), never a reference solution, a fixture or the course's history.
+//! each exercise's skeleton), never a reference solution, a fixture, a rubric's hidden tests (a
+//! `hidden-tests` folder) or the course's history.
 //!
 //! Whatever students' CI can read, a student can read: they edit the workflow in their own pull
 //! request. So the copy is planned first, every file of it is compared byte for byte with every
@@ -265,7 +266,7 @@ fn walk(
 }
 
 /// Why `path` (at `rel` in the course) is left out at any depth, if it is: a link, a
-/// `solution/` folder, a fixture, build output or git history.
+/// `solution/` folder, a fixture, build output, git history or a rubric's hidden tests.
 fn leave_out(rel: &Path, path: &Path, is_symlink: bool) -> Option<&'static str> {
     let name = rel.file_name().unwrap_or_default();
     if is_symlink {
@@ -276,6 +277,8 @@ fn leave_out(rel: &Path, path: &Path, is_symlink: bool) -> Option<&'static str> 
         Some("build output")
     } else if name == ".git" {
         Some("git history")
+    } else if name == crate::rubric::HIDDEN_TESTS_FOLDER {
+        Some("hidden tests")
     } else if path.join(FIXTURE_MANIFEST).is_file() {
         Some("fixture")
     } else {

@@ -32,6 +32,7 @@ use crate::compile::{BuildOutcome, open_to_programs};
 use crate::digest;
 use crate::error::{Error, io};
 use crate::rubric::Profile;
+use crate::test_build::{TESTS_FOLDER, TestBuild, TestBuilds, tests_dir};
 
 /// How labgrade builds (the cargo arguments, the environment, the limits). Raise it whenever
 /// that changes, so that no entry of the old recipe is taken for one of the new. 2: line
@@ -49,10 +50,14 @@ const BINARIES: &str = "bin";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Kept {
-    /// It compiled; the binaries are in the entry's `bin/`.
+    /// It compiled; the binaries are in the entry's `bin/`, the test executables in its
+    /// `tests/`.
     Built {
         /// Wall time of the build that made them.
         wall_ms: u64,
+        /// What building each program's tests gave.
+        #[serde(default, skip_serializing_if = "TestBuilds::is_empty")]
+        tests: TestBuilds,
     },
     /// The compiler rejected the code.
     CompileError {
@@ -64,14 +69,24 @@ pub enum Kept {
 }
 
 impl Kept {
+    /// What a build that compiled gave: its wall time and its tests' builds.
+    #[must_use]
+    pub fn built(wall_ms: u64, tests: &TestBuilds) -> Self {
+        Self::Built {
+            wall_ms,
+            tests: tests.clone(),
+        }
+    }
+
     /// The outcome of a build that this kept one stands for, its binaries in `bin_dir`.
     #[must_use]
     pub fn into_outcome(self, bin_dir: PathBuf) -> BuildOutcome {
         match self {
-            Self::Built { wall_ms } => BuildOutcome::Built {
+            Self::Built { wall_ms, tests } => BuildOutcome::Built {
                 bin_dir,
                 wall_ms,
                 reused: true,
+                tests,
             },
             Self::CompileError {
                 diagnostics,
@@ -139,8 +154,11 @@ impl Reuse {
         let entry = self.dir.join(&key.0);
         let text = fs::read_to_string(entry.join(OUTCOME)).ok()?;
         let kept: Kept = serde_json::from_str(&text).ok()?;
-        if matches!(kept, Kept::Built { .. }) {
+        if let Kept::Built { tests, .. } = &kept {
             copy_binaries(&entry.join(BINARIES), bin_dir).ok()?;
+            if tests.values().any(|test| *test == TestBuild::Built) {
+                copy_binaries(&entry.join(TESTS_FOLDER), &tests_dir(bin_dir)).ok()?;
+            }
         }
         // Recently used: the last to leave when the budget is reached.
         if let Ok(file) = File::options().append(true).open(entry.join(OUTCOME)) {
@@ -167,11 +185,10 @@ impl Reuse {
             .prefix(".filling-")
             .tempdir_in(&self.dir)?;
         if let Some(bin_dir) = bin_dir {
-            let binaries = filling.path().join(BINARIES);
-            fs::create_dir(&binaries)?;
-            for file in fs::read_dir(bin_dir)? {
-                let file = file?;
-                fs::copy(file.path(), binaries.join(file.file_name()))?;
+            copy_files(bin_dir, &filling.path().join(BINARIES))?;
+            let tests = tests_dir(bin_dir);
+            if tests.is_dir() {
+                copy_files(&tests, &filling.path().join(TESTS_FOLDER))?;
             }
         }
         fs::write(
@@ -218,6 +235,16 @@ impl Reuse {
     }
 }
 
+/// Copies the files of folder `from` into the new folder `to`.
+fn copy_files(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir(to)?;
+    for file in fs::read_dir(from)? {
+        let file = file?;
+        fs::copy(file.path(), to.join(file.file_name()))?;
+    }
+    Ok(())
+}
+
 /// Bytes of the files under `path`.
 fn tree_bytes(path: &Path) -> u64 {
     let Ok(listing) = fs::read_dir(path) else {
@@ -245,7 +272,7 @@ fn copy_binaries(kept: &Path, bin_dir: &Path) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Kept, Key, Reuse};
+    use super::{Kept, Key, Reuse, TestBuilds};
     use crate::rubric::Profile;
     use std::fs;
     use std::path::Path;
@@ -307,7 +334,14 @@ mod tests {
 
         let into = tempfile::tempdir().unwrap();
         assert_eq!(reuse.take(&built, into.path()), None);
-        reuse.keep(&built, &Kept::Built { wall_ms: 700 }, Some(bin.path()));
+        reuse.keep(
+            &built,
+            &Kept::Built {
+                wall_ms: 700,
+                tests: TestBuilds::new(),
+            },
+            Some(bin.path()),
+        );
         let error = Kept::CompileError {
             diagnostics: "error[E0308]".to_owned(),
             wall_ms: 300,
@@ -316,7 +350,10 @@ mod tests {
 
         assert_eq!(
             reuse.take(&built, &into.path().join("bin")),
-            Some(Kept::Built { wall_ms: 700 })
+            Some(Kept::Built {
+                wall_ms: 700,
+                tests: TestBuilds::new()
+            })
         );
         assert_eq!(
             fs::read(into.path().join("bin/a")).unwrap(),
@@ -347,7 +384,10 @@ mod tests {
                 Key::of(dir.path(), (Profile::Release, LIMIT), "t").unwrap()
             })
             .collect();
-        let kept = Kept::Built { wall_ms: 1 };
+        let kept = Kept::Built {
+            wall_ms: 1,
+            tests: TestBuilds::new(),
+        };
         reuse.keep(&keys[0], &kept, Some(bin.path()));
         std::thread::sleep(std::time::Duration::from_millis(20));
         reuse.keep(&keys[1], &kept, Some(bin.path()));

@@ -9,6 +9,7 @@ mod course;
 mod gradescope;
 mod grading;
 mod hangs;
+mod hidden_tests;
 mod hostile;
 mod html;
 mod hung;

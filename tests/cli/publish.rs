@@ -142,6 +142,15 @@ fn the_published_course_holds_every_skeleton_and_rubric_and_no_answer() {
     assert!(stdout.contains("reference solution"), "{stdout}");
     assert!(stdout.contains("tests "), "{stdout}");
     assert!(!stdout.contains("workspace member"), "{stdout}");
+    // The rubrics' hidden tests stay home; the rubrics that run them are published.
+    let hidden = |path: &&PathBuf| {
+        path.components()
+            .any(|part| part.as_os_str() == "hidden-tests")
+    };
+    assert!(course.keys().filter(hidden).count() >= 2, "no hidden tests");
+    let leaked: Vec<&PathBuf> = published.keys().filter(hidden).collect();
+    assert!(leaked.is_empty(), "published hidden tests: {leaked:?}");
+    assert!(stdout.contains("hidden tests"), "{stdout}");
 }
 
 /// The scores and total of a grade, for comparing one submission's grades.

@@ -8,7 +8,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Cli, Grade, copy_dir, find_tool, machine_independent, root, unique_copy};
+use crate::support::{
+    Cli, Grade, check_ids, copy_dir, find_tool, machine_independent, root, unique_copy,
+};
 
 const QUICK: &str = "tests/fixtures/batch/sum-array.toml";
 const VISIBILITY: &str = "tests/fixtures/rubrics/visibility.toml";
@@ -266,12 +268,7 @@ fn hidden_checks_are_left_out_of_the_self_check_and_verdicts_hide_expected_value
         .run();
     let report: Value = serde_json::from_str(&output.stdout())
         .unwrap_or_else(|error| panic!("{error}: {}", output.stderr()));
-    let ids: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|check| check["id"].as_str().unwrap())
-        .collect();
+    let ids = check_ids(&report);
     assert_eq!(ids, ["threads-sum", "threads-usage"], "{report:#}");
     assert_eq!(report["hidden"]["checks"], 1);
     assert_eq!(report["hidden"]["points"], 35.0);

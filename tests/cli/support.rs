@@ -71,6 +71,16 @@ pub(crate) fn find_check<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check `{id}` in report:\n{report:#}"))
 }
 
+/// The ids of the checks of the JSON report `report`, in its order.
+pub(crate) fn check_ids(report: &Value) -> Vec<&str> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| check["id"].as_str().unwrap())
+        .collect()
+}
+
 /// Live processes whose executable lies under `dir` (deleted or not), as `pid: exe`.
 pub(crate) fn processes_under(dir: &Path) -> Vec<String> {
     std::fs::read_dir("/proc")

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::model::{Case, Check, FaultPlan, Rubric, RunLimits, TaskStart};
+use super::model::{Case, Check, FaultPlan, Rubric, RubricTest, RunLimits, TaskStart};
 use super::template::Template;
 
 /// Everything of a check that shapes each of its runs: the program, its arguments and
@@ -37,6 +37,7 @@ pub struct Invocation<'a> {
     observes_syscalls: bool,
     short_reads: bool,
     stacks: bool,
+    test: Option<&'a RubricTest>,
 }
 
 impl Check {
@@ -57,6 +58,7 @@ impl Check {
             observes_syscalls: self.observes_syscalls(),
             short_reads: self.runs.short_reads,
             stacks: self.rules.wants_stacks(),
+            test: self.runs.test.as_ref(),
         }
     }
 }

@@ -17,10 +17,10 @@ pub use error::{Problem, RubricError};
 pub use invocation::Invocation;
 pub use model::{
     Audience, BUILD_ID, Build, Case, CensusCount, CensusRule, Check, CheckRuns, Compare, Details,
-    Exercise, Expect, Expected, FAULT_VARS, FaultPlan, Figure, Matcher, Oracle, Profile, Ratio,
-    Rubric, Rules, RunLimits, SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US,
-    SYSCALL_FAMILIES, Scoring, Sequences, Source, Stream, SyscallPattern, SyscallRule, TaskStart,
-    Visibility,
+    Exercise, Expect, Expected, FAULT_VARS, FaultPlan, Figure, HIDDEN_TESTS_FOLDER, Matcher,
+    Oracle, Profile, Ratio, Rubric, RubricTest, Rules, RunLimits, SLEEPS_MAX_BUSY,
+    SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US, SYSCALL_FAMILIES, Scoring, Sequences, Source, Stream,
+    SyscallPattern, SyscallRule, TaskStart, Visibility, module_of,
 };
 pub use template::Template;
 pub use validate::parse;

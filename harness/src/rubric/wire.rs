@@ -85,6 +85,7 @@ macro_rules! with_limit_keys {
             pub(crate) parallelism_time: Option<Spanned<String>>,
             pub(crate) visibility: Option<Spanned<String>>,
             pub(crate) details: Option<Spanned<String>>,
+            pub(crate) test: Option<Spanned<TestWire>>,
         }
 
         impl CheckWire {
@@ -123,6 +124,15 @@ pub(crate) struct RatioWire {
     pub(crate) over: Spanned<String>,
     pub(crate) at_most: Option<Spanned<f64>>,
     pub(crate) at_least: Option<Spanned<f64>>,
+}
+
+/// `test = { file = "hidden-tests/x.rs", name = "negates_outside" }`: the check runs one test of a
+/// test file kept beside the rubric, compiled into the check's program.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct TestWire {
+    pub(crate) file: Spanned<String>,
+    pub(crate) name: Spanned<String>,
 }
 
 /// `census = { threads = "{workers}", processes = 0, reaped = true }`: what the tracer must

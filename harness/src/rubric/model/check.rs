@@ -12,6 +12,7 @@ use super::fault::FaultPlan;
 use super::matchers::Matcher;
 use super::ratio::Figure;
 use super::syscalls::SyscallRule;
+use super::test::RubricTest;
 use crate::rubric::template::Template;
 
 /// How a check's points are earned from its cases.
@@ -76,6 +77,9 @@ pub struct CheckRuns {
     pub fault: Option<FaultPlan>,
     /// Whether the tracer makes reads of pipes come back short (`short-reads`).
     pub short_reads: bool,
+    /// The one test of a rubric's test file the check runs (`test`), instead of the program
+    /// itself; `None` for a check that runs the program.
+    pub test: Option<RubricTest>,
 }
 
 /// What is judged of each run of a check, and what is measured of it for the report.

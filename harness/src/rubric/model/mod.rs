@@ -15,6 +15,7 @@ mod oracle;
 mod ratio;
 mod rubric;
 mod syscalls;
+mod test;
 
 pub use census::{
     CensusCount, CensusRule, SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US,
@@ -30,3 +31,4 @@ pub use oracle::Oracle;
 pub use ratio::{Figure, Ratio};
 pub use rubric::{BUILD_ID, Build, Exercise, Profile, Rubric};
 pub use syscalls::{SYSCALL_FAMILIES, SyscallPattern, SyscallRule};
+pub use test::{HIDDEN_TESTS_FOLDER, RubricTest, module_of};

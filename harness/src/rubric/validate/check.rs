@@ -132,6 +132,11 @@ impl Validator {
         self.oracle_inputs(&wire, &compares, &vars, fault.is_some());
         let parallelism_time = self.parallelism_time(&wire, &captures);
         let audience = self.audience(&wire);
+        let mut stdout = stdout;
+        let test = self.test(&wire, audience.visibility).map(|(test, passed)| {
+            stdout.push(passed);
+            test
+        });
         (self.problems.len() == before).then(|| Check {
             id: wire.id.into_inner(),
             title: wire.title,
@@ -150,6 +155,7 @@ impl Validator {
                 task_start: observing.task_start,
                 fault,
                 short_reads,
+                test,
             },
             rules: Rules {
                 expect,

@@ -20,6 +20,7 @@ mod sections;
 mod suggest;
 mod syscalls;
 mod task_start;
+mod test;
 
 #[cfg(test)]
 mod tests;

@@ -107,3 +107,4 @@ mod needs;
 mod observing;
 mod rubric;
 mod task_start;
+mod test;
