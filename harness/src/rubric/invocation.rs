@@ -16,7 +16,8 @@ use super::template::Template;
 /// or points.
 ///
 /// So it is the check's [`CheckRuns`](super::CheckRuns) but `repeat`, plus what its
-/// [`Rules`](super::Rules) ask of the tracer (`traced`, `observes_syscalls`, `stacks`): a
+/// [`Rules`](super::Rules) ask of the tracer (`traced`, `observes_syscalls`, `stacks`,
+/// `descriptors`): a
 /// check's `runs` compared whole would tell apart checks that differ only in `repeat`.
 #[derive(Debug, PartialEq)]
 #[expect(
@@ -37,6 +38,7 @@ pub struct Invocation<'a> {
     observes_syscalls: bool,
     short_reads: bool,
     stacks: bool,
+    descriptors: bool,
 }
 
 impl Check {
@@ -57,6 +59,7 @@ impl Check {
             observes_syscalls: self.observes_syscalls(),
             short_reads: self.runs.short_reads,
             stacks: self.rules.wants_stacks(),
+            descriptors: self.rules.wants_descriptors(),
         }
     }
 }

@@ -81,7 +81,7 @@ impl Validator {
         }
     }
 
-    /// The census keys that are not counts: `stacks`, `printed-stacks`, `overlap` and `sleeps`.
+    /// The census keys that are not counts: `stacks`, `printed-stacks`, `overlap`, `sleeps` and `closed-ends`.
     fn census_extras(
         &mut self,
         wanted: &crate::rubric::wire::CensusWire,
@@ -109,6 +109,12 @@ impl Validator {
                 &wanted.sleeps,
                 "sleeps",
                 "to require that the program waits by blocking rather than spinning",
+            ),
+            (
+                CensusCount::ClosedEnds,
+                &wanted.closed_ends,
+                "closed-ends",
+                "to require that each child closes the pipe or socket end it does not use",
             ),
             (
                 CensusCount::Overlap,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(doc)]
-use super::Task;
+use super::{Census, Task};
 
 /// How a traced job is traced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -32,6 +32,10 @@ pub struct Trace {
     /// Record each thread's stack mapping at its exit stop ([`Task::stack`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stacks: bool,
+    /// Record the descriptors each process still holds at its last thread's exit stop
+    /// ([`Task::open_fds`]), and the sockets of each socket pair ([`Census::socket_pairs`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub descriptors: bool,
     /// Hold every new thread and process at its first stop until every other task of the
     /// program is blocked waiting (in a system call that is not a sleep) or has ended, then let
     /// one held task run, in this order; `None` does not (see `hold-until-waited` in

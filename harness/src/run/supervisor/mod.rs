@@ -40,6 +40,7 @@
 mod bpf;
 mod capture;
 mod cgroup;
+mod channels;
 mod containment;
 mod cores;
 mod hang;

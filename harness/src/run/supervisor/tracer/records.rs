@@ -104,6 +104,8 @@ pub(in crate::run::supervisor) struct Tracer {
     pub(super) gather: Option<Duration>,
     /// [`Trace::stacks`]: record each thread's stack mapping at its exit stop.
     pub(super) stacks: bool,
+    /// [`Trace::descriptors`]: record each process's descriptors at its last exit stop.
+    pub(super) descriptors: bool,
     /// [`Trace::separate_cores`]: the CPUs the tasks started together are pinned to, in turn.
     pub(super) cores: Option<Spreader>,
     /// [`Trace::hold_until_waited`]: which held task runs first once the others wait.

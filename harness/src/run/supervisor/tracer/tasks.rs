@@ -119,6 +119,7 @@ impl Tracer {
                 delay_us: 0,
                 stack: None,
                 stack_top: None,
+                open_fds: None,
             },
             state: State::Pending,
             status: None,
@@ -172,12 +173,19 @@ impl Tracer {
                 .and_then(|sp| procfs::mapping_containing(process, tid, sp))
                 .map(|(start, end)| StackRange { start, end });
         }
-        if self.end(index, now, cpu)
-            && let Some(entry) = self.processes.get(&process)
-            && !entry.judged
-        {
-            // The last task of its process, stopped before its children are handed over.
-            self.judge_children(process);
+        if !self.end(index, now, cpu) {
+            return;
+        }
+        // The last task of its process, stopped before its children are handed over and
+        // before the kernel closes its descriptors.
+        if let Some(entry) = self.processes.get(&process) {
+            let (leader, judged) = (entry.leader, entry.judged);
+            if self.descriptors {
+                self.records[leader].task.open_fds = procfs::open_fds(process, tid);
+            }
+            if !judged {
+                self.judge_children(process);
+            }
         }
     }
 
