@@ -17,7 +17,7 @@ use super::template::Template;
 ///
 /// So it is the check's [`CheckRuns`](super::CheckRuns) but `repeat`, plus what its
 /// [`Rules`](super::Rules) ask of the tracer (`traced`, `observes_syscalls`, `stacks`,
-/// `descriptors`): a
+/// `descriptors`, `ipc_objects`): a
 /// check's `runs` compared whole would tell apart checks that differ only in `repeat`.
 #[derive(Debug, PartialEq)]
 #[expect(
@@ -39,6 +39,7 @@ pub struct Invocation<'a> {
     short_reads: bool,
     stacks: bool,
     descriptors: bool,
+    ipc_objects: bool,
 }
 
 impl Check {
@@ -60,6 +61,7 @@ impl Check {
             short_reads: self.runs.short_reads,
             stacks: self.rules.wants_stacks(),
             descriptors: self.rules.wants_descriptors(),
+            ipc_objects: self.rules.wants_ipc_objects(),
         }
     }
 }

@@ -32,8 +32,8 @@ mod supervisor;
 
 pub use job::{
     BaseEnv, CapturedOutput, Census, CgroupUsage, ChannelUse, FdTarget, HoldOrder, Interference,
-    Job, Observation, OpenFd, Perturbation, PipeEnd, ProcessLimits, Reaping, Reply, Sandbox,
-    StackRange, SyscallWatch, Task, TaskKind, Termination, Trace, format_bytes,
+    IpcObject, Job, Observation, OpenFd, Perturbation, PipeEnd, ProcessLimits, Reaping, Reply,
+    Sandbox, StackRange, SyscallWatch, Task, TaskKind, Termination, Trace, format_bytes,
 };
 pub use job::{Doing, Holder, Waiting, WaitingTask};
 pub(crate) use probe::landlock_abi;

@@ -1,5 +1,6 @@
-//! The census rule on descriptors (`closed-ends`): no child process still holds both ends of
-//! one pipe, or both sockets of one socket pair, when it uses one of them or when it ends.
+//! The census rules on descriptors and IPC objects: no child process still holds both ends of
+//! one pipe, or both sockets of one socket pair, when it uses one of them or when it ends
+//! (`closed-ends`); no IPC object is left when the program ends (`ipc-removed`).
 //!
 //! A process that holds both ends of a channel keeps the one it does not use: a reader that
 //! keeps the write end never sees end-of-file, a writer that keeps the read end keeps the
@@ -14,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use super::super::model::{Failure, FailureKind};
-use crate::run::{Census, FdTarget, OpenFd, PipeEnd, Task, TaskKind};
+use crate::run::{Census, FdTarget, IpcObject, OpenFd, PipeEnd, Task, TaskKind};
 
 /// Why the program's children did not close the ends they do not use, if one did not: every
 /// child that used one end of a channel while it held the other, or held both when it ended,
@@ -32,6 +33,27 @@ pub(super) fn closed_ends_failure(census: &Census) -> Option<Failure> {
                    (no child uses one end while it holds the other, nor holds both when it ends)"
             .to_owned(),
         actual: kept.join("; "),
+    })
+}
+
+/// Why the program did not remove every IPC object it made, if it did not (`ipc-removed`): each
+/// object still there when its main process ended. Objects that could not be seen (no IPC
+/// namespace of the program's own) are not judged: nothing was observed.
+pub(super) fn ipc_left_failure(census: &Census) -> Option<Failure> {
+    let left = census.ipc_left.as_ref()?;
+    (!left.is_empty()).then(|| Failure {
+        what: FailureKind::Census,
+        expected: "no IPC object left when the program ends: every System V shared memory \
+                   segment, semaphore set and message queue, and every POSIX shared memory \
+                   object it made, removed"
+            .to_owned(),
+        actual: format!(
+            "when the main process ended, the program left {}",
+            left.iter()
+                .map(IpcObject::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     })
 }
 
@@ -200,5 +222,23 @@ mod tests {
         let mut unseen = child(5, &[]);
         unseen.open_fds = None;
         assert!(closed_ends_failure(&census(vec![main, unseen], vec![[20, 21]])).is_none());
+    }
+
+    #[test]
+    fn ipc_objects_left_are_named_and_unseen_ones_not_judged() {
+        let mut left = Census::default();
+        assert!(ipc_left_failure(&left).is_none());
+        left.ipc_left = Some(Vec::new());
+        assert!(ipc_left_failure(&left).is_none());
+        left.ipc_left = Some(vec![IpcObject::SharedMemory {
+            key: 0,
+            id: 3,
+            bytes: 64,
+        }]);
+        assert_eq!(
+            ipc_left_failure(&left).expect("a segment left").actual,
+            "when the main process ended, the program left System V shared memory segment 3 \
+             (key 0x0, 64 bytes), never removed with shmctl(IPC_RMID)"
+        );
     }
 }

@@ -40,6 +40,9 @@ pub enum CensusCount {
     /// No child process still held both ends of one pipe, or both sockets of one socket pair,
     /// when it ended: each child closes the end it does not use (`closed-ends`); always `true`.
     ClosedEnds,
+    /// No System V IPC object nor POSIX shared memory object was left when the program's main
+    /// process ended (`ipc-removed`); always `true`.
+    IpcRemoved,
 }
 
 /// Under `census = { sleeps = true }`, the most of its life a task may want a CPU.
@@ -73,6 +76,7 @@ impl CensusCount {
             Self::PrintedStacks => "printed stack addresses",
             Self::Sleeps => "tasks that spin instead of sleeping",
             Self::ClosedEnds => "pipe and socket ends a child kept without using them",
+            Self::IpcRemoved => "IPC objects left when the program ended",
         }
     }
 }

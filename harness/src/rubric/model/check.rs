@@ -249,6 +249,15 @@ impl Rules {
             .iter()
             .any(|rule| rule.count == CensusCount::ClosedEnds)
     }
+
+    /// Whether a census rule judges the IPC objects the program leaves, so the tracer must
+    /// record them.
+    #[must_use]
+    pub fn wants_ipc_objects(&self) -> bool {
+        self.census
+            .iter()
+            .any(|rule| rule.count == CensusCount::IpcRemoved)
+    }
 }
 
 /// One case: values for the check's variables.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ChannelUse, OpenFd, Termination};
+use super::{ChannelUse, IpcObject, OpenFd, Termination};
 #[cfg(doc)]
 use super::{Observation, SyscallWatch, Trace};
 
@@ -43,6 +43,11 @@ pub struct Census {
     /// socket, with every descriptor it held then.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channel_uses: Vec<ChannelUse>,
+    /// Under [`Trace::ipc_objects`]: the IPC objects still there when the main process's last
+    /// thread stopped on its way out; `None` when they could not be seen (the program had no
+    /// IPC namespace of its own, or that stop never came).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipc_left: Option<Vec<IpcObject>>,
 }
 
 #[allow(

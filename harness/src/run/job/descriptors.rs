@@ -1,5 +1,6 @@
-//! The descriptors a process still held when it ended, and what each pointed to: what lets a
-//! rubric require that a child closes the pipe or socket ends it does not use.
+//! The descriptors a process still held when it used a channel or ended, and what each pointed
+//! to, and the IPC objects a program left: what lets a rubric require that a child closes the
+//! pipe or socket ends it does not use, and that no IPC object outlives the program.
 
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +98,62 @@ impl OpenFd {
             }
             FdTarget::Socket { inode } => format!("fd {fd}, socket:[{inode}]"),
             FdTarget::Other { link } => format!("fd {fd}, {link}"),
+        }
+    }
+}
+
+/// An IPC object still there when the program's main process ended ([`Census::ipc_left`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IpcObject {
+    /// A System V shared memory segment (`shmget`) not marked for removal (`IPC_RMID`).
+    SharedMemory {
+        /// Its key (0, `IPC_PRIVATE`, for a segment made without one).
+        key: i64,
+        /// Its id.
+        id: i64,
+        /// Its size.
+        bytes: u64,
+    },
+    /// A System V semaphore set (`semget`).
+    Semaphores {
+        /// Its key.
+        key: i64,
+        /// Its id.
+        id: i64,
+    },
+    /// A System V message queue (`msgget`).
+    MessageQueue {
+        /// Its key.
+        key: i64,
+        /// Its id.
+        id: i64,
+    },
+    /// A POSIX shared memory object (`shm_open`): a file of the program's own `/dev/shm`.
+    PosixSharedMemory {
+        /// Its name.
+        name: String,
+    },
+}
+
+impl IpcObject {
+    /// The object in words: `System V shared memory segment 3 (key 0x4c470001, 16777216 bytes)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::SharedMemory { key, id, bytes } => format!(
+                "System V shared memory segment {id} (key {key:#x}, {bytes} bytes), never removed \
+                 with shmctl(IPC_RMID)"
+            ),
+            Self::Semaphores { key, id } => format!(
+                "System V semaphore set {id} (key {key:#x}), never removed with semctl(IPC_RMID)"
+            ),
+            Self::MessageQueue { key, id } => format!(
+                "System V message queue {id} (key {key:#x}), never removed with msgctl(IPC_RMID)"
+            ),
+            Self::PosixSharedMemory { name } => {
+                format!("POSIX shared memory object /dev/shm/{name}, never removed with shm_unlink")
+            }
         }
     }
 }

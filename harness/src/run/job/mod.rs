@@ -13,7 +13,7 @@ mod trace;
 mod waiting;
 
 pub use census::{Census, Reaping, StackRange, Task, TaskKind};
-pub use descriptors::{ChannelUse, FdTarget, OpenFd, PipeEnd};
+pub use descriptors::{ChannelUse, FdTarget, IpcObject, OpenFd, PipeEnd};
 pub use limits::ProcessLimits;
 pub use observation::{
     CapturedOutput, CgroupUsage, Interference, Observation, Reply, format_bytes,

@@ -44,6 +44,7 @@ mod channels;
 mod containment;
 mod cores;
 mod hang;
+mod ipc_objects;
 mod leftovers;
 mod load;
 mod namespaces;

@@ -46,3 +46,14 @@ fn closed_ends_records_descriptors_and_socket_pairs() {
     assert_eq!(at, (10, 26));
     assert_eq!(message, "`closed-ends = false` asks for nothing");
 }
+
+#[test]
+fn ipc_removed_records_the_objects_left() {
+    let rubric = parse_ok(&with_check("census = { ipc-removed = true }\n"));
+    let check = &rubric.checks[0];
+    assert_eq!(check.rules.census[0].count, CensusCount::IpcRemoved);
+    assert!(check.traced() && check.rules.wants_ipc_objects());
+    assert!(!check.observes_syscalls() && !check.rules.wants_descriptors());
+    let (_, message, _) = problem(&with_check("census = { ipc-removed = false }\n"));
+    assert_eq!(message, "`ipc-removed = false` asks for nothing");
+}

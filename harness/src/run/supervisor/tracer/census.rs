@@ -86,6 +86,7 @@ impl Tracer {
             short_reads,
             socket_pairs,
             channel_uses,
+            ipc_left: self.ipc_left.take(),
             threads: count(&|task| task.kind == TaskKind::Thread),
             processes: count(&|task| task.kind == TaskKind::Process),
             children: count(&|task| task.kind == TaskKind::Process && task.parent == Some(main)),

@@ -48,6 +48,8 @@ impl Tracer {
             gather: trace.gather_us.map(Duration::from_micros),
             stacks: trace.stacks,
             descriptors: trace.descriptors,
+            ipc_objects: trace.ipc_objects,
+            ipc_left: None,
             cores: (trace.separate_cores && trace.gather_us.is_some()).then(Spreader::new),
             hold: trace.hold_until_waited,
             waiting_room: Vec::new(),

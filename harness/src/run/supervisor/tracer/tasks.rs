@@ -9,6 +9,7 @@ use nix::unistd::Pid;
 use super::records::{Early, Process, Record, State, Tracer};
 use super::stops::stack_pointer;
 use crate::run::job::{StackRange, Task, TaskKind};
+use crate::run::supervisor::ipc_objects;
 use crate::run::supervisor::procfs::{self, TaskTimes};
 
 impl Tracer {
@@ -182,6 +183,9 @@ impl Tracer {
             let (leader, judged) = (entry.leader, entry.judged);
             if self.descriptors {
                 self.records[leader].task.open_fds = procfs::open_fds(process, tid);
+            }
+            if self.ipc_objects && process == self.main {
+                self.ipc_left = ipc_objects::left_by(process);
             }
             if !judged {
                 self.judge_children(process);
