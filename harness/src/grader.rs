@@ -590,6 +590,8 @@ fn plan_case_run(
                 })
             ),
             stacks: check.rules.wants_stacks(),
+            descriptors: check.rules.wants_descriptors(),
+            ipc_objects: check.rules.wants_ipc_objects(),
             hold_until_waited: match check.runs.task_start {
                 Some(TaskStart::HoldUntilWaited(order)) => Some(order),
                 _ => None,

@@ -1,18 +1,20 @@
 //! Grading the sum-array fixtures: each outcome earns exactly the points it should, check by check.
 
 use crate::support::{
-    Grade, Graded, needs_root_for_part, processes_under, rows, rows_but, sum_array_rubric_with,
+    Grade, Graded, needs_root_for, needs_root_for_part, processes_under, rows, rows_but,
+    sum_array_rubric_with,
 };
 
-pub(crate) const ALL_POINTS: [(&str, f64, &str); 10] = [
+pub(crate) const ALL_POINTS: [(&str, f64, &str); 11] = [
     ("threads-sum", 30.0, "passed"),
     ("threads-census", 5.0, "passed"),
     ("threads-together", 5.0, "passed"),
     ("threads-timing", 5.0, "passed"),
     ("threads-usage", 5.0, "passed"),
-    ("processes-sum", 30.0, "passed"),
+    ("processes-sum", 24.0, "passed"),
     ("processes-census", 5.0, "passed"),
     ("processes-reaped", 5.0, "passed"),
+    ("processes-ipc-removed", 6.0, "passed"),
     ("processes-timing", 5.0, "passed"),
     ("processes-usage", 5.0, "passed"),
 ];
@@ -82,7 +84,8 @@ fn remainder_dropped_loses_the_cases_that_do_not_divide() {
             &[
                 ("threads-sum", 20.0, "partial"),
                 ("threads-timing", 0.0, "skipped"),
-                ("processes-sum", 20.0, "partial"),
+                ("processes-sum", 16.0, "partial"),
+                ("processes-ipc-removed", 0.0, "skipped"),
                 ("processes-timing", 0.0, "skipped"),
             ]
         )
@@ -114,6 +117,7 @@ fn constant_output_earns_nothing_for_sums() {
             ("processes-sum", 0.0, "failed"),
             ("processes-census", 0.0, "failed"),
             ("processes-reaped", 0.0, "skipped"),
+            ("processes-ipc-removed", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "failed"),
         ])
@@ -208,6 +212,7 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
             ("processes-sum", 0.0, "skipped"),
             ("processes-census", 0.0, "skipped"),
             ("processes-reaped", 0.0, "skipped"),
+            ("processes-ipc-removed", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "skipped"),
         ])
@@ -309,4 +314,30 @@ fn a_cache_folder_that_does_not_exist_yet_is_made() {
     let graded = Grade::fixture("all_pass").cache_dir(&cache).seed(1).json();
     assert_eq!(graded.report["score"], 100.0);
     assert!(cache.join("builds").is_dir(), "{}", cache.display());
+}
+
+/// A System V segment the processes program never removes loses `processes-ipc-removed` alone,
+/// and the report names the segment; one marked for removal at once earns full marks.
+#[test]
+fn a_shared_memory_segment_left_behind_loses_only_ipc_removed() {
+    if !needs_root_for("an IPC namespace of the program's own") {
+        return;
+    }
+    let graded = Grade::fixture("processes_leave_shared_memory").json();
+    assert_eq!(
+        graded.scores(),
+        rows_but(&ALL_POINTS, &[("processes-ipc-removed", 0.0, "failed")])
+    );
+    let failure = &graded.check("processes-ipc-removed")["cases"][0]["failures"][0];
+    let actual = failure["actual"].as_str().unwrap();
+    assert!(
+        regex::Regex::new(
+            r"^when the main process ended, the program left System V shared memory segment \d+ \(key 0x0, 24 bytes\), never removed with shmctl\(IPC_RMID\)$"
+        )
+        .unwrap()
+        .is_match(actual),
+        "{actual}"
+    );
+    let removed = Grade::fixture("all_pass_system_v_segment_removed").json();
+    assert_eq!(removed.scores(), rows(&ALL_POINTS));
 }

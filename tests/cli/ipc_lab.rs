@@ -73,10 +73,11 @@ fn datagram_split_into_pieces_loses_one_per_message() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("datagram-messages", 40.0, "passed"),
+            ("datagram-messages", 30.0, "passed"),
             ("datagram-channel", 25.0, "passed"),
             ("datagram-one-per-message", 0.0, "failed"),
             ("datagram-census", 15.0, "passed"),
+            ("datagram-closed-ends", 10.0, "passed"),
         ])
     );
     let failure = &graded.check("datagram-one-per-message")["cases"][0]["failures"][1];
@@ -95,10 +96,12 @@ fn datagram_over_pipe_loses_the_channel() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("datagram-messages", 40.0, "passed"),
+            ("datagram-messages", 30.0, "passed"),
             ("datagram-channel", 0.0, "failed"),
             ("datagram-one-per-message", 0.0, "skipped"),
             ("datagram-census", 15.0, "passed"),
+            // Its child closes the write end of the pipe it reads.
+            ("datagram-closed-ends", 10.0, "passed"),
         ])
     );
     let failures = &graded.check("datagram-channel")["cases"][0]["failures"];
@@ -463,5 +466,63 @@ fn a_hang_on_a_pipe_names_the_call_and_who_holds_the_write_end() {
         annotations.contains("note: when labgrade ended the run, pid ")
             && annotations.contains("the pipe's write end is still open in this process itself"),
         "{annotations}"
+    );
+}
+
+/// A child that keeps the end of a channel it does not use, yet ends correctly, loses only
+/// `closed-ends`, and the report names the child, its first call on the channel and both
+/// descriptors, in the JSON report and in GitHub's annotations alike.
+#[test]
+fn a_child_keeping_an_unused_end_is_named_with_its_descriptors() {
+    let github = tempfile::tempdir().unwrap();
+    let annotations = github.path().join("annotations.txt");
+    let graded = Grade::exercise("ipc-stream", "child_keeps_unused_write_end")
+        .seed(7)
+        .arg("--report")
+        .arg(format!("github={}", annotations.display()))
+        .json();
+    let lost: Vec<(String, f64, String)> = graded
+        .scores()
+        .into_iter()
+        .filter(|(_, _, status)| status != "passed")
+        .collect();
+    assert_eq!(
+        lost,
+        [("stream-closed-ends".to_owned(), 0.0, "failed".to_owned())]
+    );
+    let failure = &graded.check("stream-closed-ends")["cases"][0]["failures"][0];
+    let actual = failure["actual"].as_str().unwrap();
+    let words = regex::Regex::new(
+        r"^process \d+ \(a child of process \d+\) made its first read on fd (\d+), the read end of pipe:\[(\d+)\] while it still held fd (\d+), the write end of pipe:\[(\d+)\]$",
+    )
+    .unwrap();
+    let found = words.captures(actual).unwrap_or_else(|| panic!("{actual}"));
+    assert_eq!(found[2], found[4], "one pipe: {actual}");
+    assert_ne!(found[1], found[3], "two descriptors: {actual}");
+    let annotations = std::fs::read_to_string(&annotations).unwrap();
+    assert!(
+        annotations.contains("while it still held fd"),
+        "{annotations}"
+    );
+
+    let graded = Grade::exercise("ipc-datagram", "child_keeps_parent_socket")
+        .seed(7)
+        .json();
+    let failure = &graded.check("datagram-closed-ends")["cases"][0]["failures"][0];
+    let actual = failure["actual"].as_str().unwrap();
+    assert!(
+        regex::Regex::new(
+            r"^process \d+ \(a child of process \d+\) made its first recvfrom on fd \d+, socket:\[\d+\] while it still held fd \d+, socket:\[\d+\]$"
+        )
+        .unwrap()
+        .is_match(actual),
+        "{actual}"
+    );
+    // The two sockets named are the pair the program made.
+    let census = &graded.check("datagram-closed-ends")["cases"][0]["observed"]["census"];
+    assert_eq!(
+        census["socket_pairs"].as_array().unwrap().len(),
+        1,
+        "{census:#}"
     );
 }

@@ -104,6 +104,7 @@ fn children_that_do_not_exit_print_the_sum_again_and_lose_it() {
             &ALL_POINTS,
             &[
                 ("processes-sum", 0.0, "failed"),
+                ("processes-ipc-removed", 0.0, "skipped"),
                 ("processes-timing", 0.0, "skipped"),
             ]
         )

@@ -16,7 +16,8 @@ use super::template::Template;
 /// or points.
 ///
 /// So it is the check's [`CheckRuns`](super::CheckRuns) but `repeat`, plus what its
-/// [`Rules`](super::Rules) ask of the tracer (`traced`, `observes_syscalls`, `stacks`): a
+/// [`Rules`](super::Rules) ask of the tracer (`traced`, `observes_syscalls`, `stacks`,
+/// `descriptors`, `ipc_objects`): a
 /// check's `runs` compared whole would tell apart checks that differ only in `repeat`.
 #[derive(Debug, PartialEq)]
 #[expect(
@@ -38,6 +39,8 @@ pub struct Invocation<'a> {
     short_reads: bool,
     stacks: bool,
     test: Option<&'a RubricTest>,
+    descriptors: bool,
+    ipc_objects: bool,
 }
 
 impl Check {
@@ -59,6 +62,8 @@ impl Check {
             short_reads: self.runs.short_reads,
             stacks: self.rules.wants_stacks(),
             test: self.runs.test.as_ref(),
+            descriptors: self.rules.wants_descriptors(),
+            ipc_objects: self.rules.wants_ipc_objects(),
         }
     }
 }

@@ -148,6 +148,8 @@ pub(crate) struct CensusWire {
     pub(crate) stacks: Option<Spanned<ScalarWire>>,
     pub(crate) printed_stacks: Option<Spanned<bool>>,
     pub(crate) sleeps: Option<Spanned<bool>>,
+    pub(crate) closed_ends: Option<Spanned<bool>>,
+    pub(crate) ipc_removed: Option<Spanned<bool>>,
 }
 
 /// `syscalls = { require = ["socketpair(SOCK_SEQPACKET|SOCK_DGRAM)"], forbid = ["pipe"] }`:

@@ -31,9 +31,9 @@ mod runner;
 mod supervisor;
 
 pub use job::{
-    BaseEnv, CapturedOutput, Census, CgroupUsage, HoldOrder, Interference, Job, Observation,
-    Perturbation, ProcessLimits, Reaping, Reply, Sandbox, StackRange, SyscallWatch, Task, TaskKind,
-    Termination, Trace, format_bytes,
+    BaseEnv, CapturedOutput, Census, CgroupUsage, ChannelUse, FdTarget, HoldOrder, Interference,
+    IpcObject, Job, Observation, OpenFd, Perturbation, PipeEnd, ProcessLimits, Reaping, Reply,
+    Sandbox, StackRange, SyscallWatch, Task, TaskKind, Termination, Trace, format_bytes,
 };
 pub use job::{Doing, Frame, Holder, Hung, Stack, StackEnd, Waiting, WaitingTask};
 pub(crate) use probe::landlock_abi;

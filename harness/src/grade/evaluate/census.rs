@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::super::model::{Failure, FailureKind};
 use super::compare::same_value;
+use super::descriptors::{closed_ends_failure, ipc_left_failure};
 use super::stacks::{printed_stacks_failure, stacks_failure};
 use super::termination::termination_failure;
 use crate::rubric::{CensusCount, Rules, SLEEPS_MAX_BUSY, SLEEPS_MIN_LIFE_US, SLEEPS_MIN_SPELL_US};
@@ -52,6 +53,14 @@ pub(super) fn census_failures(
             }
             CensusCount::Sleeps => {
                 failures.extend(spinning_failure(&census.tasks));
+                continue;
+            }
+            CensusCount::ClosedEnds => {
+                failures.extend(closed_ends_failure(census));
+                continue;
+            }
+            CensusCount::IpcRemoved => {
+                failures.extend(ipc_left_failure(census));
                 continue;
             }
         };

@@ -193,5 +193,6 @@ pub(super) fn thread(tid: i32, started: u64, delay: u64, ended: Option<u64>) -> 
         delay_us: delay,
         stack: None,
         stack_top: None,
+        open_fds: None,
     }
 }

@@ -7,6 +7,7 @@
 mod case;
 mod census;
 mod compare;
+mod descriptors;
 mod figures;
 #[cfg(test)]
 pub(super) mod fixtures;

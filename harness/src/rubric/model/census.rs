@@ -37,6 +37,12 @@ pub enum CensusCount {
     /// for at most [`SLEEPS_MAX_BUSY`] of its life: it waits by blocking, not by spinning
     /// (`sleeps`); always `true`.
     Sleeps,
+    /// No child process still held both ends of one pipe, or both sockets of one socket pair,
+    /// when it ended: each child closes the end it does not use (`closed-ends`); always `true`.
+    ClosedEnds,
+    /// No System V IPC object nor POSIX shared memory object was left when the program's main
+    /// process ended (`ipc-removed`); always `true`.
+    IpcRemoved,
 }
 
 /// Under `census = { sleeps = true }`, the most of its life a task may want a CPU.
@@ -69,6 +75,8 @@ impl CensusCount {
             Self::Stacks => "bytes of every thread's own stack",
             Self::PrintedStacks => "printed stack addresses",
             Self::Sleeps => "tasks that spin instead of sleeping",
+            Self::ClosedEnds => "pipe and socket ends a child kept without using them",
+            Self::IpcRemoved => "IPC objects left when the program ended",
         }
     }
 }

@@ -230,7 +230,8 @@ impl Check {
     /// shorten reads).
     #[must_use]
     pub fn observes_syscalls(&self) -> bool {
-        !self.rules.syscalls.is_empty() || self.runs.short_reads
+        // `closed-ends` learns which two sockets make a pair at the `socketpair` call.
+        !self.rules.syscalls.is_empty() || self.runs.short_reads || self.rules.wants_descriptors()
     }
 }
 
@@ -242,6 +243,24 @@ impl Rules {
         self.census
             .iter()
             .any(|rule| matches!(rule.count, CensusCount::Stacks | CensusCount::PrintedStacks))
+    }
+
+    /// Whether a census rule judges the descriptors processes hold at their end, so the tracer
+    /// must record them.
+    #[must_use]
+    pub fn wants_descriptors(&self) -> bool {
+        self.census
+            .iter()
+            .any(|rule| rule.count == CensusCount::ClosedEnds)
+    }
+
+    /// Whether a census rule judges the IPC objects the program leaves, so the tracer must
+    /// record them.
+    #[must_use]
+    pub fn wants_ipc_objects(&self) -> bool {
+        self.census
+            .iter()
+            .any(|rule| rule.count == CensusCount::IpcRemoved)
     }
 }
 

@@ -81,7 +81,8 @@ impl Validator {
         }
     }
 
-    /// The census keys that are not counts: `stacks`, `printed-stacks`, `overlap` and `sleeps`.
+    /// The census keys that are not counts: `stacks`, `printed-stacks`, `overlap`, `sleeps`,
+    /// `closed-ends` and `ipc-removed`.
     fn census_extras(
         &mut self,
         wanted: &crate::rubric::wire::CensusWire,
@@ -109,6 +110,18 @@ impl Validator {
                 &wanted.sleeps,
                 "sleeps",
                 "to require that the program waits by blocking rather than spinning",
+            ),
+            (
+                CensusCount::ClosedEnds,
+                &wanted.closed_ends,
+                "closed-ends",
+                "to require that each child closes the pipe or socket end it does not use",
+            ),
+            (
+                CensusCount::IpcRemoved,
+                &wanted.ipc_removed,
+                "ipc-removed",
+                "to require that the program removes every IPC object it made",
             ),
             (
                 CensusCount::Overlap,

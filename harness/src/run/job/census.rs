@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Termination;
+use super::{ChannelUse, IpcObject, OpenFd, Termination};
 #[cfg(doc)]
 use super::{Observation, SyscallWatch, Trace};
 
@@ -34,6 +34,20 @@ pub struct Census {
     /// Reads from pipes the tracer made short under [`SyscallWatch::short_reads`].
     #[serde(default, skip_serializing_if = "is_zero")]
     pub short_reads: u64,
+    /// The two sockets of each `socketpair` the program made, by inode, under
+    /// [`Trace::descriptors`] (read at the call's return, which needs [`Trace::syscalls`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub socket_pairs: Vec<[u64; 2]>,
+    /// Under [`Trace::descriptors`]: each first read, write, send or receive of a task on a
+    /// pipe or socket while its process held another descriptor of the same pipe, or another
+    /// socket, with every descriptor it held then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_uses: Vec<ChannelUse>,
+    /// Under [`Trace::ipc_objects`]: the IPC objects still there when the main process's last
+    /// thread stopped on its way out; `None` when they could not be seen (the program had no
+    /// IPC namespace of its own, or that stop never came).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipc_left: Option<Vec<IpcObject>>,
 }
 
 #[allow(
@@ -93,6 +107,11 @@ pub struct Task {
     /// thread's thread-local storage and control block, which are not its stack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_top: Option<u64>,
+    /// For a process, under [`Trace::descriptors`]: the descriptors it still held when its
+    /// last thread stopped on its way out (all its threads share them), in order of number;
+    /// `None` otherwise, or if that stop was never seen (a process killed by labgrade).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_fds: Option<Vec<OpenFd>>,
 }
 
 /// A range of addresses, `[start, end)`: one mapping of a process's memory.

@@ -2,6 +2,7 @@
 //! the `__supervise` protocol (JSON on the supervisor's stdin and stdout).
 
 mod census;
+mod descriptors;
 mod limits;
 mod observation;
 mod request;
@@ -13,6 +14,7 @@ mod trace;
 mod waiting;
 
 pub use census::{Census, Reaping, StackRange, Task, TaskKind};
+pub use descriptors::{ChannelUse, FdTarget, IpcObject, OpenFd, PipeEnd};
 pub use limits::ProcessLimits;
 pub use observation::{
     CapturedOutput, CgroupUsage, Interference, Observation, Reply, format_bytes,

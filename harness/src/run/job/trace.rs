@@ -4,10 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(doc)]
-use super::Task;
+use super::{Census, Task};
 
 /// How a traced job is traced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is one independent option of the tracer"
+)]
 pub struct Trace {
     /// Delays injected to make races show up; `None` lets the program run undisturbed.
     #[serde(default)]
@@ -32,6 +36,13 @@ pub struct Trace {
     /// Record each thread's stack mapping at its exit stop ([`Task::stack`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stacks: bool,
+    /// Record the descriptors each process still holds at its last thread's exit stop
+    /// ([`Task::open_fds`]), and the sockets of each socket pair ([`Census::socket_pairs`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub descriptors: bool,
+    /// Record the IPC objects left when the main process ends ([`Census::ipc_left`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ipc_objects: bool,
     /// Hold every new thread and process at its first stop until every other task of the
     /// program is blocked waiting (in a system call that is not a sleep) or has ended, then let
     /// one held task run, in this order; `None` does not (see `hold-until-waited` in

@@ -40,9 +40,11 @@
 mod bpf;
 mod capture;
 mod cgroup;
+mod channels;
 mod containment;
 mod cores;
 mod hang;
+mod ipc_objects;
 mod leftovers;
 mod load;
 mod namespaces;

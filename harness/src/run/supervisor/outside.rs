@@ -223,6 +223,7 @@ mod tests {
             delay_us: 0,
             stack: None,
             stack_top: None,
+            open_fds: None,
         };
         let mut seen = observed(Termination::Exited { code: 1 });
         seen.census = Some(Census {

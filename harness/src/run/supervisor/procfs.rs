@@ -13,9 +13,11 @@
 use std::collections::HashMap;
 
 use ::procfs::FromRead;
-use ::procfs::process::{FDTarget, MemoryMaps, Schedstat, Stat};
+use ::procfs::process::{FDPermissions, FDTarget, MemoryMaps, Process, Schedstat, Stat};
 use nix::libc;
 use nix::unistd::Pid;
+
+use crate::run::job::{FdTarget, OpenFd, PipeEnd};
 
 /// A process found in `/proc`.
 pub(crate) struct ProcessEntry {
@@ -242,6 +244,61 @@ pub(super) fn unix_socket_inodes(pid: i32) -> Vec<u64> {
         .skip(1)
         .filter_map(|line| line.split_whitespace().nth(6)?.parse().ok())
         .collect()
+}
+
+/// The descriptors task `tid` of process `pid` holds, in order of number, from
+/// `/proc/<pid>/task/<tid>/fd`: the task's own table, which a task stopped on its way out still
+/// holds (the kernel releases it after that stop), whereas `/proc/<pid>/fd` shows the
+/// leader's, already released when the leader ended before its last thread. A pipe's end is
+/// told by the read and write bits of its link, which the kernel sets from the open mode.
+/// `None` when the task is gone or unreadable.
+pub(super) fn open_fds(pid: i32, tid: i32) -> Option<Vec<OpenFd>> {
+    let task = Process::new_with_root(format!("/proc/{pid}/task/{tid}").into()).ok()?;
+    let mut fds: Vec<OpenFd> = task
+        .fd()
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|info| {
+            let mode = info.mode();
+            let target = match info.target {
+                FDTarget::Pipe(inode) => FdTarget::Pipe {
+                    inode,
+                    end: match (
+                        mode.contains(FDPermissions::READ),
+                        mode.contains(FDPermissions::WRITE),
+                    ) {
+                        (true, true) => PipeEnd::Both,
+                        (false, true) => PipeEnd::Write,
+                        _ => PipeEnd::Read,
+                    },
+                },
+                FDTarget::Socket(inode) => FdTarget::Socket { inode },
+                other => FdTarget::Other {
+                    link: link_text(&other),
+                },
+            };
+            OpenFd {
+                fd: info.fd,
+                target,
+            }
+        })
+        .collect();
+    fds.sort_by_key(|fd| fd.fd);
+    Some(fds)
+}
+
+/// A descriptor's link as the kernel writes it, from what `procfs` parsed of it.
+fn link_text(target: &FDTarget) -> String {
+    match target {
+        FDTarget::Path(path) => path.display().to_string(),
+        FDTarget::Socket(inode) => format!("socket:[{inode}]"),
+        FDTarget::Net(inode) => format!("net:[{inode}]"),
+        FDTarget::Pipe(inode) => format!("pipe:[{inode}]"),
+        FDTarget::AnonInode(kind) => format!("anon_inode:{kind}"),
+        FDTarget::MemFD(name) => format!("/memfd:{name}"),
+        FDTarget::Other(kind, inode) => format!("{kind}:[{inode}]"),
+        FDTarget::Unknown(kind, rest) => format!("{kind}:{rest}"),
+    }
 }
 
 #[cfg(test)]

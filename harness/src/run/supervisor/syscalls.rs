@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use ::procfs::process::FDTarget;
 
+use super::channels::Channels;
 use super::procfs;
 use crate::run::job::SyscallWatch;
 
@@ -183,6 +184,8 @@ pub(super) struct Observer {
     /// Calls stopped at their entry whose result decides what is recorded, by task: the task
     /// was resumed to its syscall-exit stop ([`Observer::on_exit`]).
     pending: HashMap<i32, Pending>,
+    /// The ends of pipes and socket pairs used, when descriptors are recorded.
+    channels: Option<Channels>,
 }
 
 /// A call whose record waits for its result.
@@ -195,6 +198,8 @@ enum Pending {
     Send { many: bool },
     /// A receive on a socket: `recv(data)` or `recv(empty)` (an empty datagram, or the end).
     Recv { many: bool },
+    /// A `socketpair`, whose two new sockets are told from those the task held before it.
+    Pair { before: Vec<u64> },
 }
 
 /// The seals a memory file must hold when a process forks, for `fork(memfd-sealed)`:
@@ -202,12 +207,14 @@ enum Pending {
 const HANDOVER_SEALS: i32 = 0x8 | 0x2 | 0x4;
 
 impl Observer {
-    pub(super) fn new(watch: &SyscallWatch) -> Self {
+    /// `descriptors`: also record the ends of pipes and socket pairs used ([`Channels`]).
+    pub(super) fn new(watch: &SyscallWatch, descriptors: bool) -> Self {
         Self {
             counts: BTreeMap::new(),
             short_reads: watch.short_reads,
             shortened: 0,
             pending: HashMap::new(),
+            channels: descriptors.then(Channels::default),
         }
     }
 
@@ -231,11 +238,21 @@ impl Observer {
             };
             let number = regs.orig_rax.cast_signed();
             let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
+            if let Some(channels) = &mut self.channels
+                && let Some(call) = super::channels::io_call(number)
+            {
+                channels.on_io(tid, call, args[0]);
+            }
             let mut pending = socket_io(tid, number, args);
             if let Some(name) = name(tid, number, args) {
                 if number == nix::libc::SYS_fcntl {
                     // A seal or a flag that the kernel refused is no seal and no flag.
                     pending = Some(Pending::IfDone(name));
+                } else if number == nix::libc::SYS_socketpair && self.channels.is_some() {
+                    self.record(name, 1);
+                    pending = Some(Pending::Pair {
+                        before: Channels::before_socketpair(tid),
+                    });
                 } else {
                     self.record(name, 1);
                 }
@@ -274,9 +291,18 @@ impl Observer {
         };
         #[cfg(target_arch = "x86_64")]
         {
-            let Ok(regs) = nix::sys::ptrace::getregs(nix::unistd::Pid::from_raw(tid)) else {
+            let pid = nix::unistd::Pid::from_raw(tid);
+            let Ok(regs) = nix::sys::ptrace::getregs(pid) else {
                 return;
             };
+            if let Pending::Pair { before } = &pending {
+                if regs.rax == 0
+                    && let Some(channels) = &mut self.channels
+                {
+                    channels.on_socketpair(tid, before);
+                }
+                return;
+            }
             for (name, count) in outcome(&pending, regs.rax.cast_signed()) {
                 self.record(name, count);
             }
@@ -302,9 +328,13 @@ impl Observer {
         self.record(name, 1);
     }
 
-    /// The counts by name, and how many reads were shortened.
-    pub(super) fn finish(self) -> (BTreeMap<String, u64>, u64) {
-        (self.counts, self.shortened)
+    /// The counts by name, how many reads were shortened, and what was seen of the channels.
+    pub(super) fn finish(self) -> (BTreeMap<String, u64>, u64, Channels) {
+        (
+            self.counts,
+            self.shortened,
+            self.channels.unwrap_or_default(),
+        )
     }
 }
 
@@ -321,7 +351,8 @@ fn outcome(pending: &Pending, result: i64) -> Vec<(String, u64)> {
     };
     match pending {
         Pending::IfDone(name) if result >= 0 => vec![(name.clone(), 1)],
-        Pending::IfDone(_) => Vec::new(),
+        // Refused, or a pair, recorded by `Channels` instead.
+        Pending::IfDone(_) | Pending::Pair { .. } => Vec::new(),
         Pending::Send { many } => io("send", *many),
         Pending::Recv { many } => io("recv", *many),
     }

@@ -35,6 +35,7 @@ fn sum_array_rubric_is_valid() {
             "processes-sum",
             "processes-census",
             "processes-reaped",
+            "processes-ipc-removed",
             "processes-timing",
             "processes-usage"
         ]

@@ -6,6 +6,7 @@ use nix::unistd::Pid;
 
 use super::records::{Early, Kill, State, Tracer};
 use crate::run::job::{Census, Reaping, Task, TaskKind, Termination};
+use crate::run::supervisor::channels::Channels;
 use crate::run::supervisor::procfs;
 use crate::run::supervisor::status::decode;
 use crate::run::supervisor::syscalls::Observer;
@@ -81,14 +82,17 @@ impl Tracer {
         let count = |keep: &dyn Fn(&Task) -> bool| {
             u32::try_from(tasks.iter().filter(|task| keep(task)).count()).unwrap_or(u32::MAX)
         };
-        let (syscalls, short_reads) = self
-            .syscalls
-            .take()
-            .map(Observer::finish)
-            .map_or((None, 0), |(counts, short)| (Some(counts), short));
+        let (syscalls, short_reads, channels) = self.syscalls.take().map(Observer::finish).map_or(
+            (None, 0, Channels::default()),
+            |(counts, short, channels)| (Some(counts), short, channels),
+        );
+        let (socket_pairs, channel_uses) = channels.finish();
         Census {
             syscalls,
             short_reads,
+            socket_pairs,
+            channel_uses,
+            ipc_left: self.ipc_left.take(),
             threads: count(&|task| task.kind == TaskKind::Thread),
             processes: count(&|task| task.kind == TaskKind::Process),
             children: count(&|task| task.kind == TaskKind::Process && task.parent == Some(main)),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::delays::PerturbationDelays;
 #[cfg(doc)]
 use crate::run::job::Trace;
-use crate::run::job::{HoldOrder, Task};
+use crate::run::job::{HoldOrder, IpcObject, Task};
 use crate::run::supervisor::cores::Spreader;
 use crate::run::supervisor::procfs::TaskTimes;
 use crate::run::supervisor::syscalls::Observer;
@@ -104,6 +104,12 @@ pub(in crate::run::supervisor) struct Tracer {
     pub(super) gather: Option<Duration>,
     /// [`Trace::stacks`]: record each thread's stack mapping at its exit stop.
     pub(super) stacks: bool,
+    /// [`Trace::descriptors`]: record each process's descriptors at its last exit stop.
+    pub(super) descriptors: bool,
+    /// [`Trace::ipc_objects`]: record the IPC objects left when the main process ends.
+    pub(super) ipc_objects: bool,
+    /// The IPC objects left, read at the main process's last exit stop.
+    pub(super) ipc_left: Option<Vec<IpcObject>>,
     /// [`Trace::separate_cores`]: the CPUs the tasks started together are pinned to, in turn.
     pub(super) cores: Option<Spreader>,
     /// [`Trace::hold_until_waited`]: which held task runs first once the others wait.

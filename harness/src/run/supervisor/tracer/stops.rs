@@ -41,9 +41,15 @@ impl Tracer {
             held: BinaryHeap::new(),
             group_stopped: Vec::new(),
             reaped_cpu: None,
-            syscalls: trace.syscalls.as_ref().map(Observer::new),
+            syscalls: trace
+                .syscalls
+                .as_ref()
+                .map(|watch| Observer::new(watch, trace.descriptors)),
             gather: trace.gather_us.map(Duration::from_micros),
             stacks: trace.stacks,
+            descriptors: trace.descriptors,
+            ipc_objects: trace.ipc_objects,
+            ipc_left: None,
             cores: (trace.separate_cores && trace.gather_us.is_some()).then(Spreader::new),
             hold: trace.hold_until_waited,
             waiting_room: Vec::new(),

@@ -9,6 +9,7 @@ use nix::unistd::Pid;
 use super::records::{Early, Process, Record, State, Tracer};
 use super::stops::stack_pointer;
 use crate::run::job::{StackRange, Task, TaskKind};
+use crate::run::supervisor::ipc_objects;
 use crate::run::supervisor::procfs::{self, TaskTimes};
 
 impl Tracer {
@@ -119,6 +120,7 @@ impl Tracer {
                 delay_us: 0,
                 stack: None,
                 stack_top: None,
+                open_fds: None,
             },
             state: State::Pending,
             status: None,
@@ -172,12 +174,22 @@ impl Tracer {
                 .and_then(|sp| procfs::mapping_containing(process, tid, sp))
                 .map(|(start, end)| StackRange { start, end });
         }
-        if self.end(index, now, cpu)
-            && let Some(entry) = self.processes.get(&process)
-            && !entry.judged
-        {
-            // The last task of its process, stopped before its children are handed over.
-            self.judge_children(process);
+        if !self.end(index, now, cpu) {
+            return;
+        }
+        // The last task of its process, stopped before its children are handed over and
+        // before the kernel closes its descriptors.
+        if let Some(entry) = self.processes.get(&process) {
+            let (leader, judged) = (entry.leader, entry.judged);
+            if self.descriptors {
+                self.records[leader].task.open_fds = procfs::open_fds(process, tid);
+            }
+            if self.ipc_objects && process == self.main {
+                self.ipc_left = ipc_objects::left_by(process);
+            }
+            if !judged {
+                self.judge_children(process);
+            }
         }
     }
 
