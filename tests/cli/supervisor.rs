@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -299,6 +300,27 @@ fn program_starts_with_no_blocked_signals_and_no_core_limit() {
         ],
         "{observation:?}"
     );
+}
+
+#[test]
+fn program_starts_with_only_its_standard_streams() {
+    // A descriptor labgrade inherited without close-on-exec (here a pipe; in CI a runner's
+    // or a jobserver's) must not reach the student's program.
+    let (read, write) = nix::unistd::pipe().expect("a pipe");
+    let leaked = [read.as_raw_fd(), write.as_raw_fd()];
+    let mut job = sh("");
+    job.program = PathBuf::from("/bin/ls");
+    job.args = vec!["/proc/self/fd".to_owned()];
+    let observation = run(&job);
+    drop((read, write));
+    let fds: Vec<i32> = observation
+        .stdout
+        .text
+        .split_whitespace()
+        .map(|fd| fd.parse().expect("a descriptor number"))
+        .collect();
+    // 3 is `ls`'s own handle on the folder it lists.
+    assert_eq!(fds, [0, 1, 2, 3], "leaked {leaked:?}: {observation:?}");
 }
 
 #[test]

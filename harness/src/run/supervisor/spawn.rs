@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use nix::libc;
 use nix::sched::{CloneFlags, unshare};
 use nix::sys::ptrace;
-use nix::sys::resource::{Resource, setrlimit};
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::socket;
 use nix::unistd::{Gid, Uid, chown, getpid};
@@ -93,7 +93,8 @@ pub(super) fn spawn(
     };
     // SAFETY: the closure runs in the forked child before `exec`, where only async-signal-safe
     // work is allowed. It only makes the `sigprocmask`, `getrlimit`, `setrlimit`, `unshare`,
-    // `setgroups`, `setgid`, `setuid`, `keyctl`, `prctl`, `getppid`, `ptrace` and `seccomp` (a filter
+    // `setgroups`, `setgid`, `setuid`, `keyctl`, `prctl`, `getppid`, `close_range` (or `fcntl`),
+    // `ptrace` and `seccomp` (a filter
     // built before the fork, see `syscalls::Filter::install`) system calls through
     // nix's thin wrappers, with a signal set on the stack and a copied `Containment`, makes
     // the two Landlock calls through the ruleset built before the fork (moved into the
@@ -148,6 +149,12 @@ pub(super) fn spawn(
             if let Some((filter, socket)) = &senders_filter {
                 let _ = filter.install(*socket);
             }
+            // Whatever labgrade itself inherited (a CI runner's or a shell's descriptors, a
+            // jobserver's pipe) is not the program's: it starts with only its standard
+            // streams. Marked close-on-exec rather than closed, so that `spawn`'s own error
+            // pipe still reports a failed `exec`; before the tracer's filter, which may stop
+            // calls.
+            keep_only_standard_streams();
             // Last, so that a child failing an earlier step is never a tracee, and so that the
             // window in which a signal would stop it before `exec` (and leave `spawn` waiting)
             // is as short as can be. It only marks the child: its first stop is the SIGTRAP
@@ -176,6 +183,29 @@ pub(super) fn spawn(
         senders::Listener::receive(&ours)
     });
     Ok((child, listener))
+}
+
+/// Marks every descriptor but 0, 1 and 2 close-on-exec: one `close_range` call (Linux 5.11),
+/// or, where the kernel lacks it, an `fcntl` per descriptor below the descriptor limit. Only
+/// system calls: safe between `fork` and `exec`.
+fn keep_only_standard_streams() {
+    // SAFETY: `close_range` with `CLOSE_RANGE_CLOEXEC` only changes descriptor flags.
+    let marked = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3_u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if marked == 0 {
+        return;
+    }
+    let most = getrlimit(Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft.min(65_536));
+    for fd in 3..i32::try_from(most).unwrap_or(1024) {
+        // SAFETY: `fcntl` on a descriptor that may not exist only fails with EBADF.
+        let _ = unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
 }
 
 /// Replaces the calling process's session keyring by a new, empty, anonymous one
