@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Grade, root};
+use crate::support::{Cli, Grade, copy_dir, root};
 
 /// What one grading of a hang fixture wrote: the human report, the JSON one and the GitHub
 /// annotations.
@@ -154,4 +154,29 @@ fn a_parent_and_child_waiting_for_each_other_name_the_wait_and_the_read() {
     );
     reports.stacks_have("main", 20);
     reports.stacks_have("main", 15);
+}
+
+#[test]
+fn the_class_report_shows_where_a_hung_program_waits() {
+    // report.html, the fourth format a person reads: the same notes, with the student's line.
+    let class = tempfile::tempdir().unwrap();
+    copy_dir(
+        &root().join("tests/fixtures/hangs/mutex_locked_twice"),
+        &class.path().join("alice"),
+    );
+    let out = tempfile::tempdir().unwrap();
+    Cli::batch(
+        class.path(),
+        root().join("tests/fixtures/hangs/hangs.toml"),
+        out.path(),
+    )
+    .args(["--seed", "5", "--jobs", "1"])
+    .run();
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    for needle in [
+        "called at src/bin/ipc_stream.rs:6 in `add`",
+        "(a self-deadlock)",
+    ] {
+        assert!(html.contains(needle), "{needle} in:\n{html}");
+    }
 }
