@@ -26,6 +26,7 @@ use crate::reuse::{Kept, Key, Reuse};
 use crate::rubric::{Profile, Rubric};
 use crate::run::{BaseEnv, Job, Observation, ProcessLimits, Runner, Sandbox, Termination};
 use crate::stage::{Observer, Stage};
+use crate::style::{StyleOutcome, StyleRequest};
 use crate::submission::Assembly;
 
 /// Bytes of compiler output kept for the report.
@@ -84,6 +85,8 @@ pub enum BuildOutcome {
         wall_ms: u64,
         /// Whether the binaries are those of an earlier build of the same files.
         reused: bool,
+        /// What clippy and rustfmt found, for the rubric's style checks.
+        style: StyleOutcome,
     },
     /// The compiler rejected the code.
     CompileError {
@@ -156,31 +159,11 @@ impl Toolchain {
         if rubric.build.profile == Profile::Release {
             args.push("--release".to_owned());
         }
-        let mut job = self.cargo_job(&workspace, args, rubric.build.timeout);
-        // The compiler expands `option_env!` and `include_str!("/proc/self/environ")` into the
-        // program: it sees the toolchain's variables, never labgrade's secrets.
-        job.base_env = BaseEnv::Toolchain;
-        // The compiler reads the student's files: `include_str!` or `#[path]` could make it read
-        // any file labgrade's user can, so the build sees only the toolchain and the slot.
-        let tmp = workspace.join("target").join("tmp");
-        fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
-        job.env
-            .insert("TMPDIR".to_owned(), tmp.display().to_string());
-        job.sandbox = Some(self.build_sandbox(rubric, &workspace));
-        // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
-        // every process of the build gets generous limits, so that such code is a compile error
-        // rather than a machine out of memory or disk.
-        job.limits = Some(ProcessLimits {
-            cpu_ms: u64::try_from(rubric.build.timeout.as_millis()).unwrap_or(u64::MAX),
-            memory_bytes: BUILD_MEMORY,
-            tasks: BUILD_TASKS,
-            file_bytes: BUILD_FILE_SIZE,
-            open_files: BUILD_OPEN_FILES,
-            // The compiler runs as labgrade's user: no student code runs during a build (the
-            // manifest is the course's, so no build script or procedural macro of theirs),
-            // and what the compiler reads is confined by the sandbox.
-            isolate: false,
-        });
+        let job = self.contained(
+            rubric,
+            &workspace,
+            self.cargo_job(&workspace, args, rubric.build.timeout),
+        )?;
         // A build killed from outside says nothing of the submission: built again once, and
         // if that is spoiled too, it cannot be graded (never a compile error).
         let mut observation = runner.run(&job)?;
@@ -199,13 +182,26 @@ impl Toolchain {
         Ok(match observation.termination {
             Termination::Exited { code: 0 } => {
                 copy_executables(&built, &bin_dir)?;
+                // In the slot still held, after the build: clippy finds the dependencies built.
+                let style = self.style(
+                    runner,
+                    rubric,
+                    assembly,
+                    &workspace,
+                    &StyleRequest::of(rubric),
+                )?;
                 if let Some(key) = &key {
-                    reuse.keep(key, &Kept::Built { wall_ms }, Some(&bin_dir));
+                    let kept = Kept::Built {
+                        wall_ms,
+                        style: style.clone(),
+                    };
+                    reuse.keep(key, &kept, Some(&bin_dir));
                 }
                 BuildOutcome::Built {
                     bin_dir,
                     wall_ms,
                     reused: false,
+                    style,
                 }
             }
             Termination::TimedOut { .. } => BuildOutcome::TimedOut {
@@ -229,6 +225,42 @@ impl Toolchain {
                 }
             }
         })
+    }
+
+    /// `job` run as a build runs in slot `workspace`: the toolchain's environment, a sandbox
+    /// of the toolchain and the slot, and the build's limits. Also for clippy and rustfmt,
+    /// which read the same student files (`style/run.rs`).
+    pub(crate) fn contained(
+        &self,
+        rubric: &Rubric,
+        workspace: &Path,
+        mut job: Job,
+    ) -> Result<Job, Error> {
+        // The compiler expands `option_env!` and `include_str!("/proc/self/environ")` into the
+        // program: it sees the toolchain's variables, never labgrade's secrets.
+        job.base_env = BaseEnv::Toolchain;
+        // The compiler reads the student's files: `include_str!` or `#[path]` could make it read
+        // any file labgrade's user can, so the build sees only the toolchain and the slot.
+        let tmp = workspace.join("target").join("tmp");
+        fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
+        job.env
+            .insert("TMPDIR".to_owned(), tmp.display().to_string());
+        job.sandbox = Some(self.build_sandbox(rubric, workspace));
+        // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
+        // every process of the build gets generous limits, so that such code is a compile error
+        // rather than a machine out of memory or disk.
+        job.limits = Some(ProcessLimits {
+            cpu_ms: u64::try_from(rubric.build.timeout.as_millis()).unwrap_or(u64::MAX),
+            memory_bytes: BUILD_MEMORY,
+            tasks: BUILD_TASKS,
+            file_bytes: BUILD_FILE_SIZE,
+            open_files: BUILD_OPEN_FILES,
+            // The compiler runs as labgrade's user: no student code runs during a build (the
+            // manifest is the course's, so no build script or procedural macro of theirs),
+            // and what the compiler reads is confined by the sandbox.
+            isolate: false,
+        });
+        Ok(job)
     }
 
     /// Makes cargo forget the exercise package's artifacts in slot `workspace`, so that only
@@ -283,10 +315,17 @@ impl Toolchain {
             crate::run::landlock_abi(),
             self.build_sandbox(rubric, exercise_dir)
         );
+        // The style checks' tools and lints, when there are any: their findings are kept too.
+        let request = StyleRequest::of(rubric);
+        let style = if request.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", request.describe())
+        };
         Key::of(
             &assembly.workspace(),
             (rubric.build.profile, rubric.build.timeout),
-            &format!("{toolchain}\n{containment}"),
+            &format!("{toolchain}\n{containment}{style}"),
         )
         .map(Some)
     }
@@ -370,7 +409,7 @@ impl Toolchain {
         }
     }
 
-    fn cargo_job(&self, workspace: &Path, args: Vec<String>, timeout: Duration) -> Job {
+    pub(crate) fn cargo_job(&self, workspace: &Path, args: Vec<String>, timeout: Duration) -> Job {
         let mut env = BTreeMap::new();
         let target = workspace.join("target").display().to_string();
         env.insert("CARGO_TARGET_DIR".to_owned(), target.clone());

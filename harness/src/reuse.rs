@@ -32,6 +32,7 @@ use crate::compile::{BuildOutcome, open_to_programs};
 use crate::digest;
 use crate::error::{Error, io};
 use crate::rubric::Profile;
+use crate::style::StyleOutcome;
 
 /// How labgrade builds (the cargo arguments, the environment, the limits). Raise it whenever
 /// that changes, so that no entry of the old recipe is taken for one of the new.
@@ -52,6 +53,10 @@ pub enum Kept {
     Built {
         /// Wall time of the build that made them.
         wall_ms: u64,
+        /// What clippy and rustfmt found, for a rubric with style checks (whose tools and
+        /// lints are part of the key).
+        #[serde(default, skip_serializing_if = "is_default")]
+        style: StyleOutcome,
     },
     /// The compiler rejected the code.
     CompileError {
@@ -67,10 +72,11 @@ impl Kept {
     #[must_use]
     pub fn into_outcome(self, bin_dir: PathBuf) -> BuildOutcome {
         match self {
-            Self::Built { wall_ms } => BuildOutcome::Built {
+            Self::Built { wall_ms, style } => BuildOutcome::Built {
                 bin_dir,
                 wall_ms,
                 reused: true,
+                style,
             },
             Self::CompileError {
                 diagnostics,
@@ -82,6 +88,10 @@ impl Kept {
             },
         }
     }
+}
+
+fn is_default(style: &StyleOutcome) -> bool {
+    *style == StyleOutcome::default()
 }
 
 /// The key of a build: hex SHA-256 of everything that reaches it.
@@ -246,6 +256,7 @@ fn copy_binaries(kept: &Path, bin_dir: &Path) -> Result<(), Error> {
 mod tests {
     use super::{Kept, Key, Reuse};
     use crate::rubric::Profile;
+    use crate::style::StyleOutcome;
     use std::fs;
     use std::path::Path;
     use std::time::Duration;
@@ -306,7 +317,14 @@ mod tests {
 
         let into = tempfile::tempdir().unwrap();
         assert_eq!(reuse.take(&built, into.path()), None);
-        reuse.keep(&built, &Kept::Built { wall_ms: 700 }, Some(bin.path()));
+        reuse.keep(
+            &built,
+            &Kept::Built {
+                wall_ms: 700,
+                style: StyleOutcome::default(),
+            },
+            Some(bin.path()),
+        );
         let error = Kept::CompileError {
             diagnostics: "error[E0308]".to_owned(),
             wall_ms: 300,
@@ -315,7 +333,10 @@ mod tests {
 
         assert_eq!(
             reuse.take(&built, &into.path().join("bin")),
-            Some(Kept::Built { wall_ms: 700 })
+            Some(Kept::Built {
+                wall_ms: 700,
+                style: StyleOutcome::default(),
+            })
         );
         assert_eq!(
             fs::read(into.path().join("bin/a")).unwrap(),
@@ -346,7 +367,10 @@ mod tests {
                 Key::of(dir.path(), (Profile::Release, LIMIT), "t").unwrap()
             })
             .collect();
-        let kept = Kept::Built { wall_ms: 1 };
+        let kept = Kept::Built {
+            wall_ms: 1,
+            style: StyleOutcome::default(),
+        };
         reuse.keep(&keys[0], &kept, Some(bin.path()));
         std::thread::sleep(std::time::Duration::from_millis(20));
         reuse.keep(&keys[1], &kept, Some(bin.path()));

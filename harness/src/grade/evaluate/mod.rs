@@ -13,6 +13,7 @@ pub(super) mod fixtures;
 mod output;
 mod scoring;
 mod stacks;
+mod style;
 mod syscalls;
 mod termination;
 
@@ -21,3 +22,4 @@ pub(super) use output::shorten;
 pub use scoring::{
     GradeHeader, blocked_by, build_block_reason, missing_list, score_check, total, unscored_check,
 };
+pub use style::score_style;

@@ -14,6 +14,7 @@ mod matchers;
 mod oracle;
 mod ratio;
 mod rubric;
+mod style;
 mod syscalls;
 
 pub use census::{
@@ -29,4 +30,5 @@ pub use matchers::{Matcher, Sequences};
 pub use oracle::Oracle;
 pub use ratio::{Figure, Ratio};
 pub use rubric::{BUILD_ID, Build, Exercise, Profile, Rubric};
+pub use style::StyleRule;
 pub use syscalls::{SYSCALL_FAMILIES, SyscallPattern, SyscallRule};

@@ -77,9 +77,14 @@ impl Validator {
         let own = self.limits(&wire.limits(), limits);
         let (timeout, output_bytes) = (own.timeout, own.output_bytes);
         let run_limits = Self::run_limits(&own);
-        if wire.run.get_ref().trim().is_empty() {
+        let style = self.style(&wire, points);
+        if let Some(run) = wire
+            .run
+            .as_ref()
+            .filter(|run| run.get_ref().trim().is_empty())
+        {
             self.problem(
-                Some(wire.run.span()),
+                Some(run.span()),
                 "`run` is empty: name a binary of the exercise package",
             );
         }
@@ -139,7 +144,8 @@ impl Validator {
             scoring,
             needs,
             runs: CheckRuns {
-                program: wire.run.into_inner(),
+                // A style check runs no program (`style` is its rule).
+                program: wire.run.map(Spanned::into_inner).unwrap_or_default(),
                 args,
                 env,
                 cases,
@@ -164,6 +170,7 @@ impl Validator {
                 figures: Vec::new(),
             },
             audience,
+            style,
         })
     }
 

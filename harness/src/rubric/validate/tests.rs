@@ -106,4 +106,5 @@ mod matchers;
 mod needs;
 mod observing;
 mod rubric;
+mod style;
 mod task_start;
