@@ -36,7 +36,7 @@ use crate::style::StyleOutcome;
 
 /// How labgrade builds (the cargo arguments, the environment, the limits). Raise it whenever
 /// that changes, so that no entry of the old recipe is taken for one of the new.
-pub const RECIPE: u32 = 1;
+pub const RECIPE: u32 = 2;
 /// Bytes the entries may take together (release binaries of the exercises are 0.5 to 5 MB: a
 /// few hundred submissions of every exercise).
 pub const BUDGET: u64 = 4 << 30;

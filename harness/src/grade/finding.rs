@@ -42,12 +42,18 @@ impl Finding {
         format!("{}:{}:{}", self.file, self.line, self.column)
     }
 
+    /// The lint and message: `clippy::needless_range_loop: the loop variable …`.
+    #[must_use]
+    pub fn what(&self) -> String {
+        match &self.lint {
+            Some(lint) => format!("clippy::{lint}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
     /// The finding in one line: place, lint and message.
     #[must_use]
     pub fn describe(&self) -> String {
-        match &self.lint {
-            Some(lint) => format!("{}: clippy::{lint}: {}", self.place(), self.message),
-            None => format!("{}: {}", self.place(), self.message),
-        }
+        format!("{}: {}", self.place(), self.what())
     }
 }
