@@ -34,9 +34,8 @@ pub(crate) fn failure_lines(case: &crate::grade::CaseGrade, indent: &str) -> Vec
         .collect()
 }
 
-/// A style check's findings, one line each after `indent`, with their student text inert:
-/// `src/main.rs:12:14: clippy::needless_range_loop: the loop variable `i` is only used to index
-/// `v``.
+/// A style check's findings, one line each after `indent`, with their student text inert, such
+/// as `src/main.rs:12:14: clippy::unused_io_amount: written amount is not handled`.
 pub(crate) fn finding_lines(check: &crate::grade::CheckGrade, indent: &str) -> Vec<String> {
     check
         .findings
