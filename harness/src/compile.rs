@@ -190,7 +190,7 @@ impl Toolchain {
                     &workspace,
                     &StyleRequest::of(rubric),
                 )?;
-                if let Some(key) = &key {
+                if let Some(key) = key.as_ref().filter(|_| style.is_decided()) {
                     let kept = Kept::Built {
                         wall_ms,
                         style: style.clone(),

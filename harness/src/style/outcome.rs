@@ -72,10 +72,28 @@ pub enum ToolOutcome {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         unknown_lints: Vec<String>,
     },
-    /// It could not read the code (the compiler under clippy rejected it, the tool ran out of
-    /// time): the student's, since the code is theirs.
+    /// It could not read the code (the compiler under clippy rejected it): the student's,
+    /// since the code is theirs.
     Failed {
         /// What happened, and the tool's messages.
         reason: String,
     },
+    /// It ended without a verdict (past the build's time limit, killed by a limit): the
+    /// student's too, but another try may fare otherwise, so it is not kept with the build.
+    Cut {
+        /// What happened, and the tool's messages.
+        reason: String,
+    },
+}
+
+impl StyleOutcome {
+    /// Whether every tool gave its own verdict, so that the outcome may be kept with the build
+    /// (as a build is kept only when the compiler decided).
+    #[must_use]
+    pub fn is_decided(&self) -> bool {
+        ![&self.clippy, &self.rustfmt]
+            .into_iter()
+            .flatten()
+            .any(|tool| matches!(tool, ToolOutcome::Cut { .. }))
+    }
 }

@@ -54,10 +54,10 @@ impl Toolchain {
                 runner,
                 rubric,
                 workspace,
-                self.clippy_job(rubric, assembly, workspace, request),
+                self.clippy_job(rubric, assembly, workspace, request)?,
             )?;
             outcome.clippy = Some(match ended(&observation, "clippy", &[0, 101]) {
-                Some(reason) => ToolOutcome::Failed { reason },
+                Some(reason) => ToolOutcome::Cut { reason },
                 None => {
                     clippy::findings(&observation.stdout.text, &request.lints, &package, &files)
                 }
@@ -73,7 +73,7 @@ impl Toolchain {
                 &files,
             );
             outcome.rustfmt = Some(match ended(&observation, "rustfmt", &[0, 1]) {
-                Some(reason) => ToolOutcome::Failed { reason },
+                Some(reason) => ToolOutcome::Cut { reason },
                 // Exit 1 with no region said is rustfmt failing to read a file.
                 None if found.is_empty()
                     && observation.termination != (Termination::Exited { code: 0 }) =>
@@ -100,7 +100,7 @@ impl Toolchain {
         assembly: &Assembly,
         workspace: &Path,
         request: &StyleRequest,
-    ) -> Job {
+    ) -> Result<Job, Error> {
         let mut args: Vec<String> = [
             "clippy",
             "--offline",
@@ -123,7 +123,16 @@ impl Toolchain {
         }
         let mut job = self.cargo_job(workspace, args, rubric.build.timeout);
         job.output_limit = CLIPPY_OUTPUT_BYTES;
-        job
+        // Clippy reads the first `clippy.toml` of the folders above the package, which is not
+        // the student's (the course's, in development), and may be out of the sandbox: an
+        // empty one of its own stops the search.
+        let config = workspace.join("target").join("labgrade-clippy");
+        fs::create_dir_all(&config).map_err(io("create", &config))?;
+        let file = config.join("clippy.toml");
+        fs::write(&file, "").map_err(io("write", &file))?;
+        job.env
+            .insert("CLIPPY_CONF_DIR".to_owned(), config.display().to_string());
+        Ok(job)
     }
 
     /// `rustfmt --check` of the student's `files` in `package_dir`, with a configuration of

@@ -34,7 +34,7 @@ pub fn score_style(
             );
             return unscored_check(check, status, reason, Vec::new());
         }
-        Some(ToolOutcome::Failed { reason }) => {
+        Some(ToolOutcome::Failed { reason } | ToolOutcome::Cut { reason }) => {
             return unscored_check(check, CheckStatus::Failed, reason.clone(), Vec::new());
         }
         Some(ToolOutcome::Checked {
