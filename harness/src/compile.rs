@@ -183,13 +183,13 @@ impl Toolchain {
             Termination::Exited { code: 0 } => {
                 copy_executables(&built, &bin_dir)?;
                 // In the slot still held, after the build: clippy finds the dependencies built.
-                let style = self.style(
-                    runner,
-                    rubric,
-                    assembly,
-                    &workspace,
-                    &StyleRequest::of(rubric),
-                )?;
+                // Not of a submission lacking files: style is judged of all of them or none.
+                let style = if assembly.missing.is_empty() {
+                    let request = StyleRequest::of(rubric);
+                    self.style(runner, rubric, assembly, &workspace, &request)?
+                } else {
+                    StyleOutcome::default()
+                };
                 if let Some(key) = key.as_ref().filter(|_| style.is_decided()) {
                     let kept = Kept::Built {
                         wall_ms,

@@ -4,8 +4,8 @@ use crate::support::{
     Grade, Graded, needs_root_for_part, processes_under, rows, rows_but, sum_array_rubric_with,
 };
 
-pub(crate) const ALL_POINTS: [(&str, f64, &str); 10] = [
-    ("threads-sum", 30.0, "passed"),
+pub(crate) const ALL_POINTS: [(&str, f64, &str); 12] = [
+    ("threads-sum", 27.0, "passed"),
     ("threads-census", 5.0, "passed"),
     ("threads-together", 5.0, "passed"),
     ("threads-timing", 5.0, "passed"),
@@ -15,6 +15,8 @@ pub(crate) const ALL_POINTS: [(&str, f64, &str); 10] = [
     ("processes-reaped", 5.0, "passed"),
     ("processes-timing", 5.0, "passed"),
     ("processes-usage", 5.0, "passed"),
+    ("style-clippy", 2.0, "passed"),
+    ("style-format", 1.0, "passed"),
 ];
 
 #[test]
@@ -80,7 +82,7 @@ fn remainder_dropped_loses_the_cases_that_do_not_divide() {
         rows_but(
             &ALL_POINTS,
             &[
-                ("threads-sum", 20.0, "partial"),
+                ("threads-sum", 18.0, "partial"),
                 ("threads-timing", 0.0, "skipped"),
                 ("processes-sum", 20.0, "partial"),
                 ("processes-timing", 0.0, "skipped"),
@@ -116,6 +118,8 @@ fn constant_output_earns_nothing_for_sums() {
             ("processes-reaped", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "failed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
 }
@@ -200,7 +204,7 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("threads-sum", 30.0, "passed"),
+            ("threads-sum", 27.0, "passed"),
             ("threads-census", 5.0, "passed"),
             ("threads-together", 5.0, "passed"),
             ("threads-timing", 5.0, "passed"),
@@ -210,6 +214,8 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
             ("processes-reaped", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "skipped"),
+            ("style-clippy", 0.0, "skipped"),
+            ("style-format", 0.0, "skipped"),
         ])
     );
     let reason = graded.check("processes-sum")["reason"].as_str().unwrap();

@@ -5,7 +5,7 @@ use crate::grade::{BuildGrade, CheckGrade, CheckStatus, Finding, FindingKind};
 use crate::rubric::{Check, StyleRule};
 use crate::style::{StyleOutcome, ToolOutcome};
 
-use super::scoring::{build_block_reason, unscored_check};
+use super::scoring::{build_block_reason, missing_list, unscored_check};
 
 /// The grade of style check `check` (rule `rule`) of a submission whose build is `build` and
 /// whose tools gave `outcome`.
@@ -16,6 +16,15 @@ pub fn score_style(
     build: &BuildGrade,
     outcome: &StyleOutcome,
 ) -> CheckGrade {
+    // Style is judged of the student's files, all of them: a submission that lacks some is
+    // not judged on the rest.
+    if !build.missing_files.is_empty() {
+        let reason = format!(
+            "not run: the submission lacks {}",
+            missing_list(&build.missing_files)
+        );
+        return unscored_check(check, CheckStatus::Skipped, reason, Vec::new());
+    }
     let tool = match rule {
         StyleRule::Clippy { .. } => &outcome.clippy,
         StyleRule::Rustfmt => &outcome.rustfmt,
