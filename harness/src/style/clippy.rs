@@ -15,7 +15,7 @@ use super::ToolOutcome;
 /// Findings are errors (the lints are forbidden, so that no attribute of the student's turns
 /// them off); an error of any other kind means clippy could not compile the code.
 pub(super) fn findings(
-    stdout: &str,
+    (stdout, stderr): (&str, &str),
     lints: &BTreeSet<String>,
     package: &str,
     files: &[String],
@@ -23,9 +23,15 @@ pub(super) fn findings(
     let mut findings = Vec::new();
     let mut unknown_lints = Vec::new();
     let mut errors = Vec::new();
+    let mut finished = false;
     for message in Message::parse_stream(stdout.as_bytes()).flatten() {
-        let Message::CompilerMessage(message) = message else {
-            continue;
+        let message = match message {
+            Message::CompilerMessage(message) => message,
+            Message::BuildFinished(_) => {
+                finished = true;
+                continue;
+            }
+            _ => continue,
         };
         let diagnostic = message.message;
         let code = diagnostic.code.as_ref().map(|code| code.code.as_str());
@@ -80,6 +86,15 @@ pub(super) fn findings(
             }
             _ => {}
         }
+    }
+    if !finished {
+        // Cargo ends every build it started with this message: without it, clippy never ran
+        // (a toolchain without clippy says `no such command: clippy`).
+        return ToolOutcome::Unavailable {
+            reason: format!(
+                "cargo clippy gave no verdict (is clippy installed? `rustup component add clippy`):\n{stderr}"
+            ),
+        };
     }
     if errors.is_empty() {
         ToolOutcome::Checked {
@@ -137,5 +152,32 @@ fn student_span<'a>(
             return Some((relative.to_owned(), span));
         }
         span = &span.expansion.as_ref()?.span;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::findings;
+    use crate::style::ToolOutcome;
+
+    #[test]
+    fn without_cargo_s_last_message_clippy_gave_no_verdict() {
+        let lints = BTreeSet::from(["unused_io_amount".to_owned()]);
+        let files = ["src/main.rs".to_owned()];
+        let outcome = findings(("", "error: no such command: `clippy`"), &lints, "", &files);
+        assert!(
+            matches!(&outcome, ToolOutcome::Unavailable { reason } if reason.contains("no such command")),
+            "{outcome:?}"
+        );
+        let finished = "{\"reason\":\"build-finished\",\"success\":true}\n";
+        assert_eq!(
+            findings((finished, ""), &lints, "", &files),
+            ToolOutcome::Checked {
+                findings: Vec::new(),
+                unknown_lints: Vec::new()
+            }
+        );
     }
 }

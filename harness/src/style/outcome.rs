@@ -84,6 +84,12 @@ pub enum ToolOutcome {
         /// What happened, and the tool's messages.
         reason: String,
     },
+    /// The tool gave no verdict at all (not installed, cargo failing before it compiled):
+    /// labgrade could not grade the check, which says nothing of the submission; not kept.
+    Unavailable {
+        /// What happened, and the tool's messages.
+        reason: String,
+    },
 }
 
 impl StyleOutcome {
@@ -94,6 +100,11 @@ impl StyleOutcome {
         ![&self.clippy, &self.rustfmt]
             .into_iter()
             .flatten()
-            .any(|tool| matches!(tool, ToolOutcome::Cut { .. }))
+            .any(|tool| {
+                matches!(
+                    tool,
+                    ToolOutcome::Cut { .. } | ToolOutcome::Unavailable { .. }
+                )
+            })
     }
 }

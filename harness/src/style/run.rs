@@ -58,9 +58,12 @@ impl Toolchain {
             )?;
             outcome.clippy = Some(match ended(&observation, "clippy", &[0, 101]) {
                 Some(reason) => ToolOutcome::Cut { reason },
-                None => {
-                    clippy::findings(&observation.stdout.text, &request.lints, &package, &files)
-                }
+                None => clippy::findings(
+                    (&observation.stdout.text, &observation.stderr.text),
+                    &request.lints,
+                    &package,
+                    &files,
+                ),
             });
         }
         if request.rustfmt {
@@ -74,13 +77,15 @@ impl Toolchain {
             );
             outcome.rustfmt = Some(match ended(&observation, "rustfmt", &[0, 1]) {
                 Some(reason) => ToolOutcome::Cut { reason },
-                // Exit 1 with no region said is rustfmt failing to read a file.
+                // Exit 1 with no region said is rustfmt not reading the files at all (rustup's
+                // proxy without the component says so with 1 too); the code built, so it is not
+                // the student's.
                 None if found.is_empty()
                     && observation.termination != (Termination::Exited { code: 0 }) =>
                 {
-                    ToolOutcome::Failed {
+                    ToolOutcome::Unavailable {
                         reason: format!(
-                            "rustfmt could not read the files:\n{}",
+                            "rustfmt gave no verdict (is rustfmt installed? `rustup component add rustfmt`):\n{}",
                             observation.stderr.text
                         ),
                     }

@@ -43,6 +43,9 @@ pub fn score_style(
             );
             return unscored_check(check, status, reason, Vec::new());
         }
+        Some(ToolOutcome::Unavailable { reason }) => {
+            return unscored_check(check, CheckStatus::Error, reason.clone(), Vec::new());
+        }
         Some(ToolOutcome::Failed { reason } | ToolOutcome::Cut { reason }) => {
             return unscored_check(check, CheckStatus::Failed, reason.clone(), Vec::new());
         }
@@ -222,5 +225,14 @@ mod tests {
         };
         let graded = score_style(&check, &rule, &build(BuildStatus::Built), &outcome);
         assert_eq!(graded.status, CheckStatus::Error);
+        // A tool that gave no verdict at all (not installed) says nothing of the submission.
+        let outcome = StyleOutcome {
+            clippy: Some(ToolOutcome::Unavailable {
+                reason: "cargo clippy gave no verdict".to_owned(),
+            }),
+            rustfmt: None,
+        };
+        let graded = score_style(&check, &rule, &build(BuildStatus::Built), &outcome);
+        assert_eq!((graded.status, graded.score), (CheckStatus::Error, 0.0));
     }
 }
