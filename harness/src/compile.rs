@@ -26,6 +26,7 @@ use crate::reuse::{Kept, Key, Reuse};
 use crate::rubric::{Profile, Rubric};
 use crate::run::{BaseEnv, Job, Observation, ProcessLimits, Runner, Sandbox, Termination};
 use crate::stage::{Observer, Stage};
+use crate::style::{StyleOutcome, StyleRequest};
 use crate::submission::Assembly;
 use crate::test_build::{self, TestBuilds};
 
@@ -87,6 +88,8 @@ pub enum BuildOutcome {
         reused: bool,
         /// What building each program's tests gave (`test` checks); empty without them.
         tests: TestBuilds,
+        /// What clippy and rustfmt found, for the rubric's style checks.
+        style: StyleOutcome,
     },
     /// The compiler rejected the code.
     CompileError {
@@ -159,32 +162,12 @@ impl Toolchain {
         if rubric.build.profile == Profile::Release {
             args.push("--release".to_owned());
         }
-        let mut job = self.cargo_job(&workspace, args, rubric.build.timeout);
-        // The compiler expands `option_env!` and `include_str!("/proc/self/environ")` into the
-        // program: it sees the toolchain's variables, never labgrade's secrets.
-        job.base_env = BaseEnv::Toolchain;
-        // The compiler reads the student's files: `include_str!` or `#[path]` could make it read
-        // any file labgrade's user can, so the build sees only the toolchain and the slot.
-        let tmp = workspace.join("target").join("tmp");
-        fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
-        job.env
-            .insert("TMPDIR".to_owned(), tmp.display().to_string());
-        job.sandbox = Some(self.build_sandbox(rubric, &workspace));
+        let mut job = self.contained(
+            rubric,
+            &workspace,
+            self.cargo_job(&workspace, args, rubric.build.timeout),
+        )?;
         line_tables(&mut job, rubric.build.profile, &workspace, assembly);
-        // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
-        // every process of the build gets generous limits, so that such code is a compile error
-        // rather than a machine out of memory or disk.
-        job.limits = Some(ProcessLimits {
-            cpu_ms: u64::try_from(rubric.build.timeout.as_millis()).unwrap_or(u64::MAX),
-            memory_bytes: BUILD_MEMORY,
-            tasks: BUILD_TASKS,
-            file_bytes: BUILD_FILE_SIZE,
-            open_files: BUILD_OPEN_FILES,
-            // The compiler runs as labgrade's user: no student code runs during a build (the
-            // manifest is the course's, so no build script or procedural macro of theirs),
-            // and what the compiler reads is confined by the sandbox.
-            isolate: false,
-        });
         // A build killed from outside says nothing of the submission: built again once, and
         // if that is spoiled too, it cannot be graded (never a compile error).
         let mut observation = runner.run(&job)?;
@@ -205,14 +188,23 @@ impl Toolchain {
                 copy_executables(&built, &bin_dir)?;
                 let tests =
                     test_build::build(runner, rubric, assembly, (&workspace, &bin_dir), &job)?;
-                if let Some(key) = &key {
-                    reuse.keep(key, &Kept::built(wall_ms, &tests), Some(&bin_dir));
+                // In the slot still held, after the build: clippy finds the dependencies built.
+                // Not of a submission lacking files: style is judged of all of them or none.
+                let style = if assembly.missing.is_empty() {
+                    let request = StyleRequest::of(rubric);
+                    self.style(runner, rubric, assembly, &workspace, &request)?
+                } else {
+                    StyleOutcome::default()
+                };
+                if let Some(key) = key.as_ref().filter(|_| style.is_decided()) {
+                    reuse.keep(key, &Kept::built(wall_ms, &tests, &style), Some(&bin_dir));
                 }
                 BuildOutcome::Built {
                     bin_dir,
                     wall_ms,
                     reused: false,
                     tests,
+                    style,
                 }
             }
             Termination::TimedOut { .. } => BuildOutcome::TimedOut {
@@ -236,6 +228,42 @@ impl Toolchain {
                 }
             }
         })
+    }
+
+    /// `job` run as a build runs in slot `workspace`: the toolchain's environment, a sandbox
+    /// of the toolchain and the slot, and the build's limits. Also for clippy and rustfmt,
+    /// which read the same student files (`style/run.rs`).
+    pub(crate) fn contained(
+        &self,
+        rubric: &Rubric,
+        workspace: &Path,
+        mut job: Job,
+    ) -> Result<Job, Error> {
+        // The compiler expands `option_env!` and `include_str!("/proc/self/environ")` into the
+        // program: it sees the toolchain's variables, never labgrade's secrets.
+        job.base_env = BaseEnv::Toolchain;
+        // The compiler reads the student's files: `include_str!` or `#[path]` could make it read
+        // any file labgrade's user can, so the build sees only the toolchain and the slot.
+        let tmp = workspace.join("target").join("tmp");
+        fs::create_dir_all(&tmp).map_err(io("create", &tmp))?;
+        job.env
+            .insert("TMPDIR".to_owned(), tmp.display().to_string());
+        job.sandbox = Some(self.build_sandbox(rubric, workspace));
+        // Student code can make the compiler itself run away (`[0u8; 1 << 40]` in a constant):
+        // every process of the build gets generous limits, so that such code is a compile error
+        // rather than a machine out of memory or disk.
+        job.limits = Some(ProcessLimits {
+            cpu_ms: u64::try_from(rubric.build.timeout.as_millis()).unwrap_or(u64::MAX),
+            memory_bytes: BUILD_MEMORY,
+            tasks: BUILD_TASKS,
+            file_bytes: BUILD_FILE_SIZE,
+            open_files: BUILD_OPEN_FILES,
+            // The compiler runs as labgrade's user: no student code runs during a build (the
+            // manifest is the course's, so no build script or procedural macro of theirs),
+            // and what the compiler reads is confined by the sandbox.
+            isolate: false,
+        });
+        Ok(job)
     }
 
     /// Makes cargo forget the exercise package's artifacts in slot `workspace`, so that only
@@ -292,10 +320,17 @@ impl Toolchain {
         );
         // The rubric's test files are built into the test executables, not into the assembly.
         let tests = test_build::identity(rubric)?;
+        // The style checks' tools and lints, when there are any: their findings are kept too.
+        let request = StyleRequest::of(rubric);
+        let style = if request.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", request.describe())
+        };
         Key::of(
             &assembly.workspace(),
             (rubric.build.profile, rubric.build.timeout),
-            &format!("{toolchain}\n{containment}\n{tests}"),
+            &format!("{toolchain}\n{containment}\n{tests}{style}"),
         )
         .map(Some)
     }
@@ -379,7 +414,7 @@ impl Toolchain {
         }
     }
 
-    fn cargo_job(&self, workspace: &Path, args: Vec<String>, timeout: Duration) -> Job {
+    pub(crate) fn cargo_job(&self, workspace: &Path, args: Vec<String>, timeout: Duration) -> Job {
         let mut env = BTreeMap::new();
         let target = workspace.join("target").display().to_string();
         env.insert("CARGO_TARGET_DIR".to_owned(), target.clone());

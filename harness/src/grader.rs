@@ -16,11 +16,12 @@ use crate::grade::{
     InjectedFault, ReplayRecipe, blocked_by, build_block_reason, combine_runs, draw_fault,
     evaluate_case, missing_list, run_seed, score_check, score_ratio, total, unscored_check,
 };
-use crate::grade::{for_students, student_rubric};
+use crate::grade::{for_students, score_style, student_rubric};
 use crate::made_runs::{CountedRun, MadeRuns};
 use crate::rubric::{Check, Profile, Rubric, TaskStart};
 use crate::run::{BaseEnv, Job, Perturbation, ProcessLimits, Runner, Sandbox, SyscallWatch, Trace};
 use crate::stage::{Observer, Stage, Unobserved};
+use crate::style::StyleOutcome;
 use crate::submission::{Assembly, assemble, remove_abandoned};
 use crate::test_build::{TestBuilds, tests_dir};
 use crate::test_run::{LIST_ARGS, test_args, test_replay, test_unbuilt, unlisted_reason};
@@ -106,6 +107,9 @@ impl Grader {
                 .or_else(|| test_unbuilt(check, &prepared.tests));
             let mut graded = if let Some((status, reason)) = blocked {
                 unscored_check(check, status, reason, Vec::new())
+            } else if let Some(rule) = &check.style {
+                // Style checks run no program: their tools ran with the build.
+                score_style(check, rule, &prepared.build, &prepared.style)
             } else {
                 let bin_dir = prepared.bin_dir.as_deref().unwrap_or(Path::new(""));
                 let place = (number, checks_total);
@@ -161,6 +165,11 @@ impl Grader {
         let Some(check) = rubric.checks.iter().find(|check| check.id == check_id) else {
             return Ok(prepared.replayed(Err(format!("the rubric has no check `{check_id}`"))));
         };
+        if check.style.is_some() {
+            return Ok(prepared.replayed(Err(format!(
+                "check `{check_id}` is a style check: it runs no program, so it has no case to replay"
+            ))));
+        }
         let bin_dir = match (&prepared.bin_dir, unavailable(check, &prepared.assembly)) {
             (_, Some(reason)) => return Ok(prepared.replayed(Err(reason))),
             (None, None) => {
@@ -224,12 +233,13 @@ impl Grader {
             std::os::unix::fs::PermissionsExt::from_mode(0o700),
         )
         .map_err(io("set the permissions of", &workspace))?;
-        let (build, bin_dir, tests) = self.build(rubric, &assembly)?;
+        let (build, bin_dir, tests, style) = self.build(rubric, &assembly)?;
         Ok(Prepared {
             assembly,
             build,
             bin_dir,
             tests,
+            style,
         })
     }
 
@@ -237,7 +247,7 @@ impl Grader {
         &self,
         rubric: &Rubric,
         assembly: &Assembly,
-    ) -> Result<(BuildGrade, Option<PathBuf>, TestBuilds), Error> {
+    ) -> Result<(BuildGrade, Option<PathBuf>, TestBuilds, StyleOutcome), Error> {
         let max_score = f64::from(rubric.build.points);
         let mut grade = BuildGrade {
             status: BuildStatus::MissingFiles,
@@ -273,7 +283,7 @@ impl Grader {
             }
         }
         if !assembly.buildable {
-            return Ok((grade, None, TestBuilds::new()));
+            return Ok((grade, None, TestBuilds::new(), StyleOutcome::default()));
         }
         let outcome =
             self.options
@@ -285,12 +295,13 @@ impl Grader {
                 wall_ms,
                 reused,
                 tests,
+                style,
             } => {
                 grade.status = BuildStatus::Built;
                 grade.score = max_score;
                 grade.duration_ms = wall_ms;
                 grade.reused = reused;
-                (grade, Some(bin_dir), tests)
+                (grade, Some(bin_dir), tests, style)
             }
             BuildOutcome::CompileError {
                 diagnostics,
@@ -301,7 +312,7 @@ impl Grader {
                 grade.duration_ms = wall_ms;
                 grade.reused = reused;
                 grade.diagnostics = diagnostics;
-                (grade, None, TestBuilds::new())
+                (grade, None, TestBuilds::new(), StyleOutcome::default())
             }
             BuildOutcome::TimedOut {
                 diagnostics,
@@ -310,7 +321,7 @@ impl Grader {
                 grade.status = BuildStatus::TimedOut;
                 grade.duration_ms = wall_ms;
                 grade.diagnostics = diagnostics;
-                (grade, None, TestBuilds::new())
+                (grade, None, TestBuilds::new(), StyleOutcome::default())
             }
         })
     }
@@ -490,7 +501,10 @@ struct Prepared {
     assembly: Assembly,
     build: BuildGrade,
     bin_dir: Option<PathBuf>,
+    /// What building each program's tests gave (`test` checks).
     tests: TestBuilds,
+    /// What clippy and rustfmt found, for the style checks; empty when it did not build.
+    style: StyleOutcome,
 }
 
 impl Prepared {

@@ -21,6 +21,7 @@ pub mod run;
 pub mod selfcheck;
 pub mod stage;
 pub mod stats;
+pub mod style;
 pub mod submission;
 pub mod test_build;
 mod test_run;

@@ -32,12 +32,14 @@ use crate::compile::{BuildOutcome, open_to_programs};
 use crate::digest;
 use crate::error::{Error, io};
 use crate::rubric::Profile;
+use crate::style::StyleOutcome;
 use crate::test_build::{TESTS_FOLDER, TestBuild, TestBuilds, tests_dir};
 
 /// How labgrade builds (the cargo arguments, the environment, the limits). Raise it whenever
 /// that changes, so that no entry of the old recipe is taken for one of the new. 2: line
-/// tables and paths relative to the package (`compile.rs`, `line_tables`).
-pub const RECIPE: u32 = 2;
+/// tables and paths relative to the package (`compile.rs`, `line_tables`); 3: the style
+/// checks' outcome kept with the build.
+pub const RECIPE: u32 = 3;
 /// Bytes the entries may take together (release binaries of the exercises are 0.5 to 5 MB: a
 /// few hundred submissions of every exercise).
 pub const BUDGET: u64 = 4 << 30;
@@ -58,6 +60,10 @@ pub enum Kept {
         /// What building each program's tests gave.
         #[serde(default, skip_serializing_if = "TestBuilds::is_empty")]
         tests: TestBuilds,
+        /// What clippy and rustfmt found, for a rubric with style checks (whose tools and
+        /// lints are part of the key).
+        #[serde(default, skip_serializing_if = "is_default")]
+        style: StyleOutcome,
     },
     /// The compiler rejected the code.
     CompileError {
@@ -69,12 +75,14 @@ pub enum Kept {
 }
 
 impl Kept {
-    /// What a build that compiled gave: its wall time and its tests' builds.
+    /// What a build that compiled gave: its wall time, its tests' builds and its style
+    /// checks' findings.
     #[must_use]
-    pub fn built(wall_ms: u64, tests: &TestBuilds) -> Self {
+    pub fn built(wall_ms: u64, tests: &TestBuilds, style: &StyleOutcome) -> Self {
         Self::Built {
             wall_ms,
             tests: tests.clone(),
+            style: style.clone(),
         }
     }
 
@@ -82,11 +90,16 @@ impl Kept {
     #[must_use]
     pub fn into_outcome(self, bin_dir: PathBuf) -> BuildOutcome {
         match self {
-            Self::Built { wall_ms, tests } => BuildOutcome::Built {
+            Self::Built {
+                wall_ms,
+                tests,
+                style,
+            } => BuildOutcome::Built {
                 bin_dir,
                 wall_ms,
                 reused: true,
                 tests,
+                style,
             },
             Self::CompileError {
                 diagnostics,
@@ -98,6 +111,10 @@ impl Kept {
             },
         }
     }
+}
+
+fn is_default(style: &StyleOutcome) -> bool {
+    *style == StyleOutcome::default()
 }
 
 /// The key of a build: hex SHA-256 of everything that reaches it.
@@ -274,6 +291,7 @@ fn copy_binaries(kept: &Path, bin_dir: &Path) -> Result<(), Error> {
 mod tests {
     use super::{Kept, Key, Reuse, TestBuilds};
     use crate::rubric::Profile;
+    use crate::style::StyleOutcome;
     use std::fs;
     use std::path::Path;
     use std::time::Duration;
@@ -339,6 +357,7 @@ mod tests {
             &Kept::Built {
                 wall_ms: 700,
                 tests: TestBuilds::new(),
+                style: StyleOutcome::default(),
             },
             Some(bin.path()),
         );
@@ -352,7 +371,8 @@ mod tests {
             reuse.take(&built, &into.path().join("bin")),
             Some(Kept::Built {
                 wall_ms: 700,
-                tests: TestBuilds::new()
+                tests: TestBuilds::new(),
+                style: StyleOutcome::default(),
             })
         );
         assert_eq!(
@@ -387,6 +407,7 @@ mod tests {
         let kept = Kept::Built {
             wall_ms: 1,
             tests: TestBuilds::new(),
+            style: StyleOutcome::default(),
         };
         reuse.keep(&keys[0], &kept, Some(bin.path()));
         std::thread::sleep(std::time::Duration::from_millis(20));

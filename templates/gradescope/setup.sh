@@ -46,7 +46,7 @@ else
   # rustup installs into $CARGO_HOME and $RUSTUP_HOME (under $HOME): no root needed.
   curl --proto '=https' --tlsv1.2 --fail --silent --show-error https://sh.rustup.rs \
     | sh -s -- -y --no-modify-path --profile minimal \
-        --default-toolchain "${RUST_TOOLCHAIN:-stable}"
+        --default-toolchain "${RUST_TOOLCHAIN:-stable}" --component clippy,rustfmt
   cargo --version
 fi
 

@@ -5,8 +5,8 @@ use crate::support::{
     sum_array_rubric_with,
 };
 
-pub(crate) const ALL_POINTS: [(&str, f64, &str); 11] = [
-    ("threads-sum", 30.0, "passed"),
+pub(crate) const ALL_POINTS: [(&str, f64, &str); 13] = [
+    ("threads-sum", 27.0, "passed"),
     ("threads-census", 5.0, "passed"),
     ("threads-together", 5.0, "passed"),
     ("threads-timing", 5.0, "passed"),
@@ -17,6 +17,8 @@ pub(crate) const ALL_POINTS: [(&str, f64, &str); 11] = [
     ("processes-ipc-removed", 6.0, "passed"),
     ("processes-timing", 5.0, "passed"),
     ("processes-usage", 5.0, "passed"),
+    ("style-clippy", 2.0, "passed"),
+    ("style-format", 1.0, "passed"),
 ];
 
 #[test]
@@ -82,7 +84,7 @@ fn remainder_dropped_loses_the_cases_that_do_not_divide() {
         rows_but(
             &ALL_POINTS,
             &[
-                ("threads-sum", 20.0, "partial"),
+                ("threads-sum", 18.0, "partial"),
                 ("threads-timing", 0.0, "skipped"),
                 ("processes-sum", 16.0, "partial"),
                 ("processes-ipc-removed", 0.0, "skipped"),
@@ -120,6 +122,8 @@ fn constant_output_earns_nothing_for_sums() {
             ("processes-ipc-removed", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "failed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
 }
@@ -204,7 +208,7 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("threads-sum", 30.0, "passed"),
+            ("threads-sum", 27.0, "passed"),
             ("threads-census", 5.0, "passed"),
             ("threads-together", 5.0, "passed"),
             ("threads-timing", 5.0, "passed"),
@@ -215,6 +219,8 @@ fn missing_file_is_named_and_only_its_checks_are_lost() {
             ("processes-ipc-removed", 0.0, "skipped"),
             ("processes-timing", 0.0, "skipped"),
             ("processes-usage", 0.0, "skipped"),
+            ("style-clippy", 0.0, "skipped"),
+            ("style-format", 0.0, "skipped"),
         ])
     );
     let reason = graded.check("processes-sum")["reason"].as_str().unwrap();

@@ -347,7 +347,7 @@ fn assert_compile_error(graded: &crate::support::Graded, needle: &str) {
 }
 
 /// Whether `labgrade doctor` finds Landlock here; says the test skipped if not.
-fn has_landlock() -> bool {
+pub(crate) fn has_landlock() -> bool {
     let found = Cli::doctor().run().stdout().contains("yes  landlock");
     if !found {
         let _ = writeln!(std::io::stderr(), "skipped: no Landlock");

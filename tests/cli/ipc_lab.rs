@@ -73,11 +73,13 @@ fn datagram_split_into_pieces_loses_one_per_message() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("datagram-messages", 30.0, "passed"),
+            ("datagram-messages", 27.0, "passed"),
             ("datagram-channel", 25.0, "passed"),
             ("datagram-one-per-message", 0.0, "failed"),
             ("datagram-census", 15.0, "passed"),
             ("datagram-closed-ends", 10.0, "passed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
     let failure = &graded.check("datagram-one-per-message")["cases"][0]["failures"][1];
@@ -96,12 +98,14 @@ fn datagram_over_pipe_loses_the_channel() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("datagram-messages", 30.0, "passed"),
+            ("datagram-messages", 27.0, "passed"),
             ("datagram-channel", 0.0, "failed"),
             ("datagram-one-per-message", 0.0, "skipped"),
             ("datagram-census", 15.0, "passed"),
             // Its child closes the write end of the pipe it reads.
             ("datagram-closed-ends", 10.0, "passed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
     let failures = &graded.check("datagram-channel")["cases"][0]["failures"];
@@ -190,8 +194,8 @@ fn handover_all_pass_sealed_before_the_fork_and_cheap() {
 }
 
 /// Scores of ipc-handover with every check passed.
-const HANDOVER_FULL: [(&str, f64, &str); 12] = [
-    ("handover-payload", 25.0, "passed"),
+const HANDOVER_FULL: [(&str, f64, &str); 14] = [
+    ("handover-payload", 22.0, "passed"),
     ("copy-payload", 10.0, "passed"),
     ("handover-channel", 15.0, "passed"),
     ("handover-sealed", 10.0, "passed"),
@@ -201,6 +205,8 @@ const HANDOVER_FULL: [(&str, f64, &str); 12] = [
     ("handover-timed", 5.0, "passed"),
     ("copy-timed", 5.0, "passed"),
     ("handover-cheap", 15.0, "passed"),
+    ("style-clippy", 2.0, "passed"),
+    ("style-format", 1.0, "passed"),
     ("handover-cpu-time", 0.0, "passed"),
     ("handover-wall-time", 0.0, "passed"),
 ];
@@ -257,8 +263,8 @@ fn a_wrong_copy_costs_the_handover_nothing() {
 }
 
 /// Scores of ipc-async with every check passed.
-const ASYNC_FULL: [(&str, f64, &str); 8] = [
-    ("async-messages", 30.0, "passed"),
+const ASYNC_FULL: [(&str, f64, &str); 10] = [
+    ("async-messages", 27.0, "passed"),
     ("async-queried", 20.0, "passed"),
     ("async-channel", 15.0, "passed"),
     ("async-no-message", 10.0, "passed"),
@@ -266,6 +272,8 @@ const ASYNC_FULL: [(&str, f64, &str); 8] = [
     ("async-closed", 5.0, "passed"),
     ("async-census", 5.0, "passed"),
     ("async-fault", 5.0, "passed"),
+    ("style-clippy", 2.0, "passed"),
+    ("style-format", 1.0, "passed"),
 ];
 
 #[test]

@@ -157,8 +157,9 @@ fn misspelt_keys_get_the_key_meant_and_the_rest_is_still_checked() {
         // ...and it is not said to lack the keys its typos stand for.
         .stderr_lacks("missing field `title`")
         .stderr_lacks("missing field `points`")
-        .stderr_has("missing field `run`")
-        .stderr_has("misspelt_keys.toml:15:1")
+        // A check without `run` (nor a style tool) is read, and said to lack it.
+        .stderr_has("check `census` has no `run`")
+        .stderr_has("misspelt_keys.toml:16:6")
         // A key of a table inside a table (a matcher) gets the same help.
         .stderr_has("unknown field `regx`")
         .stderr_has("misspelt_keys.toml:26:35")
@@ -168,7 +169,7 @@ fn misspelt_keys_get_the_key_meant_and_the_rest_is_still_checked() {
 #[test]
 fn a_check_that_cannot_be_read_is_not_called_unknown_elsewhere() {
     rubric_fails("misspelt_keys")
-        .stderr_has("missing field `run`")
+        .stderr_has("check `census` has no `run`")
         .stderr_lacks("which is not a check of this rubric")
         .stderr_lacks("is not a check of this rubric");
 }

@@ -129,13 +129,15 @@ fn wait_for_me_all_pass() {
 fn wait_for_me_but(changed: &[(&str, f64, &str)]) -> Vec<(String, f64, String)> {
     rows_but(
         &[
-            ("threads-negated", 30.0, "passed"),
+            ("threads-negated", 27.0, "passed"),
             ("threads-census", 10.0, "passed"),
             ("processes-message", 25.0, "passed"),
             ("processes-child-killed", 10.0, "passed"),
             ("processes-child-failed", 10.0, "passed"),
             ("processes-census", 10.0, "passed"),
             ("processes-usage", 5.0, "passed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ],
         changed,
     )
@@ -215,6 +217,8 @@ fn seg_fault_hardcoded_signal_message_earns_nothing_for_reports() {
             ("processes-no-fault", 0.0, "failed"),
             ("threads-crash", 15.0, "passed"),
             ("threads-no-fault", 10.0, "passed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
 }
@@ -227,13 +231,15 @@ fn seg_fault_workers_numbered_from_one_lose_only_the_worker_index() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("processes-signal-reported", 20.0, "passed"),
+            ("processes-signal-reported", 17.0, "passed"),
             ("processes-exit-reported", 15.0, "passed"),
             ("processes-worker-named", 0.0, "failed"),
             ("processes-sum-of-the-others", 20.0, "passed"),
             ("processes-no-fault", 10.0, "passed"),
             ("threads-crash", 15.0, "passed"),
             ("threads-no-fault", 10.0, "passed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
 }
@@ -260,13 +266,15 @@ fn seg_fault_exit_code_reported_as_signal_loses_the_exit_reports() {
     assert_eq!(
         graded.scores(),
         rows(&[
-            ("processes-signal-reported", 20.0, "passed"),
+            ("processes-signal-reported", 17.0, "passed"),
             ("processes-exit-reported", 0.0, "failed"),
             ("processes-worker-named", 0.0, "skipped"),
             ("processes-sum-of-the-others", 20.0, "passed"),
             ("processes-no-fault", 10.0, "passed"),
             ("threads-crash", 15.0, "passed"),
             ("threads-no-fault", 10.0, "passed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
     let case = &graded.check("processes-exit-reported")["cases"][0];
@@ -314,12 +322,14 @@ fn memory_corruption_array_in_a_shared_mapping_is_caught() {
         graded.scores(),
         rows(&[
             ("threads-clean", 10.0, "passed"),
-            ("threads-corrupted", 25.0, "passed"),
+            ("threads-corrupted", 22.0, "passed"),
             ("processes-clean", 10.0, "passed"),
             ("processes-protected", 0.0, "failed"),
             ("threads-census", 10.0, "passed"),
             ("processes-census", 10.0, "passed"),
             ("processes-fault", 15.0, "passed"),
+            ("style-clippy", 2.0, "passed"),
+            ("style-format", 1.0, "passed"),
         ])
     );
     assert_eq!(

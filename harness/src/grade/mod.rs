@@ -2,6 +2,7 @@
 
 mod audience;
 mod evaluate;
+mod finding;
 mod interleaved;
 mod model;
 mod only_lines;
@@ -11,10 +12,12 @@ mod ratio;
 mod seed;
 
 pub use audience::{REDACTED, for_students, redact_check, student_rubric};
+pub use evaluate::score_style;
 pub use evaluate::{
     GradeHeader, blocked_by, build_block_reason, combine_runs, evaluate_case, missing_list,
     score_check, total, unscored_check,
 };
+pub use finding::{Finding, FindingKind};
 pub use model::HiddenChecks;
 pub use model::{
     BuildGrade, BuildStatus, CaseGrade, CheckGrade, CheckStatus, Failure, FailureKind,

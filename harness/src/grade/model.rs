@@ -155,6 +155,10 @@ pub struct CheckGrade {
     /// as `src/bin/sum_array_threads.rs`), where labgrade knows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// What `clippy` or `rustfmt` found in the student's files, for a style check; absent for
+    /// any other check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<super::Finding>,
     /// Every case that ran.
     pub cases: Vec<CaseGrade>,
 }

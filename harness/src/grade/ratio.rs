@@ -25,6 +25,7 @@ pub fn score_ratio(ratio: &Ratio, graded: &[CheckGrade]) -> CheckGrade {
         visibility: Visibility::Visible,
         details: crate::rubric::Details::Full,
         source: None,
+        findings: Vec::new(),
         cases: Vec::new(),
     };
     let mut medians = Vec::with_capacity(ratio.of.len() + 1);

@@ -138,9 +138,13 @@ impl Github {
             }
         }
         for check in &grade.checks {
-            if let Some(annotation) = self.check_annotation(grade, check) {
-                annotations.push(annotation);
-                annotations.extend(self.wait_annotations(grade, check));
+            if check.findings.is_empty() {
+                if let Some(annotation) = self.check_annotation(grade, check) {
+                    annotations.push(annotation);
+                    annotations.extend(self.wait_annotations(grade, check));
+                }
+            } else {
+                annotations.extend(self.finding_annotations(grade, check));
             }
         }
         let mut score = format!(
@@ -233,6 +237,36 @@ impl Github {
             });
         }
         annotations
+    }
+
+    /// A style check's findings, each on the student's line it names.
+    fn finding_annotations(&self, grade: &Grade, check: &CheckGrade) -> Vec<Annotation> {
+        check
+            .findings
+            .iter()
+            .map(|finding| Annotation {
+                level: "error",
+                file: Some(self.path(grade, &finding.file)),
+                line: u32::try_from(finding.line).ok(),
+                col: u32::try_from(finding.column).ok(),
+                title: match &finding.lint {
+                    Some(lint) => format!(
+                        "{} {}/{}: clippy::{lint}",
+                        check.id,
+                        points(check.score),
+                        points(check.max_score)
+                    ),
+                    None => format!(
+                        "{} {}/{}: {}",
+                        check.id,
+                        points(check.score),
+                        points(check.max_score),
+                        check.title
+                    ),
+                },
+                message: finding.message.clone(),
+            })
+            .collect()
     }
 }
 

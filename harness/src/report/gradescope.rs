@@ -123,6 +123,8 @@ fn check_output(check: &CheckGrade) -> String {
         lines.push(format!("{passed} of {} cases passed", check.cases.len()));
     }
     lines.extend(check.info.iter().cloned());
+    // Made inert below with the rest.
+    lines.extend(check.findings.iter().map(crate::grade::Finding::describe));
     for case in check.cases.iter().filter(|case| !case.passed) {
         match super::runs_words(case) {
             Some(runs) => lines.push(format!("✗ case {} ({runs})", case.name)),

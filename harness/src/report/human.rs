@@ -213,6 +213,9 @@ fn write_check(check: &CheckGrade, out: &mut dyn Write) -> io::Result<()> {
     for info in &check.info {
         writeln!(out, "        {DIM}{}{DIM:#}", inert_line(info))?;
     }
+    for line in super::finding_lines(check, "        ") {
+        writeln!(out, "{line}")?;
+    }
     for group in fail_alike(&check.cases) {
         write_failed_cases(&group, out)?;
     }

@@ -134,6 +134,16 @@ fn check_cases(check: &CheckGrade) -> Vec<TestCase> {
         CheckStatus::Passed if check.cases.is_empty() => {
             cases.push(named(check, check.id.clone(), TestCaseStatus::success()));
         }
+        // A style check runs nothing either: its findings are its failure.
+        CheckStatus::Failed | CheckStatus::Partial if !check.findings.is_empty() => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let findings = super::finding_lines(check, "").join("\n");
+            status
+                .set_message(format!("{} finding(s)", check.findings.len()))
+                .set_type("style")
+                .set_description(findings);
+            cases.push(named(check, check.id.clone(), status));
+        }
         CheckStatus::Failed | CheckStatus::Partial if check.cases.is_empty() => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status.set_message(reason.as_ref()).set_type("ratio");

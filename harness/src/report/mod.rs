@@ -41,4 +41,4 @@ pub use summary::write_summary;
 
 // The export a batch asked for is data of the class; its writer is here.
 pub use crate::class::GradebookExport;
-pub(crate) use words::{failure_lines, hidden_sentence, runs_words};
+pub(crate) use words::{failure_lines, finding_lines, hidden_sentence, runs_words};

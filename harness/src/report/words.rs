@@ -1,5 +1,5 @@
 //! The words every format shares: points as people write them, the sentence for hidden checks,
-//! the lines of a case's failures.
+//! the lines of a case's failures, the lines of a style check's findings.
 
 use super::inert_line;
 use crate::grade::points;
@@ -50,5 +50,15 @@ pub(crate) fn failure_lines(case: &crate::grade::CaseGrade, indent: &str) -> Vec
                 format!("{indent}but      {}", inert_line(&failure.actual)),
             ]
         })
+        .collect()
+}
+
+/// A style check's findings, one line each after `indent`, with their student text inert, such
+/// as `src/main.rs:12:14: clippy::unused_io_amount: written amount is not handled`.
+pub(crate) fn finding_lines(check: &crate::grade::CheckGrade, indent: &str) -> Vec<String> {
+    check
+        .findings
+        .iter()
+        .map(|finding| format!("{indent}{}", inert_line(&finding.describe())))
         .collect()
 }

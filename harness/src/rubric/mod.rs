@@ -15,6 +15,7 @@ use std::path::Path;
 
 pub use error::{Problem, RubricError};
 pub use invocation::Invocation;
+pub use model::StyleRule;
 pub use model::{
     Audience, BUILD_ID, Build, Case, CensusCount, CensusRule, Check, CheckRuns, Compare, Details,
     Exercise, Expect, Expected, FAULT_VARS, FaultPlan, Figure, HIDDEN_TESTS_FOLDER, Matcher,

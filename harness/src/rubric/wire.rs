@@ -51,7 +51,7 @@ macro_rules! with_limit_keys {
             pub(crate) id: Spanned<String>,
             pub(crate) title: String,
             pub(crate) points: Spanned<i64>,
-            pub(crate) run: Spanned<String>,
+            pub(crate) run: Option<Spanned<String>>,
             #[serde(default)]
             pub(crate) args: Vec<Spanned<String>>,
             #[serde(default)]
@@ -86,6 +86,8 @@ macro_rules! with_limit_keys {
             pub(crate) visibility: Option<Spanned<String>>,
             pub(crate) details: Option<Spanned<String>>,
             pub(crate) test: Option<Spanned<TestWire>>,
+            pub(crate) clippy: Option<Spanned<ClippyWire>>,
+            pub(crate) rustfmt: Option<Spanned<bool>>,
         }
 
         impl CheckWire {
@@ -108,6 +110,14 @@ with_limit_keys! {
     file_size: i64,
     open_files: i64,
     isolate: bool,
+}
+
+/// `clippy = { lints = ["needless_range_loop"], points-per-finding = 1 }`: a style check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ClippyWire {
+    pub(crate) lints: Spanned<Vec<Spanned<String>>>,
+    pub(crate) points_per_finding: Option<Spanned<i64>>,
 }
 
 /// One `[[ratio]]`: a figure of some checks' runs over the same figure of another check's runs,

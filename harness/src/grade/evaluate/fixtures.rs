@@ -165,6 +165,7 @@ pub(in crate::grade) fn graded(
         visibility: crate::rubric::Visibility::Visible,
         details: crate::rubric::Details::Full,
         source: None,
+        findings: Vec::new(),
         cases: Vec::new(),
     }
 }

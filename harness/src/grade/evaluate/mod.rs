@@ -14,6 +14,7 @@ pub(super) mod fixtures;
 mod output;
 mod scoring;
 mod stacks;
+mod style;
 mod syscalls;
 mod termination;
 
@@ -22,3 +23,4 @@ pub(super) use output::shorten;
 pub use scoring::{
     GradeHeader, blocked_by, build_block_reason, missing_list, score_check, total, unscored_check,
 };
+pub use style::score_style;

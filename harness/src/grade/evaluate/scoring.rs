@@ -52,6 +52,7 @@ pub fn score_check(check: &Check, mut cases: Vec<CaseGrade>) -> CheckGrade {
         visibility: check.audience.visibility,
         details: check.audience.details,
         source: None,
+        findings: Vec::new(),
         cases,
     }
 }
@@ -76,6 +77,7 @@ pub fn unscored_check(
         visibility: check.audience.visibility,
         details: check.audience.details,
         source: None,
+        findings: Vec::new(),
         cases,
     }
 }

@@ -183,6 +183,13 @@ fn check_details(check: &CheckGrade) -> Markup {
             @for info in &check.info {
                 div class="info muted" { (Text(info)) }
             }
+            @if !check.findings.is_empty() {
+                ul class="findings" {
+                    @for finding in &check.findings {
+                        li { code { (Text(&finding.place())) } " " (Text(&finding.what())) }
+                    }
+                }
+            }
             @if !check.cases.is_empty() {
                 ul class="cases" {
                     @for case in &check.cases {

@@ -11,6 +11,7 @@ use super::expect::Expect;
 use super::fault::FaultPlan;
 use super::matchers::Matcher;
 use super::ratio::Figure;
+use super::style::StyleRule;
 use super::syscalls::SyscallRule;
 use super::test::RubricTest;
 use crate::rubric::template::Template;
@@ -48,6 +49,9 @@ pub struct Check {
     pub rules: Rules,
     /// Who sees the check's result, and how much of it.
     pub audience: Audience,
+    /// For a style check (`clippy`, `rustfmt`), what Rust's tools judge of the student's
+    /// files; such a check runs no program: its `runs` name none and hold one `default` case.
+    pub style: Option<StyleRule>,
 }
 
 /// What shapes a check's runs: the program, its arguments and environment, the cases, how

@@ -14,6 +14,7 @@ mod matchers;
 mod oracle;
 mod ratio;
 mod rubric;
+mod style;
 mod syscalls;
 mod test;
 
@@ -30,5 +31,6 @@ pub use matchers::{Matcher, Sequences};
 pub use oracle::Oracle;
 pub use ratio::{Figure, Ratio};
 pub use rubric::{BUILD_ID, Build, Exercise, Profile, Rubric};
+pub use style::StyleRule;
 pub use syscalls::{SYSCALL_FAMILIES, SyscallPattern, SyscallRule};
 pub use test::{HIDDEN_TESTS_FOLDER, RubricTest, module_of};

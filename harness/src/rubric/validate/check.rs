@@ -65,6 +65,25 @@ impl Validator {
         self.order(checks, &ids)
     }
 
+    /// The check's `stdout` and `stderr` matchers.
+    fn output_matchers(
+        &mut self,
+        wire: &CheckWire,
+        vars: &BTreeSet<String>,
+    ) -> (Vec<Matcher>, Vec<Matcher>) {
+        let stdout: Vec<Matcher> = wire
+            .stdout
+            .iter()
+            .filter_map(|m| self.matcher(m, vars))
+            .collect();
+        let stderr: Vec<Matcher> = wire
+            .stderr
+            .iter()
+            .filter_map(|m| self.matcher(m, vars))
+            .collect();
+        (stdout, stderr)
+    }
+
     fn check(
         &mut self,
         wire: CheckWire,
@@ -77,9 +96,14 @@ impl Validator {
         let own = self.limits(&wire.limits(), limits);
         let (timeout, output_bytes) = (own.timeout, own.output_bytes);
         let run_limits = Self::run_limits(&own);
-        if wire.run.get_ref().trim().is_empty() {
+        let style = self.style(&wire, points);
+        if let Some(run) = wire
+            .run
+            .as_ref()
+            .filter(|run| run.get_ref().trim().is_empty())
+        {
             self.problem(
-                Some(wire.run.span()),
+                Some(run.span()),
                 "`run` is empty: name a binary of the exercise package",
             );
         }
@@ -113,16 +137,7 @@ impl Validator {
             .expect
             .as_ref()
             .map_or(Expect::Exit(0), |expect| self.expect(expect, &vars));
-        let stdout: Vec<Matcher> = wire
-            .stdout
-            .iter()
-            .filter_map(|m| self.matcher(m, &vars))
-            .collect();
-        let stderr: Vec<Matcher> = wire
-            .stderr
-            .iter()
-            .filter_map(|m| self.matcher(m, &vars))
-            .collect();
+        let (stdout, stderr) = self.output_matchers(&wire, &vars);
         let captures = regex_captures(&stdout, &stderr);
         let compares: Vec<Compare> = wire
             .compare
@@ -144,7 +159,8 @@ impl Validator {
             scoring,
             needs,
             runs: CheckRuns {
-                program: wire.run.into_inner(),
+                // A style check runs no program (`style` is its rule).
+                program: wire.run.map(Spanned::into_inner).unwrap_or_default(),
                 args,
                 env,
                 cases,
@@ -170,6 +186,7 @@ impl Validator {
                 figures: Vec::new(),
             },
             audience,
+            style,
         })
     }
 

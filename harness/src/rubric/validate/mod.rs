@@ -17,6 +17,7 @@ mod parse;
 mod ratios;
 mod scalars;
 mod sections;
+mod style;
 mod suggest;
 mod syscalls;
 mod task_start;

@@ -106,5 +106,6 @@ mod matchers;
 mod needs;
 mod observing;
 mod rubric;
+mod style;
 mod task_start;
 mod test;

@@ -37,7 +37,9 @@ fn sum_array_rubric_is_valid() {
             "processes-reaped",
             "processes-ipc-removed",
             "processes-timing",
-            "processes-usage"
+            "processes-usage",
+            "style-clippy",
+            "style-format"
         ]
     );
     assert!((rubric.max_score() - 100.0).abs() < 1e-9);
@@ -74,7 +76,7 @@ fn sum_array_rubric_is_valid() {
         sum.runs.cases[4].vars,
         BTreeMap::from([("workers".to_owned(), "7".to_owned())])
     );
-    assert_eq!(sum.points, 30);
+    assert_eq!(sum.points, 27);
     assert_eq!(sum.runs.program, "sum_array_threads");
     assert_eq!(sum.runs.args.len(), 1);
     assert_eq!(sum.runs.args[0].render(&sum.runs.cases[4].vars), "7");
