@@ -194,12 +194,14 @@ fn handover_all_pass_sealed_before_the_fork_and_cheap() {
 }
 
 /// Scores of ipc-handover with every check passed.
-const HANDOVER_FULL: [(&str, f64, &str); 14] = [
-    ("handover-payload", 22.0, "passed"),
-    ("copy-payload", 10.0, "passed"),
+const HANDOVER_FULL: [(&str, f64, &str); 16] = [
+    ("handover-payload", 17.0, "passed"),
+    ("copy-payload", 5.0, "passed"),
     ("handover-channel", 15.0, "passed"),
     ("handover-sealed", 10.0, "passed"),
     ("copy-channel", 5.0, "passed"),
+    ("copy-reads-in-pieces", 5.0, "passed"),
+    ("copy-fails-on-an-early-end", 5.0, "passed"),
     ("handover-census", 5.0, "passed"),
     ("copy-census", 5.0, "passed"),
     ("handover-timed", 5.0, "passed"),
@@ -253,6 +255,8 @@ fn a_wrong_copy_costs_the_handover_nothing() {
             &[
                 ("copy-payload", 0.0, "failed"),
                 ("copy-channel", 0.0, "skipped"),
+                ("copy-reads-in-pieces", 0.0, "skipped"),
+                ("copy-fails-on-an-early-end", 0.0, "skipped"),
                 ("copy-census", 0.0, "skipped"),
                 ("copy-timed", 0.0, "skipped"),
                 ("handover-cpu-time", 0.0, "skipped"),
