@@ -430,14 +430,31 @@ fn blocking(waits: bool) -> &'static str {
 
 /// Whether a wait whose timeout is the `struct timespec` or `struct timeval` at `address` of
 /// task `tid` may block: a null pointer waits for ever, two zero words return at once.
+///
+/// Read with `process_vm_readv`, not `PTRACE_PEEKDATA`: a program that changed its uid before
+/// `exec` is not dumpable, and the kernel judges a peek by the credentials the tracee had when it
+/// asked to be traced (after the uid drop, so without `CAP_SYS_PTRACE`), which fails with EIO,
+/// whereas `process_vm_readv` is judged by the supervisor's own (root's, when it dropped a uid).
+/// `PTRACE_PEEKDATA` stays the fallback for a kernel without `process_vm_readv`.
 #[cfg(target_arch = "x86_64")]
 fn waits(tid: i32, address: u64) -> bool {
     use nix::sys::ptrace;
+    use nix::sys::uio::{RemoteIoVec, process_vm_readv};
     use nix::unistd::Pid;
     if address == 0 {
         return true;
     }
     let pid = Pid::from_raw(tid);
+    let mut words = [0_u8; 16];
+    let remote = [RemoteIoVec {
+        base: usize::try_from(address).unwrap_or(usize::MAX),
+        len: words.len(),
+    }];
+    if process_vm_readv(pid, &mut [std::io::IoSliceMut::new(&mut words)], &remote)
+        == Ok(words.len())
+    {
+        return words != [0; 16];
+    }
     let word =
         |offset: u64| ptrace::read(pid, (address + offset) as ptrace::AddressType).unwrap_or(1);
     // Unreadable counts as waiting: the call itself will fail with EFAULT.
