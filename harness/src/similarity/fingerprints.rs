@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::tokens::{Token, tokens};
 use super::winnow::{K, WINDOW, kgram_hashes, winnow};
 
-/// Files larger than this are not compared: no exercise's file is near it, and its text is
-/// kept in the journal.
-const LARGEST_FILE: usize = 256 * 1024;
+/// Files larger than this are not compared (nor read further): no exercise's file is near it,
+/// and its text is kept in the journal.
+pub const LARGEST_FILE: usize = 256 * 1024;
 
 /// One of the rubric's files of a student, as similarity saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,12 +31,10 @@ pub enum SourceFile {
         /// The lexer's words.
         message: String,
     },
-    /// Larger than labgrade compares: left out.
+    /// Larger than [`LARGEST_FILE`]: left out.
     TooLarge {
         /// The file's path in the submission.
         path: String,
-        /// Its size.
-        bytes: u64,
     },
 }
 
@@ -47,7 +45,7 @@ impl SourceFile {
         match self {
             Self::Compared { path, .. }
             | Self::DoesNotLex { path, .. }
-            | Self::TooLarge { path, .. } => path,
+            | Self::TooLarge { path } => path,
         }
     }
 }
@@ -80,7 +78,6 @@ fn lexed(path: &str, bytes: &[u8]) -> Result<(String, Vec<Token>), SourceFile> {
     if bytes.len() > LARGEST_FILE {
         return Err(SourceFile::TooLarge {
             path: path.to_owned(),
-            bytes: bytes.len() as u64,
         });
     }
     let does_not_lex = |message: String| SourceFile::DoesNotLex {

@@ -15,9 +15,11 @@ mod winnow;
 #[cfg(test)]
 mod tests;
 
-pub use fingerprints::{Fingerprints, Print, Skeleton, SourceFile, fingerprint, skeleton};
+pub use fingerprints::{
+    Fingerprints, LARGEST_FILE, Print, Skeleton, SourceFile, fingerprint, skeleton,
+};
 pub use pairs::{
-    COMMON_LEAST, COMMON_SHARE, LEAST_SCORE, LEAST_SHARED, Pair, Region, SPREAD, Similarity,
-    compare,
+    COMMON_LEAST, COMMON_SHARE, LEAST_SCORE, LEAST_SHARED, Pair, Region, SPREAD, SPREAD_FROM,
+    Similarity, compare,
 };
 pub use winnow::{K, WINDOW};

@@ -9,9 +9,10 @@
 //! A pair's score is the fingerprints both hold over the fewer of the two's (so that dead code
 //! or another file added to a copy does not hide it). A pair is listed when its score is at
 //! least [`LEAST_SCORE`], it shares at least [`LEAST_SHARED`] fingerprints (a tiny submission's
-//! two fingerprints do not make a match), and it is an outlier of the class: above the median
-//! of every pair's score (pairs sharing nothing count as 0) by more than [`SPREAD`] median
-//! absolute deviations.
+//! two fingerprints do not make a match), and, in a class of at least [`SPREAD_FROM`]
+//! students, it is an outlier of the class: above the median of every pair's score (pairs
+//! sharing nothing count as 0) by more than [`SPREAD`] median absolute deviations. (In a
+//! smaller class the median is one of a few pairs, perhaps a copied one, and says nothing.)
 
 use std::collections::HashMap;
 
@@ -29,8 +30,11 @@ pub const LEAST_SCORE: f64 = 0.5;
 /// The fewest shared fingerprints listed.
 pub const LEAST_SHARED: usize = 8;
 
-/// Median absolute deviations above the median a listed score must be.
+/// Median absolute deviations above the median a listed score must be…
 pub const SPREAD: f64 = 4.0;
+
+/// … in a class of at least this many students.
+pub const SPREAD_FROM: usize = 10;
 
 /// A file's lines, from `first` to `last`, where a pair's shared fingerprints are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,7 +171,9 @@ pub fn compare(class: &[Option<&Fingerprints>]) -> Similarity {
         .collect();
     let deviation = crate::stats::median(&mut deviations).unwrap_or(0.0);
     scored.retain(|&(_, _, both, score)| {
-        score >= LEAST_SCORE && both >= LEAST_SHARED && score > median + SPREAD * deviation
+        score >= LEAST_SCORE
+            && both >= LEAST_SHARED
+            && (compared < SPREAD_FROM || score > median + SPREAD * deviation)
     });
     // Most alike first; equal scores by more shared, then by students, so the order is fixed.
     scored.sort_by(|x, y| {
