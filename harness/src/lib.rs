@@ -19,6 +19,7 @@ pub mod reuse;
 pub mod rubric;
 pub mod run;
 pub mod selfcheck;
+pub mod similarity;
 pub mod stage;
 pub mod stats;
 pub mod style;

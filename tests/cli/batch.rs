@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use crate::support::{Cli, Grade, assert_code, copy_dir, labgrade_process_of, root};
 
+mod similarity;
+
 /// What a hostile student's program writes to stderr: a clipboard write (OSC 52), a window title
 /// (OSC 0), a clear screen (CSI), then a carriage return before a workflow command, which a log
 /// reader that splits lines on CR would run.
@@ -660,6 +662,7 @@ fn shards_merged_equal_a_single_run() {
         .code(0);
     for file in [
         "gradebook.csv",
+        "similarity.csv",
         "summary.txt",
         "batch.json",
         "journal/alice.json",

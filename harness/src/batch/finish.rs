@@ -1,12 +1,15 @@
-//! The class-level files of an output folder (gradebook, LMS gradebook, summary, class report,
-//! class `JUnit`), written from the students' records and JSON reports.
+//! The class-level files of an output folder (gradebook, LMS gradebook, similarity, summary,
+//! class report, class `JUnit`), written from the students' records and JSON reports.
 
 use std::path::PathBuf;
 
 use super::{BatchResult, Layout, Manifest, Record, summarize, write_atomically};
 use crate::error::Error;
 use crate::grade::Grade;
-use crate::report::{ClassStudent, write_class_junit, write_gradebook, write_html, write_summary};
+use crate::report::{
+    ClassStudent, write_class_junit, write_gradebook, write_html, write_similarity, write_summary,
+};
+use crate::similarity::{Fingerprints, compare};
 
 /// Writes the gradebook, summary, class report and `class_junit` files of `manifest`'s students
 /// from their records and JSON reports.
@@ -32,6 +35,15 @@ pub(super) fn finish(
         }
         _ => None,
     };
+    // Pairs from the records' fingerprints alone, so that a merge finds the pairs one run does.
+    let class: Vec<Option<&Fingerprints>> = records
+        .iter()
+        .map(|record| record.similarity.as_ref())
+        .collect();
+    let similarity = compare(&class);
+    write_atomically(&layout.similarity(), |out| {
+        write_similarity(&records, &similarity, out)
+    })?;
     let summary = summarize(manifest, &records);
     write_atomically(&layout.summary(), |out| write_summary(&summary, out))?;
     // The class report reads each student's JSON report back, so that a merge (which copies
@@ -53,7 +65,7 @@ pub(super) fn finish(
         })
         .collect();
     write_atomically(&layout.html(), |out| {
-        write_html(manifest, &summary, &students, out)
+        write_html(manifest, &summary, &students, &similarity, out)
     })?;
     if !class_junit.is_empty() {
         let readable: Vec<(String, Grade)> = records

@@ -23,6 +23,7 @@ mod merge;
 mod open;
 mod progress;
 mod run;
+mod similar;
 mod sniff;
 mod student;
 

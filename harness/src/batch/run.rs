@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::finish::finish;
 use super::lms::{self, ClassInfo, Source};
+use super::similar::skeleton_of;
 use super::student::grade_student;
 use super::{
     BatchError, Column, Done, ExtractLimits, How, JOURNAL_VERSION, Key, Layout, Manifest, Outcome,
@@ -161,6 +162,7 @@ fn grade_in_parallel(
     jobs: usize,
     progress: &dyn Progress,
 ) -> Result<(), Error> {
+    let skeleton = skeleton_of(rubric);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let fatal: Mutex<Option<Error>> = Mutex::new(None);
@@ -174,7 +176,8 @@ fn grade_in_parallel(
                     };
                     progress.started(&student.id);
                     let started = Instant::now();
-                    let record = grade_student(grader, rubric, options, layout, student, key);
+                    let record =
+                        grade_student(grader, rubric, options, layout, student, key, &skeleton);
                     match record {
                         Ok(record) => progress.done(&Done {
                             student: &student.id,

@@ -4,6 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::run::BatchOptions;
+use super::similar::fingerprints_of;
 use super::{
     CheckScore, JOURNAL_VERSION, Key, Layout, OpenError, Outcome, Record, Student, open_entry,
     write_atomically,
@@ -15,6 +16,7 @@ use crate::grade::{
 use crate::grader::Grader;
 use crate::report::{Human, Json, Reporter};
 use crate::rubric::Rubric;
+use crate::similarity::{Fingerprints, Skeleton};
 
 /// Grades one student and writes their reports and record. An `Err` means results cannot be
 /// written at all; everything about the student is in the record.
@@ -25,10 +27,11 @@ pub(super) fn grade_student(
     layout: &Layout,
     student: &Student,
     key: &Key,
+    skeleton: &Skeleton,
 ) -> Result<Record, Error> {
     // A panic is labgrade's bug, never the student's: it becomes this student's error.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        grade_entry(grader, rubric, options, student)
+        grade_entry(grader, rubric, options, student, skeleton)
     }))
     .unwrap_or_else(|panic| {
         let message = panic
@@ -39,7 +42,11 @@ pub(super) fn grade_student(
         Err(GradeFailure(format!("labgrade panicked: {message}")))
     });
     let record = match outcome {
-        Ok((mut grade, note)) => {
+        Ok(Graded {
+            mut grade,
+            unreadable: note,
+            similarity,
+        }) => {
             grade.submission = student.path.display().to_string();
             // An archive was unpacked to a folder gone by now: the entry is what replays it.
             grade.entry = Some(crate::grade::Entry {
@@ -57,7 +64,10 @@ pub(super) fn grade_student(
                 .map_err(io("write", layout.feedback(&student.id)))?;
             let plain = anstream::adapter::strip_bytes(&styled).into_vec();
             write_atomically(&layout.feedback(&student.id), |out| out.write_all(&plain))?;
-            record_of(&student.id, key, &grade, note)
+            Record {
+                similarity,
+                ..record_of(&student.id, key, &grade, note)
+            }
         }
         Err(GradeFailure(reason)) => {
             // A stale report of an earlier run must not pass for this one's.
@@ -82,6 +92,7 @@ pub(super) fn grade_student(
                 max_score: rubric.max_score(),
                 checks: Vec::new(),
                 note: Some(reason),
+                similarity: None,
             }
         }
     };
@@ -92,20 +103,38 @@ pub(super) fn grade_student(
 /// Why a student could not be graded (labgrade's side), in words.
 struct GradeFailure(String);
 
-/// The grade of one entry, with what made it unreadable if it was.
+/// One entry graded.
+struct Graded {
+    grade: Grade,
+    /// What made the submission unreadable, if it was.
+    unreadable: Option<String>,
+    /// The fingerprints of its files, when it could be opened.
+    similarity: Option<Fingerprints>,
+}
+
+/// The grade of one entry, with what made it unreadable if it was, and its fingerprints.
 fn grade_entry(
     grader: &Grader,
     rubric: &Rubric,
     options: &BatchOptions,
     student: &Student,
-) -> Result<(Grade, Option<String>), GradeFailure> {
+    skeleton: &Skeleton,
+) -> Result<Graded, GradeFailure> {
     let failure = |error: Error| GradeFailure(error.to_string());
     match open_entry(student, &rubric.exercise.files, options.limits) {
         Ok(opened) => grader
             .grade(rubric, &opened.root)
-            .map(|grade| (grade, None))
+            .map(|grade| Graded {
+                grade,
+                unreadable: None,
+                similarity: Some(fingerprints_of(rubric, &opened.root, skeleton)),
+            })
             .map_err(failure),
-        Err(OpenError::Bad(note)) => Ok((verdict(rubric, student, &note), Some(note))),
+        Err(OpenError::Bad(note)) => Ok(Graded {
+            grade: verdict(rubric, student, &note),
+            unreadable: Some(note),
+            similarity: None,
+        }),
         Err(OpenError::Local(error)) => Err(failure(error)),
     }
 }
@@ -169,5 +198,6 @@ fn record_of(student: &str, key: &Key, grade: &Grade, unreadable: Option<String>
             })
             .collect(),
         note: unreadable,
+        similarity: None,
     }
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::{ClassInfo, Person, Shard};
 use crate::error::{Error, io};
 use crate::grade::CheckStatus;
+use crate::similarity::Fingerprints;
 
 /// Version of the files of an output folder (`batch.json`, journal records).
 pub const JOURNAL_VERSION: u32 = 1;
@@ -91,6 +92,12 @@ impl Layout {
     #[must_use]
     pub fn summary(&self) -> PathBuf {
         self.out.join("summary.txt")
+    }
+
+    /// The pairs of students whose code is unusually alike.
+    #[must_use]
+    pub fn similarity(&self) -> PathBuf {
+        self.out.join("similarity.csv")
     }
 
     /// The class report.
@@ -227,6 +234,10 @@ pub struct Record {
     /// Why labgrade could not grade, or what was wrong with an archive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The fingerprints of the files handed in, for `similarity.csv`; none when the
+    /// submission could not be opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<Fingerprints>,
 }
 
 impl Record {

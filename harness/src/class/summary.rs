@@ -131,6 +131,7 @@ mod tests {
                 })
                 .collect(),
             note: None,
+            similarity: None,
         }
     }
 

@@ -151,6 +151,7 @@ mod tests {
                 })
                 .collect(),
             note: None,
+            similarity: None,
         };
         let records = [
             record(
@@ -210,6 +211,7 @@ mod tests {
                     status: CheckStatus::Passed,
                 }],
                 note: None,
+                similarity: None,
             })
             .collect();
         let mut out = Vec::new();

@@ -65,6 +65,7 @@ mod tests {
             max_score: 10.0,
             checks: vec![],
             note: None,
+            similarity: None,
         };
         let records = [
             record("1", Outcome::Graded, 7.5),

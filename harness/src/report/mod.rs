@@ -18,6 +18,7 @@ mod junit;
 mod moodle_gradebook;
 mod reporter;
 mod selfcheck;
+mod similarity;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ pub use json::Json;
 pub use junit::{Junit, write_class as write_class_junit};
 pub use reporter::Reporter;
 pub use selfcheck::write_selfcheck;
+pub use similarity::write_similarity;
 pub use summary::write_summary;
 
 // The export a batch asked for is data of the class; its writer is here.

@@ -12,7 +12,7 @@
 //! [`inert`](crate::report::inert) does. The page is a pure function of its inputs, written in
 //! a fixed order with fixed number formats and no clock, so that equal grades give equal bytes.
 //!
-//! `page.rs` is the document, `checks.rs` and `student.rs` its sections, `timing.rs` the class's
+//! `page.rs` is the document, `checks.rs`, `student.rs` and `similarity.rs` its sections, `timing.rs` the class's
 //! timings, `plot.rs` the figures' geometry (pure, tested), `plot_svg.rs` that geometry as
 //! SVG, and `text.rs` how student text is escaped.
 
@@ -20,6 +20,7 @@ mod checks;
 mod page;
 mod plot;
 mod plot_svg;
+mod similarity;
 mod student;
 mod text;
 mod timing;

@@ -7,12 +7,14 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::checks::pass_rate_table;
 use super::plot::Size;
 use super::plot_svg::{histogram, timing_figure};
+use super::similarity::similarity_section;
 use super::student::{name_of, student_section, student_table};
 use super::text::Text;
 use super::timing::timing_plots;
 use crate::class::{Manifest, Record, Summary};
 use crate::grade::Grade;
 use crate::report::points;
+use crate::similarity::Similarity;
 
 /// The page's style sheet, inline so that the page fetches nothing.
 const STYLE: &str = include_str!("style.css");
@@ -29,17 +31,25 @@ pub struct ClassStudent<'a> {
 
 /// Writes the class report of `students` (sorted by id) for the batch of `manifest`, whose
 /// summary is `summary`.
+/// The Similar code section lists `similarity`'s pairs, found among `students` in their order.
 pub fn write_html(
     manifest: &Manifest,
     summary: &Summary,
     students: &[ClassStudent<'_>],
+    similarity: &Similarity,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let page = render(manifest, summary, students);
+    let page = render(manifest, summary, students, similarity);
     out.write_all(page.into_string().as_bytes())
 }
 
-fn render(manifest: &Manifest, summary: &Summary, students: &[ClassStudent<'_>]) -> Markup {
+fn render(
+    manifest: &Manifest,
+    summary: &Summary,
+    students: &[ClassStudent<'_>],
+    similarity: &Similarity,
+) -> Markup {
+    let records: Vec<&Record> = students.iter().map(|student| student.record).collect();
     let exercise = Text(&manifest.exercise);
     let plots = timing_plots(manifest, students);
     html! {
@@ -74,6 +84,7 @@ fn render(manifest: &Manifest, summary: &Summary, students: &[ClassStudent<'_>])
                         }
                     }
                 }
+                (similarity_section(&records, similarity))
                 h2 id="students" { "Students" }
                 (student_table(manifest, students))
                 @for (index, student) in students.iter().enumerate() {

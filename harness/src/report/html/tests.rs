@@ -8,6 +8,7 @@ use super::{ClassStudent, write_html};
 use crate::class::Person;
 use crate::class::{BINS, CheckScore, Column, Key, Manifest, Outcome, Record, Shard, summarize};
 use crate::grade::Grade;
+use crate::similarity::{Fingerprints, Skeleton, compare, fingerprint};
 
 const HOSTILE: &str = "<script>alert('pwned')</script><img src=x onerror=alert(1)>";
 
@@ -119,6 +120,7 @@ fn student(id: &str, sum_score: f64, stdout: &str, times: Option<[f64; 3]>) -> (
             })
             .collect(),
         note: None,
+        similarity: None,
     };
     (record, grade)
 }
@@ -137,8 +139,13 @@ fn render_for(manifest: &Manifest, class: &[(Record, Option<Grade>)]) -> String 
             grade: grade.as_ref(),
         })
         .collect();
+    let fingerprints: Vec<Option<&Fingerprints>> = records
+        .iter()
+        .map(|record| record.similarity.as_ref())
+        .collect();
+    let similarity = compare(&fingerprints);
     let mut out = Vec::new();
-    write_html(manifest, &summary, &students, &mut out).unwrap();
+    write_html(manifest, &summary, &students, &similarity, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -152,12 +159,27 @@ fn class() -> Vec<(Record, Option<Grade>)> {
     .into_iter()
     .map(|(record, grade)| (record, Some(grade)))
     .collect();
+    // The hostile student hands in alice's file with a hostile line in it: a pair listed, with
+    // their text side by side.
+    let file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/sum-array/all_pass/src/bin/sum_array_threads.rs"),
+    )
+    .unwrap();
+    let hostile_file = format!("{file}\nconst X: &str = {HOSTILE:?}; // {HOSTILE}\n");
+    for (index, text) in [(0, file), (2, hostile_file)] {
+        class[index].0.similarity = Some(fingerprint(
+            &[(format!("src/{HOSTILE}.rs"), text.into_bytes())],
+            &Skeleton::default(),
+        ));
+    }
     let mut error = class[0].0.clone();
     error.student = "erin".to_owned();
     error.outcome = Outcome::Error;
     error.checks.clear();
     error.score = 0.0;
     error.note = Some(format!("labgrade could not grade: {HOSTILE}"));
+    error.similarity = None;
     class.push((error, None));
     class
 }
@@ -171,6 +193,10 @@ fn student_text_is_escaped_everywhere() {
     assert!(page.contains("&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"));
     assert!(page.contains("The sum &amp; nothing &lt;else&gt;"));
     assert!(page.contains("Content-Security-Policy"));
+    // The similar pair, side by side, its file path and lines escaped.
+    assert!(page.contains("<strong>alice and &lt;script&gt;"), "{page}");
+    assert_eq!(page.matches("<pre class=\"region\">").count(), 2, "{page}");
+    assert!(page.contains("src/&lt;script&gt;"));
     // The id, escaped, in the table and its section; and URL-encoded in links.
     assert!(page.contains("reports/%3Cscript%3Ealert%28%27pwned%27%29"));
     assert_eq!(
