@@ -1,7 +1,8 @@
 //! Builds an assembled submission with cargo, offline, under a time limit, through the runner.
 //!
 //! Builds of one exercise use the build slots in labgrade's cache folder: each slot is a cargo
-//! workspace at a fixed path (`<cache>/builds/<exercise>/ws-<n>`) whose `target/` survives from
+//! workspace at a fixed path (`<cache>/builds/<exercise>/ws-<n>`, or under `$LABGRADE_BUILD_DIR`:
+//! [`Toolchain::slots_dir`]) whose `target/` survives from
 //! build to build, so dependencies (`nix`, the support crate) compile once per slot, not once
 //! per submission. A build takes the first free slot of [`Toolchain::build_slots`] (a file lock
 //! per slot), so `labgrade batch --jobs N` builds N submissions at once while `grade` uses one
@@ -68,8 +69,13 @@ const SLOT_POLL: Duration = Duration::from_millis(100);
 pub struct Toolchain {
     /// The cargo binary.
     pub cargo: PathBuf,
-    /// labgrade's cache folder; build slots live in `<cache>/builds`.
+    /// labgrade's cache folder: the kept builds (`<cache>/built`, `reuse.rs`).
     pub cache_dir: PathBuf,
+    /// Where the build slots live (`<slots>/<exercise>/ws-<n>`): `<cache>/builds` unless
+    /// `$LABGRADE_BUILD_DIR` says otherwise, so that the tasks of a cluster may share the kept
+    /// builds on the shared file system while each builds in slots on its own node's disk
+    /// (slots are taken by index: shared, every task would take turns in the same few).
+    pub slots_dir: PathBuf,
     /// How many build slots builds of one exercise may use at once (at least 1). Each slot
     /// compiles the dependencies once, so more slots cost disk and a first build each.
     pub build_slots: usize,
@@ -120,9 +126,8 @@ impl Toolchain {
     ) -> Result<BuildOutcome, Error> {
         // Absolute, because cargo runs in the slot and would read a relative target folder from
         // there, while labgrade copies the binaries from here.
-        let exercise_dir =
-            std::path::absolute(self.cache_dir.join("builds").join(&rubric.exercise.name))
-                .map_err(io("resolve", &self.cache_dir))?;
+        let exercise_dir = std::path::absolute(self.slots_dir.join(&rubric.exercise.name))
+            .map_err(io("resolve", &self.slots_dir))?;
         let bin_dir = assembly.root().join("bin");
         // Made first: the toolchain's identity is asked for inside it, and a fresh machine (a
         // clean CI clone, a student's first grade) has no cache folder yet.

@@ -786,6 +786,14 @@ pub fn default_cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("labgrade-cache"))
 }
 
+/// Default folder of the build slots: `$LABGRADE_BUILD_DIR`, else `<cache_dir>/builds`.
+#[must_use]
+pub fn default_slots_dir(cache_dir: &Path) -> PathBuf {
+    std::env::var_os("LABGRADE_BUILD_DIR")
+        .filter(|value| !value.is_empty())
+        .map_or_else(|| cache_dir.join("builds"), PathBuf::from)
+}
+
 /// Cargo to build with: `$CARGO` when labgrade runs under cargo, else `cargo` from `PATH`.
 #[must_use]
 pub fn default_cargo() -> PathBuf {

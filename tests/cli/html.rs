@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{Cli, copy_dir, find_tool, root};
+use crate::support::{Cli, find_tool, root, sum_array_class};
 
 /// The quick rubric with a timing check.
 fn rubric() -> PathBuf {
@@ -29,19 +29,13 @@ const HOSTILE_OUTPUT: &str = r"<script>document.title='pwned'</script><b>bold</b
 
 /// The class: one folder per student, from the sum-array fixtures.
 fn class() -> tempfile::TempDir {
-    let class = tempfile::tempdir().unwrap();
-    for (id, outcome) in [
+    let class = sum_array_class(&[
         ("alice", "all_pass"),
         ("bob", "all_pass_alt"),
         ("carol", "remainder_dropped"),
         ("dave", "compile_error"),
         (HOSTILE_ID, "all_pass"),
-    ] {
-        copy_dir(
-            &root().join("tests/fixtures/sum-array").join(outcome),
-            &class.path().join(id),
-        );
-    }
+    ]);
     let threads = class
         .path()
         .join(HOSTILE_ID)

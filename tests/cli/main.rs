@@ -23,6 +23,7 @@ mod reports;
 mod reuse;
 mod rubric_errors;
 mod sandbox;
+mod slurm;
 mod style;
 mod supervisor;
 mod support;

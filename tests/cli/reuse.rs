@@ -128,3 +128,36 @@ fn a_byte_changed_is_compiled_again_and_graded_for_what_it_is() {
         "graded with the new binaries: {changed:#}"
     );
 }
+
+/// As on a cluster: two nodes share the kept builds (`LABGRADE_CACHE_DIR`, on the shared file
+/// system) but build in slots on their own disks (`LABGRADE_BUILD_DIR`, the same path on every
+/// node: the folders above a slot are part of a build's sandbox, so of its key).
+#[test]
+fn build_slots_apart_from_the_cache_share_its_kept_builds() {
+    let class = tempfile::tempdir().unwrap();
+    unique_copy("all_pass", &class.path().join("ada"));
+    let rubric = root().join("tests/fixtures/batch/sum-array.toml");
+    let slots = tempfile::tempdir().unwrap();
+    let node = |out: &Path| {
+        Cli::batch(class.path(), &rubric, out)
+            .args(["--seed", "1", "--jobs", "1", "--quiet"])
+            .env("LABGRADE_BUILD_DIR", slots.path())
+            .run()
+            .code(0);
+        report(out, "ada")
+    };
+    let slot = slots.path().join("sum-array/ws-0/target");
+    let first_out = tempfile::tempdir().unwrap();
+    let first = node(first_out.path());
+    assert!(!reused(&first), "ada's files were never built: {first:#}");
+    assert_eq!(first["score"], 100.0, "{first:#}");
+    assert!(slot.is_dir(), "no build slot in {}", slots.path().display());
+
+    // Another node: the same path, empty. The same files are not built again.
+    std::fs::remove_dir_all(slots.path().join("sum-array")).unwrap();
+    let second_out = tempfile::tempdir().unwrap();
+    let second = node(second_out.path());
+    assert!(reused(&second), "the kept build is shared: {second:#}");
+    assert_eq!(second["score"], first["score"]);
+    assert!(!slot.exists(), "{}", slot.display());
+}

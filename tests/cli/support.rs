@@ -199,6 +199,19 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A class folder of sum-array fixtures: one folder per `(student id, outcome)`, a copy of
+/// `tests/fixtures/sum-array/<outcome>`.
+pub(crate) fn sum_array_class(students: &[(&str, &str)]) -> tempfile::TempDir {
+    let class = tempfile::tempdir().unwrap();
+    for (id, outcome) in students {
+        copy_dir(
+            &root().join("tests/fixtures/sum-array").join(outcome),
+            &class.path().join(id),
+        );
+    }
+    class
+}
+
 /// A copy of folder `from` in `to` that no other copy equals: Rust file `file` (relative) ends in
 /// a comment with a fresh nonce, so that labgrade reuses no other test's build for it.
 pub(crate) fn unique_copy(from: &Path, to: &Path, file: &str) {

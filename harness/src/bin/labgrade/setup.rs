@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use labgrade::compile::Toolchain;
-use labgrade::grader::{GradeOptions, Grader, default_cache_dir, default_cargo};
+use labgrade::grader::{GradeOptions, Grader, default_cache_dir, default_cargo, default_slots_dir};
 use labgrade::run::Runner;
 use labgrade::{Error, course, io};
 
@@ -26,11 +26,13 @@ pub(crate) fn grader(seed: Option<u64>) -> Result<Grader, Error> {
 /// `build_slots` builds at once.
 pub(crate) fn grader_with_slots(seed: Option<u64>, build_slots: usize) -> Result<Grader, Error> {
     let exe = std::env::current_exe().map_err(io("find the path of", "labgrade"))?;
+    let cache_dir = default_cache_dir();
     let options = GradeOptions {
         seed,
         toolchain: Toolchain {
             cargo: default_cargo(),
-            cache_dir: default_cache_dir(),
+            slots_dir: default_slots_dir(&cache_dir),
+            cache_dir,
             build_slots,
         },
     };
