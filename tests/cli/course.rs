@@ -1,7 +1,7 @@
 //! The course as a whole: the content self-check, `labgrade check` of a working copy, and what
 //! `labgrade doctor` and `labgrade --help` say.
 
-use crate::support::{Cli, Grade, is_root, root};
+use crate::support::{Cli, Grade, is_root, racing_threads, root};
 
 /// The self-check of one exercise passes: its README lists what its rubric grades, its
 /// reference solution and correct fixtures earn full marks, its skeleton does not, and every
@@ -33,6 +33,8 @@ macro_rules! selfcheck_tests {
         $(
             #[test]
             fn $test() {
+                // Race-condition's mutants are caught only when their threads overlap.
+                let _machine = racing_threads();
                 selfcheck_passes($exercise);
             }
         )*

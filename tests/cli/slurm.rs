@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::Command;
 
 use super::batch::gradebook;
-use super::support::{assert_code, find_tool, needs_root_for, root, sum_array_class};
+use super::support::{
+    assert_code, find_tool, needs_root_for, root, sum_array_class, whole_machine,
+};
 
 #[test]
 fn a_slurm_array_with_a_lost_task_resumes_and_merges_into_the_single_run() {
@@ -16,6 +18,7 @@ fn a_slurm_array_with_a_lost_task_resumes_and_merges_into_the_single_run() {
     {
         return;
     }
+    let _machine = whole_machine();
     // By the shard hash, bob and carol are shard 1 of 2 (array task 0), alice and dave shard 2.
     // Task 0 grades bob first, then carol, whose endless loop takes a second per case: the
     // cancel after bob's record lands while carol is graded.

@@ -10,10 +10,12 @@ use serde_json::Value;
 
 mod cli;
 mod grade;
+mod machine;
 mod snapshot;
 
 pub(crate) use cli::{Cli, Ran};
 pub(crate) use grade::{Grade, Graded, full_marks, rows, rows_but};
+pub(crate) use machine::{racing_threads, whole_machine};
 pub(crate) use snapshot::machine_independent;
 
 /// The workspace root, where `rubrics/`, `exercises/` and `tests/fixtures/` are.

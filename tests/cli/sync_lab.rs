@@ -3,7 +3,7 @@
 //! time), thread-stacks (stacks observed by labgrade itself) and green-threads (user-level
 //! against kernel threads), each fixture losing exactly the points it should.
 
-use crate::support::{Grade, full_marks, root, rows, rows_but};
+use crate::support::{Grade, full_marks, racing_threads, root, rows, rows_but};
 
 /// Scores of race-condition with every check passed.
 const RACE_FULL: [(&str, f64, &str); 9] = [
@@ -20,6 +20,7 @@ const RACE_FULL: [(&str, f64, &str); 9] = [
 
 #[test]
 fn race_condition_solution_earns_full_marks_and_reports_the_cost_of_each_fix() {
+    let _machine = racing_threads();
     let graded = Grade::solution("race-condition").json();
     full_marks(&graded);
     // The two worker threads were created before either ended, with start-together.
@@ -57,6 +58,7 @@ fn race_condition_solution_earns_full_marks_and_reports_the_cost_of_each_fix() {
 
 #[test]
 fn race_fixed_by_serialising_loses_the_concurrency_points() {
+    let _machine = racing_threads();
     let graded = Grade::exercise("race-condition", "race_fixed_by_serialising")
         .seed(5)
         .json();
@@ -85,6 +87,7 @@ fn race_fixed_by_serialising_loses_the_concurrency_points() {
 
 #[test]
 fn race_unfixed_loses_the_per_update_points() {
+    let _machine = racing_threads();
     let graded = Grade::exercise("race-condition", "race_unfixed")
         .seed(5)
         .json();
@@ -103,6 +106,7 @@ fn race_unfixed_loses_the_per_update_points() {
 
 #[test]
 fn a_mutex_held_around_the_whole_loop_is_not_a_lock_per_update() {
+    let _machine = racing_threads();
     // It prints 0 on every run, but the first thread to finish saw none of the other's updates.
     let graded = Grade::exercise("race-condition", "mutex_update_locks_whole_loop")
         .seed(5)
@@ -117,6 +121,7 @@ fn a_mutex_held_around_the_whole_loop_is_not_a_lock_per_update() {
 
 #[test]
 fn atomic_load_then_store_is_still_a_race() {
+    let _machine = racing_threads();
     let graded = Grade::exercise("race-condition", "atomic_load_then_store")
         .seed(5)
         .json();
@@ -144,6 +149,7 @@ fn atomic_load_then_store_is_still_a_race() {
 
 #[test]
 fn thread_stacks_solution_earns_full_marks_with_observed_stacks() {
+    let _machine = racing_threads();
     let graded = Grade::solution("thread-stacks").json();
     full_marks(&graded);
     // labgrade found each thread's stack itself: distinct mappings of at least 256 KiB.
@@ -175,6 +181,7 @@ fn thread_stacks_solution_earns_full_marks_with_observed_stacks() {
 
 #[test]
 fn thread_stacks_skeleton_neither_prints_stacks_nor_overflows() {
+    let _machine = racing_threads();
     let graded = Grade::exercise("thread-stacks", "skeleton")
         .submission(root().join("exercises/thread-stacks"))
         .json();
@@ -196,6 +203,7 @@ fn thread_stacks_skeleton_neither_prints_stacks_nor_overflows() {
 
 #[test]
 fn stack_shared_by_all_loses_the_printed_stacks() {
+    let _machine = racing_threads();
     let graded = Grade::exercise("thread-stacks", "stack_shared_by_all")
         .seed(5)
         .json();
@@ -221,6 +229,7 @@ fn stack_shared_by_all_loses_the_printed_stacks() {
 
 #[test]
 fn green_threads_solution_earns_full_marks_and_kernel_threads_want_several_cores() {
+    let _machine = racing_threads();
     let graded = Grade::solution("green-threads").json();
     full_marks(&graded);
     // Cores kept busy by each version, measured in the same run: information only.
@@ -243,6 +252,7 @@ fn green_threads_solution_earns_full_marks_and_kernel_threads_want_several_cores
 
 #[test]
 fn green_threads_as_async_tasks_and_scoped_kernel_threads_earn_full_marks() {
+    let _machine = racing_threads();
     // Tasks as `async` blocks on a hand-written executor; kernel threads in a `thread::scope`.
     let graded = Grade::exercise("green-threads", "all_pass_async_executor")
         .seed(5)
@@ -252,6 +262,7 @@ fn green_threads_as_async_tasks_and_scoped_kernel_threads_earn_full_marks() {
 
 #[test]
 fn lines_printed_in_round_robin_order_after_the_tasks_ran_are_not_a_scheduler() {
+    let _machine = racing_threads();
     // Every task ran to its end, then the lines were printed in round-robin order: the order is
     // right, the shared values are those of tasks run one after the other.
     let graded = Grade::exercise("green-threads", "green_formatter_runs_tasks_to_completion")
@@ -273,6 +284,7 @@ fn lines_printed_in_round_robin_order_after_the_tasks_ran_are_not_a_scheduler() 
 
 #[test]
 fn kernel_threads_one_at_a_time_lose_the_parallelism() {
+    let _machine = racing_threads();
     let graded = Grade::exercise("green-threads", "kernel_threads_one_at_a_time")
         .seed(5)
         .json();
@@ -299,6 +311,7 @@ fn kernel_threads_one_at_a_time_lose_the_parallelism() {
 
 #[test]
 fn green_threads_are_kernel_threads_loses_the_no_thread_points() {
+    let _machine = racing_threads();
     let graded = Grade::exercise("green-threads", "green_threads_are_kernel_threads")
         .seed(5)
         .json();
