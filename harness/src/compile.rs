@@ -173,19 +173,7 @@ impl Toolchain {
             self.cargo_job(&workspace, args, rubric.build.timeout),
         )?;
         line_tables(&mut job, rubric.build.profile, &workspace, assembly);
-        // A build killed from outside says nothing of the submission: built again once, and
-        // if that is spoiled too, it cannot be graded (never a compile error).
-        let mut observation = runner.run(&job)?;
-        if let Some(first) = observation.interference.take() {
-            remove_executables(&built)?;
-            observation = runner.run(&job)?;
-            if let Some(then) = &observation.interference {
-                return Err(Error::BuildSpoiled {
-                    first: first.describe(),
-                    then: then.describe(),
-                });
-            }
-        }
+        let observation = run_unspoiled(runner, &job, || remove_executables(&built))?;
         let diagnostics = relative_diagnostics(&observation, &workspace, assembly);
         let wall_ms = observation.wall_ms;
         Ok(match observation.termination {
@@ -576,6 +564,29 @@ fn sync_dir(from: &Path, to: &Path, top: bool) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Runs `job`, a step of a build (cargo, clippy, rustfmt, the test build). A step killed from
+/// outside says nothing of the submission: it runs once more, after `again` clears what the
+/// spoiled run left, and spoiled twice the submission cannot be graded (never a compile error
+/// or a finding).
+pub(crate) fn run_unspoiled(
+    runner: &Runner,
+    job: &Job,
+    mut again: impl FnMut() -> Result<(), Error>,
+) -> Result<Observation, Error> {
+    let mut observation = runner.run(job)?;
+    if let Some(first) = observation.interference.take() {
+        again()?;
+        observation = runner.run(job)?;
+        if let Some(then) = &observation.interference {
+            return Err(Error::BuildSpoiled {
+                first: first.describe(),
+                then: then.describe(),
+            });
+        }
+    }
+    Ok(observation)
 }
 
 /// Removes the executables a previous build left at the top of the profile folder, so that

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::compile::open_to_programs;
+use crate::compile::{self, open_to_programs};
 use crate::digest;
 use crate::error::{Error, io};
 use crate::rubric::Rubric;
@@ -200,16 +200,7 @@ fn build_program(
     if release {
         job.args.push("--release".to_owned());
     }
-    let mut observation = runner.run(&job)?;
-    if let Some(first) = observation.interference.take() {
-        observation = runner.run(&job)?;
-        if let Some(then) = &observation.interference {
-            return Err(Error::BuildSpoiled {
-                first: first.describe(),
-                then: then.describe(),
-            });
-        }
-    }
+    let observation = compile::run_unspoiled(runner, &job, || Ok(()))?;
     let executable = test_executable(&observation.stdout.text, program);
     Ok((observation, executable))
 }

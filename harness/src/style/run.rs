@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::compile::Toolchain;
+use crate::compile::{self, Toolchain};
 use crate::error::{Error, io};
 use crate::rubric::{Profile, Rubric};
 use crate::run::{Job, Observation, Runner, Termination};
@@ -200,17 +200,7 @@ impl Toolchain {
         job: Job,
     ) -> Result<Observation, Error> {
         let job = self.contained(rubric, workspace, job)?;
-        let mut observation = runner.run(&job)?;
-        if let Some(first) = observation.interference.take() {
-            observation = runner.run(&job)?;
-            if let Some(then) = &observation.interference {
-                return Err(Error::BuildSpoiled {
-                    first: first.describe(),
-                    then: then.describe(),
-                });
-            }
-        }
-        Ok(observation)
+        compile::run_unspoiled(runner, &job, || Ok(()))
     }
 }
 
