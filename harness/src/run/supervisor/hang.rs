@@ -23,7 +23,7 @@ use nix::unistd::Pid;
 use super::procfs;
 use super::stack::{self, Modules};
 use super::tracer::Tracer;
-use super::waiting::{Call, blocked_call, is_sleep};
+use super::waiting::{Call, is_sleep};
 use crate::run::job::{Doing, Holder, Stack, Waiting, WaitingTask};
 
 /// The program's threads, now, with their stacks; `tracer` is the job's tracer, if it traces
@@ -113,19 +113,13 @@ fn task(
     let mut private_wait = false;
     let doing = match state {
         'R' => Doing::Running,
-        'S' | 'D' => {
-            match std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall"))
-                .ok()
-                .as_deref()
-                .and_then(blocked_call)
-            {
-                Some(call) => {
-                    private_wait = waits_on_private_futex(&call);
-                    blocked(pid, &call, processes, writers)
-                }
-                None => Doing::Other { letter: state },
+        'S' | 'D' => match procfs::task_call(pid, tid).ok().flatten() {
+            Some(call) => {
+                private_wait = waits_on_private_futex(&call);
+                blocked(pid, &call, processes, writers)
             }
-        }
+            None => Doing::Other { letter: state },
+        },
         letter => Doing::Other { letter },
     };
     let task = WaitingTask {

@@ -17,6 +17,7 @@ use ::procfs::process::{FDPermissions, FDTarget, MemoryMaps, Process, Schedstat,
 use nix::libc;
 use nix::unistd::Pid;
 
+use super::waiting::{Call, blocked_call};
 use crate::run::job::{FdTarget, OpenFd, PipeEnd};
 
 /// A process found in `/proc`.
@@ -184,6 +185,15 @@ pub(crate) fn mapping_containing(pid: i32, tid: i32, address: u64) -> Option<(u6
     maps.into_iter()
         .map(|map| map.address)
         .find(|&(start, end)| (start..end).contains(&address))
+}
+
+/// The system call task `tid` of `process` is blocked in, from its `syscall` file: `Ok(None)`
+/// when it is in none (running, or blocked outside a call), an error when the file cannot be
+/// read. By hand: the `procfs` crate cannot tell "outside a call" from "unreadable", which
+/// `hold-until-waited` must.
+pub(super) fn task_call(process: i32, tid: i32) -> std::io::Result<Option<Call>> {
+    let text = std::fs::read_to_string(format!("/proc/{process}/task/{tid}/syscall"))?;
+    Ok(blocked_call(&text))
 }
 
 /// The mappings of process `pid` (`/proc/<pid>/maps`); empty when it cannot be read.

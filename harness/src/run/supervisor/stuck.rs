@@ -34,7 +34,7 @@ use nix::unistd::Pid;
 
 use super::hang::ends_by_itself;
 use super::procfs;
-use super::waiting::{Call, blocked_call};
+use super::waiting::Call;
 use crate::run::job::Job;
 
 /// How often the program is looked at.
@@ -187,8 +187,7 @@ fn stuck_threads() -> Option<Vec<Ran>> {
                 'S' | 'D' => {}
                 _ => return None,
             }
-            let text = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")).ok()?;
-            let call = blocked_call(&text)?;
+            let call = procfs::task_call(pid, tid).ok()??;
             let descriptor = |fd| {
                 let sockets = sockets.get_or_insert_with(|| procfs::unix_socket_inodes(pid));
                 descriptor_of(procfs::fd_link(pid, fd).as_deref(), sockets)

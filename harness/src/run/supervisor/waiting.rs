@@ -21,12 +21,10 @@ use nix::libc;
 /// counts as waiting, so that a machine that hides it never holds a correct program for ever.
 pub(super) fn waits(process: i32, tid: i32) -> bool {
     match super::procfs::task_state(process, tid) {
-        Some('S' | 'D') => {
-            match std::fs::read_to_string(format!("/proc/{process}/task/{tid}/syscall")) {
-                Ok(text) => blocked_call(&text).is_some_and(|call| !is_sleep(&call)),
-                Err(_) => true,
-            }
-        }
+        Some('S' | 'D') => match super::procfs::task_call(process, tid) {
+            Ok(call) => call.is_some_and(|call| !is_sleep(&call)),
+            Err(_) => true,
+        },
         Some('Z' | 'X' | 'x') | None => true,
         Some(_) => false,
     }
